@@ -1,0 +1,356 @@
+//! Ops: the immutable, replicated units of change. Every mutation of a store is
+//! one or more ops; the materialized tables are a fold of them.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::asset::{AssetField, AssetRecord};
+use super::ids::{ArticleId, AssetId, PersonId, ReplicaId, TicketId, TicketNumber};
+use super::kb::{ArticleField, ArticleRecord};
+use super::person::{PersonField, PersonRecord};
+use super::ticket::{Channel, EntryKind, Level, Priority, Status, TicketField, TicketRel, TicketType};
+use super::DomainError;
+
+/// Hybrid logical clock: wall-clock milliseconds in the high 48 bits, a logical
+/// counter in the low 16. Totally ordered, monotonic per replica, and never
+/// behind any op the replica has seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[serde(transparent)]
+pub struct Hlc(pub u64);
+
+impl Hlc {
+    const LOGICAL_BITS: u32 = 16;
+
+    pub fn from_parts(millis: i64, logical: u16) -> Hlc {
+        Hlc(((millis.max(0) as u64) << Self::LOGICAL_BITS) | logical as u64)
+    }
+    pub fn millis(self) -> i64 {
+        (self.0 >> Self::LOGICAL_BITS) as i64
+    }
+    pub fn logical(self) -> u16 {
+        (self.0 & 0xffff) as u16
+    }
+    /// The next timestamp after `self` given the wall clock `now_ms`.
+    pub fn tick(self, now_ms: i64) -> Hlc {
+        if now_ms > self.millis() {
+            Hlc::from_parts(now_ms, 0)
+        } else if self.logical() < u16::MAX {
+            Hlc(self.0 + 1)
+        } else {
+            Hlc::from_parts(self.millis() + 1, 0)
+        }
+    }
+}
+
+/// A ticket, person, asset or article field change: last writer wins.
+/// `from` is the value the writer's store held when the op was made (the audit's "from").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldSet<F> {
+    pub field: F,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+/// All fields of a new ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketRecord {
+    /// Assigned by the store when the op is written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<TicketNumber>,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requester: Option<PersonId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<PersonId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    pub status: Status,
+    #[serde(rename = "type")]
+    pub kind: TicketType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    pub channel: Channel,
+    pub urgency: Level,
+    pub impact: Level,
+    pub priority: Priority,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub priority_override: bool,
+    /// An explicit creation time (imports); otherwise the op's time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<i64>,
+}
+
+/// A note or reply on a ticket's timeline. Append-only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntryRecord {
+    pub kind: EntryKind,
+    pub body: String,
+    /// Who wrote it when that is not the acting agent (a requester's mail, say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<PersonId>,
+    /// Time spent, in minutes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minutes: Option<u32>,
+}
+
+/// What a ticket links to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "to", rename_all = "kebab-case")]
+pub enum LinkTarget {
+    Asset { id: AssetId },
+    Article { id: ArticleId },
+    Ticket { id: TicketId, rel: TicketRel },
+}
+
+impl LinkTarget {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            LinkTarget::Asset { .. } => "asset",
+            LinkTarget::Article { .. } => "article",
+            LinkTarget::Ticket { .. } => "ticket",
+        }
+    }
+    pub fn uuid(&self) -> Uuid {
+        match self {
+            LinkTarget::Asset { id } => id.0,
+            LinkTarget::Article { id } => id.0,
+            LinkTarget::Ticket { id, .. } => id.0,
+        }
+    }
+    pub fn rel(&self) -> &'static str {
+        match self {
+            LinkTarget::Ticket { rel, .. } => rel.as_str(),
+            _ => "",
+        }
+    }
+}
+
+/// Add or remove (soft) a link. Last writer wins per (ticket, target, relation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkRecord {
+    #[serde(flatten)]
+    pub target: LinkTarget,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub removed: bool,
+}
+
+/// What an op does. The `kind` strings are stored in the op log and never change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payload {
+    PersonNew(PersonRecord),
+    PersonSet(FieldSet<PersonField>),
+    TicketNew(TicketRecord),
+    TicketSet(FieldSet<TicketField>),
+    TicketEntry(EntryRecord),
+    TicketLink(LinkRecord),
+    AssetNew(AssetRecord),
+    AssetSet(FieldSet<AssetField>),
+    ArticleNew(ArticleRecord),
+    ArticleSet(FieldSet<ArticleField>),
+}
+
+impl Payload {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Payload::PersonNew(_) => "person.new",
+            Payload::PersonSet(_) => "person.set",
+            Payload::TicketNew(_) => "ticket.new",
+            Payload::TicketSet(_) => "ticket.set",
+            Payload::TicketEntry(_) => "ticket.entry",
+            Payload::TicketLink(_) => "ticket.link",
+            Payload::AssetNew(_) => "asset.new",
+            Payload::AssetSet(_) => "asset.set",
+            Payload::ArticleNew(_) => "article.new",
+            Payload::ArticleSet(_) => "article.set",
+        }
+    }
+
+    /// The payload's JSON, as stored in the op log.
+    pub fn to_json(&self) -> String {
+        let r = match self {
+            Payload::PersonNew(v) => serde_json::to_string(v),
+            Payload::PersonSet(v) => serde_json::to_string(v),
+            Payload::TicketNew(v) => serde_json::to_string(v),
+            Payload::TicketSet(v) => serde_json::to_string(v),
+            Payload::TicketEntry(v) => serde_json::to_string(v),
+            Payload::TicketLink(v) => serde_json::to_string(v),
+            Payload::AssetNew(v) => serde_json::to_string(v),
+            Payload::AssetSet(v) => serde_json::to_string(v),
+            Payload::ArticleNew(v) => serde_json::to_string(v),
+            Payload::ArticleSet(v) => serde_json::to_string(v),
+        };
+        r.expect("payloads always serialize")
+    }
+
+    pub fn from_json(kind: &str, json: &str) -> Result<Payload, DomainError> {
+        fn p<T: for<'de> Deserialize<'de>>(kind: &str, json: &str) -> Result<T, DomainError> {
+            serde_json::from_str(json).map_err(|e| DomainError::BadPayload { kind: kind.to_string(), reason: e.to_string() })
+        }
+        Ok(match kind {
+            "person.new" => Payload::PersonNew(p(kind, json)?),
+            "person.set" => Payload::PersonSet(p(kind, json)?),
+            "ticket.new" => Payload::TicketNew(p(kind, json)?),
+            "ticket.set" => Payload::TicketSet(p(kind, json)?),
+            "ticket.entry" => Payload::TicketEntry(p(kind, json)?),
+            "ticket.link" => Payload::TicketLink(p(kind, json)?),
+            "asset.new" => Payload::AssetNew(p(kind, json)?),
+            "asset.set" => Payload::AssetSet(p(kind, json)?),
+            "article.new" => Payload::ArticleNew(p(kind, json)?),
+            "article.set" => Payload::ArticleSet(p(kind, json)?),
+            other => return Err(DomainError::BadPayload { kind: other.to_string(), reason: "unknown op kind".into() }),
+        })
+    }
+}
+
+/// One op as stored: identity (replica, counter), order (hlc), author, target, content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Op {
+    pub replica: ReplicaId,
+    pub counter: u64,
+    pub hlc: Hlc,
+    pub actor: String,
+    pub entity: Uuid,
+    pub payload: Payload,
+}
+
+impl Op {
+    pub fn checksum(&self) -> [u8; 16] {
+        checksum(self.replica, self.counter, self.hlc, &self.actor, self.entity, self.payload.kind(), &self.payload.to_json())
+    }
+}
+
+/// Checksum over an op's stored columns. Any flipped byte in the log changes it.
+pub fn checksum(
+    replica: ReplicaId,
+    counter: u64,
+    hlc: Hlc,
+    actor: &str,
+    entity: Uuid,
+    kind: &str,
+    payload_json: &str,
+) -> [u8; 16] {
+    let mut h = blake3::Hasher::new();
+    h.update(replica.0.as_bytes());
+    h.update(&counter.to_le_bytes());
+    h.update(&hlc.0.to_le_bytes());
+    h.update(&(actor.len() as u64).to_le_bytes());
+    h.update(actor.as_bytes());
+    h.update(entity.as_bytes());
+    h.update(&(kind.len() as u64).to_le_bytes());
+    h.update(kind.as_bytes());
+    h.update(payload_json.as_bytes());
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&h.finalize().as_bytes()[..16]);
+    out
+}
+
+/// What the caller expects a field to hold before the change: the guard against lost updates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expect {
+    /// Blind write (imports, demo, "set regardless").
+    Any,
+    /// The value the user saw when preparing the change; a different current value is a conflict.
+    Value(Option<String>),
+}
+
+/// A change requested by a user, not yet an op: the store's write path turns it
+/// into an op (assigning replica, counter, HLC, ticket number and `from`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub entity: Uuid,
+    pub payload: Payload,
+    pub expect: Expect,
+    /// Allow resolved/closed → open.
+    pub reopen: bool,
+}
+
+impl Change {
+    fn new(entity: Uuid, payload: Payload) -> Change {
+        Change { entity, payload, expect: Expect::Any, reopen: false }
+    }
+    pub fn new_person(id: PersonId, r: PersonRecord) -> Change {
+        Change::new(id.0, Payload::PersonNew(r))
+    }
+    pub fn set_person(id: PersonId, field: PersonField, to: Option<String>) -> Change {
+        Change::new(id.0, Payload::PersonSet(FieldSet { field, from: None, to }))
+    }
+    pub fn new_ticket(id: TicketId, r: TicketRecord) -> Change {
+        Change::new(id.0, Payload::TicketNew(r))
+    }
+    pub fn set_ticket(id: TicketId, field: TicketField, to: Option<String>) -> Change {
+        Change::new(id.0, Payload::TicketSet(FieldSet { field, from: None, to }))
+    }
+    pub fn entry(id: TicketId, e: EntryRecord) -> Change {
+        Change::new(id.0, Payload::TicketEntry(e))
+    }
+    pub fn link(id: TicketId, target: LinkTarget, removed: bool) -> Change {
+        Change::new(id.0, Payload::TicketLink(LinkRecord { target, removed }))
+    }
+    pub fn new_asset(id: AssetId, r: AssetRecord) -> Change {
+        Change::new(id.0, Payload::AssetNew(r))
+    }
+    pub fn set_asset(id: AssetId, field: AssetField, to: Option<String>) -> Change {
+        Change::new(id.0, Payload::AssetSet(FieldSet { field, from: None, to }))
+    }
+    pub fn new_article(id: ArticleId, r: ArticleRecord) -> Change {
+        Change::new(id.0, Payload::ArticleNew(r))
+    }
+    pub fn set_article(id: ArticleId, field: ArticleField, to: Option<String>) -> Change {
+        Change::new(id.0, Payload::ArticleSet(FieldSet { field, from: None, to }))
+    }
+    /// Refuse the change if the field no longer holds `seen`.
+    pub fn expecting(mut self, seen: Option<String>) -> Change {
+        self.expect = Expect::Value(seen);
+        self
+    }
+    pub fn allow_reopen(mut self) -> Change {
+        self.reopen = true;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hlc_is_monotonic_even_when_the_wall_clock_goes_back() {
+        let a = Hlc::from_parts(1_000, 0);
+        let b = a.tick(900);
+        assert!(b > a);
+        assert_eq!(b.millis(), 1_000);
+        let c = b.tick(2_000);
+        assert_eq!((c.millis(), c.logical()), (2_000, 0));
+        let full = Hlc::from_parts(5, u16::MAX);
+        assert!(full.tick(0) > full);
+    }
+
+    #[test]
+    fn payload_round_trips_through_json() {
+        let p = Payload::TicketLink(LinkRecord {
+            target: LinkTarget::Ticket { id: TicketId::from_bytes([7; 16]), rel: TicketRel::DuplicateOf },
+            removed: true,
+        });
+        let back = Payload::from_json(p.kind(), &p.to_json()).unwrap();
+        assert_eq!(back, p);
+        assert!(Payload::from_json("ticket.explode", "{}").is_err());
+        assert!(Payload::from_json("ticket.entry", "{\"kind\":\"shout\",\"body\":\"x\"}").is_err());
+    }
+
+    #[test]
+    fn checksum_changes_with_any_byte() {
+        let r = ReplicaId::from_bytes([1; 16]);
+        let e = Uuid::from_bytes([2; 16]);
+        let a = checksum(r, 1, Hlc(5), "dana", e, "ticket.set", "{\"field\":\"title\"}");
+        let b = checksum(r, 1, Hlc(5), "dana", e, "ticket.set", "{\"field\":\"titlf\"}");
+        let c = checksum(r, 2, Hlc(5), "dana", e, "ticket.set", "{\"field\":\"title\"}");
+        assert_ne!(a, b);
+        assert_ne!(a, c);
+    }
+}

@@ -1,0 +1,341 @@
+//! The only module that touches SQLite.
+//!
+//! A store is one SQLite file: an append-only op log plus materialized tables
+//! folded from it. [`Store::commit`] is the one write path: in one
+//! `BEGIN IMMEDIATE` transaction it checks each [`Change`] against the current
+//! state, turns it into an [`Op`] (replica, counter, HLC, actor, payload,
+//! checksum), appends it and applies it.
+
+mod apply;
+mod fields;
+mod query;
+pub mod schema;
+mod verify;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
+use uuid::Uuid;
+
+use crate::domain::DomainError;
+use crate::domain::clock::{Clock, SystemClock};
+use crate::domain::ids::{ReplicaId, TicketNumber};
+use crate::domain::op::{Change, Expect, Hlc, Op, Payload};
+
+pub use query::{AssigneeFilter, Segment, Sort, TicketQuery, TicketRow, TimelineEvent, TimelineItem, fts_query};
+pub use verify::VerifyReport;
+
+/// Everything that can go wrong in the store, in words a technician can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no tix store at {0} (create one with `tix init`, or try `tix demo`)")]
+    Missing(PathBuf),
+    #[error("cannot create a store at {path}: directory {dir} does not exist")]
+    NoDirectory { path: PathBuf, dir: PathBuf },
+    #[error("{0} is not a tix store (it is not a SQLite database, or it is corrupt)")]
+    NotAStore(PathBuf),
+    #[error("{0} is a SQLite database but not a tix store (wrong application id)")]
+    ForeignDatabase(PathBuf),
+    #[error(
+        "{path} was written by a newer tix (store format {found}, this tix knows up to {known}); upgrade tix to use it"
+    )]
+    TooNew { path: PathBuf, found: i64, known: i64 },
+    #[error("{0} is read-only: cannot write to it (check the file's permissions)")]
+    ReadOnly(PathBuf),
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error(
+        "conflict on {target}: {field} was changed by {by} at {at} (now {now}); your change was prepared against {seen}. Reload and try again"
+    )]
+    Conflict { target: String, field: String, by: String, at: String, now: String, seen: String },
+    #[error("{0}")]
+    Domain(#[from] DomainError),
+    #[error("op log is damaged: {0}")]
+    Corrupt(String),
+    #[error("database error on {path}: {source}")]
+    Sqlite { path: PathBuf, source: rusqlite::Error },
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// How to open a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// The file must exist already.
+    Existing,
+    /// Create the file (and its schema) when missing; its directory must exist.
+    Create,
+}
+
+/// A local tix store.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    replica: ReplicaId,
+    replica_idx: i64,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).field("replica", &self.replica).finish()
+    }
+}
+
+impl Store {
+    /// Open (or create) a store on the system clock.
+    pub fn open(path: &Path, mode: OpenMode) -> Result<Store> {
+        Store::open_with_clock(path, mode, Arc::new(SystemClock))
+    }
+
+    pub fn open_with_clock(path: &Path, mode: OpenMode, clock: Arc<dyn Clock>) -> Result<Store> {
+        let exists = path.exists();
+        if !exists {
+            match mode {
+                OpenMode::Existing => return Err(StoreError::Missing(path.to_path_buf())),
+                OpenMode::Create => {
+                    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                    if !dir.is_dir() {
+                        return Err(StoreError::NoDirectory { path: path.to_path_buf(), dir: dir.to_path_buf() });
+                    }
+                }
+            }
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | if exists { OpenFlags::empty() } else { OpenFlags::SQLITE_OPEN_CREATE };
+        let e = |source| StoreError::Sqlite { path: path.to_path_buf(), source };
+        let conn = Connection::open_with_flags(path, flags).map_err(e)?;
+        conn.busy_timeout(Duration::from_secs(10)).map_err(e)?;
+        let mut store = Store { conn, path: path.to_path_buf(), replica: ReplicaId(Uuid::nil()), replica_idx: 0, clock };
+        store.configure(!exists)?;
+        Ok(store)
+    }
+
+    fn configure(&mut self, fresh: bool) -> Result<()> {
+        // Identify the file before changing anything in it.
+        let app_id: i32 = self.conn.query_row("PRAGMA application_id", [], |r| r.get(0)).map_err(|e| self.classify(e))?;
+        let version: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| self.classify(e))?;
+        let empty: bool = self
+            .conn
+            .query_row("SELECT count(*) = 0 FROM sqlite_schema", [], |r| r.get(0))
+            .map_err(|e| self.classify(e))?;
+        if !(fresh || empty) && app_id != schema::APPLICATION_ID {
+            return Err(StoreError::ForeignDatabase(self.path.clone()));
+        }
+        if version > schema::current_version() {
+            return Err(StoreError::TooNew { path: self.path.clone(), found: version, known: schema::current_version() });
+        }
+        // Local store: WAL lets the console read while a CLI in another terminal writes.
+        // synchronous=NORMAL under WAL never corrupts the file; a power cut may lose the
+        // last commits, which the op log's sync will not have acknowledged yet either.
+        let jm: String =
+            self.conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(|e| self.classify(e))?;
+        if !jm.eq_ignore_ascii_case("wal") && !self.is_read_only() {
+            return Err(StoreError::Corrupt(format!("could not switch {} to WAL mode (got {jm})", self.path.display())));
+        }
+        self.conn
+            .execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .map_err(|e| self.classify(e))?;
+        self.migrate(version)?;
+        self.load_replica()?;
+        Ok(())
+    }
+
+    fn is_read_only(&self) -> bool {
+        self.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false)
+    }
+
+    /// Apply pending migrations, each in its own transaction.
+    fn migrate(&mut self, from: i64) -> Result<()> {
+        for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(from as usize) {
+            let path = self.path.clone();
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| classify(&path, e))?;
+            tx.execute_batch(sql).map_err(|e| classify(&path, e))?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(|e| classify(&path, e))?;
+            tx.pragma_update(None, "application_id", schema::APPLICATION_ID).map_err(|e| classify(&path, e))?;
+            if i == 0 {
+                let store_id = Uuid::new_v4();
+                let replica = Uuid::new_v4();
+                tx.execute("INSERT INTO replicas(idx, id) VALUES (1, ?1)", params![replica]).map_err(|e| classify(&path, e))?;
+                tx.execute(
+                    "INSERT INTO meta(key, value) VALUES ('store_id', ?1), ('replica', '1'), ('counter', '0'), ('hlc', '0')",
+                    params![store_id.to_string()],
+                )
+                .map_err(|e| classify(&path, e))?;
+            }
+            tx.commit().map_err(|e| classify(&path, e))?;
+        }
+        Ok(())
+    }
+
+    fn load_replica(&mut self) -> Result<()> {
+        let idx: i64 = self.meta_i64("replica")?;
+        let id: Uuid = self
+            .conn
+            .query_row("SELECT id FROM replicas WHERE idx = ?1", [idx], |r| r.get(0))
+            .map_err(|e| self.classify(e))?;
+        self.replica = ReplicaId(id);
+        self.replica_idx = idx;
+        Ok(())
+    }
+
+    fn meta_i64(&self, key: &str) -> Result<i64> {
+        let v: String = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .map_err(|e| self.classify(e))?;
+        v.parse().map_err(|_| StoreError::Corrupt(format!("meta {key} = '{v}' is not a number")))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+    pub fn replica(&self) -> ReplicaId {
+        self.replica
+    }
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+    /// The store's own id (shared by every copy of it).
+    pub fn store_id(&self) -> Result<String> {
+        self.conn.query_row("SELECT value FROM meta WHERE key='store_id'", [], |r| r.get(0)).map_err(|e| self.classify(e))
+    }
+    pub fn schema_version(&self) -> Result<i64> {
+        self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| self.classify(e))
+    }
+
+    fn classify(&self, e: rusqlite::Error) -> StoreError {
+        classify(&self.path, e)
+    }
+
+    /// The write path. Checks and turns `changes` into ops, appends them to the log and
+    /// applies them, all in one `BEGIN IMMEDIATE` transaction: either every change lands
+    /// or none does. Changes that would not change anything produce no op.
+    pub fn commit(&mut self, actor: &str, changes: Vec<Change>) -> Result<Vec<Op>> {
+        let path = self.path.clone();
+        let err = |e| classify(&path, e);
+        let now = self.clock.now_ms();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
+        // Counter and clock are read inside the transaction: several processes may share this replica.
+        let read = |k: &str| -> Result<i64> {
+            let v: String = tx.query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0)).map_err(err)?;
+            v.parse().map_err(|_| StoreError::Corrupt(format!("meta {k} = '{v}'")))
+        };
+        let mut counter = read("counter")? as u64;
+        let mut hlc = Hlc(read("hlc")? as u64);
+        let mut applier = apply::Applier::new(&tx, &path);
+        let mut ops = Vec::with_capacity(changes.len());
+        for change in changes {
+            let Some((entity, payload)) = applier.prepare(change)? else { continue };
+            counter += 1;
+            hlc = hlc.tick(now);
+            let op = Op { replica: self.replica, counter, hlc, actor: actor.to_string(), entity, payload };
+            applier.append(self.replica_idx, &op)?;
+            applier.apply(&op)?;
+            ops.push(op);
+        }
+        applier.flush()?;
+        drop(applier);
+        if !ops.is_empty() {
+            tx.execute("UPDATE meta SET value = ?1 WHERE key = 'counter'", [counter.to_string()]).map_err(err)?;
+            tx.execute("UPDATE meta SET value = ?1 WHERE key = 'hlc'", [hlc.0.to_string()]).map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        Ok(ops)
+    }
+
+    /// Append ops that were made elsewhere (a rebuild, an import of history, sync),
+    /// keeping their identity, and apply them. Ops already present are skipped.
+    /// Applies in the given order: pass them sorted by (hlc, replica, counter).
+    pub fn ingest(&mut self, ops: &[Op]) -> Result<usize> {
+        let path = self.path.clone();
+        let err = |e| classify(&path, e);
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
+        let mut applier = apply::Applier::new(&tx, &path);
+        let mut added = 0;
+        let mut max_hlc = Hlc(0);
+        for op in ops {
+            let idx = applier.replica_idx(op.replica)?;
+            if applier.append(idx, op)? {
+                applier.apply(op)?;
+                added += 1;
+            }
+            max_hlc = max_hlc.max(op.hlc);
+        }
+        applier.flush()?;
+        drop(applier);
+        // Never hand out an HLC below one we have seen.
+        tx.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'hlc' AND CAST(value AS INTEGER) < ?2",
+            params![max_hlc.0.to_string(), max_hlc.0 as i64],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(added)
+    }
+
+    /// Assign the next ticket number (inside the write transaction).
+    pub(crate) fn next_number(conn: &Connection) -> rusqlite::Result<TicketNumber> {
+        conn.query_row("SELECT COALESCE(MAX(number), 0) + 1 FROM tickets", [], |r| r.get::<_, i64>(0))
+            .map(|n| TicketNumber(n as u64))
+    }
+
+    /// Number of ops in the log.
+    pub fn op_count(&self) -> Result<u64> {
+        self.conn.query_row("SELECT count(*) FROM ops", [], |r| r.get::<_, i64>(0)).map(|n| n as u64).map_err(|e| self.classify(e))
+    }
+
+    /// A quick read that proves the file is usable (used by `tix init` on an existing file).
+    pub fn last_hlc(&self) -> Result<Hlc> {
+        Ok(Hlc(self.meta_i64("hlc")? as u64))
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Expectation check used by the write path (exposed for tests of the conflict rule).
+    pub fn expectation_holds(expect: &Expect, current: &Option<String>) -> bool {
+        match expect {
+            Expect::Any => true,
+            Expect::Value(seen) => seen == current,
+        }
+    }
+
+    /// Payload of an op as stored (for exports and the audit view).
+    pub fn payload_json(p: &Payload) -> String {
+        p.to_json()
+    }
+}
+
+/// Map SQLite's errors to the ones people can act on.
+pub(crate) fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode as C;
+    if let rusqlite::Error::SqliteFailure(f, _) = &e {
+        match f.code {
+            C::NotADatabase | C::DatabaseCorrupt => return StoreError::NotAStore(path.to_path_buf()),
+            C::ReadOnly => return StoreError::ReadOnly(path.to_path_buf()),
+            C::CannotOpen => return StoreError::Missing(path.to_path_buf()),
+            _ => {}
+        }
+    }
+    StoreError::Sqlite { path: path.to_path_buf(), source: e }
+}
+
+/// Look up a row that must exist, turning "no rows" into [`StoreError::NotFound`].
+pub(crate) fn must<T>(r: rusqlite::Result<Option<T>>, path: &Path, what: impl FnOnce() -> String) -> Result<T> {
+    match r {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => Err(StoreError::NotFound(what())),
+        Err(e) => Err(classify(path, e)),
+    }
+}

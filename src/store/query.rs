@@ -1,0 +1,817 @@
+//! Reads. Every list is an indexed, paged query; nothing loads a whole table.
+
+use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, Row, params, params_from_iter};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{Result, Store, StoreError, must};
+use crate::domain::asset::{Asset, AssetRecord, AssetStatus};
+use crate::domain::ids::{ArticleId, AssetId, PersonId, ReplicaId, TicketId, TicketNumber};
+use crate::domain::kb::{Article, ArticleRecord};
+use crate::domain::op::{Hlc, LinkTarget, Op, Payload, checksum};
+use crate::domain::person::{Person, PersonRecord, Role};
+use crate::domain::ticket::{EntryKind, PersonRef, Priority, Status, Ticket, TicketField};
+
+/// Whose tickets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    Unassigned,
+    Person(PersonId),
+}
+
+/// Queue order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Sort {
+    /// Priority, then most recently updated first: the desk's working order.
+    #[default]
+    Priority,
+    Updated,
+    /// Newest tickets first (also the order of text search results).
+    Newest,
+    Oldest,
+}
+
+/// A queue filter. Empty fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TicketQuery {
+    /// `Some(true)`: the backlog (new, open, pending, on-hold); `Some(false)`: finished ones.
+    pub active: Option<bool>,
+    pub statuses: Vec<Status>,
+    pub assignee: Option<AssigneeFilter>,
+    pub group: Option<String>,
+    pub priorities: Vec<Priority>,
+    pub requester: Option<PersonId>,
+    /// Full-text words (title, description, timeline).
+    pub text: Option<String>,
+    pub sort: Sort,
+    pub limit: u32,
+    pub offset: u64,
+}
+
+/// One queue row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TicketRow {
+    pub number: TicketNumber,
+    pub id: TicketId,
+    pub priority: Priority,
+    pub status: Status,
+    pub title: String,
+    pub requester: Option<String>,
+    pub assignee: Option<String>,
+    pub group: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub resolution_due: Option<i64>,
+}
+
+/// A piece of a search snippet: matched or not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Segment {
+    pub text: String,
+    pub hit: bool,
+}
+
+/// A KB search result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ArticleHit {
+    pub id: ArticleId,
+    pub title: String,
+    pub snippet: Vec<Segment>,
+    pub score: f64,
+}
+
+/// One line of a ticket's history, newest last.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimelineItem {
+    pub at: i64,
+    pub actor: String,
+    #[serde(flatten)]
+    pub event: TimelineEvent,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum TimelineEvent {
+    Created { title: String },
+    Entry { kind: EntryKind, body: String, author: Option<String>, minutes: Option<u32> },
+    Changed { field: TicketField, from: Option<String>, to: Option<String> },
+    Linked { target: String, removed: bool },
+}
+
+const ROW_COLS: &str = "t.number, t.id, t.priority, t.status, t.title, r.name, a.name, t.grp, t.created_at, t.updated_at, t.resolution_due";
+
+fn ticket_row(r: &Row<'_>) -> rusqlite::Result<TicketRow> {
+    Ok(TicketRow {
+        number: TicketNumber(r.get::<_, i64>(0)? as u64),
+        id: TicketId(r.get(1)?),
+        priority: Priority::try_from(r.get::<_, u8>(2)?).unwrap_or(Priority::P4),
+        status: r.get::<_, String>(3)?.parse().unwrap_or(Status::Open),
+        title: r.get(4)?,
+        requester: r.get(5)?,
+        assignee: r.get(6)?,
+        group: r.get(7)?,
+        created_at: r.get(8)?,
+        updated_at: r.get(9)?,
+        resolution_due: r.get(10)?,
+    })
+}
+
+/// Turn what a person typed into an FTS5 query: every word must match, the last one
+/// as a prefix (so results narrow while typing). Quotes keep FTS syntax out.
+pub fn fts_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric() && c != '_' && c != '-' && c != '.')
+        .map(|w| w.trim_matches(['-', '.']))
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{}\"", w.replace('"', "")))
+        .collect();
+    let n = words.len();
+    if n == 0 {
+        return None;
+    }
+    Some(words.into_iter().enumerate().map(|(i, w)| if i + 1 == n { format!("{w}*") } else { w }).collect::<Vec<_>>().join(" "))
+}
+
+impl Store {
+    fn where_clause(&self, q: &TicketQuery, args: &mut Vec<Value>) -> String {
+        let mut w = vec!["t.deleted = 0".to_string()];
+        match q.active {
+            Some(true) => w.push("t.active = 1".into()),
+            Some(false) => w.push("t.active = 0".into()),
+            None => {}
+        }
+        if !q.statuses.is_empty() {
+            let marks: Vec<String> = q
+                .statuses
+                .iter()
+                .map(|s| {
+                    args.push(Value::Text(s.as_str().into()));
+                    format!("?{}", args.len())
+                })
+                .collect();
+            w.push(format!("t.status IN ({})", marks.join(", ")));
+        }
+        match &q.assignee {
+            Some(AssigneeFilter::Unassigned) => w.push("t.assignee IS NULL".into()),
+            Some(AssigneeFilter::Person(p)) => {
+                args.push(Value::Blob(p.0.as_bytes().to_vec()));
+                w.push(format!("t.assignee = ?{}", args.len()));
+            }
+            None => {}
+        }
+        if let Some(g) = &q.group {
+            args.push(Value::Text(g.clone()));
+            w.push(format!("t.grp = ?{}", args.len()));
+        }
+        if !q.priorities.is_empty() {
+            let list: Vec<String> = q.priorities.iter().map(|p| p.get().to_string()).collect();
+            w.push(format!("t.priority IN ({})", list.join(", ")));
+        }
+        if let Some(p) = &q.requester {
+            args.push(Value::Blob(p.0.as_bytes().to_vec()));
+            w.push(format!("t.requester = ?{}", args.len()));
+        }
+        w.join(" AND ")
+    }
+
+    fn order_clause(sort: Sort) -> &'static str {
+        match sort {
+            Sort::Priority => "t.priority, t.updated_at DESC",
+            Sort::Updated => "t.updated_at DESC",
+            Sort::Newest => "t.rowid DESC",
+            Sort::Oldest => "t.rowid",
+        }
+    }
+
+    /// The SQL and arguments of a queue page (also used by the query-plan test).
+    pub fn queue_sql(&self, q: &TicketQuery) -> (String, Vec<Value>) {
+        let mut args = Vec::new();
+        let fts = q.text.as_deref().and_then(fts_query);
+        let (from, order) = match &fts {
+            Some(m) => {
+                args.push(Value::Text(m.clone()));
+                // Text search walks the full-text index newest first and stops at the limit.
+                let order = if q.sort == Sort::Priority || q.sort == Sort::Newest {
+                    "tickets_fts.rowid DESC"
+                } else {
+                    Self::order_clause(q.sort)
+                };
+                ("tickets_fts JOIN tickets t ON t.rowid = tickets_fts.rowid", order)
+            }
+            None => ("tickets t", Self::order_clause(q.sort)),
+        };
+        let mut w = self.where_clause(q, &mut args);
+        if fts.is_some() {
+            w = format!("tickets_fts MATCH ?1 AND {w}");
+        }
+        let sql = format!(
+            "SELECT {ROW_COLS} FROM {from}
+             LEFT JOIN people r ON r.id = t.requester LEFT JOIN people a ON a.id = t.assignee
+             WHERE {w} ORDER BY {order} LIMIT {} OFFSET {}",
+            q.limit.max(1),
+            q.offset
+        );
+        (sql, args)
+    }
+
+    /// One page of the queue.
+    pub fn queue(&self, q: &TicketQuery) -> Result<Vec<TicketRow>> {
+        let (sql, args) = self.queue_sql(q);
+        let mut st = self.conn().prepare_cached(&sql).map_err(|e| self.classify(e))?;
+        let rows = st.query_map(params_from_iter(args), ticket_row).map_err(|e| self.classify(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.classify(e))
+    }
+
+    /// How many tickets match (for "37 of 1,204").
+    pub fn count(&self, q: &TicketQuery) -> Result<u64> {
+        let mut args = Vec::new();
+        let fts = q.text.as_deref().and_then(fts_query);
+        let mut w = self.where_clause(q, &mut args);
+        let from = match fts {
+            Some(m) => {
+                args.insert(0, Value::Text(m));
+                // Renumber: the match is ?1, the rest shift by one.
+                w = renumber(&w, 1);
+                w = format!("tickets_fts MATCH ?1 AND {w}");
+                "tickets_fts JOIN tickets t ON t.rowid = tickets_fts.rowid"
+            }
+            None => "tickets t",
+        };
+        let sql = format!("SELECT count(*) FROM {from} WHERE {w}");
+        self.conn()
+            .prepare_cached(&sql)
+            .and_then(|mut s| s.query_row(params_from_iter(args), |r| r.get::<_, i64>(0)))
+            .map(|n| n as u64)
+            .map_err(|e| self.classify(e))
+    }
+
+    pub fn ticket_id(&self, n: TicketNumber) -> Result<TicketId> {
+        let r = self
+            .conn()
+            .prepare_cached("SELECT id FROM tickets WHERE number = ?1 AND deleted = 0 ORDER BY rowid LIMIT 1")
+            .and_then(|mut s| s.query_row([n.0 as i64], |r| r.get(0)).optional());
+        must(r, self.path(), || format!("ticket {n}")).map(TicketId)
+    }
+
+    /// A ticket by number.
+    pub fn ticket_by_number(&self, n: TicketNumber) -> Result<Ticket> {
+        self.ticket(self.ticket_id(n)?)
+    }
+
+    pub fn ticket(&self, id: TicketId) -> Result<Ticket> {
+        let r = self
+            .conn()
+            .prepare_cached(
+                "SELECT t.id, t.number, t.title, t.description, t.requester, r.name, t.assignee, a.name, t.grp, t.status,
+                        t.type, t.category, t.tags, t.channel, t.urgency, t.impact, t.priority, t.priority_override,
+                        t.created_at, t.updated_at, t.first_response_at, t.resolved_at, t.closed_at, t.response_due,
+                        t.resolution_due, t.entry_count
+                 FROM tickets t LEFT JOIN people r ON r.id = t.requester LEFT JOIN people a ON a.id = t.assignee
+                 WHERE t.id = ?1 AND t.deleted = 0",
+            )
+            .and_then(|mut s| {
+                s.query_row([id.0], |r| {
+                    let person = |i: usize| -> rusqlite::Result<Option<PersonRef>> {
+                        let id: Option<Uuid> = r.get(i)?;
+                        let name: Option<String> = r.get(i + 1)?;
+                        Ok(id.map(|id| PersonRef { id: PersonId(id), name: name.unwrap_or_else(|| "(unknown)".into()) }))
+                    };
+                    let parse = |i: usize| -> rusqlite::Result<String> { r.get(i) };
+                    Ok(Ticket {
+                        id: TicketId(r.get(0)?),
+                        number: TicketNumber(r.get::<_, i64>(1)? as u64),
+                        title: r.get(2)?,
+                        description: r.get(3)?,
+                        requester: person(4)?,
+                        assignee: person(6)?,
+                        group: r.get(8)?,
+                        status: parse(9)?.parse().unwrap_or(Status::Open),
+                        kind: parse(10)?.parse().unwrap_or(crate::domain::ticket::TicketType::Incident),
+                        category: r.get(11)?,
+                        tags: r.get::<_, Option<String>>(12)?.map(|t| t.split(',').map(String::from).collect()).unwrap_or_default(),
+                        channel: parse(13)?.parse().unwrap_or(crate::domain::ticket::Channel::Portal),
+                        urgency: crate::domain::ticket::Level::try_from(r.get::<_, u8>(14)?).unwrap_or(crate::domain::ticket::Level::MEDIUM),
+                        impact: crate::domain::ticket::Level::try_from(r.get::<_, u8>(15)?).unwrap_or(crate::domain::ticket::Level::MEDIUM),
+                        priority: Priority::try_from(r.get::<_, u8>(16)?).unwrap_or(Priority::P4),
+                        priority_override: r.get(17)?,
+                        created_at: r.get(18)?,
+                        updated_at: r.get(19)?,
+                        first_response_at: r.get(20)?,
+                        resolved_at: r.get(21)?,
+                        closed_at: r.get(22)?,
+                        response_due: r.get(23)?,
+                        resolution_due: r.get(24)?,
+                        entry_count: r.get(25)?,
+                    })
+                })
+                .optional()
+            });
+        must(r, self.path(), || format!("ticket {id}"))
+    }
+
+    /// A ticket's ops, oldest first: its audit history.
+    pub fn ticket_ops(&self, id: TicketId) -> Result<Vec<Op>> {
+        self.entity_ops(id.0)
+    }
+
+    pub fn entity_ops(&self, entity: Uuid) -> Result<Vec<Op>> {
+        let mut st = self
+            .conn()
+            .prepare_cached(
+                "SELECT r.id, o.counter, o.hlc, o.actor, o.entity, o.kind, o.payload, o.checksum
+                 FROM ops o JOIN replicas r ON r.idx = o.replica WHERE o.entity = ?1 ORDER BY o.hlc, r.id, o.counter",
+            )
+            .map_err(|e| self.classify(e))?;
+        let rows = st.query_map([entity], raw_op).map_err(|e| self.classify(e))?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(decode_op(r.map_err(|e| self.classify(e))?)?);
+        }
+        Ok(out)
+    }
+
+    /// The ticket's timeline: creation, notes and replies, and system events, from its ops.
+    pub fn timeline(&self, id: TicketId) -> Result<Vec<TimelineItem>> {
+        let ops = self.ticket_ops(id)?;
+        let mut out = Vec::with_capacity(ops.len());
+        for op in ops {
+            let at = op.hlc.millis();
+            let event = match op.payload {
+                Payload::TicketNew(t) => TimelineEvent::Created { title: t.title },
+                Payload::TicketEntry(e) => TimelineEvent::Entry {
+                    kind: e.kind,
+                    author: match e.author {
+                        Some(p) => Some(self.person_name(p)?),
+                        None => None,
+                    },
+                    body: e.body,
+                    minutes: e.minutes,
+                },
+                Payload::TicketSet(s) => {
+                    let show = |v: Option<String>| -> Result<Option<String>> {
+                        match (&s.field, v) {
+                            (TicketField::Requester | TicketField::Assignee, Some(v)) => match Uuid::parse_str(&v) {
+                                Ok(u) => self.person_name(PersonId(u)).map(Some),
+                                Err(_) => Ok(Some(v)),
+                            },
+                            (_, v) => Ok(v),
+                        }
+                    };
+                    TimelineEvent::Changed { field: s.field, from: show(s.from)?, to: show(s.to)? }
+                }
+                Payload::TicketLink(l) => TimelineEvent::Linked { target: self.describe_target(&l.target)?, removed: l.removed },
+                _ => continue,
+            };
+            out.push(TimelineItem { at, actor: op.actor, event });
+        }
+        Ok(out)
+    }
+
+    fn describe_target(&self, t: &LinkTarget) -> Result<String> {
+        let c = self.conn();
+        let r: Option<String> = match t {
+            LinkTarget::Asset { id } => c
+                .query_row("SELECT 'asset ' || tag FROM assets WHERE id = ?1", [id.0], |r| r.get(0))
+                .optional(),
+            LinkTarget::Article { id } => c
+                .query_row("SELECT 'KB ' || title FROM articles WHERE id = ?1", [id.0], |r| r.get(0))
+                .optional(),
+            LinkTarget::Ticket { id, rel } => c
+                .query_row("SELECT ?2 || ' #' || number FROM tickets WHERE id = ?1", params![id.0, rel.as_str()], |r| r.get(0))
+                .optional(),
+        }
+        .map_err(|e| self.classify(e))?;
+        Ok(r.unwrap_or_else(|| format!("{} {}", t.kind(), t.uuid())))
+    }
+
+    pub fn person_name(&self, id: PersonId) -> Result<String> {
+        let r = self
+            .conn()
+            .prepare_cached("SELECT name FROM people WHERE id = ?1")
+            .and_then(|mut s| s.query_row([id.0], |r| r.get(0)).optional());
+        Ok(r.map_err(|e| self.classify(e))?.unwrap_or_else(|| format!("(unknown person {id})")))
+    }
+
+    // ------------------------------------------------------------ links
+
+    /// Assets linked to a ticket (current links only).
+    pub fn ticket_assets(&self, id: TicketId) -> Result<Vec<Asset>> {
+        let sql = format!(
+            "SELECT {ASSET_COLS} FROM links l JOIN tickets t ON t.rowid = l.ticket JOIN assets s ON s.id = l.target
+             LEFT JOIN people p ON p.id = s.holder
+             WHERE t.id = ?1 AND l.target_kind = 'asset' AND l.removed = 0 AND s.deleted = 0 ORDER BY s.tag"
+        );
+        self.collect(&sql, [id.0], asset_row)
+    }
+
+    /// KB articles linked to a ticket.
+    pub fn ticket_articles(&self, id: TicketId) -> Result<Vec<(ArticleId, String)>> {
+        self.collect(
+            "SELECT a.id, a.title FROM links l JOIN tickets t ON t.rowid = l.ticket JOIN articles a ON a.id = l.target
+             WHERE t.id = ?1 AND l.target_kind = 'article' AND l.removed = 0 AND a.deleted = 0 ORDER BY a.title",
+            [id.0],
+            |r| Ok((ArticleId(r.get(0)?), r.get(1)?)),
+        )
+    }
+
+    /// Tickets related to a ticket, both directions: (relation as seen from this ticket, row).
+    pub fn related_tickets(&self, id: TicketId) -> Result<Vec<(String, TicketRow)>> {
+        let sql = format!(
+            "SELECT rel, {ROW_COLS} FROM (
+                SELECT l.rel AS rel, l.target AS other FROM links l JOIN tickets s ON s.rowid = l.ticket
+                WHERE s.id = ?1 AND l.target_kind = 'ticket' AND l.removed = 0
+                UNION ALL
+                SELECT CASE l.rel WHEN 'parent' THEN 'child' WHEN 'duplicate-of' THEN 'duplicated-by' ELSE l.rel END,
+                       s.id FROM links l JOIN tickets s ON s.rowid = l.ticket
+                WHERE l.target = ?1 AND l.target_kind = 'ticket' AND l.removed = 0
+             ) x JOIN tickets t ON t.id = x.other
+             LEFT JOIN people r ON r.id = t.requester LEFT JOIN people a ON a.id = t.assignee
+             WHERE t.deleted = 0 ORDER BY t.number"
+        );
+        let mut st = self.conn().prepare_cached(&sql).map_err(|e| self.classify(e))?;
+        let rows = st
+            .query_map([id.0], |r| {
+                let rel: String = r.get(0)?;
+                // ticket_row reads from column 0: shift by building a view of the row.
+                let row = TicketRow {
+                    number: TicketNumber(r.get::<_, i64>(1)? as u64),
+                    id: TicketId(r.get(2)?),
+                    priority: Priority::try_from(r.get::<_, u8>(3)?).unwrap_or(Priority::P4),
+                    status: r.get::<_, String>(4)?.parse().unwrap_or(Status::Open),
+                    title: r.get(5)?,
+                    requester: r.get(6)?,
+                    assignee: r.get(7)?,
+                    group: r.get(8)?,
+                    created_at: r.get(9)?,
+                    updated_at: r.get(10)?,
+                    resolution_due: r.get(11)?,
+                };
+                Ok((rel, row))
+            })
+            .map_err(|e| self.classify(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.classify(e))
+    }
+
+    /// Tickets that link an asset, newest first (the asset's ticket history).
+    pub fn asset_tickets(&self, id: AssetId, limit: u32) -> Result<Vec<TicketRow>> {
+        let sql = format!(
+            "SELECT {ROW_COLS} FROM links l JOIN tickets t ON t.rowid = l.ticket
+             LEFT JOIN people r ON r.id = t.requester LEFT JOIN people a ON a.id = t.assignee
+             WHERE l.target = ?1 AND l.target_kind = 'asset' AND l.removed = 0 AND t.deleted = 0
+             ORDER BY t.rowid DESC LIMIT {limit}"
+        );
+        self.collect(&sql, [id.0], ticket_row)
+    }
+
+    fn collect<T, P: rusqlite::Params>(&self, sql: &str, p: P, f: impl FnMut(&Row<'_>) -> rusqlite::Result<T>) -> Result<Vec<T>> {
+        let mut st = self.conn().prepare_cached(sql).map_err(|e| self.classify(e))?;
+        let rows = st.query_map(p, f).map_err(|e| self.classify(e))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.classify(e))
+    }
+
+    // ------------------------------------------------------------ people
+
+    /// Find a person by login, e-mail or exact name (case-insensitive), agents first.
+    pub fn find_person(&self, key: &str) -> Result<Option<Person>> {
+        let sql = format!(
+            "SELECT {PERSON_COLS} FROM people WHERE login = ?1 COLLATE NOCASE OR email = ?1 COLLATE NOCASE
+             OR name = ?1 COLLATE NOCASE ORDER BY (role = 'requester'), rowid LIMIT 1"
+        );
+        self.conn()
+            .prepare_cached(&sql)
+            .and_then(|mut s| s.query_row([key.trim()], person_row).optional())
+            .map_err(|e| self.classify(e))
+    }
+
+    pub fn person(&self, id: PersonId) -> Result<Person> {
+        let sql = format!("SELECT {PERSON_COLS} FROM people WHERE id = ?1");
+        let r = self.conn().prepare_cached(&sql).and_then(|mut s| s.query_row([id.0], person_row).optional());
+        must(r, self.path(), || format!("person {id}"))
+    }
+
+    /// People whose name, e-mail or login starts with `prefix` (for pickers), paged.
+    pub fn people(&self, prefix: &str, role: Option<Role>, limit: u32) -> Result<Vec<Person>> {
+        let sql = format!(
+            "SELECT {PERSON_COLS} FROM people WHERE (?1 = '' OR name LIKE ?2 ESCAPE '\\' OR email LIKE ?2 ESCAPE '\\'
+             OR login LIKE ?2 ESCAPE '\\') AND (?3 IS NULL OR role = ?3) ORDER BY name COLLATE NOCASE LIMIT {limit}"
+        );
+        self.collect(&sql, params![prefix, format!("{}%", like_escape(prefix)), role.map(|r| r.as_str())], person_row)
+    }
+
+    // ------------------------------------------------------------ assets
+
+    pub fn asset(&self, id: AssetId) -> Result<Asset> {
+        let sql = format!("SELECT {ASSET_COLS} FROM assets s LEFT JOIN people p ON p.id = s.holder WHERE s.id = ?1");
+        let r = self.conn().prepare_cached(&sql).and_then(|mut st| st.query_row([id.0], asset_row).optional());
+        must(r, self.path(), || format!("asset {id}"))
+    }
+
+    /// An asset by its tag (exact, case-insensitive), else by hostname or serial.
+    pub fn asset_by_key(&self, key: &str) -> Result<Asset> {
+        let sql = format!(
+            "SELECT {ASSET_COLS} FROM assets s LEFT JOIN people p ON p.id = s.holder
+             WHERE s.deleted = 0 AND (s.tag = ?1 COLLATE NOCASE OR s.hostname = ?1 COLLATE NOCASE OR s.serial = ?1 COLLATE NOCASE)
+             ORDER BY (s.tag = ?1 COLLATE NOCASE) DESC LIMIT 1"
+        );
+        let r = self.conn().prepare_cached(&sql).and_then(|mut st| st.query_row([key.trim()], asset_row).optional());
+        must(r, self.path(), || format!("asset '{key}'"))
+    }
+
+    /// Assets whose tag, hostname, serial, model or holder starts with or contains `text`
+    /// (prefix matches on indexed columns first), paged.
+    pub fn find_assets(&self, text: &str, limit: u32) -> Result<Vec<Asset>> {
+        let t = text.trim();
+        let pre = format!("{}%", like_escape(t));
+        let any = format!("%{}%", like_escape(t));
+        let sql = format!(
+            "SELECT {ASSET_COLS} FROM assets s LEFT JOIN people p ON p.id = s.holder
+             WHERE s.deleted = 0 AND (s.tag LIKE ?1 ESCAPE '\\' OR s.hostname LIKE ?1 ESCAPE '\\' OR s.serial LIKE ?1 ESCAPE '\\'
+               OR s.model LIKE ?2 ESCAPE '\\' OR p.name LIKE ?2 ESCAPE '\\')
+             ORDER BY (s.tag LIKE ?1 ESCAPE '\\') DESC, s.tag LIMIT {limit}"
+        );
+        self.collect(&sql, params![pre, any], asset_row)
+    }
+
+    pub fn asset_count(&self) -> Result<u64> {
+        self.scalar("SELECT count(*) FROM assets WHERE deleted = 0")
+    }
+
+    fn scalar(&self, sql: &str) -> Result<u64> {
+        self.conn().query_row(sql, [], |r| r.get::<_, i64>(0)).map(|n| n as u64).map_err(|e| self.classify(e))
+    }
+
+    // ------------------------------------------------------------ KB
+
+    pub fn article(&self, id: ArticleId) -> Result<Article> {
+        let sql = format!("SELECT {ARTICLE_COLS} FROM articles WHERE id = ?1");
+        let r = self.conn().prepare_cached(&sql).and_then(|mut s| s.query_row([id.0], article_row).optional());
+        must(r, self.path(), || format!("article {id}"))
+    }
+
+    /// An article by id prefix, exact title or source path.
+    pub fn article_by_key(&self, key: &str) -> Result<Article> {
+        let sql = format!(
+            "SELECT {ARTICLE_COLS} FROM articles WHERE deleted = 0 AND (title = ?1 COLLATE NOCASE OR source = ?1
+             OR lower(hex(id)) LIKE ?2) LIMIT 1"
+        );
+        let hex_prefix = format!("{}%", key.replace('-', "").to_ascii_lowercase());
+        let r = self.conn().prepare_cached(&sql).and_then(|mut s| s.query_row(params![key, hex_prefix], article_row).optional());
+        must(r, self.path(), || format!("KB article '{key}'"))
+    }
+
+    pub fn article_by_source(&self, source: &str) -> Result<Option<Article>> {
+        let sql = format!("SELECT {ARTICLE_COLS} FROM articles WHERE source = ?1 AND deleted = 0 LIMIT 1");
+        self.conn()
+            .prepare_cached(&sql)
+            .and_then(|mut s| s.query_row([source], article_row).optional())
+            .map_err(|e| self.classify(e))
+    }
+
+    /// Full-text KB search: title weighted 10× the body, porter stemming, best first,
+    /// with a snippet of the body whose matches are marked.
+    pub fn kb_search(&self, text: &str, limit: u32) -> Result<Vec<ArticleHit>> {
+        let Some(m) = fts_query(text) else { return Ok(vec![]) };
+        let sql = format!(
+            "SELECT a.id, a.title, snippet(articles_fts, 1, char(2), char(3), '…', 16), bm25(articles_fts, 10.0, 1.0) AS score
+             FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid
+             WHERE articles_fts MATCH ?1 AND a.deleted = 0 ORDER BY score LIMIT {limit}"
+        );
+        self.collect(&sql, [m], |r| {
+            Ok(ArticleHit { id: ArticleId(r.get(0)?), title: r.get(1)?, snippet: segments(&r.get::<_, String>(2)?), score: r.get(3)? })
+        })
+    }
+
+    pub fn article_count(&self) -> Result<u64> {
+        self.scalar("SELECT count(*) FROM articles WHERE deleted = 0")
+    }
+
+    pub fn ticket_count(&self) -> Result<u64> {
+        self.scalar("SELECT count(*) FROM tickets WHERE deleted = 0")
+    }
+
+    pub fn person_count(&self) -> Result<u64> {
+        self.scalar("SELECT count(*) FROM people")
+    }
+
+    /// Ticket counts per status.
+    pub fn status_counts(&self) -> Result<Vec<(Status, u64)>> {
+        let mut out = Vec::new();
+        for s in Status::ALL {
+            let n: i64 = self
+                .conn()
+                .prepare_cached("SELECT count(*) FROM tickets WHERE status = ?1 AND deleted = 0")
+                .and_then(|mut st| st.query_row([s.as_str()], |r| r.get(0)))
+                .map_err(|e| self.classify(e))?;
+            out.push((*s, n as u64));
+        }
+        Ok(out)
+    }
+
+    /// Visit every op, in (hlc, replica, counter) order, verifying each checksum.
+    /// Streams: one cursor per replica (each replica's ops are already in HLC order), merged.
+    pub fn for_each_op(&self, mut f: impl FnMut(Op) -> Result<()>) -> Result<()> {
+        let replicas: Vec<(i64, Uuid)> = self.collect("SELECT idx, id FROM replicas ORDER BY id", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let mut stmts = Vec::new();
+        for _ in &replicas {
+            stmts.push(
+                self.conn()
+                    .prepare(
+                        "SELECT ?2, counter, hlc, actor, entity, kind, payload, checksum FROM ops WHERE replica = ?1 ORDER BY counter",
+                    )
+                    .map_err(|e| self.classify(e))?,
+            );
+        }
+        let mut cursors = Vec::new();
+        for (st, (idx, id)) in stmts.iter_mut().zip(&replicas) {
+            cursors.push(st.query(params![idx, id]).map_err(|e| self.classify(e))?);
+        }
+        let mut heads: Vec<Option<Op>> = Vec::with_capacity(cursors.len());
+        for c in cursors.iter_mut() {
+            heads.push(next_op(c).map_err(|e| match e {
+                StoreError::Sqlite { source, .. } => self.classify(source),
+                e => e,
+            })?);
+        }
+        loop {
+            let best = heads
+                .iter()
+                .enumerate()
+                .filter_map(|(i, h)| h.as_ref().map(|op| (i, (op.hlc, op.replica, op.counter))))
+                .min_by_key(|(_, k)| *k)
+                .map(|(i, _)| i);
+            let Some(i) = best else { break };
+            let op = heads[i].take().expect("head present");
+            heads[i] = next_op(&mut cursors[i])?;
+            f(op)?;
+        }
+        Ok(())
+    }
+}
+
+fn next_op(rows: &mut rusqlite::Rows<'_>) -> Result<Option<Op>> {
+    match rows.next() {
+        Ok(Some(r)) => Ok(Some(decode_op(raw_op(r).map_err(sql_err)?)?)),
+        Ok(None) => Ok(None),
+        Err(e) => Err(sql_err(e)),
+    }
+}
+
+fn sql_err(e: rusqlite::Error) -> StoreError {
+    StoreError::Sqlite { path: Default::default(), source: e }
+}
+
+type RawOp = (Uuid, i64, i64, String, Uuid, String, String, Vec<u8>);
+
+fn raw_op(r: &Row<'_>) -> rusqlite::Result<RawOp> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+}
+
+/// Turn a stored row back into an op, refusing one whose checksum does not match.
+fn decode_op((replica, counter, hlc, actor, entity, kind, payload, sum): RawOp) -> Result<Op> {
+    let replica = ReplicaId(replica);
+    let expected = checksum(replica, counter as u64, Hlc(hlc as u64), &actor, entity, &kind, &payload);
+    if sum != expected {
+        return Err(StoreError::Corrupt(format!("op {replica}/{counter} ({kind}) fails its checksum")));
+    }
+    let payload = Payload::from_json(&kind, &payload)
+        .map_err(|e| StoreError::Corrupt(format!("op {replica}/{counter}: {e}")))?;
+    Ok(Op { replica, counter: counter as u64, hlc: Hlc(hlc as u64), actor, entity, payload })
+}
+
+/// Split an FTS snippet with \x02…\x03 markers into segments.
+fn segments(s: &str) -> Vec<Segment> {
+    let mut out = Vec::new();
+    let mut hit = false;
+    for part in s.split(['\u{2}', '\u{3}']) {
+        if !part.is_empty() {
+            out.push(Segment { text: part.to_string(), hit });
+        }
+        hit = !hit;
+    }
+    out
+}
+
+fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// Shift `?N` placeholders by `by`.
+fn renumber(sql: &str, by: usize) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '?' {
+            let mut n = String::new();
+            while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                n.push(*d);
+                chars.next();
+            }
+            if let Ok(v) = n.parse::<usize>() {
+                out.push_str(&(v + by).to_string());
+            }
+        }
+    }
+    out
+}
+
+const PERSON_COLS: &str = "id, name, email, login, department, site, phone, vip, role, groups";
+
+fn person_row(r: &Row<'_>) -> rusqlite::Result<Person> {
+    Ok(Person {
+        id: PersonId(r.get(0)?),
+        record: PersonRecord {
+            name: r.get(1)?,
+            email: r.get(2)?,
+            login: r.get(3)?,
+            department: r.get(4)?,
+            site: r.get(5)?,
+            phone: r.get(6)?,
+            vip: r.get(7)?,
+            role: r.get::<_, String>(8)?.parse().unwrap_or(Role::Requester),
+            groups: r.get::<_, Option<String>>(9)?.map(|g| g.split(',').map(String::from).collect()).unwrap_or_default(),
+        },
+    })
+}
+
+const ASSET_COLS: &str = "s.id, s.tag, s.hostname, s.serial, s.model, s.manufacturer, s.category, s.status, s.holder, s.location,
+    s.ip, s.mac, s.purchase_date, s.warranty_end, s.notes, p.name, s.updated_at";
+
+fn asset_row(r: &Row<'_>) -> rusqlite::Result<Asset> {
+    Ok(Asset {
+        id: AssetId(r.get(0)?),
+        record: AssetRecord {
+            tag: r.get(1)?,
+            hostname: r.get(2)?,
+            serial: r.get(3)?,
+            model: r.get(4)?,
+            manufacturer: r.get(5)?,
+            category: r.get(6)?,
+            status: r.get::<_, String>(7)?.parse().unwrap_or(AssetStatus::InUse),
+            holder: r.get::<_, Option<Uuid>>(8)?.map(PersonId),
+            location: r.get(9)?,
+            ip: r.get(10)?,
+            mac: r.get(11)?,
+            purchase_date: r.get(12)?,
+            warranty_end: r.get(13)?,
+            notes: r.get(14)?,
+        },
+        holder_name: r.get(15)?,
+        updated_at: r.get(16)?,
+    })
+}
+
+const ARTICLE_COLS: &str = "id, title, body, tags, category, internal, source, updated_at";
+
+fn article_row(r: &Row<'_>) -> rusqlite::Result<Article> {
+    Ok(Article {
+        id: ArticleId(r.get(0)?),
+        record: ArticleRecord {
+            title: r.get(1)?,
+            body: r.get(2)?,
+            tags: r.get::<_, Option<String>>(3)?.map(|g| g.split(',').map(String::from).collect()).unwrap_or_default(),
+            category: r.get(4)?,
+            internal: r.get(5)?,
+            source: r.get(6)?,
+        },
+        updated_at: r.get(7)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_text_becomes_a_safe_fts_query() {
+        assert_eq!(fts_query("printer jam").as_deref(), Some("\"printer\" \"jam\"*"));
+        assert_eq!(fts_query("\"x\" OR y*").as_deref(), Some("\"x\" \"OR\" \"y\"*"));
+        assert_eq!(fts_query("  ()  "), None);
+    }
+
+    #[test]
+    fn snippets_split_into_segments() {
+        let s = segments("a \u{2}b\u{3} c");
+        assert_eq!(s, vec![
+            Segment { text: "a ".into(), hit: false },
+            Segment { text: "b".into(), hit: true },
+            Segment { text: " c".into(), hit: false }
+        ]);
+    }
+
+    #[test]
+    fn placeholders_renumber() {
+        assert_eq!(renumber("a = ?1 AND b IN (?2, ?10)", 1), "a = ?2 AND b IN (?3, ?11)");
+    }
+}
+
+impl Store {
+    /// `EXPLAIN QUERY PLAN` of a queue page, one detail per line (for tests and `--explain`).
+    pub fn explain(&self, q: &TicketQuery) -> Result<String> {
+        let (sql, args) = self.queue_sql(q);
+        let mut st = self.conn().prepare(&format!("EXPLAIN QUERY PLAN {sql}")).map_err(|e| self.classify(e))?;
+        let rows = st.query_map(params_from_iter(args), |r| r.get::<_, String>(3)).map_err(|e| self.classify(e))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.classify(e))?.join("\n"))
+    }
+}

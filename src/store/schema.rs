@@ -1,0 +1,175 @@
+//! Versioned, append-only migrations. Never edit a migration that has shipped:
+//! add a new one. Each runs in its own transaction together with the bump of
+//! `PRAGMA user_version`.
+
+/// `PRAGMA application_id` of a tix store ("TIX1").
+pub const APPLICATION_ID: i32 = 0x5449_5831;
+
+/// Migration `i` brings the schema from version `i` to `i + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the op log, the materialized tables and their indexes.
+    r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- Replica UUIDs, numbered locally so that each op row carries a small integer.
+CREATE TABLE replicas (
+    idx INTEGER PRIMARY KEY,
+    id  BLOB NOT NULL UNIQUE
+);
+
+-- The op log: immutable, append-only. The audit history and the input of sync.
+CREATE TABLE ops (
+    replica  INTEGER NOT NULL REFERENCES replicas(idx),
+    counter  INTEGER NOT NULL,
+    hlc      INTEGER NOT NULL,
+    actor    TEXT NOT NULL,
+    entity   BLOB NOT NULL,
+    kind     TEXT NOT NULL,
+    payload  TEXT NOT NULL,
+    checksum BLOB NOT NULL,
+    PRIMARY KEY (replica, counter)
+) WITHOUT ROWID;
+CREATE INDEX ops_entity ON ops(entity, hlc);
+
+CREATE TABLE people (
+    rowid      INTEGER PRIMARY KEY,
+    id         BLOB NOT NULL UNIQUE,
+    name       TEXT NOT NULL,
+    email      TEXT,
+    login      TEXT,
+    department TEXT,
+    site       TEXT,
+    phone      TEXT,
+    vip        INTEGER NOT NULL DEFAULT 0,
+    role       TEXT NOT NULL,
+    groups     TEXT,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX people_email ON people(email COLLATE NOCASE);
+CREATE INDEX people_login ON people(login COLLATE NOCASE);
+CREATE INDEX people_name ON people(name COLLATE NOCASE);
+
+CREATE TABLE tickets (
+    rowid             INTEGER PRIMARY KEY,
+    id                BLOB NOT NULL UNIQUE,
+    number            INTEGER NOT NULL,
+    title             TEXT NOT NULL,
+    description       TEXT NOT NULL DEFAULT '',
+    requester         BLOB,
+    assignee          BLOB,
+    grp               TEXT,
+    status            TEXT NOT NULL,
+    type              TEXT NOT NULL,
+    category          TEXT,
+    tags              TEXT,
+    channel           TEXT NOT NULL,
+    urgency           INTEGER NOT NULL,
+    impact            INTEGER NOT NULL,
+    priority          INTEGER NOT NULL,
+    priority_override INTEGER NOT NULL DEFAULT 0,
+    created_at        INTEGER NOT NULL,
+    updated_at        INTEGER NOT NULL,
+    first_response_at INTEGER,
+    resolved_at       INTEGER,
+    closed_at         INTEGER,
+    response_due      INTEGER,
+    resolution_due    INTEGER,
+    entry_count       INTEGER NOT NULL DEFAULT 0,
+    deleted           INTEGER NOT NULL DEFAULT 0,
+    -- 1 while work remains: the backlog. Indexed first so queue pages are range scans.
+    active            INTEGER GENERATED ALWAYS AS
+                      (status IN ('new', 'open', 'pending', 'on-hold') AND deleted = 0) VIRTUAL
+);
+CREATE INDEX tickets_number    ON tickets(number);
+CREATE INDEX tickets_active    ON tickets(active, priority, updated_at DESC);
+CREATE INDEX tickets_assignee  ON tickets(assignee, active, priority, updated_at DESC);
+CREATE INDEX tickets_group     ON tickets(grp, active, priority, updated_at DESC);
+CREATE INDEX tickets_status    ON tickets(status, priority, updated_at DESC);
+CREATE INDEX tickets_updated   ON tickets(active, updated_at DESC);
+CREATE INDEX tickets_requester ON tickets(requester, active);
+CREATE INDEX tickets_resolved  ON tickets(resolved_at) WHERE resolved_at IS NOT NULL;
+
+-- Ticket full-text index: one document per ticket (title; description and timeline).
+-- Contentless: the text lives in tickets and ops, not a third time here.
+CREATE VIRTUAL TABLE tickets_fts USING fts5(
+    title, body,
+    content = '', contentless_delete = 1,
+    tokenize = 'porter unicode61 remove_diacritics 2'
+);
+
+CREATE TABLE links (
+    ticket      INTEGER NOT NULL REFERENCES tickets(rowid),
+    target_kind TEXT NOT NULL,
+    target      BLOB NOT NULL,
+    rel         TEXT NOT NULL,
+    hlc         INTEGER NOT NULL,
+    removed     INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (ticket, target_kind, target, rel)
+) WITHOUT ROWID;
+CREATE INDEX links_target ON links(target, target_kind);
+
+CREATE TABLE assets (
+    rowid         INTEGER PRIMARY KEY,
+    id            BLOB NOT NULL UNIQUE,
+    tag           TEXT NOT NULL,
+    hostname      TEXT,
+    serial        TEXT,
+    model         TEXT,
+    manufacturer  TEXT,
+    category      TEXT,
+    status        TEXT NOT NULL,
+    holder        BLOB,
+    location      TEXT,
+    ip            TEXT,
+    mac           TEXT,
+    purchase_date TEXT,
+    warranty_end  TEXT,
+    notes         TEXT,
+    updated_at    INTEGER NOT NULL,
+    deleted       INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX assets_tag      ON assets(tag COLLATE NOCASE);
+CREATE INDEX assets_hostname ON assets(hostname COLLATE NOCASE);
+CREATE INDEX assets_serial   ON assets(serial COLLATE NOCASE);
+CREATE INDEX assets_holder   ON assets(holder);
+
+CREATE TABLE articles (
+    rowid      INTEGER PRIMARY KEY,
+    id         BLOB NOT NULL UNIQUE,
+    title      TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    tags       TEXT,
+    category   TEXT,
+    internal   INTEGER NOT NULL DEFAULT 0,
+    source     TEXT,
+    updated_at INTEGER NOT NULL,
+    deleted    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX articles_source ON articles(source);
+
+-- KB full-text index over the articles table (external content, kept in step by triggers).
+CREATE VIRTUAL TABLE articles_fts USING fts5(
+    title, body,
+    content = 'articles', content_rowid = 'rowid',
+    tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+    INSERT INTO articles_fts(rowid, title, body) VALUES (new.rowid, new.title, new.body);
+END;
+CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, body) VALUES ('delete', old.rowid, old.title, old.body);
+END;
+CREATE TRIGGER articles_au AFTER UPDATE OF title, body ON articles BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, body) VALUES ('delete', old.rowid, old.title, old.body);
+    INSERT INTO articles_fts(rowid, title, body) VALUES (new.rowid, new.title, new.body);
+END;
+"#,
+];
+
+/// The schema version this binary writes.
+pub fn current_version() -> i64 {
+    MIGRATIONS.len() as i64
+}

@@ -1,0 +1,300 @@
+//! The store on real SQLite files: write path, conflicts, migrations, plans, search, rebuild.
+
+use std::path::Path;
+
+use tix::domain::asset::AssetRecord;
+use tix::domain::ids::{ArticleId, AssetId, PersonId, TicketId, TicketNumber};
+use tix::domain::kb::ArticleRecord;
+use tix::domain::op::{Change, LinkTarget, Payload};
+use tix::domain::person::PersonRecord;
+use tix::domain::plan::{self, NewTicket, TicketEdit};
+use tix::domain::ticket::{EntryKind, PriorityMatrix, Status, TicketField};
+use tix::store::{AssigneeFilter, OpenMode, Sort, Store, StoreError, TicketQuery, schema};
+
+fn store(dir: &Path) -> Store {
+    Store::open(&dir.join("tix.db"), OpenMode::Create).unwrap()
+}
+
+fn agent(s: &mut Store, name: &str) -> PersonId {
+    let id = PersonId::new_random();
+    s.commit("admin", vec![Change::new_person(id, PersonRecord::agent(name, name.to_lowercase()))]).unwrap();
+    id
+}
+
+fn ticket(s: &mut Store, title: &str) -> TicketId {
+    let id = TicketId::new_random();
+    s.commit("dana", vec![plan::new_ticket(id, NewTicket::titled(title), &PriorityMatrix::default())]).unwrap();
+    id
+}
+
+#[test]
+fn numbers_count_up_and_every_write_is_an_op() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = store(dir.path());
+    let a = ticket(&mut s, "First");
+    let b = ticket(&mut s, "Second");
+    assert_eq!(s.ticket(a).unwrap().number, TicketNumber(1));
+    assert_eq!(s.ticket(b).unwrap().number, TicketNumber(2));
+    assert_eq!(s.op_count().unwrap(), 2);
+    let ops = s.ticket_ops(a).unwrap();
+    assert_eq!(ops.len(), 1);
+    assert_eq!(ops[0].actor, "dana");
+    assert!(matches!(ops[0].payload, Payload::TicketNew(_)));
+}
+
+#[test]
+fn a_batch_is_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = store(dir.path());
+    let t = ticket(&mut s, "Printer jam");
+    let before = s.op_count().unwrap();
+    // Second change is invalid (new → closed): the first must not land either.
+    let r = s.commit(
+        "dana",
+        vec![
+            Change::set_ticket(t, TicketField::Title, Some("Printer jam on floor 3".into())),
+            Change::set_ticket(t, TicketField::Status, Some("closed".into())),
+        ],
+    );
+    let err = r.unwrap_err().to_string();
+    assert!(err.contains("new to closed"), "{err}");
+    assert_eq!(s.op_count().unwrap(), before);
+    assert_eq!(s.ticket(t).unwrap().title, "Printer jam");
+}
+
+#[test]
+fn status_times_follow_resolution_and_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = store(dir.path());
+    let t = ticket(&mut s, "VPN");
+    let seen = s.ticket(t).unwrap();
+    s.commit("dana", plan::edit(&seen, TicketEdit { status: Some(Status::Resolved), ..Default::default() }, &PriorityMatrix::default()))
+        .unwrap();
+    let r = s.ticket(t).unwrap();
+    assert_eq!(r.status, Status::Resolved);
+    assert!(r.resolved_at.is_some());
+    // Reopen without the flag is refused; with it, allowed.
+    let e = s.commit("dana", plan::edit(&r, TicketEdit { status: Some(Status::Open), ..Default::default() }, &PriorityMatrix::default()));
+    assert!(e.unwrap_err().to_string().contains("reopen"));
+    s.commit(
+        "dana",
+        plan::edit(&r, TicketEdit { status: Some(Status::Open), reopen: true, ..Default::default() }, &PriorityMatrix::default()),
+    )
+    .unwrap();
+    let o = s.ticket(t).unwrap();
+    assert_eq!(o.status, Status::Open);
+    assert_eq!(o.resolved_at, None);
+}
+
+#[test]
+fn a_stale_change_from_another_process_is_refused_naming_who_and_when() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tix.db");
+    let mut one = Store::open(&path, OpenMode::Create).unwrap();
+    let dana = agent(&mut one, "Dana");
+    let t = ticket(&mut one, "Laptop will not boot");
+    // Second technician, second connection on the same file.
+    let mut two = Store::open(&path, OpenMode::Existing).unwrap();
+    let lee = agent(&mut two, "Lee");
+    let seen_by_one = one.ticket(t).unwrap();
+    let seen_by_two = two.ticket(t).unwrap();
+    one.commit("dana", plan::take(&seen_by_one, dana, &PriorityMatrix::default())).unwrap();
+    let err = two.commit("lee", plan::take(&seen_by_two, lee, &PriorityMatrix::default())).unwrap_err();
+    match &err {
+        StoreError::Conflict { by, field, now, .. } => {
+            assert_eq!(by, "dana");
+            assert_eq!(field, "assignee");
+            assert_eq!(now, "Dana");
+        }
+        e => panic!("expected a conflict, got {e}"),
+    }
+    assert!(err.to_string().contains("dana"));
+    assert_eq!(two.ticket(t).unwrap().assignee.unwrap().name, "Dana");
+    // A change to another field, prepared against the same stale view, merges fine.
+    two.commit("lee", plan::edit(&seen_by_two, TicketEdit { group: Some(Some("network".into())), ..Default::default() }, &PriorityMatrix::default()))
+        .unwrap();
+    let t2 = one.ticket(t).unwrap();
+    assert_eq!(t2.group.as_deref(), Some("network"));
+    assert_eq!(t2.assignee.unwrap().name, "Dana");
+    // Both processes wrote through the same replica: counters never collide.
+    assert_eq!(one.op_count().unwrap(), 6);
+}
+
+#[test]
+fn a_store_from_a_newer_tix_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tix.db");
+    drop(Store::open(&path, OpenMode::Create).unwrap());
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.pragma_update(None, "user_version", schema::current_version() + 1).unwrap();
+    drop(c);
+    let err = Store::open(&path, OpenMode::Existing).unwrap_err();
+    assert!(matches!(err, StoreError::TooNew { .. }));
+    assert!(err.to_string().contains("newer tix"), "{err}");
+}
+
+#[test]
+fn every_older_schema_upgrades_to_the_current_one() {
+    for k in 0..schema::MIGRATIONS.len() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let c = rusqlite::Connection::open(&path).unwrap();
+        for (i, m) in schema::MIGRATIONS[..k].iter().enumerate() {
+            c.execute_batch(m).unwrap();
+            c.pragma_update(None, "user_version", (i + 1) as i64).unwrap();
+        }
+        drop(c);
+        if k > 0 {
+            // Old stores were made by the binary: seed the identity rows as it would.
+            let c = rusqlite::Connection::open(&path).unwrap();
+            c.pragma_update(None, "application_id", schema::APPLICATION_ID).unwrap();
+            c.execute_batch(
+                "INSERT INTO replicas(idx, id) VALUES (1, randomblob(16));
+                 INSERT INTO meta VALUES ('store_id','x'),('replica','1'),('counter','0'),('hlc','0');",
+            )
+            .unwrap();
+        }
+        let mut s = Store::open(&path, OpenMode::Existing).unwrap();
+        assert_eq!(s.schema_version().unwrap(), schema::current_version());
+        let t = ticket(&mut s, "after upgrade");
+        assert_eq!(s.ticket(t).unwrap().title, "after upgrade");
+    }
+}
+
+#[test]
+fn bad_files_get_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, b"this is not a database, just some text long enough to look like a header....").unwrap();
+    let e = Store::open(&junk, OpenMode::Existing).unwrap_err();
+    assert!(matches!(e, StoreError::NotAStore(_)), "{e}");
+    let e = Store::open(&dir.path().join("nope/tix.db"), OpenMode::Create).unwrap_err();
+    assert!(e.to_string().contains("does not exist"), "{e}");
+    let e = Store::open(&dir.path().join("missing.db"), OpenMode::Existing).unwrap_err();
+    assert!(matches!(e, StoreError::Missing(_)), "{e}");
+    let other = dir.path().join("other.db");
+    rusqlite::Connection::open(&other).unwrap().execute_batch("CREATE TABLE x(y)").unwrap();
+    let e = Store::open(&other, OpenMode::Existing).unwrap_err();
+    assert!(matches!(e, StoreError::ForeignDatabase(_)), "{e}");
+}
+
+#[test]
+fn queue_pages_are_index_range_scans() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = store(dir.path());
+    let me = PersonId::new_random();
+    let cases = [
+        TicketQuery { active: Some(true), limit: 50, ..Default::default() },
+        TicketQuery { active: Some(true), sort: Sort::Updated, limit: 50, ..Default::default() },
+        TicketQuery { active: Some(true), assignee: Some(AssigneeFilter::Person(me)), limit: 50, ..Default::default() },
+        TicketQuery { active: Some(true), assignee: Some(AssigneeFilter::Unassigned), limit: 50, ..Default::default() },
+        TicketQuery { active: Some(true), group: Some("network".into()), limit: 50, ..Default::default() },
+        TicketQuery { statuses: vec![Status::Pending], limit: 50, ..Default::default() },
+        TicketQuery { active: Some(true), priorities: vec![tix::domain::ticket::Priority::P1], limit: 50, ..Default::default() },
+    ];
+    for q in cases {
+        let plan = s.explain(&q).unwrap();
+        assert!(plan.contains("USING INDEX") || plan.contains("USING COVERING INDEX"), "{q:?}\n{plan}");
+        assert!(!plan.contains("SCAN t\n") && !plan.ends_with("SCAN t"), "full scan for {q:?}\n{plan}");
+        assert!(!plan.contains("TEMP B-TREE"), "sort for {q:?}\n{plan}");
+    }
+}
+
+#[test]
+fn full_text_finds_tickets_by_title_description_and_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = store(dir.path());
+    let a = ticket(&mut s, "Printer jam on floor 3");
+    let b = ticket(&mut s, "VPN drops");
+    let seen = s.ticket(b).unwrap();
+    s.commit("dana", plan::entry(&seen, EntryKind::Note, "Replaced the fuser; jammed paper removed".into(), None)).unwrap();
+    let q = |t: &str| TicketQuery { text: Some(t.into()), limit: 10, ..Default::default() };
+    let hits: Vec<_> = s.queue(&q("jam")).unwrap().into_iter().map(|r| r.id).collect();
+    assert_eq!(hits, vec![b, a], "newest first, stemming matches 'jammed'");
+    assert_eq!(s.count(&q("fuser")).unwrap(), 1);
+    assert_eq!(s.count(&q("toner")).unwrap(), 0);
+    // Renaming keeps the index in step.
+    s.commit("dana", vec![Change::set_ticket(a, TicketField::Title, Some("Toner empty".into()))]).unwrap();
+    assert_eq!(s.count(&q("toner")).unwrap(), 1);
+    assert_eq!(s.queue(&q("jam")).unwrap().len(), 1);
+    // Text combines with filters.
+    let mut f = q("jammed");
+    f.statuses = vec![Status::Resolved];
+    assert_eq!(s.count(&f).unwrap(), 0);
+}
+
+#[test]
+fn kb_search_weights_titles_and_marks_matches() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = store(dir.path());
+    let art = |t: &str, b: &str| ArticleRecord {
+        title: t.into(),
+        body: b.into(),
+        tags: vec![],
+        category: None,
+        internal: false,
+        source: None,
+    };
+    s.commit(
+        "kb",
+        vec![
+            Change::new_article(ArticleId::new_random(), art("Outlook profile repair", "When the mailbox will not open, printers are irrelevant.")),
+            Change::new_article(ArticleId::new_random(), art("Clearing a printer jam", "Open tray 2 and remove the paper.")),
+        ],
+    )
+    .unwrap();
+    let hits = s.kb_search("printer", 10).unwrap();
+    assert_eq!(hits.len(), 2);
+    assert_eq!(hits[0].title, "Clearing a printer jam");
+    let body_hit = &hits[1];
+    assert!(body_hit.snippet.iter().any(|seg| seg.hit && seg.text.to_lowercase().starts_with("printer")), "{body_hit:?}");
+}
+
+#[test]
+fn links_and_asset_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = store(dir.path());
+    let t = ticket(&mut s, "Docking station no display");
+    let asset = AssetId::new_random();
+    let mut rec = AssetRecord::new("BER-LT-0042");
+    rec.hostname = Some("ber-lt-0042".into());
+    s.commit("dana", vec![Change::new_asset(asset, rec)]).unwrap();
+    s.commit("dana", vec![Change::link(t, LinkTarget::Asset { id: asset }, false)]).unwrap();
+    // Linking twice is no change.
+    assert!(s.commit("dana", vec![Change::link(t, LinkTarget::Asset { id: asset }, false)]).unwrap().is_empty());
+    assert_eq!(s.ticket_assets(t).unwrap()[0].record.tag, "BER-LT-0042");
+    assert_eq!(s.asset_tickets(asset, 10).unwrap()[0].id, t);
+    s.commit("dana", vec![Change::link(t, LinkTarget::Asset { id: asset }, true)]).unwrap();
+    assert!(s.ticket_assets(t).unwrap().is_empty());
+    // A duplicate tag is refused.
+    let e = s.commit("dana", vec![Change::new_asset(AssetId::new_random(), AssetRecord::new("ber-lt-0042"))]).unwrap_err();
+    assert!(e.to_string().contains("already in use"), "{e}");
+}
+
+#[test]
+fn verify_rebuilds_the_same_state_and_spots_tampering() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = store(dir.path());
+    let dana = agent(&mut s, "Dana");
+    let t = ticket(&mut s, "Outlook will not start");
+    let seen = s.ticket(t).unwrap();
+    s.commit("dana", plan::take(&seen, dana, &PriorityMatrix::default())).unwrap();
+    let seen = s.ticket(t).unwrap();
+    s.commit("dana", plan::entry(&seen, EntryKind::Reply, "Rebuilt your profile".into(), Some(20))).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let report = s.verify(scratch.path()).unwrap();
+    assert!(report.ok(), "{report:?}");
+    assert!(report.rows.iter().any(|(t, n)| t == "tickets" && *n == 1));
+    // Change the materialized table behind the op log's back.
+    let c = rusqlite::Connection::open(s.path()).unwrap();
+    c.execute("UPDATE tickets SET title = 'tampered'", []).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let report = s.verify(scratch.path()).unwrap();
+    assert!(!report.ok());
+    assert!(report.mismatches[0].contains("title"), "{:?}", report.mismatches);
+    // Flip a byte in an op: its checksum catches it.
+    c.execute("UPDATE ops SET payload = replace(payload, 'Rebuilt', 'Rebuilx')", []).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let e = s.verify(scratch.path()).unwrap_err();
+    assert!(e.to_string().contains("checksum"), "{e}");
+}
