@@ -3,5 +3,9 @@
 //! Layers: [`domain`] (plain types and rules, no IO) ← [`store`] (the only code that
 //! touches SQLite; one write path through the op log) ← [`cli`] (the command line).
 
+pub mod cli;
+pub mod config;
+pub mod demo;
 pub mod domain;
+pub mod import;
 pub mod store;

@@ -68,17 +68,31 @@ fn status_times_follow_resolution_and_reopen() {
     let mut s = store(dir.path());
     let t = ticket(&mut s, "VPN");
     let seen = s.ticket(t).unwrap();
-    s.commit("dana", plan::edit(&seen, TicketEdit { status: Some(Status::Resolved), ..Default::default() }, &PriorityMatrix::default()))
-        .unwrap();
+    s.commit(
+        "dana",
+        plan::edit(
+            &seen,
+            TicketEdit { status: Some(Status::Resolved), ..Default::default() },
+            &PriorityMatrix::default(),
+        ),
+    )
+    .unwrap();
     let r = s.ticket(t).unwrap();
     assert_eq!(r.status, Status::Resolved);
     assert!(r.resolved_at.is_some());
     // Reopen without the flag is refused; with it, allowed.
-    let e = s.commit("dana", plan::edit(&r, TicketEdit { status: Some(Status::Open), ..Default::default() }, &PriorityMatrix::default()));
+    let e = s.commit(
+        "dana",
+        plan::edit(&r, TicketEdit { status: Some(Status::Open), ..Default::default() }, &PriorityMatrix::default()),
+    );
     assert!(e.unwrap_err().to_string().contains("reopen"));
     s.commit(
         "dana",
-        plan::edit(&r, TicketEdit { status: Some(Status::Open), reopen: true, ..Default::default() }, &PriorityMatrix::default()),
+        plan::edit(
+            &r,
+            TicketEdit { status: Some(Status::Open), reopen: true, ..Default::default() },
+            &PriorityMatrix::default(),
+        ),
     )
     .unwrap();
     let o = s.ticket(t).unwrap();
@@ -101,18 +115,25 @@ fn a_stale_change_from_another_process_is_refused_naming_who_and_when() {
     one.commit("dana", plan::take(&seen_by_one, dana, &PriorityMatrix::default())).unwrap();
     let err = two.commit("lee", plan::take(&seen_by_two, lee, &PriorityMatrix::default())).unwrap_err();
     match &err {
-        StoreError::Conflict { by, field, now, .. } => {
-            assert_eq!(by, "dana");
-            assert_eq!(field, "assignee");
-            assert_eq!(now, "Dana");
+        StoreError::Conflict(c) => {
+            assert_eq!(c.by, "dana");
+            assert_eq!(c.field, "assignee");
+            assert_eq!(c.now, "Dana");
         }
         e => panic!("expected a conflict, got {e}"),
     }
     assert!(err.to_string().contains("dana"));
     assert_eq!(two.ticket(t).unwrap().assignee.unwrap().name, "Dana");
     // A change to another field, prepared against the same stale view, merges fine.
-    two.commit("lee", plan::edit(&seen_by_two, TicketEdit { group: Some(Some("network".into())), ..Default::default() }, &PriorityMatrix::default()))
-        .unwrap();
+    two.commit(
+        "lee",
+        plan::edit(
+            &seen_by_two,
+            TicketEdit { group: Some(Some("network".into())), ..Default::default() },
+            &PriorityMatrix::default(),
+        ),
+    )
+    .unwrap();
     let t2 = one.ticket(t).unwrap();
     assert_eq!(t2.group.as_deref(), Some("network"));
     assert_eq!(t2.assignee.unwrap().name, "Dana");
@@ -190,7 +211,12 @@ fn queue_pages_are_index_range_scans() {
         TicketQuery { active: Some(true), assignee: Some(AssigneeFilter::Unassigned), limit: 50, ..Default::default() },
         TicketQuery { active: Some(true), group: Some("network".into()), limit: 50, ..Default::default() },
         TicketQuery { statuses: vec![Status::Pending], limit: 50, ..Default::default() },
-        TicketQuery { active: Some(true), priorities: vec![tix::domain::ticket::Priority::P1], limit: 50, ..Default::default() },
+        TicketQuery {
+            active: Some(true),
+            priorities: vec![tix::domain::ticket::Priority::P1],
+            limit: 50,
+            ..Default::default()
+        },
     ];
     for q in cases {
         let plan = s.explain(&q).unwrap();
@@ -207,7 +233,8 @@ fn full_text_finds_tickets_by_title_description_and_notes() {
     let a = ticket(&mut s, "Printer jam on floor 3");
     let b = ticket(&mut s, "VPN drops");
     let seen = s.ticket(b).unwrap();
-    s.commit("dana", plan::entry(&seen, EntryKind::Note, "Replaced the fuser; jammed paper removed".into(), None)).unwrap();
+    s.commit("dana", plan::entry(&seen, EntryKind::Note, "Replaced the fuser; jammed paper removed".into(), None))
+        .unwrap();
     let q = |t: &str| TicketQuery { text: Some(t.into()), limit: 10, ..Default::default() };
     let hits: Vec<_> = s.queue(&q("jam")).unwrap().into_iter().map(|r| r.id).collect();
     assert_eq!(hits, vec![b, a], "newest first, stemming matches 'jammed'");
@@ -238,8 +265,14 @@ fn kb_search_weights_titles_and_marks_matches() {
     s.commit(
         "kb",
         vec![
-            Change::new_article(ArticleId::new_random(), art("Outlook profile repair", "When the mailbox will not open, printers are irrelevant.")),
-            Change::new_article(ArticleId::new_random(), art("Clearing a printer jam", "Open tray 2 and remove the paper.")),
+            Change::new_article(
+                ArticleId::new_random(),
+                art("Outlook profile repair", "When the mailbox will not open, printers are irrelevant."),
+            ),
+            Change::new_article(
+                ArticleId::new_random(),
+                art("Clearing a printer jam", "Open tray 2 and remove the paper."),
+            ),
         ],
     )
     .unwrap();
@@ -247,7 +280,10 @@ fn kb_search_weights_titles_and_marks_matches() {
     assert_eq!(hits.len(), 2);
     assert_eq!(hits[0].title, "Clearing a printer jam");
     let body_hit = &hits[1];
-    assert!(body_hit.snippet.iter().any(|seg| seg.hit && seg.text.to_lowercase().starts_with("printer")), "{body_hit:?}");
+    assert!(
+        body_hit.snippet.iter().any(|seg| seg.hit && seg.text.to_lowercase().starts_with("printer")),
+        "{body_hit:?}"
+    );
 }
 
 #[test]
@@ -267,7 +303,8 @@ fn links_and_asset_history() {
     s.commit("dana", vec![Change::link(t, LinkTarget::Asset { id: asset }, true)]).unwrap();
     assert!(s.ticket_assets(t).unwrap().is_empty());
     // A duplicate tag is refused.
-    let e = s.commit("dana", vec![Change::new_asset(AssetId::new_random(), AssetRecord::new("ber-lt-0042"))]).unwrap_err();
+    let e =
+        s.commit("dana", vec![Change::new_asset(AssetId::new_random(), AssetRecord::new("ber-lt-0042"))]).unwrap_err();
     assert!(e.to_string().contains("already in use"), "{e}");
 }
 

@@ -14,12 +14,17 @@ macro_rules! uuid_id {
         pub struct $name(pub Uuid);
 
         impl $name {
+            /// A new id: UUIDv7, time-ordered, so that index inserts stay local.
             pub fn new_random() -> Self {
-                Self(Uuid::new_v4())
+                Self(Uuid::now_v7())
             }
             /// A deterministic id from 16 random bytes (demo data, tests).
             pub fn from_bytes(b: [u8; 16]) -> Self {
                 Self(uuid::Builder::from_random_bytes(b).into_uuid())
+            }
+            /// A deterministic time-ordered id (UUIDv7) for something made at `ms`.
+            pub fn from_time_and_bytes(ms: i64, b: [u8; 10]) -> Self {
+                Self(uuid::Builder::from_unix_timestamp_millis(ms.max(0) as u64, &b).into_uuid())
             }
         }
 

@@ -4,12 +4,12 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::DomainError;
 use super::asset::{AssetField, AssetRecord};
 use super::ids::{ArticleId, AssetId, PersonId, ReplicaId, TicketId, TicketNumber};
 use super::kb::{ArticleField, ArticleRecord};
 use super::person::{PersonField, PersonRecord};
 use super::ticket::{Channel, EntryKind, Level, Priority, Status, TicketField, TicketRel, TicketType};
-use super::DomainError;
 
 /// Hybrid logical clock: wall-clock milliseconds in the high 48 bits, a logical
 /// counter in the low 16. Totally ordered, monotonic per replica, and never
@@ -190,7 +190,8 @@ impl Payload {
 
     pub fn from_json(kind: &str, json: &str) -> Result<Payload, DomainError> {
         fn p<T: for<'de> Deserialize<'de>>(kind: &str, json: &str) -> Result<T, DomainError> {
-            serde_json::from_str(json).map_err(|e| DomainError::BadPayload { kind: kind.to_string(), reason: e.to_string() })
+            serde_json::from_str(json)
+                .map_err(|e| DomainError::BadPayload { kind: kind.to_string(), reason: e.to_string() })
         }
         Ok(match kind {
             "person.new" => Payload::PersonNew(p(kind, json)?),
@@ -220,8 +221,16 @@ pub struct Op {
 }
 
 impl Op {
-    pub fn checksum(&self) -> [u8; 16] {
-        checksum(self.replica, self.counter, self.hlc, &self.actor, self.entity, self.payload.kind(), &self.payload.to_json())
+    pub fn checksum(&self) -> [u8; 8] {
+        checksum(
+            self.replica,
+            self.counter,
+            self.hlc,
+            &self.actor,
+            self.entity,
+            self.payload.kind(),
+            &self.payload.to_json(),
+        )
     }
 }
 
@@ -234,7 +243,7 @@ pub fn checksum(
     entity: Uuid,
     kind: &str,
     payload_json: &str,
-) -> [u8; 16] {
+) -> [u8; 8] {
     let mut h = blake3::Hasher::new();
     h.update(replica.0.as_bytes());
     h.update(&counter.to_le_bytes());
@@ -245,8 +254,9 @@ pub fn checksum(
     h.update(&(kind.len() as u64).to_le_bytes());
     h.update(kind.as_bytes());
     h.update(payload_json.as_bytes());
-    let mut out = [0u8; 16];
-    out.copy_from_slice(&h.finalize().as_bytes()[..16]);
+    // 64 bits of BLAKE3: integrity against damage, not a signature.
+    let mut out = [0u8; 8];
+    out.copy_from_slice(&h.finalize().as_bytes()[..8]);
     out
 }
 
@@ -268,11 +278,14 @@ pub struct Change {
     pub expect: Expect,
     /// Allow resolved/closed → open.
     pub reopen: bool,
+    /// When it happened, if earlier than now (imported history, demo data). The op's HLC
+    /// is taken from this time but never goes below the replica's last HLC.
+    pub at: Option<i64>,
 }
 
 impl Change {
     fn new(entity: Uuid, payload: Payload) -> Change {
-        Change { entity, payload, expect: Expect::Any, reopen: false }
+        Change { entity, payload, expect: Expect::Any, reopen: false, at: None }
     }
     pub fn new_person(id: PersonId, r: PersonRecord) -> Change {
         Change::new(id.0, Payload::PersonNew(r))
@@ -311,6 +324,10 @@ impl Change {
     }
     pub fn allow_reopen(mut self) -> Change {
         self.reopen = true;
+        self
+    }
+    pub fn happened_at(mut self, ms: i64) -> Change {
+        self.at = Some(ms);
         self
     }
 }

@@ -185,9 +185,9 @@ pub fn entry(seen: &Ticket, kind: EntryKind, body: String, minutes: Option<u32>)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::TicketNumber;
     use crate::domain::op::{Expect, Payload};
     use crate::domain::ticket::PersonRef;
-    use crate::domain::TicketNumber;
 
     fn seen() -> Ticket {
         Ticket {
@@ -242,7 +242,11 @@ mod tests {
     #[test]
     fn urgency_change_recomputes_priority_unless_overridden() {
         let m = PriorityMatrix::default();
-        let cs = edit(&seen(), TicketEdit { urgency: Some(Level::HIGH), impact: Some(Level::HIGH), ..Default::default() }, &m);
+        let cs = edit(
+            &seen(),
+            TicketEdit { urgency: Some(Level::HIGH), impact: Some(Level::HIGH), ..Default::default() },
+            &m,
+        );
         assert!(fields(&cs).contains(&(TicketField::Priority, Some("1".into()))));
         let mut over = seen();
         over.priority_override = true;
@@ -252,7 +256,11 @@ mod tests {
 
     #[test]
     fn explicit_priority_marks_override() {
-        let cs = edit(&seen(), TicketEdit { priority: Some(Some(Priority::P1)), ..Default::default() }, &PriorityMatrix::default());
+        let cs = edit(
+            &seen(),
+            TicketEdit { priority: Some(Some(Priority::P1)), ..Default::default() },
+            &PriorityMatrix::default(),
+        );
         assert!(fields(&cs).contains(&(TicketField::PriorityOverride, Some("true".into()))));
     }
 
@@ -263,8 +271,10 @@ mod tests {
         assert_eq!(entry(&t, EntryKind::Note, "hmm".into(), None).len(), 1);
         let mut assigned = t.clone();
         assigned.assignee = Some(PersonRef { id: PersonId::from_bytes([3; 16]), name: "x".into() });
-        assert!(fields(&take(&assigned, PersonId::from_bytes([9; 16]), &PriorityMatrix::default()))
-            .iter()
-            .all(|(f, _)| *f != TicketField::Title));
+        assert!(
+            fields(&take(&assigned, PersonId::from_bytes([9; 16]), &PriorityMatrix::default()))
+                .iter()
+                .all(|(f, _)| *f != TicketField::Title)
+        );
     }
 }

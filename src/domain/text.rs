@@ -62,10 +62,7 @@ const TAB_STOP: usize = 4;
 /// needed changing (the common case: must be cheap, no allocation).
 #[must_use]
 pub fn sanitize(s: &str, lines: Lines, glyphs: Glyphs) -> Cow<'_, str> {
-    let mut out = Out {
-        src: s,
-        ..Out::default()
-    };
+    let mut out = Out { src: s, ..Out::default() };
     let mut after_cr = false;
     for (i, c) in s.char_indices() {
         let cr = std::mem::replace(&mut after_cr, c == '\r');
@@ -144,11 +141,7 @@ impl Out<'_> {
 
     fn advance(&mut self, c: char) {
         self.last = Some(c);
-        self.col = if c == '\n' {
-            0
-        } else {
-            self.col + char_width(c)
-        };
+        self.col = if c == '\n' { 0 } else { self.col + char_width(c) };
     }
 }
 
@@ -361,31 +354,18 @@ mod tests {
     #[test]
     fn concrete_cases() {
         for &(input, lines, glyphs, want) in CASES {
-            assert_eq!(
-                sanitize(input, lines, glyphs),
-                want,
-                "{input:?} {lines:?} {glyphs:?}"
-            );
+            assert_eq!(sanitize(input, lines, glyphs), want, "{input:?} {lines:?} {glyphs:?}");
         }
     }
 
     #[test]
     fn plain_text_is_borrowed_and_widths_add_up() {
-        for s in [
-            "",
-            "Printer on 3rd floor: jammed!",
-            "Crème brûlée",
-            "日本語 한국어",
-            "e\u{301}",
-        ] {
+        for s in ["", "Printer on 3rd floor: jammed!", "Crème brûlée", "日本語 한국어", "e\u{301}"] {
             assert!(matches!(clean(s), Cow::Borrowed(b) if b == s), "{s:?}");
             assert!(matches!(sanitize(s, M, A), Cow::Borrowed(_)));
         }
         assert!(matches!(sanitize("a\nb", M, U), Cow::Borrowed(_)));
-        assert_eq!(
-            (width("日本語"), width("e\u{301}"), width("ab\nabcd\n")),
-            (6, 1, 4)
-        );
+        assert_eq!((width("日本語"), width("e\u{301}"), width("ab\nabcd\n")), (6, 1, 4));
         assert_eq!(width(&clean("\u{202E}")), 8);
         for s in ["👩\u{200D}💻", "❤\u{FE0F}", "👍🏽", "🇺🇸", "1\u{FE0F}\u{20E3}"] {
             let s = clean(s);
@@ -426,14 +406,12 @@ mod tests {
 
     /// Strings biased towards everything hostile or width-sensitive.
     fn hostile() -> impl Strategy<Value = String> {
-        let nasty: Vec<char> =
-            "\x1b\x07\0\x7f\u{9b}\u{85}\r\n\t\u{202E}\u{2066}\u{200B}\u{200D}\u{FE0F}\
+        let nasty: Vec<char> = "\x1b\x07\0\x7f\u{9b}\u{85}\r\n\t\u{202E}\u{2066}\u{200B}\u{200D}\u{FE0F}\
             \u{FE0E}\u{301}\u{20E3}\u{AD}\u{FEFF}\u{E0041}\u{2028}👩💻🏽❤🇺日é  a["
-                .chars()
-                .collect();
+            .chars()
+            .collect();
         let nasty = prop::sample::select(nasty);
-        prop::collection::vec(prop_oneof![3 => nasty, 1 => any::<char>()], 0..40)
-            .prop_map(|v| v.into_iter().collect())
+        prop::collection::vec(prop_oneof![3 => nasty, 1 => any::<char>()], 0..40).prop_map(|v| v.into_iter().collect())
     }
 
     fn modes() -> impl Strategy<Value = (Lines, Glyphs)> {

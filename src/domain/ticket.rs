@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ids::{PersonId, TicketId, TicketNumber};
 use super::DomainError;
+use super::ids::{PersonId, TicketId, TicketNumber};
 use crate::string_enum;
 
 string_enum!(
@@ -39,9 +39,7 @@ impl Status {
             Ok(())
         } else {
             let hint = match (self, to) {
-                (Resolved | Closed, _) if to.is_open() && !reopen => {
-                    " (use reopen to bring a finished ticket back)"
-                }
+                (Resolved | Closed, _) if to.is_open() && !reopen => " (use reopen to bring a finished ticket back)",
                 (_, Closed) => " (a ticket is resolved before it is closed)",
                 _ => "",
             };
@@ -112,7 +110,11 @@ impl std::str::FromStr for Level {
             "low" | "l" => Ok(Level::LOW),
             t => t
                 .parse::<u8>()
-                .map_err(|_| DomainError::OutOfRange { what: "urgency/impact", value: s.to_string(), range: "1 (high) to 3 (low)" })
+                .map_err(|_| DomainError::OutOfRange {
+                    what: "urgency/impact",
+                    value: s.to_string(),
+                    range: "1 (high) to 3 (low)",
+                })
                 .and_then(Level::try_from),
         }
     }

@@ -16,7 +16,9 @@ pub fn local(ms: i64) -> String {
 
 /// RFC 3339 UTC, for JSON output.
 pub fn rfc3339(ms: i64) -> String {
-    DateTime::<Utc>::from_timestamp_millis(ms).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)).unwrap_or_default()
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
 }
 
 /// ISO date of a timestamp, UTC.
@@ -47,13 +49,14 @@ pub fn parse_date(s: &str) -> Option<String> {
         return None;
     }
     let iso = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
-    for f in ["%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%d.%m.%Y"] {
+    // A two-digit year is 20xx: chrono's %Y would read "23" as the year 23.
+    let short_year = !s.contains('-') && s.rsplit(['/', '.']).next().is_some_and(|y| y.len() == 2);
+    let formats: &[&str] =
+        if short_year { &["%m/%d/%y", "%d.%m.%y"] } else { &["%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%d.%m.%Y"] };
+    for f in formats {
         if let Ok(d) = NaiveDate::parse_from_str(s, f) {
             return Some(iso(d));
         }
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%m/%d/%y") {
-        return Some(iso(d));
     }
     // A timestamp with a time part: keep the date.
     DateTime::parse_from_rfc3339(s).ok().map(|t| iso(t.date_naive()))

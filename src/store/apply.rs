@@ -22,11 +22,13 @@ pub(super) struct Applier<'a> {
     /// Tickets whose full-text document must be rebuilt before commit: (rowid, id).
     fts_dirty: HashSet<(i64, Uuid)>,
     replicas: HashMap<ReplicaId, i64>,
+    /// Ticket id → (rowid, number) of live tickets seen in this transaction.
+    tickets: HashMap<Uuid, (i64, i64)>,
 }
 
 impl<'a> Applier<'a> {
     pub fn new(conn: &'a Connection, path: &'a Path) -> Self {
-        Applier { conn, path, fts_dirty: HashSet::new(), replicas: HashMap::new() }
+        Applier { conn, path, fts_dirty: HashSet::new(), replicas: HashMap::new(), tickets: HashMap::new() }
     }
 
     fn err(&self, e: rusqlite::Error) -> StoreError {
@@ -39,8 +41,10 @@ impl<'a> Applier<'a> {
             return Ok(i);
         }
         let c = self.conn;
-        let found: Option<i64> =
-            c.query_row("SELECT idx FROM replicas WHERE id = ?1", [r.0], |row| row.get(0)).optional().map_err(|e| self.err(e))?;
+        let found: Option<i64> = c
+            .query_row("SELECT idx FROM replicas WHERE id = ?1", [r.0], |row| row.get(0))
+            .optional()
+            .map_err(|e| self.err(e))?;
         let idx = match found {
             Some(i) => i,
             None => {
@@ -64,7 +68,16 @@ impl<'a> Applier<'a> {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )
             .and_then(|mut s| {
-                s.execute(params![replica_idx, op.counter as i64, op.hlc.0 as i64, op.actor, op.entity, kind, json, &sum[..]])
+                s.execute(params![
+                    replica_idx,
+                    op.counter as i64,
+                    op.hlc.0 as i64,
+                    op.actor,
+                    op.entity,
+                    kind,
+                    json,
+                    &sum[..]
+                ])
             })
             .map_err(|e| self.err(e))?;
         Ok(n == 1)
@@ -75,7 +88,7 @@ impl<'a> Applier<'a> {
     /// Check a change against the current state and turn it into the payload of an op
     /// (with `from` and the ticket number filled in). `None`: nothing would change.
     pub fn prepare(&mut self, change: Change) -> Result<Option<(Uuid, Payload)>> {
-        let Change { entity, payload, expect, reopen } = change;
+        let Change { entity, payload, expect, reopen, at: _ } = change;
         let payload = match payload {
             Payload::PersonNew(p) => {
                 nonempty(&p.name, "a person's name")?;
@@ -116,13 +129,14 @@ impl<'a> Applier<'a> {
                 }
                 let present: Option<bool> = self
                     .conn
-                    .query_row(
+                    .prepare_cached(
                         "SELECT NOT l.removed FROM links l JOIN tickets t ON t.rowid = l.ticket
                          WHERE t.id = ?1 AND l.target_kind = ?2 AND l.target = ?3 AND l.rel = ?4",
-                        params![entity, l.target.kind(), l.target.uuid(), l.target.rel()],
-                        |r| r.get(0),
                     )
-                    .optional()
+                    .and_then(|mut st| {
+                        st.query_row(params![entity, l.target.kind(), l.target.uuid(), l.target.rel()], |r| r.get(0))
+                            .optional()
+                    })
                     .map_err(|e| self.err(e))?;
                 if present.unwrap_or(false) != l.removed {
                     return Ok(None);
@@ -130,10 +144,18 @@ impl<'a> Applier<'a> {
                 Payload::TicketLink(l)
             }
             Payload::TicketSet(s) => {
-                let (_, number) = self.ticket_row(entity)?;
+                let (rowid, number) = self.ticket_row(entity)?;
                 let (col, kind) = fields::ticket(s.field);
-                let current = self.current("tickets", col, kind, entity)?;
-                self.check_expect(&expect, &current, entity, "ticket.set", s.field.as_str(), &number.to_string(), &s.to)?;
+                let current = self.ticket_value(col, kind, rowid)?;
+                self.check_expect(
+                    &expect,
+                    &current,
+                    entity,
+                    "ticket.set",
+                    s.field.as_str(),
+                    &number.to_string(),
+                    &s.to,
+                )?;
                 self.validate_ticket_value(s.field, &current, &s.to, reopen, &number.to_string())?;
                 if current == s.to {
                     return Ok(None);
@@ -174,6 +196,17 @@ impl<'a> Applier<'a> {
             }
         };
         Ok(Some((entity, payload)))
+    }
+
+    fn ticket_value(&self, col: &str, kind: Col, rowid: i64) -> Result<Option<String>> {
+        // `col` comes from the fixed table in `fields`, never from input.
+        let sql = format!("SELECT {col} FROM tickets WHERE rowid = ?1");
+        let v: Value = self
+            .conn
+            .prepare_cached(&sql)
+            .and_then(|mut s| s.query_row([rowid], |r| r.get::<_, Value>(0)))
+            .map_err(|e| self.err(e))?;
+        Ok(fields::from_sql(kind, (&v).into()))
     }
 
     fn current(&self, table: &str, col: &str, kind: Col, id: Uuid) -> Result<Option<String>> {
@@ -218,14 +251,18 @@ impl<'a> Applier<'a> {
             .map_err(|e| self.err(e))?;
         let (by, at) = last.unwrap_or_else(|| ("someone".into(), 0));
         let show = |v: &Option<String>| self.display_value(v);
-        Err(StoreError::Conflict {
+        Err(StoreError::Conflict(Box::new(super::Conflict {
             target: target.to_string(),
             field: field.to_string(),
             by,
-            at: if at == 0 { "an unknown time".into() } else { time::local(crate::domain::op::Hlc(at as u64).millis()) },
+            at: if at == 0 {
+                "an unknown time".into()
+            } else {
+                time::local(crate::domain::op::Hlc(at as u64).millis())
+            },
             now: show(current),
             seen: show(seen),
-        })
+        })))
     }
 
     /// A value as people read it: person ids become names.
@@ -267,13 +304,15 @@ impl<'a> Applier<'a> {
             F::Priority => drop(required("the priority")?.parse::<Priority>()?),
             F::Requester | F::Assignee => {
                 if let Some(s) = to {
-                    let id = Uuid::parse_str(s).map_err(|_| DomainError::Invalid(format!("'{s}' is not a person id")))?;
+                    let id =
+                        Uuid::parse_str(s).map_err(|_| DomainError::Invalid(format!("'{s}' is not a person id")))?;
                     self.person_exists(PersonId(id))?;
                 }
             }
             F::ResponseDue | F::ResolutionDue => {
                 if let Some(s) = to {
-                    s.parse::<i64>().map_err(|_| DomainError::Invalid(format!("'{s}' is not a time in milliseconds")))?;
+                    s.parse::<i64>()
+                        .map_err(|_| DomainError::Invalid(format!("'{s}' is not a time in milliseconds")))?;
                 }
             }
             F::Description | F::Group | F::Category | F::Tags | F::PriorityOverride | F::Deleted => {}
@@ -281,18 +320,23 @@ impl<'a> Applier<'a> {
         Ok(())
     }
 
-    fn ticket_row(&self, id: Uuid) -> Result<(i64, crate::domain::TicketNumber)> {
+    fn ticket_row(&mut self, id: Uuid) -> Result<(i64, crate::domain::TicketNumber)> {
+        if let Some(&(rowid, n)) = self.tickets.get(&id) {
+            return Ok((rowid, crate::domain::TicketNumber(n as u64)));
+        }
         let r: Option<(i64, i64)> = self
             .conn
             .prepare_cached("SELECT rowid, number FROM tickets WHERE id = ?1 AND deleted = 0")
             .and_then(|mut s| s.query_row([id], |r| Ok((r.get(0)?, r.get(1)?))).optional())
             .map_err(|e| self.err(e))?;
-        r.map(|(rowid, n)| (rowid, crate::domain::TicketNumber(n as u64)))
-            .ok_or_else(|| StoreError::NotFound(format!("ticket {id}")))
+        let (rowid, n) = r.ok_or_else(|| StoreError::NotFound(format!("ticket {id}")))?;
+        self.tickets.insert(id, (rowid, n));
+        Ok((rowid, crate::domain::TicketNumber(n as u64)))
     }
 
     fn person_exists(&self, id: PersonId) -> Result<()> {
-        self.exists("people", id.0).and_then(|ok| if ok { Ok(()) } else { Err(StoreError::NotFound(format!("person {id}"))) })
+        self.exists("people", id.0)
+            .and_then(|ok| if ok { Ok(()) } else { Err(StoreError::NotFound(format!("person {id}"))) })
     }
 
     fn exists(&self, table: &str, id: Uuid) -> Result<bool> {
@@ -306,7 +350,11 @@ impl<'a> Applier<'a> {
             LinkTarget::Article { .. } => "articles",
             LinkTarget::Ticket { .. } => "tickets",
         };
-        if self.exists(table, t.uuid())? { Ok(()) } else { Err(StoreError::NotFound(format!("{} {}", t.kind(), t.uuid()))) }
+        if self.exists(table, t.uuid())? {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound(format!("{} {}", t.kind(), t.uuid())))
+        }
     }
 
     fn tag_free(&self, tag: &str, except: Option<Uuid>) -> Result<()> {
@@ -328,6 +376,8 @@ impl<'a> Applier<'a> {
         let t = op.hlc.millis();
         let id = op.entity;
         let c = self.conn;
+        let path = self.path;
+        let fail = |e| classify(path, e);
         let r = match &op.payload {
             Payload::PersonNew(p) => c
                 .prepare_cached(
@@ -380,7 +430,9 @@ impl<'a> Applier<'a> {
                         ])
                     });
                 if let Ok(1) = n {
-                    self.fts_dirty.insert((c.last_insert_rowid(), id));
+                    let rowid = c.last_insert_rowid();
+                    self.tickets.insert(id, (rowid, tk.number.map(|n| n.0 as i64).unwrap_or(0)));
+                    fts::insert(c, rowid, 0, &tk.title, &tk.description).map_err(fail)?;
                 }
                 n
             }
@@ -395,41 +447,50 @@ impl<'a> Applier<'a> {
                 } else {
                     ""
                 };
-                let sql = format!(
-                    "UPDATE tickets SET {col} = ?2, updated_at = MAX(updated_at, ?3){status_times} WHERE id = ?1 RETURNING rowid"
-                );
-                let rowid: rusqlite::Result<Option<i64>> = c
-                    .prepare_cached(&sql)
-                    .and_then(|mut st| st.query_row(params![id, fields::to_sql(kind, s.to.as_deref()), t], |r| r.get(0)).optional());
-                match rowid {
+                match self.ticket_rowid(id) {
                     Ok(Some(rowid)) => {
-                        if matches!(s.field, TicketField::Title | TicketField::Description | TicketField::Deleted) {
-                            self.fts_dirty.insert((rowid, id));
+                        let sql = format!(
+                            "UPDATE tickets SET {col} = ?2, updated_at = MAX(updated_at, ?3){status_times} WHERE rowid = ?1"
+                        );
+                        let r = c
+                            .prepare_cached(&sql)
+                            .and_then(|mut st| st.execute(params![rowid, fields::to_sql(kind, s.to.as_deref()), t]));
+                        match s.field {
+                            TicketField::Title | TicketField::Description => {
+                                fts::reindex_head(c, rowid).map_err(fail)?
+                            }
+                            TicketField::Deleted => {
+                                self.tickets.remove(&id);
+                                self.fts_dirty.insert((rowid, id));
+                            }
+                            _ => {}
                         }
-                        Ok(1)
+                        r
                     }
-                    Ok(None) => Ok(0),
-                    Err(e) => Err(e),
+                    other => other.map(|_| 0),
                 }
             }
-            Payload::TicketEntry(EntryRecord { kind, author, .. }) => {
+            Payload::TicketEntry(EntryRecord { kind, author, body, .. }) => {
                 let reply = *kind == EntryKind::Reply;
-                let rowid: rusqlite::Result<Option<i64>> = c
-                    .prepare_cached(
-                        "UPDATE tickets SET entry_count = entry_count + 1, updated_at = MAX(updated_at, ?2),
-                           first_response_at = CASE
-                             WHEN ?3 AND first_response_at IS NULL AND (?4 IS NULL OR requester IS NOT ?4) THEN ?2
-                             ELSE first_response_at END
-                         WHERE id = ?1 RETURNING rowid",
-                    )
-                    .and_then(|mut st| st.query_row(params![id, t, reply, author.map(|a| a.0)], |r| r.get(0)).optional());
-                match rowid {
+                match self.ticket_rowid(id) {
                     Ok(Some(rowid)) => {
-                        self.fts_dirty.insert((rowid, id));
-                        Ok(1)
+                        let r = c
+                            .prepare_cached(
+                                "UPDATE tickets SET entry_count = entry_count + 1, updated_at = MAX(updated_at, ?2),
+                                   first_response_at = CASE
+                                     WHEN ?3 AND first_response_at IS NULL AND (?4 IS NULL OR requester IS NOT ?4) THEN ?2
+                                     ELSE first_response_at END
+                                 WHERE rowid = ?1",
+                            )
+                            .and_then(|mut st| st.execute(params![rowid, t, reply, author.map(|a| a.0)]));
+                        let slot: i64 = c
+                            .prepare_cached("SELECT entry_count FROM tickets WHERE rowid = ?1")
+                            .and_then(|mut st| st.query_row([rowid], |r| r.get(0)))
+                            .map_err(fail)?;
+                        fts::insert(c, rowid, slot, "", body).map_err(fail)?;
+                        r
                     }
-                    Ok(None) => Ok(0),
-                    Err(e) => Err(e),
+                    other => other.map(|_| 0),
                 }
             }
             Payload::TicketLink(l) => c
@@ -442,7 +503,10 @@ impl<'a> Applier<'a> {
                 .and_then(|mut s| {
                     s.execute(params![id, l.target.kind(), l.target.uuid(), l.target.rel(), op.hlc.0 as i64, l.removed])
                 })
-                .and_then(|_| c.execute("UPDATE tickets SET updated_at = MAX(updated_at, ?2) WHERE id = ?1", params![id, t])),
+                .and_then(|_| {
+                    c.prepare_cached("UPDATE tickets SET updated_at = MAX(updated_at, ?2) WHERE id = ?1")?
+                        .execute(params![id, t])
+                }),
             Payload::AssetNew(a) => c
                 .prepare_cached(
                     "INSERT INTO assets(id, tag, hostname, serial, model, manufacturer, category, status, holder,
@@ -494,38 +558,90 @@ impl<'a> Applier<'a> {
         r.map(drop).map_err(|e| self.err(e))
     }
 
-    fn set_column(&self, table: &str, (col, kind): (&str, Col), id: Uuid, to: &Option<String>, t: i64) -> rusqlite::Result<usize> {
+    /// Any ticket's rowid, deleted or not (folding must reach deleted tickets too).
+    fn ticket_rowid(&self, id: Uuid) -> rusqlite::Result<Option<i64>> {
+        if let Some(&(rowid, _)) = self.tickets.get(&id) {
+            return Ok(Some(rowid));
+        }
+        self.conn.prepare_cached("SELECT rowid FROM tickets WHERE id = ?1")?.query_row([id], |r| r.get(0)).optional()
+    }
+
+    fn set_column(
+        &self,
+        table: &str,
+        (col, kind): (&str, Col),
+        id: Uuid,
+        to: &Option<String>,
+        t: i64,
+    ) -> rusqlite::Result<usize> {
         let sql = format!("UPDATE {table} SET {col} = ?2, updated_at = MAX(updated_at, ?3) WHERE id = ?1");
         self.conn.prepare_cached(&sql)?.execute(params![id, fields::to_sql(kind, to.as_deref()), t])
     }
 
-    /// Rebuild the full-text documents of the tickets touched in this transaction.
+    /// Rebuild the full-text rows of tickets deleted or restored in this transaction.
     pub fn flush(&mut self) -> Result<()> {
         let dirty = std::mem::take(&mut self.fts_dirty);
         for (rowid, id) in dirty {
-            self.reindex(rowid, id).map_err(|e| self.err(e))?;
+            fts::reindex_all(self.conn, rowid, id).map_err(|e| self.err(e))?;
         }
         Ok(())
     }
+}
 
-    fn reindex(&self, rowid: i64, id: Uuid) -> rusqlite::Result<()> {
-        let c = self.conn;
-        c.prepare_cached("DELETE FROM tickets_fts WHERE rowid = ?1")?.execute([rowid])?;
-        let row: Option<(String, String)> = c
-            .prepare_cached("SELECT title, description FROM tickets WHERE rowid = ?1 AND deleted = 0")?
-            .query_row([rowid], |r| Ok((r.get(0)?, r.get(1)?)))
+/// The ticket full-text index: one row per ticket for title and description (slot 0)
+/// and one per timeline entry (slot n), rowid = ticket rowid << SLOT_BITS | slot.
+/// Entries are append-only, so adding a note never rewrites the ticket's text.
+pub(crate) mod fts {
+    use rusqlite::{Connection, OptionalExtension, params};
+    use uuid::Uuid;
+
+    use crate::domain::op::EntryRecord;
+
+    pub const SLOT_BITS: u32 = 12;
+    const MAX_SLOT: i64 = (1 << SLOT_BITS) - 1;
+
+    pub fn insert(c: &Connection, ticket: i64, slot: i64, title: &str, body: &str) -> rusqlite::Result<()> {
+        if slot > MAX_SLOT {
+            return Ok(()); // entries past the 4,095th are not indexed
+        }
+        c.prepare_cached("INSERT INTO tickets_fts(rowid, title, body) VALUES (?1, ?2, ?3)")?
+            .execute(params![(ticket << SLOT_BITS) | slot, title, body])
+            .map(drop)
+    }
+
+    /// Title or description changed: rewrite slot 0.
+    pub fn reindex_head(c: &Connection, ticket: i64) -> rusqlite::Result<()> {
+        c.prepare_cached("DELETE FROM tickets_fts WHERE rowid = ?1")?.execute([ticket << SLOT_BITS])?;
+        let row: Option<(String, String, bool)> = c
+            .prepare_cached("SELECT title, description, deleted FROM tickets WHERE rowid = ?1")?
+            .query_row([ticket], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
-        let Some((title, mut body)) = row else { return Ok(()) };
-        let mut st = c.prepare_cached("SELECT payload FROM ops WHERE entity = ?1 AND kind = 'ticket.entry' ORDER BY hlc")?;
+        match row {
+            Some((title, description, false)) => insert(c, ticket, 0, &title, &description),
+            _ => Ok(()),
+        }
+    }
+
+    /// Deleted or restored: drop every row of the ticket, and re-add them unless deleted.
+    pub fn reindex_all(c: &Connection, ticket: i64, id: Uuid) -> rusqlite::Result<()> {
+        c.prepare_cached("DELETE FROM tickets_fts WHERE rowid BETWEEN ?1 AND ?2")?
+            .execute([ticket << SLOT_BITS, (ticket << SLOT_BITS) | MAX_SLOT])?;
+        let row: Option<(String, String, bool)> = c
+            .prepare_cached("SELECT title, description, deleted FROM tickets WHERE rowid = ?1")?
+            .query_row([ticket], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        let Some((title, description, false)) = row else { return Ok(()) };
+        insert(c, ticket, 0, &title, &description)?;
+        let mut st =
+            c.prepare_cached("SELECT payload FROM ops WHERE entity = ?1 AND kind = 'ticket.entry' ORDER BY hlc")?;
         let mut rows = st.query([id])?;
+        let mut slot = 0;
         while let Some(r) = rows.next()? {
-            let json: String = r.get(0)?;
-            if let Ok(e) = serde_json::from_str::<EntryRecord>(&json) {
-                body.push('\n');
-                body.push_str(&e.body);
+            if let Ok(e) = serde_json::from_str::<EntryRecord>(&r.get::<_, String>(0)?) {
+                slot += 1;
+                insert(c, ticket, slot, "", &e.body)?;
             }
         }
-        c.prepare_cached("INSERT INTO tickets_fts(rowid, title, body) VALUES (?1, ?2, ?3)")?.execute(params![rowid, title, body])?;
         Ok(())
     }
 }

@@ -6,7 +6,7 @@
 //! state, turns it into an [`Op`] (replica, counter, HLC, actor, payload,
 //! checksum), appends it and applies it.
 
-mod apply;
+pub(crate) mod apply;
 mod fields;
 mod query;
 pub mod schema;
@@ -46,10 +46,8 @@ pub enum StoreError {
     ReadOnly(PathBuf),
     #[error("{0} not found")]
     NotFound(String),
-    #[error(
-        "conflict on {target}: {field} was changed by {by} at {at} (now {now}); your change was prepared against {seen}. Reload and try again"
-    )]
-    Conflict { target: String, field: String, by: String, at: String, now: String, seen: String },
+    #[error("{0}")]
+    Conflict(Box<Conflict>),
     #[error("{0}")]
     Domain(#[from] DomainError),
     #[error("op log is damaged: {0}")]
@@ -59,6 +57,20 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A change prepared against a value someone else has changed since.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "conflict on {target}: {field} was changed by {by} at {at} (now {now}); your change was prepared against {seen}. Reload and try again"
+)]
+pub struct Conflict {
+    pub target: String,
+    pub field: String,
+    pub by: String,
+    pub at: String,
+    pub now: String,
+    pub seen: String,
+}
 
 /// How to open a store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,15 +121,20 @@ impl Store {
         let e = |source| StoreError::Sqlite { path: path.to_path_buf(), source };
         let conn = Connection::open_with_flags(path, flags).map_err(e)?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(e)?;
-        let mut store = Store { conn, path: path.to_path_buf(), replica: ReplicaId(Uuid::nil()), replica_idx: 0, clock };
+        // Field updates use one statement per column: keep them all prepared.
+        conn.set_prepared_statement_cache_capacity(256);
+        let mut store =
+            Store { conn, path: path.to_path_buf(), replica: ReplicaId(Uuid::nil()), replica_idx: 0, clock };
         store.configure(!exists)?;
         Ok(store)
     }
 
     fn configure(&mut self, fresh: bool) -> Result<()> {
         // Identify the file before changing anything in it.
-        let app_id: i32 = self.conn.query_row("PRAGMA application_id", [], |r| r.get(0)).map_err(|e| self.classify(e))?;
-        let version: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| self.classify(e))?;
+        let app_id: i32 =
+            self.conn.query_row("PRAGMA application_id", [], |r| r.get(0)).map_err(|e| self.classify(e))?;
+        let version: i64 =
+            self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| self.classify(e))?;
         let empty: bool = self
             .conn
             .query_row("SELECT count(*) = 0 FROM sqlite_schema", [], |r| r.get(0))
@@ -126,7 +143,11 @@ impl Store {
             return Err(StoreError::ForeignDatabase(self.path.clone()));
         }
         if version > schema::current_version() {
-            return Err(StoreError::TooNew { path: self.path.clone(), found: version, known: schema::current_version() });
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                known: schema::current_version(),
+            });
         }
         // Local store: WAL lets the console read while a CLI in another terminal writes.
         // synchronous=NORMAL under WAL never corrupts the file; a power cut may lose the
@@ -134,10 +155,13 @@ impl Store {
         let jm: String =
             self.conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(|e| self.classify(e))?;
         if !jm.eq_ignore_ascii_case("wal") && !self.is_read_only() {
-            return Err(StoreError::Corrupt(format!("could not switch {} to WAL mode (got {jm})", self.path.display())));
+            return Err(StoreError::Corrupt(format!(
+                "could not switch {} to WAL mode (got {jm})",
+                self.path.display()
+            )));
         }
         self.conn
-            .execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+            .execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32768;")
             .map_err(|e| self.classify(e))?;
         self.migrate(version)?;
         self.load_replica()?;
@@ -152,17 +176,16 @@ impl Store {
     fn migrate(&mut self, from: i64) -> Result<()> {
         for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(from as usize) {
             let path = self.path.clone();
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(|e| classify(&path, e))?;
+            let tx =
+                self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| classify(&path, e))?;
             tx.execute_batch(sql).map_err(|e| classify(&path, e))?;
             tx.pragma_update(None, "user_version", (i + 1) as i64).map_err(|e| classify(&path, e))?;
             tx.pragma_update(None, "application_id", schema::APPLICATION_ID).map_err(|e| classify(&path, e))?;
             if i == 0 {
                 let store_id = Uuid::new_v4();
                 let replica = Uuid::new_v4();
-                tx.execute("INSERT INTO replicas(idx, id) VALUES (1, ?1)", params![replica]).map_err(|e| classify(&path, e))?;
+                tx.execute("INSERT INTO replicas(idx, id) VALUES (1, ?1)", params![replica])
+                    .map_err(|e| classify(&path, e))?;
                 tx.execute(
                     "INSERT INTO meta(key, value) VALUES ('store_id', ?1), ('replica', '1'), ('counter', '0'), ('hlc', '0')",
                     params![store_id.to_string()],
@@ -207,7 +230,9 @@ impl Store {
     }
     /// The store's own id (shared by every copy of it).
     pub fn store_id(&self) -> Result<String> {
-        self.conn.query_row("SELECT value FROM meta WHERE key='store_id'", [], |r| r.get(0)).map_err(|e| self.classify(e))
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key='store_id'", [], |r| r.get(0))
+            .map_err(|e| self.classify(e))
     }
     pub fn schema_version(&self) -> Result<i64> {
         self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| self.classify(e))
@@ -221,6 +246,12 @@ impl Store {
     /// applies them, all in one `BEGIN IMMEDIATE` transaction: either every change lands
     /// or none does. Changes that would not change anything produce no op.
     pub fn commit(&mut self, actor: &str, changes: Vec<Change>) -> Result<Vec<Op>> {
+        self.commit_as(changes.into_iter().map(|c| (actor, c)))
+    }
+
+    /// The write path for a batch whose changes come from different actors (imports,
+    /// demo data): still one transaction, all or nothing.
+    pub fn commit_as<A: AsRef<str>>(&mut self, changes: impl IntoIterator<Item = (A, Change)>) -> Result<Vec<Op>> {
         let path = self.path.clone();
         let err = |e| classify(&path, e);
         let now = self.clock.now_ms();
@@ -233,12 +264,13 @@ impl Store {
         let mut counter = read("counter")? as u64;
         let mut hlc = Hlc(read("hlc")? as u64);
         let mut applier = apply::Applier::new(&tx, &path);
-        let mut ops = Vec::with_capacity(changes.len());
-        for change in changes {
+        let mut ops = Vec::new();
+        for (actor, change) in changes {
+            let wall = change.at.unwrap_or(now);
             let Some((entity, payload)) = applier.prepare(change)? else { continue };
             counter += 1;
-            hlc = hlc.tick(now);
-            let op = Op { replica: self.replica, counter, hlc, actor: actor.to_string(), entity, payload };
+            hlc = hlc.tick(wall);
+            let op = Op { replica: self.replica, counter, hlc, actor: actor.as_ref().to_string(), entity, payload };
             applier.append(self.replica_idx, &op)?;
             applier.apply(&op)?;
             ops.push(op);
@@ -285,13 +317,63 @@ impl Store {
 
     /// Assign the next ticket number (inside the write transaction).
     pub(crate) fn next_number(conn: &Connection) -> rusqlite::Result<TicketNumber> {
-        conn.query_row("SELECT COALESCE(MAX(number), 0) + 1 FROM tickets", [], |r| r.get::<_, i64>(0))
+        conn.prepare_cached("SELECT COALESCE(MAX(number), 0) + 1 FROM tickets")?
+            .query_row([], |r| r.get::<_, i64>(0))
             .map(|n| TicketNumber(n as u64))
+    }
+
+    /// Mark this store as demo data (so `tix demo` may replace it) or read the mark.
+    pub fn set_demo_mark(&self, seed: u64) -> Result<()> {
+        self.conn
+            .execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('demo_seed', ?1)", [seed.to_string()])
+            .map(drop)
+            .map_err(|e| self.classify(e))
+    }
+
+    pub fn demo_mark(&self) -> Result<Option<u64>> {
+        use rusqlite::OptionalExtension;
+        let v: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'demo_seed'", [], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.classify(e))?;
+        Ok(v.and_then(|v| v.parse().ok()))
+    }
+
+    /// Bulk-load mode for a store that is being built from scratch and would simply be
+    /// built again after a crash (the demo): no fsync, a large cache.
+    /// The rollback journal stays (in memory), so a refused change still rolls back cleanly.
+    /// Call [`Store::end_bulk_load`] when done.
+    pub fn bulk_load_mode(&self) -> Result<()> {
+        self.conn
+            .execute_batch(
+                "PRAGMA locking_mode = EXCLUSIVE; PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF;
+                 PRAGMA cache_size = -524288;",
+            )
+            .map_err(|e| self.classify(e))
+    }
+
+    /// Back to the normal local-store settings (WAL, synchronous=NORMAL, shared locking).
+    pub fn end_bulk_load(&self) -> Result<()> {
+        self.conn
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA locking_mode = NORMAL;
+                 PRAGMA cache_size = -32768; SELECT count(*) FROM meta;",
+            )
+            .map_err(|e| self.classify(e))
+    }
+
+    /// Page cache for this connection in MiB (bulk builds want more than the default 32).
+    pub fn set_cache_mib(&self, mib: u32) -> Result<()> {
+        self.conn.execute_batch(&format!("PRAGMA cache_size = -{}", mib as u64 * 1024)).map_err(|e| self.classify(e))
     }
 
     /// Number of ops in the log.
     pub fn op_count(&self) -> Result<u64> {
-        self.conn.query_row("SELECT count(*) FROM ops", [], |r| r.get::<_, i64>(0)).map(|n| n as u64).map_err(|e| self.classify(e))
+        self.conn
+            .query_row("SELECT count(*) FROM ops", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(|e| self.classify(e))
     }
 
     /// A quick read that proves the file is usable (used by `tix init` on an existing file).

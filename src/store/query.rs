@@ -130,7 +130,14 @@ pub fn fts_query(text: &str) -> Option<String> {
     if n == 0 {
         return None;
     }
-    Some(words.into_iter().enumerate().map(|(i, w)| if i + 1 == n { format!("{w}*") } else { w }).collect::<Vec<_>>().join(" "))
+    Some(
+        words
+            .into_iter()
+            .enumerate()
+            .map(|(i, w)| if i + 1 == n { format!("{w}*") } else { w })
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
 }
 
 impl Store {
@@ -184,39 +191,36 @@ impl Store {
         }
     }
 
-    /// The SQL and arguments of a queue page (also used by the query-plan test).
+    /// The SQL and arguments of a queue page without text (also used by the query-plan test).
     pub fn queue_sql(&self, q: &TicketQuery) -> (String, Vec<Value>) {
         let mut args = Vec::new();
-        let fts = q.text.as_deref().and_then(fts_query);
-        let (from, order) = match &fts {
-            Some(m) => {
-                args.push(Value::Text(m.clone()));
-                // Text search walks the full-text index newest first and stops at the limit.
-                let order = if q.sort == Sort::Priority || q.sort == Sort::Newest {
-                    "tickets_fts.rowid DESC"
-                } else {
-                    Self::order_clause(q.sort)
-                };
-                ("tickets_fts JOIN tickets t ON t.rowid = tickets_fts.rowid", order)
-            }
-            None => ("tickets t", Self::order_clause(q.sort)),
-        };
-        let mut w = self.where_clause(q, &mut args);
-        if fts.is_some() {
-            w = format!("tickets_fts MATCH ?1 AND {w}");
-        }
+        let w = self.where_clause(q, &mut args);
         let sql = format!(
-            "SELECT {ROW_COLS} FROM {from}
+            "SELECT {ROW_COLS} FROM tickets t
              LEFT JOIN people r ON r.id = t.requester LEFT JOIN people a ON a.id = t.assignee
-             WHERE {w} ORDER BY {order} LIMIT {} OFFSET {}",
+             WHERE {w} ORDER BY {} LIMIT {} OFFSET {}",
+            Self::order_clause(q.sort),
             q.limit.max(1),
             q.offset
         );
         (sql, args)
     }
 
-    /// One page of the queue.
+    /// One page of the queue. With text, matches come newest first.
     pub fn queue(&self, q: &TicketQuery) -> Result<Vec<TicketRow>> {
+        if let Some(m) = q.text.as_deref().and_then(fts_query) {
+            let mut rows = Vec::new();
+            let want = q.offset + q.limit.max(1) as u64;
+            let mut seen = 0u64;
+            self.text_matches(q, &m, |row| {
+                seen += 1;
+                if seen > q.offset {
+                    rows.push(row);
+                }
+                seen < want
+            })?;
+            return Ok(rows);
+        }
         let (sql, args) = self.queue_sql(q);
         let mut st = self.conn().prepare_cached(&sql).map_err(|e| self.classify(e))?;
         let rows = st.query_map(params_from_iter(args), ticket_row).map_err(|e| self.classify(e))?;
@@ -225,25 +229,57 @@ impl Store {
 
     /// How many tickets match (for "37 of 1,204").
     pub fn count(&self, q: &TicketQuery) -> Result<u64> {
+        if let Some(m) = q.text.as_deref().and_then(fts_query) {
+            let mut n = 0;
+            self.text_matches(q, &m, |_| {
+                n += 1;
+                true
+            })?;
+            return Ok(n);
+        }
         let mut args = Vec::new();
-        let fts = q.text.as_deref().and_then(fts_query);
-        let mut w = self.where_clause(q, &mut args);
-        let from = match fts {
-            Some(m) => {
-                args.insert(0, Value::Text(m));
-                // Renumber: the match is ?1, the rest shift by one.
-                w = renumber(&w, 1);
-                w = format!("tickets_fts MATCH ?1 AND {w}");
-                "tickets_fts JOIN tickets t ON t.rowid = tickets_fts.rowid"
-            }
-            None => "tickets t",
-        };
-        let sql = format!("SELECT count(*) FROM {from} WHERE {w}");
+        let w = self.where_clause(q, &mut args);
         self.conn()
-            .prepare_cached(&sql)
+            .prepare_cached(&format!("SELECT count(*) FROM tickets t WHERE {w}"))
             .and_then(|mut s| s.query_row(params_from_iter(args), |r| r.get::<_, i64>(0)))
             .map(|n| n as u64)
             .map_err(|e| self.classify(e))
+    }
+
+    /// Walk full-text matches newest first, one per ticket, keeping those that pass the
+    /// other filters, until `keep` says stop. The index holds one row per ticket text
+    /// and per timeline entry (rowid = ticket << 12 | slot), so a ticket's rows are adjacent.
+    fn text_matches(&self, q: &TicketQuery, m: &str, mut keep: impl FnMut(TicketRow) -> bool) -> Result<()> {
+        let mut args = vec![Value::Null];
+        let w = self.where_clause(q, &mut args);
+        let check_sql = format!(
+            "SELECT {ROW_COLS} FROM tickets t
+             LEFT JOIN people r ON r.id = t.requester LEFT JOIN people a ON a.id = t.assignee
+             WHERE t.rowid = ?1 AND {w}"
+        );
+        let mut check = self.conn().prepare_cached(&check_sql).map_err(|e| self.classify(e))?;
+        let mut hits = self
+            .conn()
+            .prepare_cached("SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?1 ORDER BY rowid DESC")
+            .map_err(|e| self.classify(e))?;
+        let mut rows = hits.query([m]).map_err(|e| self.classify(e))?;
+        let mut last = -1i64;
+        while let Some(r) = rows.next().map_err(|e| self.classify(e))? {
+            let ticket = r.get::<_, i64>(0).map_err(|e| self.classify(e))? >> super::apply::fts::SLOT_BITS;
+            if ticket == last {
+                continue;
+            }
+            last = ticket;
+            args[0] = Value::Integer(ticket);
+            let row =
+                check.query_row(params_from_iter(args.iter()), ticket_row).optional().map_err(|e| self.classify(e))?;
+            if let Some(row) = row
+                && !keep(row)
+            {
+                break;
+            }
+        }
+        Ok(())
     }
 
     pub fn ticket_id(&self, n: TicketNumber) -> Result<TicketId> {
@@ -360,7 +396,9 @@ impl Store {
                     };
                     TimelineEvent::Changed { field: s.field, from: show(s.from)?, to: show(s.to)? }
                 }
-                Payload::TicketLink(l) => TimelineEvent::Linked { target: self.describe_target(&l.target)?, removed: l.removed },
+                Payload::TicketLink(l) => {
+                    TimelineEvent::Linked { target: self.describe_target(&l.target)?, removed: l.removed }
+                }
                 _ => continue,
             };
             out.push(TimelineItem { at, actor: op.actor, event });
@@ -371,14 +409,16 @@ impl Store {
     fn describe_target(&self, t: &LinkTarget) -> Result<String> {
         let c = self.conn();
         let r: Option<String> = match t {
-            LinkTarget::Asset { id } => c
-                .query_row("SELECT 'asset ' || tag FROM assets WHERE id = ?1", [id.0], |r| r.get(0))
-                .optional(),
-            LinkTarget::Article { id } => c
-                .query_row("SELECT 'KB ' || title FROM articles WHERE id = ?1", [id.0], |r| r.get(0))
-                .optional(),
+            LinkTarget::Asset { id } => {
+                c.query_row("SELECT 'asset ' || tag FROM assets WHERE id = ?1", [id.0], |r| r.get(0)).optional()
+            }
+            LinkTarget::Article { id } => {
+                c.query_row("SELECT 'KB ' || title FROM articles WHERE id = ?1", [id.0], |r| r.get(0)).optional()
+            }
             LinkTarget::Ticket { id, rel } => c
-                .query_row("SELECT ?2 || ' #' || number FROM tickets WHERE id = ?1", params![id.0, rel.as_str()], |r| r.get(0))
+                .query_row("SELECT ?2 || ' #' || number FROM tickets WHERE id = ?1", params![id.0, rel.as_str()], |r| {
+                    r.get(0)
+                })
                 .optional(),
         }
         .map_err(|e| self.classify(e))?;
@@ -464,7 +504,12 @@ impl Store {
         self.collect(&sql, [id.0], ticket_row)
     }
 
-    fn collect<T, P: rusqlite::Params>(&self, sql: &str, p: P, f: impl FnMut(&Row<'_>) -> rusqlite::Result<T>) -> Result<Vec<T>> {
+    fn collect<T, P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        p: P,
+        f: impl FnMut(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>> {
         let mut st = self.conn().prepare_cached(sql).map_err(|e| self.classify(e))?;
         let rows = st.query_map(p, f).map_err(|e| self.classify(e))?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.classify(e))
@@ -556,7 +601,10 @@ impl Store {
              OR lower(hex(id)) LIKE ?2) LIMIT 1"
         );
         let hex_prefix = format!("{}%", key.replace('-', "").to_ascii_lowercase());
-        let r = self.conn().prepare_cached(&sql).and_then(|mut s| s.query_row(params![key, hex_prefix], article_row).optional());
+        let r = self
+            .conn()
+            .prepare_cached(&sql)
+            .and_then(|mut s| s.query_row(params![key, hex_prefix], article_row).optional());
         must(r, self.path(), || format!("KB article '{key}'"))
     }
 
@@ -578,7 +626,12 @@ impl Store {
              WHERE articles_fts MATCH ?1 AND a.deleted = 0 ORDER BY score LIMIT {limit}"
         );
         self.collect(&sql, [m], |r| {
-            Ok(ArticleHit { id: ArticleId(r.get(0)?), title: r.get(1)?, snippet: segments(&r.get::<_, String>(2)?), score: r.get(3)? })
+            Ok(ArticleHit {
+                id: ArticleId(r.get(0)?),
+                title: r.get(1)?,
+                snippet: segments(&r.get::<_, String>(2)?),
+                score: r.get(3)?,
+            })
         })
     }
 
@@ -611,7 +664,8 @@ impl Store {
     /// Visit every op, in (hlc, replica, counter) order, verifying each checksum.
     /// Streams: one cursor per replica (each replica's ops are already in HLC order), merged.
     pub fn for_each_op(&self, mut f: impl FnMut(Op) -> Result<()>) -> Result<()> {
-        let replicas: Vec<(i64, Uuid)> = self.collect("SELECT idx, id FROM replicas ORDER BY id", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let replicas: Vec<(i64, Uuid)> =
+            self.collect("SELECT idx, id FROM replicas ORDER BY id", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
         let mut stmts = Vec::new();
         for _ in &replicas {
             stmts.push(
@@ -674,8 +728,8 @@ fn decode_op((replica, counter, hlc, actor, entity, kind, payload, sum): RawOp) 
     if sum != expected {
         return Err(StoreError::Corrupt(format!("op {replica}/{counter} ({kind}) fails its checksum")));
     }
-    let payload = Payload::from_json(&kind, &payload)
-        .map_err(|e| StoreError::Corrupt(format!("op {replica}/{counter}: {e}")))?;
+    let payload =
+        Payload::from_json(&kind, &payload).map_err(|e| StoreError::Corrupt(format!("op {replica}/{counter}: {e}")))?;
     Ok(Op { replica, counter: counter as u64, hlc: Hlc(hlc as u64), actor, entity, payload })
 }
 
@@ -696,26 +750,6 @@ fn like_escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
-/// Shift `?N` placeholders by `by`.
-fn renumber(sql: &str, by: usize) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        out.push(c);
-        if c == '?' {
-            let mut n = String::new();
-            while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
-                n.push(*d);
-                chars.next();
-            }
-            if let Ok(v) = n.parse::<usize>() {
-                out.push_str(&(v + by).to_string());
-            }
-        }
-    }
-    out
-}
-
 const PERSON_COLS: &str = "id, name, email, login, department, site, phone, vip, role, groups";
 
 fn person_row(r: &Row<'_>) -> rusqlite::Result<Person> {
@@ -730,12 +764,16 @@ fn person_row(r: &Row<'_>) -> rusqlite::Result<Person> {
             phone: r.get(6)?,
             vip: r.get(7)?,
             role: r.get::<_, String>(8)?.parse().unwrap_or(Role::Requester),
-            groups: r.get::<_, Option<String>>(9)?.map(|g| g.split(',').map(String::from).collect()).unwrap_or_default(),
+            groups: r
+                .get::<_, Option<String>>(9)?
+                .map(|g| g.split(',').map(String::from).collect())
+                .unwrap_or_default(),
         },
     })
 }
 
-const ASSET_COLS: &str = "s.id, s.tag, s.hostname, s.serial, s.model, s.manufacturer, s.category, s.status, s.holder, s.location,
+const ASSET_COLS: &str =
+    "s.id, s.tag, s.hostname, s.serial, s.model, s.manufacturer, s.category, s.status, s.holder, s.location,
     s.ip, s.mac, s.purchase_date, s.warranty_end, s.notes, p.name, s.updated_at";
 
 fn asset_row(r: &Row<'_>) -> rusqlite::Result<Asset> {
@@ -779,6 +817,16 @@ fn article_row(r: &Row<'_>) -> rusqlite::Result<Article> {
     })
 }
 
+impl Store {
+    /// `EXPLAIN QUERY PLAN` of a queue page, one detail per line (for tests and `--explain`).
+    pub fn explain(&self, q: &TicketQuery) -> Result<String> {
+        let (sql, args) = self.queue_sql(q);
+        let mut st = self.conn().prepare(&format!("EXPLAIN QUERY PLAN {sql}")).map_err(|e| self.classify(e))?;
+        let rows = st.query_map(params_from_iter(args), |r| r.get::<_, String>(3)).map_err(|e| self.classify(e))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.classify(e))?.join("\n"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -793,25 +841,13 @@ mod tests {
     #[test]
     fn snippets_split_into_segments() {
         let s = segments("a \u{2}b\u{3} c");
-        assert_eq!(s, vec![
-            Segment { text: "a ".into(), hit: false },
-            Segment { text: "b".into(), hit: true },
-            Segment { text: " c".into(), hit: false }
-        ]);
-    }
-
-    #[test]
-    fn placeholders_renumber() {
-        assert_eq!(renumber("a = ?1 AND b IN (?2, ?10)", 1), "a = ?2 AND b IN (?3, ?11)");
-    }
-}
-
-impl Store {
-    /// `EXPLAIN QUERY PLAN` of a queue page, one detail per line (for tests and `--explain`).
-    pub fn explain(&self, q: &TicketQuery) -> Result<String> {
-        let (sql, args) = self.queue_sql(q);
-        let mut st = self.conn().prepare(&format!("EXPLAIN QUERY PLAN {sql}")).map_err(|e| self.classify(e))?;
-        let rows = st.query_map(params_from_iter(args), |r| r.get::<_, String>(3)).map_err(|e| self.classify(e))?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.classify(e))?.join("\n"))
+        assert_eq!(
+            s,
+            vec![
+                Segment { text: "a ".into(), hit: false },
+                Segment { text: "b".into(), hit: true },
+                Segment { text: " c".into(), hit: false }
+            ]
+        );
     }
 }

@@ -92,11 +92,13 @@ CREATE INDEX tickets_updated   ON tickets(active, updated_at DESC);
 CREATE INDEX tickets_requester ON tickets(requester, active);
 CREATE INDEX tickets_resolved  ON tickets(resolved_at) WHERE resolved_at IS NOT NULL;
 
--- Ticket full-text index: one document per ticket (title; description and timeline).
--- Contentless: the text lives in tickets and ops, not a third time here.
+-- Ticket full-text index: a row for title + description and one per timeline entry
+-- (rowid = ticket rowid << 12 | slot). Contentless: the text lives in tickets and ops,
+-- not a third time here. Matching is by token and prefix, newest first, so positions
+-- (detail) are not kept.
 CREATE VIRTUAL TABLE tickets_fts USING fts5(
     title, body,
-    content = '', contentless_delete = 1,
+    content = '', contentless_delete = 1, detail = none,
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
 

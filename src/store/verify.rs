@@ -74,10 +74,8 @@ impl Store {
             let n = compare(self, &scratch, sql, *keys, table, &mut report.mismatches)?;
             report.rows.push((table.to_string(), n));
         }
-        report.integrity = self
-            .conn()
-            .query_row("PRAGMA quick_check", [], |r| r.get::<_, String>(0))
-            .map_err(|e| self.classify(e))?;
+        report.integrity =
+            self.conn().query_row("PRAGMA quick_check", [], |r| r.get::<_, String>(0)).map_err(|e| self.classify(e))?;
         self.conn()
             .execute("INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)", [])
             .map_err(|_| StoreError::Corrupt("the KB full-text index is out of step with the articles".into()))
@@ -100,7 +98,11 @@ fn compare(live: &Store, rebuilt: &Store, sql: &str, keys: usize, table: &str, o
     let read = |rows: &mut rusqlite::Rows<'_>, s: &Store| -> Result<Option<Vec<Value>>> {
         match rows.next().map_err(|e| s.classify(e))? {
             None => Ok(None),
-            Some(r) => (0..cols).map(|i| r.get::<_, Value>(i)).collect::<rusqlite::Result<Vec<_>>>().map(Some).map_err(|e| s.classify(e)),
+            Some(r) => (0..cols)
+                .map(|i| r.get::<_, Value>(i))
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map(Some)
+                .map_err(|e| s.classify(e)),
         }
     };
     let mut ra = read(&mut a, live)?;
@@ -123,7 +125,13 @@ fn compare(live: &Store, rebuilt: &Store, sql: &str, keys: usize, table: &str, o
                         n += 1;
                         if let Some(i) = (0..cols).find(|&i| x[i] != y[i]) {
                             note(
-                                format!("{table} {}: {} is {} but the op log gives {}", show(&x[0]), names[i], show(&x[i]), show(&y[i])),
+                                format!(
+                                    "{table} {}: {} is {} but the op log gives {}",
+                                    show(&x[0]),
+                                    names[i],
+                                    show(&x[i]),
+                                    show(&y[i])
+                                ),
                                 out,
                             );
                         }
@@ -177,6 +185,8 @@ fn show(v: &Value) -> String {
         Value::Integer(i) => i.to_string(),
         Value::Real(r) => r.to_string(),
         Value::Text(t) => format!("'{}'", crate::domain::text::clean(t)),
-        Value::Blob(b) => uuid::Uuid::from_slice(b).map(|u| u.to_string()).unwrap_or_else(|_| format!("{} bytes", b.len())),
+        Value::Blob(b) => {
+            uuid::Uuid::from_slice(b).map(|u| u.to_string()).unwrap_or_else(|_| format!("{} bytes", b.len()))
+        }
     }
 }

@@ -1,0 +1,86 @@
+//! `tix demo`
+
+use std::io::Write;
+use std::time::Instant;
+
+use anyhow::Result;
+use clap::Args;
+
+use super::output::thousands;
+use super::{CliError, Ctx};
+use crate::demo::{self, DemoOptions};
+use crate::store::{OpenMode, Store};
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How many tickets (about 10% stay open)
+    #[arg(long, default_value_t = 5_000)]
+    tickets: u64,
+    /// Random seed: the same seed gives the same store
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Build the store and print a summary instead of opening the console
+    #[arg(long)]
+    no_tui: bool,
+}
+
+pub fn run(ctx: &Ctx, a: DemoArgs) -> Result<()> {
+    let path = &ctx.db;
+    if path.exists() {
+        // Only ever replace a store that is itself demo data.
+        let s = Store::open(path, OpenMode::Existing)?;
+        if s.demo_mark()?.is_none() {
+            return Err(CliError::Failed(format!(
+                "{} exists and is not a demo store; refusing to replace it (pass --db with a new path)",
+                path.display()
+            ))
+            .into());
+        }
+        drop(s);
+        for ext in ["", "-wal", "-shm"] {
+            let p = std::path::PathBuf::from(format!("{}{ext}", path.display()));
+            if p.exists() {
+                std::fs::remove_file(&p)
+                    .map_err(|e| CliError::Failed(format!("cannot replace {}: {e}", p.display())))?;
+            }
+        }
+    } else if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !ctx.db_explicit) {
+        {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| CliError::Failed(format!("cannot create {}: {e}", dir.display())))?;
+        }
+    }
+    // "Now" to the minute, so two builds in the same minute are identical.
+    let now_ms = chrono::Utc::now().timestamp_millis() / 60_000 * 60_000;
+    let opts = DemoOptions { tickets: a.tickets, seed: a.seed, now_ms };
+    let started = Instant::now();
+    let quiet = ctx.out.json;
+    let summary = demo::build(path, &opts, |done, total| {
+        if !quiet {
+            eprint!("\rbuilding demo store: {} / {} tickets", thousands(done), thousands(total));
+            let _ = std::io::stderr().flush();
+        }
+    })?;
+    if !quiet {
+        eprintln!();
+    }
+    let secs = started.elapsed().as_secs_f64();
+    ctx.out.emit(&serde_json::json!({ "path": path, "seconds": secs, "summary": summary }), || {
+        format!(
+            "demo store at {}\n{} tickets ({} open), {} people, {} agents, {} assets, {} KB articles, {} ops in {:.1}s\n\
+             Try: tix --db {} ticket list",
+            path.display(),
+            thousands(summary.tickets),
+            thousands(summary.open),
+            thousands(summary.people),
+            summary.agents,
+            thousands(summary.assets),
+            summary.articles,
+            thousands(summary.ops),
+            secs,
+            path.display()
+        )
+    })?;
+    let _ = a.no_tui; // The console opens here once it exists; until then the summary is the result.
+    Ok(())
+}

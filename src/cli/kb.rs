@@ -1,0 +1,172 @@
+//! `tix kb ...`
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::output::{block, line};
+use super::ticket::read_body;
+use super::{CliError, Ctx};
+use crate::domain::ids::ArticleId;
+use crate::domain::kb::{ArticleField, ArticleRecord};
+use crate::domain::op::Change;
+use crate::domain::ticket::normalize_tags;
+use crate::import::kb as kbfiles;
+
+#[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process
+pub enum KbCmd {
+    /// Add an article
+    Add(AddArgs),
+    /// Show an article (by title, source path or id prefix)
+    Show { key: String },
+    /// Full-text search, best first
+    Search {
+        query: String,
+        #[arg(long, default_value_t = 10)]
+        limit: u32,
+    },
+    /// Import a folder of markdown files (re-import updates changed files, duplicates nothing)
+    Import {
+        dir: PathBuf,
+        /// Skip unreadable files (reported) instead of importing nothing
+        #[arg(long)]
+        skip_bad: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    #[arg(long)]
+    title: String,
+    /// Markdown body; `-` reads stdin
+    #[arg(long)]
+    body: String,
+    #[arg(long)]
+    tags: Option<String>,
+    #[arg(long)]
+    category: Option<String>,
+    /// For technicians only
+    #[arg(long)]
+    internal: bool,
+}
+
+pub fn run(ctx: &Ctx, cmd: KbCmd) -> Result<()> {
+    match cmd {
+        KbCmd::Add(a) => {
+            let mut store = ctx.open()?;
+            let id = ArticleId::new_random();
+            let rec = ArticleRecord {
+                title: a.title,
+                body: read_body(&a.body)?,
+                tags: a.tags.map(|t| normalize_tags([t])).unwrap_or_default(),
+                category: a.category,
+                internal: a.internal,
+                source: None,
+            };
+            store.commit(&ctx.actor, vec![Change::new_article(id, rec)])?;
+            ctx.out.emit(&serde_json::json!({ "id": id }), || format!("added KB article {id}"))
+        }
+        KbCmd::Show { key } => {
+            let store = ctx.open()?;
+            let a = store.article_by_key(&key)?;
+            ctx.out.emit(&a, || {
+                format!(
+                    "{}\n{}{}\n\n{}",
+                    line(&a.record.title),
+                    if a.record.internal { "internal · " } else { "" },
+                    line(&a.record.tags.join(", ")),
+                    block(&a.record.body)
+                )
+            })
+        }
+        KbCmd::Search { query, limit } => {
+            let store = ctx.open()?;
+            let hits = store.kb_search(&query, limit)?;
+            ctx.out.emit(&hits, || {
+                if hits.is_empty() {
+                    return format!("no KB article matches '{}'", line(&query));
+                }
+                hits.iter()
+                    .map(|h| {
+                        let snip: String = h
+                            .snippet
+                            .iter()
+                            .map(|s| if s.hit { format!("*{}*", line(&s.text)) } else { line(&s.text) })
+                            .collect();
+                        format!("{}  {}\n    {}", &h.id.to_string()[..8], line(&h.title), snip)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+        }
+        KbCmd::Import { dir, skip_bad } => import(ctx, &dir, skip_bad),
+    }
+}
+
+#[derive(Debug, Default, Serialize)]
+struct ImportReport {
+    created: usize,
+    updated: usize,
+    unchanged: usize,
+    rejected: Vec<String>,
+}
+
+fn import(ctx: &Ctx, dir: &std::path::Path, skip_bad: bool) -> Result<()> {
+    let mut store = ctx.open()?;
+    let files = kbfiles::scan(dir).map_err(|e| CliError::Failed(e.to_string()))?;
+    let mut report = ImportReport::default();
+    let mut changes = Vec::new();
+    for f in files {
+        let f = match f {
+            Ok(f) => f,
+            Err(e) => {
+                report.rejected.push(e.to_string());
+                continue;
+            }
+        };
+        match store.article_by_source(&f.source)? {
+            None => {
+                report.created += 1;
+                changes.push(Change::new_article(
+                    ArticleId::new_random(),
+                    ArticleRecord {
+                        title: f.title,
+                        body: f.body,
+                        tags: vec![],
+                        category: None,
+                        internal: false,
+                        source: Some(f.source),
+                    },
+                ));
+            }
+            Some(a) if a.record.title == f.title && a.record.body == f.body => report.unchanged += 1,
+            Some(a) => {
+                report.updated += 1;
+                changes.push(Change::set_article(a.id, ArticleField::Title, Some(f.title)));
+                changes.push(Change::set_article(a.id, ArticleField::Body, Some(f.body)));
+            }
+        }
+    }
+    if !report.rejected.is_empty() && !skip_bad {
+        let n = report.rejected.len();
+        let list = report.rejected.iter().take(10).map(|r| format!("  {r}")).collect::<Vec<_>>().join("\n");
+        return Err(CliError::Failed(format!(
+            "{n} file(s) could not be read; nothing was imported (use --skip-bad to import the rest):\n{list}"
+        ))
+        .into());
+    }
+    store.commit(&ctx.actor, changes)?;
+    ctx.out.emit(&report, || {
+        let mut s = format!("{} created, {} updated, {} unchanged", report.created, report.updated, report.unchanged);
+        if !report.rejected.is_empty() {
+            s.push_str(&format!(", {} skipped:", report.rejected.len()));
+            for r in &report.rejected {
+                s.push_str(&format!("\n  {}", line(r)));
+            }
+        }
+        s
+    })
+}

@@ -1,0 +1,230 @@
+//! The command line: clap definitions, one module per verb, stable `--json`,
+//! and exit codes 0 ok, 1 error, 2 usage, 3 not found, 4 conflict.
+
+mod asset;
+mod demo;
+mod kb;
+mod output;
+mod person;
+mod store_cmd;
+mod ticket;
+
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use clap::{CommandFactory, Parser, Subcommand};
+
+use crate::config::Config;
+use crate::domain::ids::PersonId;
+use crate::domain::op::Change;
+use crate::domain::person::PersonRecord;
+use crate::store::{OpenMode, Store, StoreError};
+
+pub use output::Out;
+
+/// tix — a keyboard-driven ticket console for IT support technicians.
+///
+/// With no command, opens the console on the store. Every action of the console is
+/// also a command here, for scripts and quick triage over slow links.
+#[derive(Debug, Parser)]
+#[command(name = "tix", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// The store file [default: $TIX_DB, then the config's store.path, then the data dir's tix.db]
+    #[arg(long, global = true, value_name = "PATH", env = "TIX_DB")]
+    pub db: Option<PathBuf>,
+    /// Act as this agent [default: config agent.name, then $USER]
+    #[arg(long = "as", global = true, value_name = "NAME")]
+    pub actor: Option<String>,
+    /// Print machine-readable JSON (stable field names)
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Use ASCII borders and glyphs in the console
+    #[arg(long, global = true)]
+    pub ascii: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process
+pub enum Command {
+    /// Create a new, empty store
+    Init,
+    /// Store maintenance: verify, info
+    #[command(subcommand)]
+    Store(store_cmd::StoreCmd),
+    /// Tickets: new, list, show, update, note, reply, link, assign, take, reopen, history
+    #[command(subcommand)]
+    Ticket(ticket::TicketCmd),
+    /// Knowledge base: add, show, search, import
+    #[command(subcommand)]
+    Kb(kb::KbCmd),
+    /// Assets: add, show, find, import
+    #[command(subcommand)]
+    Asset(asset::AssetCmd),
+    /// People: agents and requesters
+    #[command(subcommand)]
+    Person(person::PersonCmd),
+    /// Build a realistic demo store, then open the console on it
+    Demo(demo::DemoArgs),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell)
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff) to stdout
+    Man,
+}
+
+/// What every command needs: where the store is, who acts, how to print.
+pub struct Ctx {
+    pub db: PathBuf,
+    pub db_explicit: bool,
+    pub actor: String,
+    pub out: Out,
+    pub config: Config,
+}
+
+impl Ctx {
+    pub fn open(&self) -> Result<Store> {
+        Ok(Store::open(&self.db, OpenMode::Existing)?)
+    }
+
+    /// The acting agent's person id; creates the agent record on first use (in `changes`).
+    pub fn me(&self, store: &Store, changes: &mut Vec<Change>) -> Result<PersonId> {
+        if let Some(p) = store.find_person(&self.actor)? {
+            return Ok(p.id);
+        }
+        let id = PersonId::new_random();
+        changes.push(Change::new_person(id, PersonRecord::agent(self.actor.clone(), self.actor.clone())));
+        Ok(id)
+    }
+}
+
+/// Errors of the command line itself (not of the store).
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// The exit code for an error: 3 not found, 4 conflict, 2 usage, else 1.
+pub fn exit_code(e: &anyhow::Error) -> i32 {
+    for cause in e.chain() {
+        if let Some(s) = cause.downcast_ref::<StoreError>() {
+            return match s {
+                StoreError::NotFound(_) => 3,
+                StoreError::Conflict(_) => 4,
+                _ => 1,
+            };
+        }
+        if let Some(c) = cause.downcast_ref::<CliError>() {
+            return match c {
+                CliError::NotFound(_) => 3,
+                CliError::Usage(_) => 2,
+                CliError::Failed(_) => 1,
+            };
+        }
+    }
+    1
+}
+
+/// Where the store is when `--db`/`TIX_DB` are not given.
+pub fn default_db(config: &Config) -> Result<PathBuf> {
+    if let Some(p) = &config.store_path {
+        return Ok(p.clone());
+    }
+    let dirs = directories::ProjectDirs::from("", "", "tix")
+        .context("cannot find a home directory for the default store; pass --db PATH")?;
+    Ok(dirs.data_dir().join("tix.db"))
+}
+
+/// Where `tix demo` builds its store by default.
+pub fn default_demo_db() -> Result<PathBuf> {
+    let dirs = directories::ProjectDirs::from("", "", "tix")
+        .context("cannot find a home directory for the demo store; pass --db PATH")?;
+    Ok(dirs.data_dir().join("demo.db"))
+}
+
+/// Parse arguments and run. Returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let json = cli.json;
+    match run(cli) {
+        Ok(()) => 0,
+        Err(e) => {
+            let code = exit_code(&e);
+            let msg = format!("{e:#}");
+            if json {
+                let v = serde_json::json!({ "error": msg, "code": code });
+                eprintln!("{v}");
+            } else {
+                eprintln!(
+                    "tix: {}",
+                    crate::domain::text::sanitize(
+                        &msg,
+                        crate::domain::text::Lines::Multi,
+                        crate::domain::text::Glyphs::Unicode
+                    )
+                );
+            }
+            code
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let config_path = Config::default_path();
+    let config = Config::load(config_path.as_deref())?;
+    let actor = cli
+        .actor
+        .clone()
+        .or_else(|| config.agent_name.clone())
+        .or_else(|| std::env::var("USER").ok())
+        .filter(|a| !a.trim().is_empty())
+        .unwrap_or_else(|| "agent".to_string());
+    let out = Out { json: cli.json };
+    let db_explicit = cli.db.is_some();
+    let db = match (&cli.db, &cli.command) {
+        (Some(p), _) => p.clone(),
+        (None, Some(Command::Demo(_))) => default_demo_db()?,
+        (None, _) => default_db(&config)?,
+    };
+    let ctx = Ctx { db, db_explicit, actor, out, config };
+    match cli.command {
+        None => store_cmd::summary(&ctx),
+        Some(Command::Init) => store_cmd::init(&ctx),
+        Some(Command::Store(c)) => store_cmd::run(&ctx, c),
+        Some(Command::Ticket(c)) => ticket::run(&ctx, c),
+        Some(Command::Kb(c)) => kb::run(&ctx, c),
+        Some(Command::Asset(c)) => asset::run(&ctx, c),
+        Some(Command::Person(c)) => person::run(&ctx, c),
+        Some(Command::Demo(a)) => demo::run(&ctx, a),
+        Some(Command::Completions { shell }) => {
+            clap_complete::generate(shell, &mut Cli::command(), "tix", &mut std::io::stdout());
+            Ok(())
+        }
+        Some(Command::Man) => {
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,77 @@
+//! Printing: JSON for scripts, sanitised text for people.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::domain::text::{self, Glyphs, Lines};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Out {
+    pub json: bool,
+}
+
+impl Out {
+    /// Print `value` as JSON, or the human text `human()` produces.
+    pub fn emit<T: Serialize>(&self, value: &T, human: impl FnOnce() -> String) -> anyhow::Result<()> {
+        let mut stdout = std::io::stdout().lock();
+        if self.json {
+            serde_json::to_writer_pretty(&mut stdout, value)?;
+            writeln!(stdout)?;
+        } else {
+            let s = human();
+            if !s.is_empty() {
+                writeln!(stdout, "{}", s.trim_end_matches('\n'))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One line of untrusted text, made inert.
+pub fn line(s: &str) -> String {
+    text::clean(s).into_owned()
+}
+
+/// A block of untrusted text, made inert, newlines kept.
+pub fn block(s: &str) -> String {
+    text::sanitize(s, Lines::Multi, Glyphs::Unicode).into_owned()
+}
+
+/// Fit untrusted text into a column.
+pub fn cell(s: &str, w: usize) -> String {
+    text::fit(&text::clean(s), w, Glyphs::Unicode)
+}
+
+/// Group digits: 1204 → "1,204".
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Guard a CSV cell against spreadsheet formula injection.
+pub fn csv_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}").into() } else { s.into() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_cells() {
+        assert_eq!(thousands(1204), "1,204");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+        assert_eq!(thousands(12), "12");
+        assert_eq!(csv_safe("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(csv_safe("plain"), "plain");
+        assert_eq!(cell("ab\u{1b}[2Jcd", 6), "ab␛[2…");
+    }
+}

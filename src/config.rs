@@ -1,0 +1,144 @@
+//! Configuration: an embedded, commented default (assets/config.toml), overlaid by the
+//! user's file. Unknown keys and bad values are errors naming the file, line and key.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::domain::ticket::{Priority, PriorityMatrix};
+
+/// The commented default configuration shipped with tix.
+pub const DEFAULT_TOML: &str = include_str!("../assets/config.toml");
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Config {
+    pub agent_name: Option<String>,
+    pub store_path: Option<PathBuf>,
+    pub matrix: PriorityMatrix,
+    /// Where it was read from (None: defaults only).
+    pub source: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct ConfigError {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    #[serde(default)]
+    agent: RawAgent,
+    #[serde(default)]
+    store: RawStore,
+    #[serde(default)]
+    priority: RawPriority,
+    /// Console settings, read by the console (kept here so the file validates as a whole).
+    #[serde(default)]
+    #[allow(dead_code)]
+    console: Option<toml::Table>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAgent {
+    name: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStore {
+    path: Option<PathBuf>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPriority {
+    matrix: Option<[[u8; 3]; 3]>,
+}
+
+impl Config {
+    /// The config file to read: `$TIX_CONFIG`, else the platform config dir.
+    pub fn default_path() -> Option<PathBuf> {
+        if let Some(p) = std::env::var_os("TIX_CONFIG") {
+            return Some(PathBuf::from(p));
+        }
+        directories::ProjectDirs::from("", "", "tix").map(|d| d.config_dir().join("config.toml"))
+    }
+
+    /// Load from `path` if it exists (a missing file is not an error: defaults apply).
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut cfg = Config::parse(DEFAULT_TOML, "<built-in config>")?;
+        let Some(path) = path else { return Ok(cfg) };
+        let text = match std::fs::read(path) {
+            Ok(b) => String::from_utf8(b).map_err(|e| ConfigError {
+                file: path.display().to_string(),
+                line: 1 + e.as_bytes()[..e.utf8_error().valid_up_to()].iter().filter(|&&b| b == b'\n').count(),
+                message: "not valid UTF-8".into(),
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(cfg),
+            Err(e) => return Err(ConfigError { file: path.display().to_string(), line: 0, message: e.to_string() }),
+        };
+        let user = Config::parse(&text, &path.display().to_string())?;
+        cfg.agent_name = user.agent_name.or(cfg.agent_name);
+        cfg.store_path = user.store_path.or(cfg.store_path);
+        cfg.matrix = user.matrix;
+        cfg.source = Some(path.to_path_buf());
+        Ok(cfg)
+    }
+
+    /// Parse one TOML text.
+    pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+        let raw: Raw = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| 1 + text[..s.start.min(text.len())].matches('\n').count()).unwrap_or(0);
+            ConfigError { file: file.to_string(), line, message: e.message().trim().to_string() }
+        })?;
+        let mut matrix = PriorityMatrix::default();
+        if let Some(m) = raw.priority.matrix {
+            for (u, row) in m.iter().enumerate() {
+                for (i, &p) in row.iter().enumerate() {
+                    matrix.0[u][i] = Priority::try_from(p).map_err(|e| ConfigError {
+                        file: file.to_string(),
+                        line: line_of(text, "matrix"),
+                        message: format!("priority.matrix[{u}][{i}]: {e}"),
+                    })?;
+                }
+            }
+        }
+        Ok(Config { agent_name: raw.agent.name, store_path: raw.store.path, matrix, source: None })
+    }
+}
+
+fn line_of(text: &str, key: &str) -> usize {
+    text.lines().position(|l| l.trim_start().starts_with(key)).map(|i| i + 1).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_default_parses() {
+        let c = Config::parse(DEFAULT_TOML, "default").unwrap();
+        assert_eq!(c.matrix, PriorityMatrix::default());
+    }
+
+    #[test]
+    fn errors_name_file_line_and_key() {
+        let e = Config::parse("[agent]\nname = \"x\"\n\n[priority]\nmatirx = 3\n", "my.toml").unwrap_err();
+        assert_eq!(e.line, 5, "{e}");
+        assert!(e.to_string().starts_with("my.toml:5:"), "{e}");
+        assert!(e.message.contains("matirx"), "{e}");
+        let e = Config::parse("[priority]\nmatrix = [[1,2,3],[2,3,4],[3,4,9]]\n", "m.toml").unwrap_err();
+        assert!(e.to_string().contains("matrix[2][2]") && e.line == 2, "{e}");
+    }
+
+    #[test]
+    fn a_missing_user_file_means_defaults() {
+        let c = Config::load(Some(Path::new("/nonexistent/tix/config.toml"))).unwrap();
+        assert_eq!(c.source, None);
+    }
+}

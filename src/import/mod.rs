@@ -1,0 +1,5 @@
+//! Reading outside files into plain rows: no store access here. The CLI turns rows
+//! into changes and commits them through the store's write path.
+
+pub mod assets;
+pub mod kb;

@@ -1,0 +1,365 @@
+//! The command line end to end: the real binary on real store files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+struct Tix {
+    _dir: tempfile::TempDir,
+    db: PathBuf,
+}
+
+impl Tix {
+    fn new() -> Tix {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("tix.db");
+        let t = Tix { _dir: dir, db };
+        t.ok(&["init"]);
+        t
+    }
+
+    fn dir(&self) -> &Path {
+        self._dir.path()
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_tix"));
+        c.arg("--db").arg(&self.db).arg("--as").arg("dana").args(args);
+        c.env("TIX_CONFIG", self.dir().join("no-config.toml")).env_remove("TIX_DB");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).stdin(Stdio::null()).output().unwrap()
+    }
+
+    fn run_stdin(&self, args: &[&str], input: &str) -> Output {
+        use std::io::Write;
+        let mut child =
+            self.cmd(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let o = self.run(args);
+        assert!(o.status.success(), "tix {args:?} failed: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let mut a = vec!["--json"];
+        a.extend_from_slice(args);
+        serde_json::from_str(&self.ok(&a)).unwrap()
+    }
+
+    fn fails(&self, args: &[&str], code: i32) -> String {
+        let o = self.run(args);
+        assert_eq!(o.status.code(), Some(code), "tix {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stderr).unwrap()
+    }
+}
+
+fn fixture(p: &str) -> String {
+    format!("{}/tests/fixtures/{p}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn a_ticket_from_intake_to_close() {
+    let t = Tix::new();
+    let n = t.ok(&[
+        "ticket",
+        "new",
+        "--title",
+        "Printer jam on floor 3",
+        "--requester",
+        "Jane Doe <jane@example.com>",
+        "--urgency",
+        "1",
+        "--impact",
+        "2",
+    ]);
+    assert_eq!(n.trim(), "#1");
+    let shown = t.json(&["ticket", "show", "1"]);
+    assert_eq!(shown["status"], "new");
+    assert_eq!(shown["priority"], 2, "urgency 1 × impact 2 is P2");
+    assert_eq!(shown["requester"]["name"], "Jane Doe");
+
+    t.ok(&["ticket", "take", "1"]);
+    let shown = t.json(&["ticket", "show", "#1"]);
+    assert_eq!(shown["assignee"]["name"], "dana");
+    assert_eq!(shown["status"], "open", "taking a new ticket opens it");
+
+    let note =
+        t.run_stdin(&["ticket", "note", "1", "--body", "-", "--time", "20m"], "Fuser looks worn.\nOrdered a kit.");
+    assert!(note.status.success());
+    t.ok(&["ticket", "reply", "1", "--body", "A technician is on the way."]);
+    t.ok(&["ticket", "update", "1", "--status", "resolved"]);
+    t.ok(&["ticket", "update", "1", "--status", "closed"]);
+
+    let shown = t.json(&["ticket", "show", "1"]);
+    assert_eq!(shown["status"], "closed");
+    assert!(shown["first_response_at"].is_i64(), "the public reply is the first response");
+    let timeline = shown["timeline"].as_array().unwrap();
+    let kinds: Vec<&str> = timeline.iter().filter_map(|i| i["kind"].as_str()).collect();
+    assert_eq!(kinds, ["note", "reply"]);
+    assert_eq!(timeline.iter().find(|i| i["kind"] == "note").unwrap()["minutes"], 20);
+
+    // People read internal and public entries told apart by words.
+    let human = t.ok(&["ticket", "show", "1"]);
+    assert!(human.contains("INTERNAL NOTE") && human.contains("PUBLIC REPLY"), "{human}");
+    assert!(human.contains("status: resolved → closed"), "{human}");
+
+    // The audit trail names who changed what, from what to what.
+    let history = t.json(&["ticket", "history", "1"]);
+    let status_changes: Vec<_> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["kind"] == "ticket.set" && o["payload"]["field"] == "status")
+        .map(|o| (o["payload"]["from"].as_str().unwrap().to_string(), o["payload"]["to"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        status_changes,
+        [("new".into(), "open".into()), ("open".into(), "resolved".into()), ("resolved".into(), "closed".into())]
+    );
+    assert!(history.as_array().unwrap().iter().all(|o| o["actor"] == "dana"));
+
+    // Closed is final unless reopened on purpose.
+    let err = t.fails(&["ticket", "update", "1", "--status", "open"], 1);
+    assert!(err.contains("reopen"), "{err}");
+    t.ok(&["ticket", "reopen", "1"]);
+    assert_eq!(t.json(&["ticket", "show", "1"])["status"], "open");
+
+    assert!(t.ok(&["store", "verify"]).contains("OK"));
+}
+
+#[test]
+fn lists_filter_and_count() {
+    let t = Tix::new();
+    for (title, u) in [("VPN drops", "1"), ("Mouse broken", "3"), ("Outlook crashes", "2")] {
+        t.ok(&["ticket", "new", "--title", title, "--urgency", u, "--impact", u]);
+    }
+    t.ok(&["ticket", "take", "2"]);
+    let all = t.json(&["ticket", "list"]);
+    assert_eq!(all["total"], 3);
+    let titles: Vec<&str> = all["tickets"].as_array().unwrap().iter().map(|r| r["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["VPN drops", "Outlook crashes", "Mouse broken"], "best priority first");
+    assert_eq!(t.json(&["ticket", "list", "--assignee", "me"])["total"], 1);
+    assert_eq!(t.json(&["ticket", "list", "--assignee", "none"])["total"], 2);
+    assert_eq!(t.json(&["ticket", "list", "--priority", "P1"])["total"], 1);
+    assert_eq!(t.json(&["ticket", "list", "--text", "outlook"])["total"], 1);
+    let page = t.json(&["ticket", "list", "--limit", "1"]);
+    assert_eq!((page["total"].as_i64(), page["tickets"].as_array().unwrap().len()), (Some(3), 1));
+    let csv = t.ok(&["ticket", "list", "--csv"]);
+    assert!(csv.starts_with("number,priority,status,title"), "{csv}");
+    assert_eq!(csv.lines().count(), 4);
+    let human = t.ok(&["ticket", "list"]);
+    assert!(human.trim_end().ends_with("3 of 3"), "{human}");
+}
+
+#[test]
+fn exit_codes_and_errors_are_precise() {
+    let t = Tix::new();
+    let e = t.fails(&["ticket", "show", "99"], 3);
+    assert!(e.contains("ticket #99 not found"), "{e}");
+    t.fails(&["ticket", "show", "abc"], 2);
+    t.fails(&["ticket", "frobnicate"], 2);
+    t.ok(&["ticket", "new", "--title", "x"]);
+    let e = t.fails(&["ticket", "update", "1", "--status", "closed"], 1);
+    assert!(e.contains("new to closed"), "{e}");
+    let e = t.fails(&["ticket", "assign", "1", "nobody-such"], 3);
+    assert!(e.contains("nobody-such"), "{e}");
+    let e = t.fails(&["ticket", "note", "1", "--body", "x", "--time", "soon"], 2);
+    assert!(e.contains("--time"), "{e}");
+    let e = t.fails(&["ticket", "update", "1"], 2);
+    assert!(e.contains("nothing to change"), "{e}");
+    // JSON errors for scripts.
+    let o = t.run(&["--json", "ticket", "show", "42"]);
+    let v: Value = serde_json::from_slice(&o.stderr).unwrap();
+    assert_eq!(v["code"], 3);
+}
+
+#[test]
+fn bad_store_paths_are_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |db: &Path, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_tix"))
+            .arg("--db")
+            .arg(db)
+            .args(args)
+            .env("TIX_CONFIG", dir.path().join("none"))
+            .output()
+            .unwrap()
+    };
+    let o = run(&dir.path().join("missing/dir/tix.db"), &["init"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("does not exist"));
+    let o = run(&dir.path().join("nothing.db"), &["ticket", "list"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("tix init"), "{}", String::from_utf8_lossy(&o.stderr));
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, vec![b'x'; 4096]).unwrap();
+    let o = run(&junk, &["ticket", "list"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a tix store"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read(&junk).unwrap(), vec![b'x'; 4096], "a foreign file is left untouched");
+}
+
+#[test]
+fn hostile_text_is_inert_for_people_and_exact_for_scripts() {
+    let t = Tix::new();
+    let title = "Invoice \u{1b}]0;pwned\u{7}\u{1b}[31mred \u{202e}fdp.exe";
+    t.ok(&["ticket", "new", "--title", title, "--body", "\u{1b}]52;c;ZXZpbA==\u{7}clipboard"]);
+    for args in [&["ticket", "list"][..], &["ticket", "show", "1"][..]] {
+        let out = t.ok(args);
+        assert!(!out.contains('\u{1b}') && !out.contains('\u{7}') && !out.contains('\u{202e}'), "{args:?}: {out:?}");
+        assert!(out.contains("Invoice"), "{out}");
+    }
+    // JSON carries the text exactly as stored (escaped by JSON itself).
+    assert_eq!(t.json(&["ticket", "show", "1"])["title"], title);
+}
+
+#[test]
+fn kb_import_creates_then_updates_and_never_duplicates() {
+    let t = Tix::new();
+    let dir = t.dir().join("kb");
+    std::fs::create_dir_all(dir.join("network")).unwrap();
+    for f in ["printer-jam.md", "network/vpn.md", "no-heading.md"] {
+        std::fs::copy(fixture(&format!("kb/{f}")), dir.join(f)).unwrap();
+    }
+    let d = dir.to_str().unwrap();
+    let r = t.json(&["kb", "import", d]);
+    assert_eq!((r["created"].as_i64(), r["updated"].as_i64()), (Some(3), Some(0)));
+    let r = t.json(&["kb", "import", d]);
+    assert_eq!((r["created"].as_i64(), r["unchanged"].as_i64()), (Some(0), Some(3)));
+    std::fs::write(dir.join("network/vpn.md"), "# VPN will not connect\nNew advice: reinstall the client.").unwrap();
+    let r = t.json(&["kb", "import", d]);
+    assert_eq!((r["created"].as_i64(), r["updated"].as_i64()), (Some(0), Some(1)));
+    let hits = t.json(&["kb", "search", "reinstall"]);
+    assert_eq!(hits[0]["title"], "VPN will not connect");
+    let hits = t.json(&["kb", "search", "jammed"]);
+    assert_eq!(hits[0]["title"], "Clearing a printer jam", "porter stemming");
+    assert_eq!(t.json(&["kb", "show", "no-heading.md"])["title"], "no-heading");
+
+    // One unreadable file: nothing is imported, and the file is named.
+    std::fs::write(dir.join("broken.md"), b"# Broken\n\xff\xfe\n").unwrap();
+    std::fs::write(dir.join("new.md"), "# Fresh page\ntext").unwrap();
+    let e = t.fails(&["kb", "import", d], 1);
+    assert!(e.contains("broken.md") && e.contains("line 2") && e.contains("nothing was imported"), "{e}");
+    assert_eq!(t.json(&["kb", "search", "fresh"]).as_array().unwrap().len(), 0);
+    let r = t.json(&["kb", "import", d, "--skip-bad"]);
+    assert_eq!(r["created"], 1);
+    assert_eq!(r["rejected"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn asset_import_is_all_or_nothing_and_idempotent() {
+    let t = Tix::new();
+    let good = fixture("assets/snipeit-like.csv");
+    let r = t.json(&["asset", "import", &good]);
+    let created = r["created"].as_i64().unwrap();
+    assert!(created > 0, "{r}");
+    let r = t.json(&["asset", "import", &good]);
+    assert_eq!((r["created"].as_i64(), r["unchanged"].as_i64()), (Some(0), Some(created)));
+
+    for (file, what) in [
+        ("assets/invalid-utf8.csv", "UTF-8"),
+        ("assets/ragged.csv", "field"),
+        ("assets/duplicate-headers.csv", "appears twice"),
+        ("assets/unterminated-quote.csv", "quote"),
+    ] {
+        let before = t.json(&["asset", "find", ""]).as_array().unwrap().len();
+        let e = t.fails(&["asset", "import", &fixture(file)], 1);
+        assert!(e.contains(what), "{file}: {e}");
+        assert!(e.contains(".csv:"), "{file}: the place is named: {e}");
+        let after = t.json(&["asset", "find", ""]).as_array().unwrap().len();
+        assert_eq!(before, after, "{file}: nothing half-written");
+    }
+    // With --skip-bad, the good rows of a file with bad ones land.
+    let r = t.json(&["asset", "import", &fixture("assets/invalid-utf8.csv"), "--skip-bad"]);
+    assert!(r["created"].as_i64().unwrap() > 0 && !r["rejected"].as_array().unwrap().is_empty(), "{r}");
+}
+
+#[test]
+fn links_show_up_on_both_sides() {
+    let t = Tix::new();
+    t.ok(&[
+        "asset",
+        "add",
+        "BER-LT-00042",
+        "--hostname",
+        "ber-lt-00042",
+        "--model",
+        "ThinkPad T14",
+        "--warranty-end",
+        "2020-01-31",
+    ]);
+    t.ok(&["ticket", "new", "--title", "Laptop fan loud"]);
+    t.ok(&["ticket", "new", "--title", "Same fan, again"]);
+    t.ok(&["ticket", "link", "1", "--asset", "ber-lt-00042"]);
+    t.ok(&["ticket", "link", "2", "--ticket", "1", "--rel", "duplicate-of"]);
+    let one = t.json(&["ticket", "show", "1"]);
+    assert_eq!(one["assets"][0]["tag"], "BER-LT-00042");
+    assert_eq!(one["related"][0]["rel"], "duplicated-by");
+    let human = t.ok(&["ticket", "show", "1"]);
+    assert!(human.contains("expired"), "warranty state is shown: {human}");
+    let asset = t.json(&["asset", "show", "BER-LT-00042"]);
+    assert_eq!(asset["tickets"][0]["number"], 1);
+    let e = t.fails(&["ticket", "link", "1", "--asset", "NOPE"], 3);
+    assert!(e.contains("NOPE"), "{e}");
+}
+
+#[test]
+fn completions_and_man_page_come_from_the_same_definitions() {
+    let t = Tix::new();
+    assert!(t.ok(&["completions", "bash"]).contains("ticket"));
+    assert!(t.ok(&["completions", "fish"]).contains("complete -c tix"));
+    assert!(t.ok(&["man"]).contains(".TH tix"));
+}
+
+#[test]
+fn demo_builds_a_realistic_verifiable_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_tix"))
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .env("TIX_CONFIG", dir.path().join("none"))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice::<Value>(&o.stdout).unwrap()
+    };
+    let built = run(&["--json", "demo", "--tickets", "1500", "--seed", "7", "--no-tui"]);
+    let s = &built["summary"];
+    assert_eq!(s["tickets"], 1500);
+    let open = s["open"].as_f64().unwrap() / 1500.0;
+    assert!((0.04..0.25).contains(&open), "about 10% open, got {open}");
+    assert!(s["assets"].as_i64().unwrap() > 100 && s["articles"].as_i64().unwrap() >= 20, "{s}");
+    let info = run(&["--json", "store", "info"]);
+    let statuses: Vec<(String, i64)> = info["by_status"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_str().unwrap().into(), p[1].as_i64().unwrap()))
+        .collect();
+    assert!(statuses.iter().all(|(_, n)| *n > 0), "every status is represented: {statuses:?}");
+    let v = run(&["--json", "store", "verify"]);
+    assert_eq!(v["integrity"], "ok");
+    assert!(v["mismatches"].as_array().unwrap().is_empty());
+    // Deterministic: the same seed gives the same tickets (ids and text).
+    let first = run(&["--json", "ticket", "show", "17"]);
+    run(&["--json", "demo", "--tickets", "1500", "--seed", "7", "--no-tui"]);
+    let again = run(&["--json", "ticket", "show", "17"]);
+    assert_eq!(first["id"], again["id"]);
+    assert_eq!(first["title"], again["title"]);
+    // A store that is not demo data is never replaced.
+    let real = dir.path().join("real.db");
+    Command::new(env!("CARGO_BIN_EXE_tix")).arg("--db").arg(&real).arg("init").output().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_tix")).arg("--db").arg(&real).args(["demo", "--no-tui"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a demo store"));
+}
