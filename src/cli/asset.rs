@@ -4,9 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use serde::Serialize;
 
-use super::output::{cell, line};
+use super::output::{ImportReport, cell, line};
 use super::{CliError, Ctx};
 use crate::domain::asset::{AssetField, AssetRecord, AssetStatus, warranty_state};
 use crate::domain::ids::{AssetId, PersonId};
@@ -205,15 +204,6 @@ fn show(ctx: &Ctx, key: &str) -> Result<()> {
     })
 }
 
-#[derive(Debug, Default, Serialize)]
-struct ImportReport {
-    created: usize,
-    updated: usize,
-    unchanged: usize,
-    rejected: Vec<String>,
-    ignored_columns: Vec<String>,
-}
-
 fn import(ctx: &Ctx, file: &std::path::Path, skip_bad: bool) -> Result<()> {
     let mut store = ctx.open()?;
     let bytes = std::fs::read(file).map_err(|e| CliError::Failed(format!("{}: {e}", file.display())))?;
@@ -259,29 +249,9 @@ fn import(ctx: &Ctx, file: &std::path::Path, skip_bad: bool) -> Result<()> {
             }
         }
     }
-    if !report.rejected.is_empty() && !skip_bad {
-        let n = report.rejected.len();
-        let list = report.rejected.iter().take(20).map(|r| format!("  {}", line(r))).collect::<Vec<_>>().join("\n");
-        let more = if n > 20 { format!("\n  ... and {} more", n - 20) } else { String::new() };
-        return Err(CliError::Failed(format!(
-            "{n} row(s) rejected; nothing was imported (fix them, or use --skip-bad to import the rest):\n{list}{more}"
-        ))
-        .into());
-    }
+    report.refuse_unless(skip_bad, "row(s)")?;
     store.commit(&ctx.actor, changes)?;
-    ctx.out.emit(&report, || {
-        let mut s = format!("{} created, {} updated, {} unchanged", report.created, report.updated, report.unchanged);
-        if !report.rejected.is_empty() {
-            s.push_str(&format!(", {} rejected:", report.rejected.len()));
-            for r in &report.rejected {
-                s.push_str(&format!("\n  {}", line(r)));
-            }
-        }
-        if !report.ignored_columns.is_empty() {
-            s.push_str(&format!("\nignored columns: {}", line(&report.ignored_columns.join(", "))));
-        }
-        s
-    })
+    ctx.out.emit(&report, || report.render())
 }
 
 fn record(row: &AssetRow, status: AssetStatus, holder: Option<PersonId>) -> AssetRecord {

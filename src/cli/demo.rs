@@ -55,12 +55,22 @@ pub fn run(ctx: &Ctx, a: DemoArgs) -> Result<()> {
     let opts = DemoOptions { tickets: a.tickets, seed: a.seed, now_ms };
     let started = Instant::now();
     let quiet = ctx.out.json;
-    let summary = demo::build(path, &opts, |done, total| {
+    let built = demo::build(path, &opts, |done, total| {
         if !quiet {
             eprint!("\rbuilding demo store: {} / {} tickets", thousands(done), thousands(total));
             let _ = std::io::stderr().flush();
         }
-    })?;
+    });
+    let summary = match built {
+        Ok(s) => s,
+        Err(e) => {
+            // A half-built demo is worth nothing: leave no file behind.
+            for ext in ["", "-wal", "-shm", "-journal"] {
+                let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
+            }
+            return Err(e.into());
+        }
+    };
     if !quiet {
         eprintln!();
     }

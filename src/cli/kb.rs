@@ -4,9 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::{Args, Subcommand};
-use serde::Serialize;
 
-use super::output::{block, line};
+use super::output::{ImportReport, block, line};
 use super::ticket::read_body;
 use super::{CliError, Ctx};
 use crate::domain::ids::ArticleId;
@@ -106,14 +105,6 @@ pub fn run(ctx: &Ctx, cmd: KbCmd) -> Result<()> {
     }
 }
 
-#[derive(Debug, Default, Serialize)]
-struct ImportReport {
-    created: usize,
-    updated: usize,
-    unchanged: usize,
-    rejected: Vec<String>,
-}
-
 fn import(ctx: &Ctx, dir: &std::path::Path, skip_bad: bool) -> Result<()> {
     let mut store = ctx.open()?;
     let files = kbfiles::scan(dir).map_err(|e| CliError::Failed(e.to_string()))?;
@@ -150,23 +141,7 @@ fn import(ctx: &Ctx, dir: &std::path::Path, skip_bad: bool) -> Result<()> {
             }
         }
     }
-    if !report.rejected.is_empty() && !skip_bad {
-        let n = report.rejected.len();
-        let list = report.rejected.iter().take(10).map(|r| format!("  {r}")).collect::<Vec<_>>().join("\n");
-        return Err(CliError::Failed(format!(
-            "{n} file(s) could not be read; nothing was imported (use --skip-bad to import the rest):\n{list}"
-        ))
-        .into());
-    }
+    report.refuse_unless(skip_bad, "file(s)")?;
     store.commit(&ctx.actor, changes)?;
-    ctx.out.emit(&report, || {
-        let mut s = format!("{} created, {} updated, {} unchanged", report.created, report.updated, report.unchanged);
-        if !report.rejected.is_empty() {
-            s.push_str(&format!(", {} skipped:", report.rejected.len()));
-            for r in &report.rejected {
-                s.push_str(&format!("\n  {}", line(r)));
-            }
-        }
-        s
-    })
+    ctx.out.emit(&report, || report.render())
 }

@@ -43,6 +43,47 @@ pub fn cell(s: &str, w: usize) -> String {
     text::fit(&text::clean(s), w, Glyphs::Unicode)
 }
 
+/// What an import did, for people and scripts alike.
+#[derive(Debug, Default, Serialize)]
+pub struct ImportReport {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// Each with its place (`file:line: why`).
+    pub rejected: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignored_columns: Vec<String>,
+}
+
+impl ImportReport {
+    /// All or nothing: refuse the whole import when anything was rejected, unless `skip_bad`.
+    pub fn refuse_unless(&self, skip_bad: bool, items: &str) -> Result<(), super::CliError> {
+        if self.rejected.is_empty() || skip_bad {
+            return Ok(());
+        }
+        let n = self.rejected.len();
+        let list = self.rejected.iter().take(20).map(|r| format!("  {}", line(r))).collect::<Vec<_>>().join("\n");
+        let more = if n > 20 { format!("\n  ... and {} more", n - 20) } else { String::new() };
+        Err(super::CliError::Failed(format!(
+            "{n} {items} rejected; nothing was imported (fix them, or use --skip-bad to import the rest):\n{list}{more}"
+        )))
+    }
+
+    pub fn render(&self) -> String {
+        let mut s = format!("{} created, {} updated, {} unchanged", self.created, self.updated, self.unchanged);
+        if !self.rejected.is_empty() {
+            s.push_str(&format!(", {} rejected:", self.rejected.len()));
+            for r in &self.rejected {
+                s.push_str(&format!("\n  {}", line(r)));
+            }
+        }
+        if !self.ignored_columns.is_empty() {
+            s.push_str(&format!("\nignored columns: {}", line(&self.ignored_columns.join(", "))));
+        }
+        s
+    }
+}
+
 /// Group digits: 1204 → "1,204".
 pub fn thousands(n: u64) -> String {
     let s = n.to_string();

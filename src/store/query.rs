@@ -102,18 +102,23 @@ pub enum TimelineEvent {
 const ROW_COLS: &str = "t.number, t.id, t.priority, t.status, t.title, r.name, a.name, t.grp, t.created_at, t.updated_at, t.resolution_due";
 
 fn ticket_row(r: &Row<'_>) -> rusqlite::Result<TicketRow> {
+    ticket_row_at(r, 0)
+}
+
+/// A queue row whose `ROW_COLS` start at column `base`.
+fn ticket_row_at(r: &Row<'_>, base: usize) -> rusqlite::Result<TicketRow> {
     Ok(TicketRow {
-        number: TicketNumber(r.get::<_, i64>(0)? as u64),
-        id: TicketId(r.get(1)?),
-        priority: Priority::try_from(r.get::<_, u8>(2)?).unwrap_or(Priority::P4),
-        status: r.get::<_, String>(3)?.parse().unwrap_or(Status::Open),
-        title: r.get(4)?,
-        requester: r.get(5)?,
-        assignee: r.get(6)?,
-        group: r.get(7)?,
-        created_at: r.get(8)?,
-        updated_at: r.get(9)?,
-        resolution_due: r.get(10)?,
+        number: TicketNumber(r.get::<_, i64>(base)? as u64),
+        id: TicketId(r.get(base + 1)?),
+        priority: Priority::try_from(r.get::<_, u8>(base + 2)?).unwrap_or(Priority::P4),
+        status: r.get::<_, String>(base + 3)?.parse().unwrap_or(Status::Open),
+        title: r.get(base + 4)?,
+        requester: r.get(base + 5)?,
+        assignee: r.get(base + 6)?,
+        group: r.get(base + 7)?,
+        created_at: r.get(base + 8)?,
+        updated_at: r.get(base + 9)?,
+        resolution_due: r.get(base + 10)?,
     })
 }
 
@@ -142,12 +147,13 @@ pub fn fts_query(text: &str) -> Option<String> {
 
 impl Store {
     fn where_clause(&self, q: &TicketQuery, args: &mut Vec<Value>) -> String {
-        let mut w = vec!["t.deleted = 0".to_string()];
-        match q.active {
-            Some(true) => w.push("t.active = 1".into()),
-            Some(false) => w.push("t.active = 0".into()),
-            None => {}
-        }
+        // `active` already implies not deleted; keeping the predicate to the index's
+        // columns lets counts and pages be answered from the index alone.
+        let mut w = vec![match q.active {
+            Some(true) => "t.active = 1".to_string(),
+            Some(false) => "t.active = 0 AND t.deleted = 0".to_string(),
+            None => "t.deleted = 0".to_string(),
+        }];
         if !q.statuses.is_empty() {
             let marks: Vec<String> = q
                 .statuses
@@ -473,20 +479,7 @@ impl Store {
         let rows = st
             .query_map([id.0], |r| {
                 let rel: String = r.get(0)?;
-                // ticket_row reads from column 0: shift by building a view of the row.
-                let row = TicketRow {
-                    number: TicketNumber(r.get::<_, i64>(1)? as u64),
-                    id: TicketId(r.get(2)?),
-                    priority: Priority::try_from(r.get::<_, u8>(3)?).unwrap_or(Priority::P4),
-                    status: r.get::<_, String>(4)?.parse().unwrap_or(Status::Open),
-                    title: r.get(5)?,
-                    requester: r.get(6)?,
-                    assignee: r.get(7)?,
-                    group: r.get(8)?,
-                    created_at: r.get(9)?,
-                    updated_at: r.get(10)?,
-                    resolution_due: r.get(11)?,
-                };
+                let row = ticket_row_at(r, 1)?;
                 Ok((rel, row))
             })
             .map_err(|e| self.classify(e))?;
@@ -620,10 +613,15 @@ impl Store {
     /// with a snippet of the body whose matches are marked.
     pub fn kb_search(&self, text: &str, limit: u32) -> Result<Vec<ArticleHit>> {
         let Some(m) = fts_query(text) else { return Ok(vec![]) };
+        // Rank on the index alone, then make snippets for the best few only: snippet()
+        // in the ranking query would run for every match.
         let sql = format!(
-            "SELECT a.id, a.title, snippet(articles_fts, 1, char(2), char(3), '…', 16), bm25(articles_fts, 10.0, 1.0) AS score
-             FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid
-             WHERE articles_fts MATCH ?1 AND a.deleted = 0 ORDER BY score LIMIT {limit}"
+            "WITH top AS (
+                SELECT rowid, bm25(articles_fts, 10.0, 1.0) AS score FROM articles_fts
+                WHERE articles_fts MATCH ?1 ORDER BY score LIMIT {limit})
+             SELECT a.id, a.title, snippet(articles_fts, 1, char(2), char(3), '…', 16), top.score
+             FROM top JOIN articles_fts ON articles_fts.rowid = top.rowid JOIN articles a ON a.rowid = top.rowid
+             WHERE articles_fts MATCH ?1 ORDER BY top.score"
         );
         self.collect(&sql, [m], |r| {
             Ok(ArticleHit {

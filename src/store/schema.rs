@@ -158,15 +158,18 @@ CREATE VIRTUAL TABLE articles_fts USING fts5(
     content = 'articles', content_rowid = 'rowid',
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
-CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+-- Deleted (soft) articles are kept out of the index, so searches need no filter.
+CREATE TRIGGER articles_ai AFTER INSERT ON articles WHEN new.deleted = 0 BEGIN
     INSERT INTO articles_fts(rowid, title, body) VALUES (new.rowid, new.title, new.body);
 END;
-CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+CREATE TRIGGER articles_ad AFTER DELETE ON articles WHEN old.deleted = 0 BEGIN
     INSERT INTO articles_fts(articles_fts, rowid, title, body) VALUES ('delete', old.rowid, old.title, old.body);
 END;
-CREATE TRIGGER articles_au AFTER UPDATE OF title, body ON articles BEGIN
-    INSERT INTO articles_fts(articles_fts, rowid, title, body) VALUES ('delete', old.rowid, old.title, old.body);
-    INSERT INTO articles_fts(rowid, title, body) VALUES (new.rowid, new.title, new.body);
+-- One trigger, so that the old text leaves the index before the new text enters it.
+CREATE TRIGGER articles_au AFTER UPDATE OF title, body, deleted ON articles BEGIN
+    INSERT INTO articles_fts(articles_fts, rowid, title, body)
+        SELECT 'delete', old.rowid, old.title, old.body WHERE old.deleted = 0;
+    INSERT INTO articles_fts(rowid, title, body) SELECT new.rowid, new.title, new.body WHERE new.deleted = 0;
 END;
 "#,
 ];
