@@ -239,6 +239,9 @@ fn full_text_finds_tickets_by_title_description_and_notes() {
     let hits: Vec<_> = s.queue(&q("jam")).unwrap().into_iter().map(|r| r.id).collect();
     assert_eq!(hits, vec![b, a], "newest first, stemming matches 'jammed'");
     assert_eq!(s.count(&q("fuser")).unwrap(), 1);
+    // Prefixes are opt-in with `*`.
+    assert_eq!(s.count(&q("fus")).unwrap(), 0);
+    assert_eq!(s.count(&q("fus*")).unwrap(), 1);
     assert_eq!(s.count(&q("toner")).unwrap(), 0);
     // Renaming keeps the index in step.
     s.commit("dana", vec![Change::set_ticket(a, TicketField::Title, Some("Toner empty".into()))]).unwrap();
@@ -334,4 +337,20 @@ fn verify_rebuilds_the_same_state_and_spots_tampering() {
     let scratch = tempfile::tempdir().unwrap();
     let e = s.verify(scratch.path()).unwrap_err();
     assert!(e.to_string().contains("checksum"), "{e}");
+}
+
+#[test]
+fn full_text_counts_can_stop_at_a_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = store(dir.path());
+    for i in 0..7 {
+        ticket(&mut s, &format!("Printer {i} offline"));
+    }
+    let q = TicketQuery { text: Some("printer".into()), limit: 50, ..Default::default() };
+    assert_eq!(s.count_upto(&q, 5).unwrap(), (5, false));
+    assert_eq!(s.count_upto(&q, 100).unwrap(), (7, true));
+    // Pages past the first chunk boundary keep newest-first order without gaps.
+    let page = s.queue(&TicketQuery { offset: 2, limit: 3, ..q.clone() }).unwrap();
+    let numbers: Vec<u64> = page.iter().map(|r| r.number.0).collect();
+    assert_eq!(numbers, vec![5, 4, 3]);
 }

@@ -160,6 +160,14 @@ pub fn main() -> i32 {
     let json = cli.json;
     match run(cli) {
         Ok(()) => 0,
+        // Output cut short by the reader (`tix ticket list | head`): end quietly, as Unix tools do.
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            0
+        }
         Err(e) => {
             let code = exit_code(&e);
             let msg = format!("{e:#}");

@@ -322,8 +322,13 @@ fn sort_of(s: &str) -> Result<Sort> {
 #[derive(Serialize)]
 struct ListOut {
     total: u64,
+    /// False when a full-text count stopped at its cap (`total` is then a lower bound).
+    total_exact: bool,
     tickets: Vec<TicketRow>,
 }
+
+/// Full-text totals are counted up to this many.
+const TEXT_COUNT_CAP: u64 = 1_000;
 
 fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
     let store = ctx.open()?;
@@ -380,10 +385,13 @@ fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
         return Ok(());
     }
     // The count is a second query; JSON callers get it, people see it under the table.
-    let total =
-        if ctx.out.json || rows.len() as u32 >= a.limit { store.count(&q)? } else { rows.len() as u64 + a.offset };
+    let (total, exact) = if ctx.out.json || rows.len() as u32 >= a.limit {
+        store.count_upto(&q, TEXT_COUNT_CAP)?
+    } else {
+        (rows.len() as u64 + a.offset, true)
+    };
     let now = store.now_ms();
-    ctx.out.emit(&ListOut { total, tickets: rows.clone() }, || {
+    ctx.out.emit(&ListOut { total, total_exact: exact, tickets: rows.clone() }, || {
         let mut s =
             format!("{:<7} {:<3} {:<9} {:>4} {:<14} {}\n", "NUMBER", "PRI", "STATUS", "AGE", "ASSIGNEE", "TITLE");
         for r in &rows {
@@ -397,7 +405,7 @@ fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
                 line(&r.title)
             ));
         }
-        s.push_str(&format!("{} of {}", rows.len(), thousands(total)));
+        s.push_str(&format!("{} of {}{}", rows.len(), thousands(total), if exact { "" } else { "+" }));
         s
     })
 }

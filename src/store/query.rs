@@ -122,27 +122,25 @@ fn ticket_row_at(r: &Row<'_>, base: usize) -> rusqlite::Result<TicketRow> {
     })
 }
 
-/// Turn what a person typed into an FTS5 query: every word must match, the last one
-/// as a prefix (so results narrow while typing). Quotes keep FTS syntax out.
+/// Turn what a person typed into an FTS5 query: every word must match (stemmed), and a
+/// word ending in `*` matches as a prefix. Quotes keep FTS syntax out. Prefixes are
+/// opt-in because a prefix query merges every matching term's postings before it
+/// yields a row (90 ms instead of 0.5 ms for a common word on a million tickets).
 pub fn fts_query(text: &str) -> Option<String> {
     let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric() && c != '_' && c != '-' && c != '.')
-        .map(|w| w.trim_matches(['-', '.']))
-        .filter(|w| !w.is_empty())
-        .map(|w| format!("\"{}\"", w.replace('"', "")))
+        .split_whitespace()
+        .flat_map(|token| {
+            let prefix = token.ends_with('*');
+            let parts: Vec<&str> =
+                token.split(|c: char| !c.is_alphanumeric() && c != '_').filter(|w| !w.is_empty()).collect();
+            let n = parts.len();
+            parts
+                .into_iter()
+                .enumerate()
+                .map(move |(i, w)| if prefix && i + 1 == n { format!("\"{w}\"*") } else { format!("\"{w}\"") })
+        })
         .collect();
-    let n = words.len();
-    if n == 0 {
-        return None;
-    }
-    Some(
-        words
-            .into_iter()
-            .enumerate()
-            .map(|(i, w)| if i + 1 == n { format!("{w}*") } else { w })
-            .collect::<Vec<_>>()
-            .join(" "),
-    )
+    (!words.is_empty()).then(|| words.join(" "))
 }
 
 impl Store {
@@ -235,33 +233,42 @@ impl Store {
 
     /// How many tickets match (for "37 of 1,204").
     pub fn count(&self, q: &TicketQuery) -> Result<u64> {
+        self.count_upto(q, u64::MAX).map(|(n, _)| n)
+    }
+
+    /// Count, but stop at `cap` for full-text queries (whose exact count walks every
+    /// match). Returns (count, exact).
+    pub fn count_upto(&self, q: &TicketQuery, cap: u64) -> Result<(u64, bool)> {
         if let Some(m) = q.text.as_deref().and_then(fts_query) {
             let mut n = 0;
             self.text_matches(q, &m, |_| {
                 n += 1;
-                true
+                n < cap
             })?;
-            return Ok(n);
+            return Ok((n, n < cap));
         }
         let mut args = Vec::new();
         let w = self.where_clause(q, &mut args);
         self.conn()
             .prepare_cached(&format!("SELECT count(*) FROM tickets t WHERE {w}"))
             .and_then(|mut s| s.query_row(params_from_iter(args), |r| r.get::<_, i64>(0)))
-            .map(|n| n as u64)
+            .map(|n| (n as u64, true))
             .map_err(|e| self.classify(e))
     }
 
     /// Walk full-text matches newest first, one per ticket, keeping those that pass the
     /// other filters, until `keep` says stop. The index holds one row per ticket text
-    /// and per timeline entry (rowid = ticket << 12 | slot), so a ticket's rows are adjacent.
+    /// and per timeline entry (rowid = ticket << 12 | slot), so a ticket's rows are
+    /// adjacent. Candidates are checked against the filters in chunks, by rowid.
     fn text_matches(&self, q: &TicketQuery, m: &str, mut keep: impl FnMut(TicketRow) -> bool) -> Result<()> {
-        let mut args = vec![Value::Null];
+        const CHUNK: usize = 256;
+        let marks = (1..=CHUNK).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
+        let mut args: Vec<Value> = vec![Value::Integer(-1); CHUNK];
         let w = self.where_clause(q, &mut args);
         let check_sql = format!(
             "SELECT {ROW_COLS} FROM tickets t
              LEFT JOIN people r ON r.id = t.requester LEFT JOIN people a ON a.id = t.assignee
-             WHERE t.rowid = ?1 AND {w}"
+             WHERE t.rowid IN ({marks}) AND {w} ORDER BY t.rowid DESC"
         );
         let mut check = self.conn().prepare_cached(&check_sql).map_err(|e| self.classify(e))?;
         let mut hits = self
@@ -270,20 +277,33 @@ impl Store {
             .map_err(|e| self.classify(e))?;
         let mut rows = hits.query([m]).map_err(|e| self.classify(e))?;
         let mut last = -1i64;
+        let mut chunk = Vec::with_capacity(CHUNK);
+        let mut done = false;
+        let mut run_chunk = |chunk: &mut Vec<i64>, args: &mut Vec<Value>| -> Result<bool> {
+            for (i, slot) in args.iter_mut().take(CHUNK).enumerate() {
+                *slot = Value::Integer(chunk.get(i).copied().unwrap_or(-1));
+            }
+            chunk.clear();
+            let found = check
+                .query_map(params_from_iter(args.iter()), ticket_row)
+                .and_then(|r| r.collect::<rusqlite::Result<Vec<_>>>())
+                .map_err(|e| self.classify(e))?;
+            Ok(found.into_iter().all(&mut keep))
+        };
         while let Some(r) = rows.next().map_err(|e| self.classify(e))? {
             let ticket = r.get::<_, i64>(0).map_err(|e| self.classify(e))? >> super::apply::fts::SLOT_BITS;
             if ticket == last {
                 continue;
             }
             last = ticket;
-            args[0] = Value::Integer(ticket);
-            let row =
-                check.query_row(params_from_iter(args.iter()), ticket_row).optional().map_err(|e| self.classify(e))?;
-            if let Some(row) = row
-                && !keep(row)
-            {
+            chunk.push(ticket);
+            if chunk.len() == CHUNK && !run_chunk(&mut chunk, &mut args)? {
+                done = true;
                 break;
             }
+        }
+        if !done && !chunk.is_empty() {
+            run_chunk(&mut chunk, &mut args)?;
         }
         Ok(())
     }
@@ -831,8 +851,9 @@ mod tests {
 
     #[test]
     fn typed_text_becomes_a_safe_fts_query() {
-        assert_eq!(fts_query("printer jam").as_deref(), Some("\"printer\" \"jam\"*"));
+        assert_eq!(fts_query("printer jam").as_deref(), Some("\"printer\" \"jam\""));
         assert_eq!(fts_query("\"x\" OR y*").as_deref(), Some("\"x\" \"OR\" \"y\"*"));
+        assert_eq!(fts_query("ber-lt-0042 prin*").as_deref(), Some("\"ber\" \"lt\" \"0042\" \"prin\"*"));
         assert_eq!(fts_query("  ()  "), None);
     }
 
