@@ -402,10 +402,9 @@ impl<'a> Applier<'a> {
             Payload::TicketNew(tk) => {
                 let n = c
                     .prepare_cached(
-                        "INSERT INTO tickets(id, number, title, description, requester, assignee, grp, status, type,
+                        "INSERT OR IGNORE INTO tickets(id, number, title, description, requester, assignee, grp, status, type,
                             category, tags, channel, urgency, impact, priority, priority_override, created_at, updated_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
-                         ON CONFLICT(id) DO NOTHING",
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
                     )
                     .and_then(|mut s| {
                         s.execute(params![
@@ -450,7 +449,7 @@ impl<'a> Applier<'a> {
                 match self.ticket_rowid(id) {
                     Ok(Some(rowid)) => {
                         let sql = format!(
-                            "UPDATE tickets SET {col} = ?2, updated_at = MAX(updated_at, ?3){status_times} WHERE rowid = ?1"
+                            "UPDATE OR IGNORE tickets SET {col} = ?2, updated_at = MAX(updated_at, ?3){status_times} WHERE rowid = ?1"
                         );
                         let r = c
                             .prepare_cached(&sql)
@@ -476,7 +475,7 @@ impl<'a> Applier<'a> {
                     Ok(Some(rowid)) => {
                         let r = c
                             .prepare_cached(
-                                "UPDATE tickets SET entry_count = entry_count + 1, updated_at = MAX(updated_at, ?2),
+                                "UPDATE OR IGNORE tickets SET entry_count = entry_count + 1, updated_at = MAX(updated_at, ?2),
                                    first_response_at = CASE
                                      WHEN ?3 AND first_response_at IS NULL AND (?4 IS NULL OR requester IS NOT ?4) THEN ?2
                                      ELSE first_response_at END
@@ -504,7 +503,7 @@ impl<'a> Applier<'a> {
                     s.execute(params![id, l.target.kind(), l.target.uuid(), l.target.rel(), op.hlc.0 as i64, l.removed])
                 })
                 .and_then(|_| {
-                    c.prepare_cached("UPDATE tickets SET updated_at = MAX(updated_at, ?2) WHERE id = ?1")?
+                    c.prepare_cached("UPDATE OR IGNORE tickets SET updated_at = MAX(updated_at, ?2) WHERE id = ?1")?
                         .execute(params![id, t])
                 }),
             Payload::AssetNew(a) => c
@@ -574,17 +573,18 @@ impl<'a> Applier<'a> {
         to: &Option<String>,
         t: i64,
     ) -> rusqlite::Result<usize> {
-        let sql = format!("UPDATE {table} SET {col} = ?2, updated_at = MAX(updated_at, ?3) WHERE id = ?1");
+        let sql = format!("UPDATE OR IGNORE {table} SET {col} = ?2, updated_at = MAX(updated_at, ?3) WHERE id = ?1");
         self.conn.prepare_cached(&sql)?.execute(params![id, fields::to_sql(kind, to.as_deref()), t])
     }
 
-    /// Rebuild the full-text rows of tickets deleted or restored in this transaction.
+    /// Before commit: rebuild the full-text rows of tickets deleted or restored in this
+    /// transaction, and move the staged rows into the ticket index.
     pub fn flush(&mut self) -> Result<()> {
         let dirty = std::mem::take(&mut self.fts_dirty);
         for (rowid, id) in dirty {
             fts::reindex_all(self.conn, rowid, id).map_err(|e| self.err(e))?;
         }
-        Ok(())
+        fts::flush(self.conn).map_err(|e| self.err(e))
     }
 }
 
@@ -600,18 +600,37 @@ pub(crate) mod fts {
     pub const SLOT_BITS: u32 = 12;
     const MAX_SLOT: i64 = (1 << SLOT_BITS) - 1;
 
+    /// Rows wait in a per-connection TEMP table until [`flush`]: FTS5 writes a new index
+    /// segment for every statement that inserts into it, so one `INSERT … SELECT` per
+    /// transaction keeps the index in few, large segments. The stage is rolled back with
+    /// the transaction like any other table.
+    pub const STAGE_DDL: &str =
+        "CREATE TEMP TABLE IF NOT EXISTS fts_stage(rowid INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT NOT NULL)";
+
     pub fn insert(c: &Connection, ticket: i64, slot: i64, title: &str, body: &str) -> rusqlite::Result<()> {
         if slot > MAX_SLOT {
             return Ok(()); // entries past the 4,095th are not indexed
         }
-        c.prepare_cached("INSERT INTO tickets_fts(rowid, title, body) VALUES (?1, ?2, ?3)")?
+        c.prepare_cached("INSERT OR REPLACE INTO temp.fts_stage(rowid, title, body) VALUES (?1, ?2, ?3)")?
             .execute(params![(ticket << SLOT_BITS) | slot, title, body])
             .map(drop)
     }
 
+    /// Move staged rows into the index (once per write transaction).
+    pub fn flush(c: &Connection) -> rusqlite::Result<()> {
+        c.prepare_cached("INSERT INTO tickets_fts(rowid, title, body) SELECT rowid, title, body FROM temp.fts_stage")?
+            .execute([])?;
+        c.prepare_cached("DELETE FROM temp.fts_stage")?.execute([]).map(drop)
+    }
+
+    fn remove(c: &Connection, from: i64, to: i64) -> rusqlite::Result<()> {
+        c.prepare_cached("DELETE FROM tickets_fts WHERE rowid BETWEEN ?1 AND ?2")?.execute([from, to])?;
+        c.prepare_cached("DELETE FROM temp.fts_stage WHERE rowid BETWEEN ?1 AND ?2")?.execute([from, to]).map(drop)
+    }
+
     /// Title or description changed: rewrite slot 0.
     pub fn reindex_head(c: &Connection, ticket: i64) -> rusqlite::Result<()> {
-        c.prepare_cached("DELETE FROM tickets_fts WHERE rowid = ?1")?.execute([ticket << SLOT_BITS])?;
+        remove(c, ticket << SLOT_BITS, ticket << SLOT_BITS)?;
         let row: Option<(String, String, bool)> = c
             .prepare_cached("SELECT title, description, deleted FROM tickets WHERE rowid = ?1")?
             .query_row([ticket], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -624,8 +643,7 @@ pub(crate) mod fts {
 
     /// Deleted or restored: drop every row of the ticket, and re-add them unless deleted.
     pub fn reindex_all(c: &Connection, ticket: i64, id: Uuid) -> rusqlite::Result<()> {
-        c.prepare_cached("DELETE FROM tickets_fts WHERE rowid BETWEEN ?1 AND ?2")?
-            .execute([ticket << SLOT_BITS, (ticket << SLOT_BITS) | MAX_SLOT])?;
+        remove(c, ticket << SLOT_BITS, (ticket << SLOT_BITS) | MAX_SLOT)?;
         let row: Option<(String, String, bool)> = c
             .prepare_cached("SELECT title, description, deleted FROM tickets WHERE rowid = ?1")?
             .query_row([ticket], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))

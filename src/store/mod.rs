@@ -176,6 +176,7 @@ impl Store {
             .execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32768;")
             .map_err(|e| self.classify(e))?;
         self.migrate(version)?;
+        self.conn.execute_batch(apply::fts::STAGE_DDL).map_err(|e| self.classify(e))?;
         self.load_replica()?;
         Ok(())
     }
