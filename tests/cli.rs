@@ -363,3 +363,20 @@ fn demo_builds_a_realistic_verifiable_store() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not a demo store"));
 }
+
+#[test]
+fn a_read_only_store_is_refused_clearly() {
+    let t = Tix::new();
+    t.ok(&["ticket", "new", "--title", "x"]);
+    // Root ignores permission bits; the immutable flag stops even root. Where the
+    // sandbox does not allow it, say so and stop.
+    let set = Command::new("chattr").arg("+i").arg(&t.db).output();
+    if !set.map(|o| o.status.success()).unwrap_or(false) {
+        eprintln!("skipped: chattr +i is not permitted here");
+        return;
+    }
+    let e = t.fails(&["ticket", "note", "1", "--body", "hello"], 1);
+    Command::new("chattr").arg("-i").arg(&t.db).status().unwrap();
+    assert!(e.contains("read-only"), "{e}");
+    assert_eq!(t.json(&["ticket", "show", "1"])["entry_count"], 0, "nothing was written");
+}

@@ -5,7 +5,9 @@
 /// `PRAGMA application_id` of a tix store ("TIX1").
 pub const APPLICATION_ID: i32 = 0x5449_5831;
 
-/// Migration `i` brings the schema from version `i` to `i + 1`.
+/// Migration `i` brings the schema from version `i` to `i + 1`. Migration 1 has shipped:
+/// `tests/fixtures/stores/v1.db` was written by it and every later migration is tested
+/// against that file.
 pub const MIGRATIONS: &[&str] = &[
     // 1: the op log, the materialized tables and their indexes.
     r#"
