@@ -423,6 +423,10 @@ fn step(
     let push =
         |out: &mut Vec<(String, Change)>, actor: &str, c: Change| out.push((actor.to_string(), c.happened_at(t)));
     let set = |f: TicketField, v: &str| Change::set_ticket(tid, f, Some(v.to_string()));
+    let text = |list: &[&'static str], r: &mut ChaCha8Rng| {
+        fill(pick_str(r, list), requester.first, host, tag, site, agent_first, r)
+    };
+    let entry = |kind, body, author, minutes| Change::entry(tid, EntryRecord { kind, body, author, minutes });
     match ev.step {
         Step::Create => {
             let channel = *pick(
@@ -441,9 +445,8 @@ fn step(
             );
             let urgency = Level::try_from(r.random_range(sc.urgency.0..=sc.urgency.1)).unwrap_or(Level::MEDIUM);
             let impact = Level::try_from(r.random_range(sc.impact.0..=sc.impact.1)).unwrap_or(Level::MEDIUM);
-            let mut title = fill(pick_str(&mut r, sc.titles), requester.first, host, tag, site, agent_first, &mut r);
-            let mut description =
-                fill(pick_str(&mut r, sc.descriptions), requester.first, host, tag, site, agent_first, &mut r);
+            let mut title = text(sc.titles, &mut r);
+            let mut description = text(sc.descriptions, &mut r);
             // Now and then, mail that carries terminal escape sequences: the console must show them inert.
             if ev.idx % 997 == 500 {
                 title.push_str(" \u{1b}]0;pwned\u{7}\u{1b}[31m");
@@ -515,30 +518,11 @@ fn step(
             Some(Event { at: next.min(ev.resolve_at - MINUTE).max(t + MINUTE), step: Step::FirstReply, ..ev })
         }
         Step::FirstReply => {
-            let body = fill(pick_str(&mut r, sc.replies), requester.first, host, tag, site, agent_first, &mut r);
-            push(
-                out,
-                agent.2,
-                Change::entry(
-                    tid,
-                    EntryRecord { kind: EntryKind::Reply, body, author: None, minutes: Some(r.random_range(1..4) * 5) },
-                ),
-            );
+            let body = text(sc.replies, &mut r);
+            push(out, agent.2, entry(EntryKind::Reply, body, None, Some(r.random_range(1..4) * 5)));
             if r.random_bool(0.6) {
-                let note = fill(pick_str(&mut r, sc.notes), requester.first, host, tag, site, agent_first, &mut r);
-                push(
-                    out,
-                    agent.2,
-                    Change::entry(
-                        tid,
-                        EntryRecord {
-                            kind: EntryKind::Note,
-                            body: note,
-                            author: None,
-                            minutes: Some(r.random_range(1..7) * 5),
-                        },
-                    ),
-                );
+                let note = text(sc.notes, &mut r);
+                push(out, agent.2, entry(EntryKind::Note, note, None, Some(r.random_range(1..7) * 5)));
             }
             let next = if ev.waits { Step::Wait } else { Step::Resolve };
             let at = if next == Step::Wait { t + r.random_range(10 * MINUTE..3 * HOUR) } else { ev.resolve_at };
@@ -553,34 +537,14 @@ fn step(
             Some(Event { at, step: Step::RequesterReply, ..ev })
         }
         Step::RequesterReply => {
-            let body =
-                fill(pick_str(&mut r, sc.requester_replies), requester.first, host, tag, site, agent_first, &mut r);
-            push(
-                out,
-                "mail",
-                Change::entry(
-                    tid,
-                    EntryRecord { kind: EntryKind::Reply, body, author: Some(requester.id), minutes: None },
-                ),
-            );
+            let body = text(sc.requester_replies, &mut r);
+            push(out, "mail", entry(EntryKind::Reply, body, Some(requester.id), None));
             push(out, "mail", set(TicketField::Status, "open"));
             Some(Event { at: ev.resolve_at.max(t + MINUTE), step: Step::Resolve, ..ev })
         }
         Step::Resolve => {
-            let body = fill(pick_str(&mut r, sc.resolutions), requester.first, host, tag, site, agent_first, &mut r);
-            push(
-                out,
-                agent.2,
-                Change::entry(
-                    tid,
-                    EntryRecord {
-                        kind: EntryKind::Reply,
-                        body,
-                        author: None,
-                        minutes: Some(r.random_range(1..10) * 5),
-                    },
-                ),
-            );
+            let body = text(sc.resolutions, &mut r);
+            push(out, agent.2, entry(EntryKind::Reply, body, None, Some(r.random_range(1..10) * 5)));
             if !sc.kb.is_empty() && r.random_bool(0.5) {
                 let slug = pick_str(&mut r, sc.kb);
                 if let Some((_, aid)) = w.articles.iter().find(|(s, _)| *s == slug) {

@@ -41,25 +41,57 @@ pub fn age(ms: i64, now: i64) -> String {
 }
 
 /// Parse a date as people and spreadsheets write it: `2024-03-05`, `2024/03/05`,
-/// `3/5/24` and `3/5/2024` (US month/day/year, as Snipe-IT and Excel exports do),
-/// `05.03.2024` (day.month.year). Returns the ISO form.
-pub fn parse_date(s: &str) -> Option<String> {
+/// `3/5/24` and `3/5/2024` (US month/day/year, as Snipe-IT and Excel export),
+/// `05.03.2024` (day.month.year), optionally followed by a time, which is dropped.
+/// `Ok(None)` for MySQL's zero date; a two-digit year is 20xx.
+pub(crate) fn parse_day(s: &str) -> Result<Option<NaiveDate>, ()> {
     let s = s.trim();
-    if s.is_empty() {
+    let date = match s.find([' ', 'T']) {
+        None => s,
+        Some(i) => {
+            let time = s[i + 1..].trim();
+            let is_time = time.contains(':') && time.chars().all(|c| c.is_ascii_digit() || c == ':' || c == '.');
+            if !is_time {
+                return Err(());
+            }
+            &s[..i]
+        }
+    };
+    if date == "0000-00-00" {
+        return Ok(None);
+    }
+    let sep = date.chars().find(|c| !c.is_ascii_digit()).ok_or(())?;
+    let parts: Vec<&str> = date.split(sep).collect();
+    let [a, b, c] = parts[..] else { return Err(()) };
+    if [a, b, c].iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(());
+    }
+    let (y, m, d) = match sep {
+        '-' if a.len() == 4 => (a, b, c),
+        '/' if a.len() == 4 => (a, b, c),
+        '/' => (c, a, b),
+        '.' => (c, b, a),
+        _ => return Err(()),
+    };
+    ymd(y, m, d).map(Some).ok_or(())
+}
+
+/// Build a date from digit strings: year of 4 digits (or 2, meaning 20xx), month and day of 1–2.
+pub(crate) fn ymd(y: &str, m: &str, d: &str) -> Option<NaiveDate> {
+    if !(1..=2).contains(&m.len()) || !(1..=2).contains(&d.len()) {
         return None;
     }
-    let iso = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
-    // A two-digit year is 20xx: chrono's %Y would read "23" as the year 23.
-    let short_year = !s.contains('-') && s.rsplit(['/', '.']).next().is_some_and(|y| y.len() == 2);
-    let formats: &[&str] =
-        if short_year { &["%m/%d/%y", "%d.%m.%y"] } else { &["%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%d.%m.%Y"] };
-    for f in formats {
-        if let Ok(d) = NaiveDate::parse_from_str(s, f) {
-            return Some(iso(d));
-        }
-    }
-    // A timestamp with a time part: keep the date.
-    DateTime::parse_from_rfc3339(s).ok().map(|t| iso(t.date_naive()))
+    let year: i32 = match y.len() {
+        4 => y.parse().ok()?,
+        2 => 2000 + y.parse::<i32>().ok()?,
+        _ => return None,
+    };
+    NaiveDate::from_ymd_opt(year, m.parse().ok()?, d.parse().ok()?)
+}
+
+/// [`parse_day`] as an ISO date string; `None` when empty or unreadable.
+pub fn parse_date(s: &str) -> Option<String> {
+    parse_day(s).ok().flatten().map(|d| d.format("%Y-%m-%d").to_string())
 }
 
 /// Parse a duration in minutes: `30m`, `1h`, `1h15`, `1h15m`, `90`, `2d` (working days are not

@@ -453,7 +453,7 @@ impl Layout {
     fn date(&self, rec: &ByteRecord, t: Target, p: &mut Vec<String>) -> Option<NaiveDate> {
         let col = self.whole(t);
         let text = self.text(rec, col, p)?;
-        match parse_date(&text) {
+        match crate::domain::time::parse_day(&text) {
             Ok(d) => d,
             Err(()) => {
                 let hint = if looks_day_first(&text) {
@@ -484,56 +484,10 @@ fn iso(d: NaiveDate) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
 }
 
-/// Parse one of the accepted date forms. `Ok(None)` for MySQL's zero date.
-fn parse_date(s: &str) -> Result<Option<NaiveDate>, ()> {
-    let s = s.trim();
-    let date = match s.find([' ', 'T']) {
-        None => s,
-        Some(i) => {
-            let time = s[i + 1..].trim();
-            let is_time = time.contains(':') && time.chars().all(|c| c.is_ascii_digit() || c == ':' || c == '.');
-            if !is_time {
-                return Err(());
-            }
-            &s[..i]
-        }
-    };
-    if date == "0000-00-00" {
-        return Ok(None);
-    }
-    let sep = date.chars().find(|c| !c.is_ascii_digit()).ok_or(())?;
-    let parts: Vec<&str> = date.split(sep).collect();
-    let [a, b, c] = parts[..] else { return Err(()) };
-    if [a, b, c].iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit())) {
-        return Err(());
-    }
-    let (y, m, d) = match sep {
-        '-' if a.len() == 4 => (a, b, c),
-        '/' if a.len() == 4 => (a, b, c),
-        '/' => (c, a, b),
-        '.' => (c, b, a),
-        _ => return Err(()),
-    };
-    ymd(y, m, d).map(Some).ok_or(())
-}
-
-/// Build a date from digit strings: year of 4 digits (or 2, meaning 20xx), month and day of 1–2.
-fn ymd(y: &str, m: &str, d: &str) -> Option<NaiveDate> {
-    if !(1..=2).contains(&m.len()) || !(1..=2).contains(&d.len()) {
-        return None;
-    }
-    let year: i32 = match y.len() {
-        4 => y.parse().ok()?,
-        2 => 2000 + y.parse::<i32>().ok()?,
-        _ => return None,
-    };
-    NaiveDate::from_ymd_opt(year, m.parse().ok()?, d.parse().ok()?)
-}
-
 /// A `/` date that fails month-first but would work day-first (e.g. "25/12/2023").
 fn looks_day_first(s: &str) -> bool {
     let parts: Vec<&str> = s.trim().split('/').collect();
-    matches!(parts[..], [d, m, y] if d.len() <= 2 && ymd(y, m, d).is_some())
+    matches!(parts[..], [d, m, y] if d.len() <= 2 && crate::domain::time::ymd(y, m, d).is_some())
 }
 
 /// A warranty length: "36", "36.0", "36 months", "36 mo".
@@ -1044,7 +998,7 @@ mod tests {
 
     #[test]
     fn date_parser_checks_year_length() {
-        let d = |s: &str| parse_date(s).map(|d| d.map(iso));
+        let d = |s: &str| crate::domain::time::parse_day(s).map(|d| d.map(iso));
         assert_eq!(d("3/5/23"), Ok(Some("2023-03-05".into())));
         assert_eq!(d("12/31/99"), Ok(Some("2099-12-31".into())));
         assert_eq!(d("2024-3-5"), Ok(Some("2024-03-05".into())));
