@@ -17,6 +17,8 @@ pub struct Config {
     pub matrix: PriorityMatrix,
     /// Where it was read from (None: defaults only).
     pub source: Option<PathBuf>,
+    /// The user's file as text, for the console's `[keys.*]` overrides.
+    pub text: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +42,10 @@ struct Raw {
     #[serde(default)]
     #[allow(dead_code)]
     console: Option<toml::Table>,
+    /// Key bindings, applied by the console's keymap (which reports its own errors).
+    #[serde(default)]
+    #[allow(dead_code)]
+    keys: Option<toml::Table>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -87,6 +93,7 @@ impl Config {
         cfg.store_path = user.store_path.or(cfg.store_path);
         cfg.matrix = user.matrix;
         cfg.source = Some(path.to_path_buf());
+        cfg.text = Some(text);
         Ok(cfg)
     }
 
@@ -108,7 +115,7 @@ impl Config {
                 }
             }
         }
-        Ok(Config { agent_name: raw.agent.name, store_path: raw.store.path, matrix, source: None })
+        Ok(Config { agent_name: raw.agent.name, store_path: raw.store.path, matrix, source: None, text: None })
     }
 }
 

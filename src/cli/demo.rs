@@ -91,6 +91,14 @@ pub fn run(ctx: &Ctx, a: DemoArgs) -> Result<()> {
             path.display()
         )
     })?;
-    let _ = a.no_tui; // The console opens here once it exists; until then the summary is the result.
-    Ok(())
+    if a.no_tui || ctx.out.json {
+        return Ok(());
+    }
+    match crate::tui::unsupported_terminal() {
+        None => super::console(ctx),
+        Some(why) => {
+            eprintln!("not opening the console: {why}");
+            Ok(())
+        }
+    }
 }

@@ -75,6 +75,7 @@ pub enum Command {
 
 /// What every command needs: where the store is, who acts, how to print.
 pub struct Ctx {
+    pub ascii: bool,
     pub db: PathBuf,
     pub db_explicit: bool,
     pub actor: String,
@@ -128,6 +129,31 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
         }
     }
     1
+}
+
+/// Open the console on the store (refused, with a pointer to the commands, without a terminal).
+pub fn console(ctx: &Ctx) -> Result<()> {
+    if let Some(why) = crate::tui::unsupported_terminal() {
+        return Err(CliError::Failed(why.to_string()).into());
+    }
+    let store = ctx.open()?;
+    let mut keymap = crate::tui::defaults::keymap();
+    if let (Some(text), Some(file)) = (&ctx.config.text, &ctx.config.source) {
+        keymap
+            .apply_overrides(text, &file.display().to_string(), crate::tui::defaults::PaneId::from_name)
+            .map_err(|e| CliError::Failed(e.to_string()))?;
+    }
+    let me = store.find_person(&ctx.actor)?.map(|p| p.id);
+    let opts = crate::tui::Options {
+        agent: ctx.actor.clone(),
+        me,
+        now_ms: chrono::Utc::now().timestamp_millis(),
+        width: 80,
+        height: 24,
+        color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        ascii: ctx.ascii,
+    };
+    crate::tui::run_console(store, keymap, opts)
 }
 
 /// Where the store is when `--db`/`TIX_DB` are not given.
@@ -206,9 +232,9 @@ pub fn run(cli: Cli) -> Result<()> {
         (None, Some(Command::Demo(_))) => default_demo_db()?,
         (None, _) => default_db(&config)?,
     };
-    let ctx = Ctx { db, db_explicit, actor, out, config };
+    let ctx = Ctx { ascii: cli.ascii, db, db_explicit, actor, out, config };
     match cli.command {
-        None => store_cmd::summary(&ctx),
+        None => console(&ctx),
         Some(Command::Init) => store_cmd::init(&ctx),
         Some(Command::Store(c)) => store_cmd::run(&ctx, c),
         Some(Command::Ticket(c)) => ticket::run(&ctx, c),

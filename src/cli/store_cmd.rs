@@ -107,10 +107,3 @@ pub fn run(ctx: &Ctx, cmd: StoreCmd) -> Result<()> {
         }
     }
 }
-
-/// `tix` with no command: until the console lands, a summary of the store.
-pub fn summary(ctx: &Ctx) -> Result<()> {
-    let store = ctx.open()?;
-    let i = info(&store)?;
-    ctx.out.emit(&i, || format!("{}\n\nSee `tix --help` for the commands.", render_info(&i)))
-}

@@ -1,0 +1,65 @@
+//! The default key bindings, in one place. Users override them in the config file:
+//! `[keys.queue] "g g" = "select-first"`, `[keys.global] "ctrl-q" = "quit"`, `"x" = "none"`.
+
+use super::action::Command;
+use super::key::KeySeq;
+use super::keymap::Keymap;
+
+/// The console's panes; key bindings are per pane (plus global ones).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PaneId {
+    Queue,
+}
+
+impl PaneId {
+    pub fn from_name(name: &str) -> Option<PaneId> {
+        match name {
+            "queue" => Some(PaneId::Queue),
+            _ => None,
+        }
+    }
+}
+
+const GLOBAL: &[(&str, Command)] =
+    &[("q", Command::Quit), ("ctrl-c", Command::Quit), ("?", Command::ToggleHelp), ("ctrl-r", Command::Refresh)];
+
+const QUEUE: &[(&str, Command)] = &[
+    ("j", Command::SelectNext),
+    ("down", Command::SelectNext),
+    ("k", Command::SelectPrev),
+    ("up", Command::SelectPrev),
+    ("g g", Command::SelectFirst),
+    ("home", Command::SelectFirst),
+    ("G", Command::SelectLast),
+    ("end", Command::SelectLast),
+    ("pgdn", Command::PageDown),
+    ("ctrl-f", Command::PageDown),
+    ("pgup", Command::PageUp),
+    ("ctrl-b", Command::PageUp),
+    ("]", Command::NextView),
+    ("[", Command::PrevView),
+];
+
+pub fn keymap() -> Keymap<PaneId, Command> {
+    let mut k = Keymap::new();
+    let seq = |s: &str| s.parse::<KeySeq>().expect("default bindings parse");
+    for (s, c) in GLOBAL {
+        k.bind_global(seq(s), *c).expect("default bindings are unambiguous");
+    }
+    for (s, c) in QUEUE {
+        k.bind(PaneId::Queue, seq(s), *c).expect("default bindings are unambiguous");
+    }
+    k
+}
+
+/// Help lines generated from the live keymap: keys grouped per command, in command order.
+pub fn help(k: &Keymap<PaneId, Command>, pane: PaneId) -> Vec<(String, String)> {
+    let bindings = k.bindings(pane);
+    Command::ALL
+        .iter()
+        .filter_map(|c| {
+            let keys: Vec<String> = bindings.iter().filter(|(_, a)| a == c).map(|(s, _)| s.to_string()).collect();
+            (!keys.is_empty()).then(|| (keys.join(", "), c.describe().to_string()))
+        })
+        .collect()
+}
