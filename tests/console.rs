@@ -52,7 +52,16 @@ fn app(dir: &std::path::Path, tickets: usize, width: u16, height: u16, ascii: bo
         )
         .unwrap();
     }
-    let o = Options { agent: "dana".into(), me: Some(dana), now_ms: NOW, width, height, color: false, ascii };
+    let o = Options {
+        agent: "dana".into(),
+        me: Some(dana),
+        now_ms: NOW,
+        width,
+        height,
+        color: false,
+        ascii,
+        matrix: PriorityMatrix::default(),
+    };
     App::new(s, defaults::keymap(), o)
 }
 
@@ -141,4 +150,91 @@ fn tiny_and_resized_windows_do_not_break() {
     }
     keys(&mut a, "G");
     assert_eq!(a.model.queue.selected, 7, "the last of Dana's 8 open tickets");
+}
+
+fn add_history(dir: &std::path::Path) {
+    // A second connection, as another technician's process would have.
+    let clock = ManualClock::new(NOW - 2 * DAY);
+    let mut s = Store::open_with_clock(&dir.join("c.db"), OpenMode::Existing, Arc::new(clock.clone())).unwrap();
+    let t = s.ticket_by_number(tix::domain::TicketNumber(3)).unwrap();
+    use tix::domain::op::EntryRecord;
+    use tix::domain::ticket::EntryKind;
+    s.commit(
+        "dana",
+        vec![Change::entry(
+            t.id,
+            EntryRecord {
+                kind: EntryKind::Note,
+                body: "Checked the mail headers: spoofed sender.\nBlocked the domain.".into(),
+                author: None,
+                minutes: Some(15),
+            },
+        )],
+    )
+    .unwrap();
+    clock.advance(HOUR);
+    s.commit(
+        "dana",
+        vec![Change::entry(
+            t.id,
+            EntryRecord {
+                kind: EntryKind::Reply,
+                body: "Thanks for reporting this \u{1b}[2J phishing mail.".into(),
+                author: None,
+                minutes: None,
+            },
+        )],
+    )
+    .unwrap();
+}
+
+#[test]
+fn ticket_detail_at_80x24() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 5, 80, 24, false);
+    add_history(dir.path());
+    keys(&mut a, "] ]"); // All open, newest data
+    // Select #3 (the hostile one) and open it.
+    let pos = a.model.queue.rows.iter().position(|r| r.number.0 == 3).unwrap();
+    for _ in 0..pos {
+        keys(&mut a, "j");
+    }
+    keys(&mut a, "<enter>");
+    assert_eq!(a.model.focus, tix::tui::defaults::PaneId::Detail, "status: {:?}", a.model.status);
+    let s = screen(&a);
+    assert!(s.contains("INTERNAL NOTE") && s.contains("PUBLIC REPLY"), "{s}");
+    assert!(!s.contains('\u{1b}'), "{s:?}");
+    insta::assert_snapshot!(s);
+    // Scrolling stays within the text; esc goes back to the same row.
+    keys(&mut a, "j j j j j j j j j j j j j j j j j j j j j j j j j j j j j j");
+    let scrolled = a.model.detail.scroll;
+    keys(&mut a, "j");
+    assert_eq!(a.model.detail.scroll, scrolled, "no scrolling past the end");
+    keys(&mut a, "<esc>");
+    assert_eq!(a.model.queue.selected_row().unwrap().number.0, 3);
+}
+
+#[test]
+fn take_writes_through_the_store_and_a_conflict_reloads() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 5, 80, 24, false);
+    keys(&mut a, "]"); // Unassigned
+    let first = a.model.queue.selected_row().unwrap().number;
+    keys(&mut a, "t");
+    assert_eq!(a.model.status.as_ref().unwrap().0, format!("{first} is yours"));
+    assert!(a.model.queue.rows.iter().all(|r| r.number != first), "taken tickets leave Unassigned");
+
+    // Open the next unassigned ticket; meanwhile Lee assigns it in another process.
+    keys(&mut a, "<enter>");
+    let id = a.model.detail.view.as_ref().unwrap().ticket.id;
+    let mut other = Store::open(&dir.path().join("c.db"), OpenMode::Existing).unwrap();
+    let lee = PersonId::from_bytes([3; 16]);
+    other.commit("lee", vec![Change::new_person(lee, PersonRecord::agent("Lee Park", "lee"))]).unwrap();
+    let seen = other.ticket(id).unwrap();
+    other.commit("lee", plan::take(&seen, lee, &PriorityMatrix::default())).unwrap();
+    keys(&mut a, "t");
+    let (msg, error) = a.model.status.clone().unwrap();
+    assert!(error && msg.contains("conflict") && msg.contains("lee"), "{msg}");
+    let shown = &a.model.detail.view.as_ref().unwrap().ticket;
+    assert_eq!(shown.assignee.as_ref().unwrap().name, "Lee Park", "the ticket reloaded");
 }

@@ -152,6 +152,7 @@ pub fn console(ctx: &Ctx) -> Result<()> {
         height: 24,
         color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         ascii: ctx.ascii,
+        matrix: ctx.config.matrix,
     };
     crate::tui::run_console(store, keymap, opts)
 }

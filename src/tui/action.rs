@@ -25,6 +25,16 @@ pub enum Command {
     PrevView,
     /// Reload from the store
     Refresh,
+    /// Open the selected ticket
+    OpenTicket,
+    /// Back to the queue
+    Back,
+    /// Scroll the ticket down
+    ScrollDown,
+    /// Scroll the ticket up
+    ScrollUp,
+    /// Assign the ticket to me (a new ticket becomes open)
+    TakeTicket,
     /// Show or hide the help screen
     ToggleHelp,
     /// Leave the console
@@ -42,6 +52,11 @@ impl Command {
         Command::NextView,
         Command::PrevView,
         Command::Refresh,
+        Command::OpenTicket,
+        Command::Back,
+        Command::ScrollDown,
+        Command::ScrollUp,
+        Command::TakeTicket,
         Command::ToggleHelp,
         Command::Quit,
     ];
@@ -58,6 +73,11 @@ impl Command {
             Command::NextView => "next-view",
             Command::PrevView => "prev-view",
             Command::Refresh => "refresh",
+            Command::OpenTicket => "open-ticket",
+            Command::Back => "back",
+            Command::ScrollDown => "scroll-down",
+            Command::ScrollUp => "scroll-up",
+            Command::TakeTicket => "take-ticket",
             Command::ToggleHelp => "toggle-help",
             Command::Quit => "quit",
         }
@@ -75,6 +95,11 @@ impl Command {
             Command::NextView => "next queue view",
             Command::PrevView => "previous queue view",
             Command::Refresh => "reload from the store",
+            Command::OpenTicket => "open the selected ticket",
+            Command::Back => "back to the queue",
+            Command::ScrollDown => "scroll down",
+            Command::ScrollUp => "scroll up",
+            Command::TakeTicket => "assign the ticket to me",
             Command::ToggleHelp => "show or hide this help",
             Command::Quit => "leave the console",
         }
@@ -118,6 +143,18 @@ pub enum Action {
         rows: Vec<TicketRow>,
         total: u64,
     },
-    /// An effect failed; the message is shown in the status line.
+    /// A ticket's detail arrived from the store.
+    TicketLoaded(Box<crate::tui::detail::TicketView>),
+    /// A change was written; the message goes to the status line and views reload.
+    Changed {
+        message: String,
+        ticket: crate::domain::ids::TicketId,
+    },
+    /// An effect failed; the message is shown in the status line. When it concerns a
+    /// ticket (a conflict with another technician's change), that ticket reloads.
     Failed(String),
+    FailedOn {
+        message: String,
+        ticket: crate::domain::ids::TicketId,
+    },
 }

@@ -9,12 +9,14 @@ use super::keymap::Keymap;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PaneId {
     Queue,
+    Detail,
 }
 
 impl PaneId {
     pub fn from_name(name: &str) -> Option<PaneId> {
         match name {
             "queue" => Some(PaneId::Queue),
+            "detail" => Some(PaneId::Detail),
             _ => None,
         }
     }
@@ -38,6 +40,20 @@ const QUEUE: &[(&str, Command)] = &[
     ("ctrl-b", Command::PageUp),
     ("]", Command::NextView),
     ("[", Command::PrevView),
+    ("enter", Command::OpenTicket),
+    ("t", Command::TakeTicket),
+];
+
+const DETAIL: &[(&str, Command)] = &[
+    ("j", Command::ScrollDown),
+    ("down", Command::ScrollDown),
+    ("k", Command::ScrollUp),
+    ("up", Command::ScrollUp),
+    ("pgdn", Command::PageDown),
+    ("pgup", Command::PageUp),
+    ("esc", Command::Back),
+    ("backspace", Command::Back),
+    ("t", Command::TakeTicket),
 ];
 
 pub fn keymap() -> Keymap<PaneId, Command> {
@@ -48,6 +64,9 @@ pub fn keymap() -> Keymap<PaneId, Command> {
     }
     for (s, c) in QUEUE {
         k.bind(PaneId::Queue, seq(s), *c).expect("default bindings are unambiguous");
+    }
+    for (s, c) in DETAIL {
+        k.bind(PaneId::Detail, seq(s), *c).expect("default bindings are unambiguous");
     }
     k
 }

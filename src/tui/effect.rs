@@ -1,11 +1,25 @@
 //! Running effects: the only part of the console that talks to the store.
 
 use super::action::Action;
+use super::detail::TicketView;
 use super::model::Effect;
-use crate::store::Store;
+use crate::domain::ids::{PersonId, TicketId};
+use crate::domain::op::Change;
+use crate::domain::person::PersonRecord;
+use crate::domain::plan;
+use crate::domain::ticket::PriorityMatrix;
+use crate::store::{Store, StoreError, TicketQuery};
+
+/// Who acts: the agent's name, their person id once known, the priority matrix.
+#[derive(Debug, Clone)]
+pub struct Who {
+    pub actor: String,
+    pub me: Option<PersonId>,
+    pub matrix: PriorityMatrix,
+}
 
 /// Run one effect and report its outcome as an action.
-pub fn run(store: &Store, effect: Effect) -> Action {
+pub fn run(store: &mut Store, who: &mut Who, effect: Effect) -> Action {
     match effect {
         Effect::LoadQueue { view, query } => {
             let loaded = store.queue(&query).and_then(|rows| Ok((rows, store.count_upto(&query, 10_000)?.0)));
@@ -14,5 +28,60 @@ pub fn run(store: &Store, effect: Effect) -> Action {
                 Err(e) => Action::Failed(e.to_string()),
             }
         }
+        Effect::LoadTicket(id) => match load_ticket(store, id) {
+            Ok(v) => Action::TicketLoaded(Box::new(v)),
+            Err(e) => Action::Failed(e.to_string()),
+        },
+        Effect::Take { id, seen } => {
+            let result = (|| -> Result<String, StoreError> {
+                // From the queue there is no full view: prepare against the ticket as it is now.
+                let seen = match seen {
+                    Some(t) => *t,
+                    None => store.ticket(id)?,
+                };
+                let mut changes = Vec::new();
+                let me = match who.me {
+                    Some(me) => me,
+                    None => {
+                        let me = PersonId::new_random();
+                        changes.push(Change::new_person(me, PersonRecord::agent(who.actor.clone(), who.actor.clone())));
+                        me
+                    }
+                };
+                changes.extend(plan::take(&seen, me, &who.matrix));
+                let ops = store.commit(&who.actor, changes)?;
+                who.me = Some(me);
+                Ok(if ops.is_empty() {
+                    format!("{} is already yours", seen.number)
+                } else {
+                    format!("{} is yours", seen.number)
+                })
+            })();
+            match result {
+                Ok(message) => Action::Changed { message, ticket: id },
+                Err(e) => Action::FailedOn { message: e.to_string(), ticket: id },
+            }
+        }
     }
+}
+
+fn load_ticket(store: &Store, id: TicketId) -> Result<TicketView, StoreError> {
+    let ticket = store.ticket(id)?;
+    let others = match &ticket.requester {
+        Some(p) => store
+            .queue(&TicketQuery { active: Some(true), requester: Some(p.id), limit: 11, ..Default::default() })?
+            .into_iter()
+            .filter(|r| r.id != id)
+            .take(10)
+            .collect(),
+        None => vec![],
+    };
+    Ok(TicketView {
+        timeline: store.timeline(id)?,
+        assets: store.ticket_assets(id)?,
+        articles: store.ticket_articles(id)?,
+        related: store.related_tickets(id)?,
+        others,
+        ticket,
+    })
 }

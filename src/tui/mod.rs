@@ -5,6 +5,7 @@
 
 pub mod action;
 pub mod defaults;
+pub mod detail;
 pub mod effect;
 pub mod key;
 pub mod keymap;
@@ -35,6 +36,7 @@ pub struct Options {
     pub height: u16,
     pub color: bool,
     pub ascii: bool,
+    pub matrix: crate::domain::ticket::PriorityMatrix,
 }
 
 /// The console without a terminal: model, keymap and store. Tests drive it directly.
@@ -43,6 +45,7 @@ pub struct App {
     keymap: Keymap<PaneId, Command>,
     keys: KeyState,
     store: Store,
+    who: effect::Who,
 }
 
 impl App {
@@ -60,9 +63,12 @@ impl App {
             store_name,
             quit: false,
             help: defaults::help(&keymap, PaneId::Queue),
+            focus: PaneId::Queue,
+            detail: detail::DetailState::default(),
             theme: theme::Theme::new(o.color, o.ascii),
         };
-        let mut app = App { model, keymap, keys: KeyState::new(), store };
+        let who = effect::Who { actor: model.agent.clone(), me: o.me, matrix: o.matrix };
+        let mut app = App { model, keymap, keys: KeyState::new(), store, who };
         let effects = app.model.start();
         app.run(effects);
         app
@@ -70,8 +76,13 @@ impl App {
 
     /// A key press: through the keymap to a command (multi-key sequences wait for the rest).
     pub fn press(&mut self, key: Key) {
-        if let Lookup::Action(c) = self.keys.feed(&self.keymap, PaneId::Queue, key) {
+        let pane = self.model.focus;
+        if let Lookup::Action(c) = self.keys.feed(&self.keymap, pane, key) {
             self.dispatch(Action::Command(c));
+            if self.model.focus != pane {
+                self.keys.clear();
+                self.model.help = defaults::help(&self.keymap, self.model.focus);
+            }
         }
     }
 
@@ -82,7 +93,7 @@ impl App {
 
     fn run(&mut self, effects: Vec<Effect>) {
         for e in effects {
-            let result = effect::run(&self.store, e);
+            let result = effect::run(&mut self.store, &mut self.who, e);
             self.dispatch(result);
         }
     }

@@ -7,15 +7,27 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::action::{Action, Command};
+use super::defaults::PaneId;
+use super::detail::DetailState;
 use super::queue::QueueState;
 use super::theme::Theme;
+use crate::domain::ids::TicketId;
 use crate::domain::text;
 use crate::store::TicketQuery;
 
 /// Work for the driver: it runs these against the store and feeds back the results.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    LoadQueue { view: usize, query: TicketQuery },
+    LoadQueue {
+        view: usize,
+        query: TicketQuery,
+    },
+    LoadTicket(TicketId),
+    /// Assign to me; `seen` is the ticket as shown (the lost-update guard), if it was.
+    Take {
+        id: TicketId,
+        seen: Option<Box<crate::domain::ticket::Ticket>>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +46,8 @@ pub struct Model {
     /// (keys, what they do), from the live keymap.
     pub help: Vec<(String, String)>,
     pub theme: Theme,
+    pub focus: PaneId,
+    pub detail: DetailState,
 }
 
 impl Model {
@@ -51,6 +65,11 @@ impl Model {
 
 /// Apply one action. Pure: no IO, no clock; returns the effects to run.
 pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
+    if m.focus == PaneId::Detail
+        && let Some(effects) = update_detail(m, &action)
+    {
+        return effects;
+    }
     let q = &mut m.queue;
     let page = m.height.saturating_sub(3).max(1);
     let reload = |q: &mut QueueState, offset: u64| {
@@ -88,6 +107,20 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
                     let offset = q.offset;
                     reload(q, offset)
                 }
+                Command::OpenTicket => match q.selected_row() {
+                    Some(r) => {
+                        let id = r.id;
+                        m.focus = PaneId::Detail;
+                        m.detail = DetailState { view: None, scroll: 0, loading: true };
+                        vec![Effect::LoadTicket(id)]
+                    }
+                    None => vec![],
+                },
+                Command::TakeTicket => match q.selected_row() {
+                    Some(r) => vec![Effect::Take { id: r.id, seen: None }],
+                    None => vec![],
+                },
+                Command::Back | Command::ScrollDown | Command::ScrollUp => vec![],
                 Command::ToggleHelp => {
                     m.show_help = !m.show_help;
                     vec![]
@@ -97,6 +130,19 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
                     vec![]
                 }
             }
+        }
+        Action::TicketLoaded(v) => {
+            m.detail.view = Some(v);
+            m.detail.loading = false;
+            vec![]
+        }
+        Action::Changed { message, ticket } => {
+            m.status = Some((message, false));
+            after_change(m, ticket)
+        }
+        Action::FailedOn { message, ticket } => {
+            m.status = Some((message, true));
+            after_change(m, ticket)
         }
         Action::Resize { width, height } => {
             m.width = width;
@@ -131,6 +177,41 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
     }
 }
 
+/// The detail pane's own commands; `None` passes the action on to the common handling.
+fn update_detail(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
+    let Action::Command(c) = action else { return None };
+    let (w, h, now) = (m.width, m.height.saturating_sub(2), m.now_ms);
+    let page = h.max(1) as i32;
+    match c {
+        Command::ScrollDown => m.detail.scroll_by(1, w, h, now, &m.theme),
+        Command::ScrollUp => m.detail.scroll_by(-1, w, h, now, &m.theme),
+        Command::PageDown => m.detail.scroll_by(page, w, h, now, &m.theme),
+        Command::PageUp => m.detail.scroll_by(-page, w, h, now, &m.theme),
+        Command::Back => m.focus = PaneId::Queue,
+        Command::TakeTicket => {
+            let seen = m.detail.view.as_ref().map(|v| Box::new(v.ticket.clone()));
+            return Some(seen.map(|t| vec![Effect::Take { id: t.id, seen: Some(t) }]).unwrap_or_default());
+        }
+        Command::Refresh => {
+            let id = m.detail.view.as_ref().map(|v| v.ticket.id)?;
+            return Some(vec![Effect::LoadTicket(id)]);
+        }
+        _ => return None,
+    }
+    Some(vec![])
+}
+
+/// After a write (or a refused one): reload the queue page and the open ticket.
+fn after_change(m: &mut Model, ticket: TicketId) -> Vec<Effect> {
+    let q = &mut m.queue;
+    q.loading = true;
+    let mut out = vec![Effect::LoadQueue { view: q.view, query: q.query(q.offset) }];
+    if m.focus == PaneId::Detail && m.detail.view.as_ref().is_some_and(|v| v.ticket.id == ticket) {
+        out.push(Effect::LoadTicket(ticket));
+    }
+    out
+}
+
 /// Draw the whole console from the model. Pure: the same model draws the same screen.
 pub fn render(m: &Model, f: &mut Frame) {
     let area = f.area();
@@ -140,12 +221,19 @@ pub fn render(m: &Model, f: &mut Frame) {
     }
     let [head, body, foot] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area);
-    let title = format!(" tix · {}", m.queue.title());
+    let title = match m.focus {
+        PaneId::Queue => format!(" tix · {}", m.queue.title()),
+        PaneId::Detail => format!(" tix · {}", m.detail.title()),
+    };
+    let title = text::fit(&title, area.width as usize, m.theme.glyphs);
     f.render_widget(
         Paragraph::new(Line::from(Span::styled(title, Style::default().add_modifier(Modifier::BOLD)))),
         head,
     );
-    m.queue.render(body, f.buffer_mut(), m.now_ms, &m.theme);
+    match m.focus {
+        PaneId::Queue => m.queue.render(body, f.buffer_mut(), m.now_ms, &m.theme),
+        PaneId::Detail => m.detail.render(body, f.buffer_mut(), m.now_ms, &m.theme),
+    }
     render_status(m, f, foot);
     if m.show_help {
         render_help(m, f, body);
@@ -155,7 +243,10 @@ pub fn render(m: &Model, f: &mut Frame) {
 fn render_status(m: &Model, f: &mut Frame, area: Rect) {
     let g = m.theme.glyphs;
     let left = format!(" {} · {}", text::clean(&m.agent), text::clean(&m.store_name));
-    let hints = "? help  [ ] views  q quit ";
+    let hints = match m.focus {
+        PaneId::Queue => "? help  enter open  t take  [ ] views  q quit ",
+        PaneId::Detail => "? help  esc back  t take  q quit ",
+    };
     let (msg, style) = match &m.status {
         Some((s, true)) => (format!(" · {}", text::clean(s)), m.theme.error),
         Some((s, false)) => (format!(" · {}", text::clean(s)), Style::default()),

@@ -1,0 +1,191 @@
+//! The ticket detail pane: header fields, description, timeline, links. Scrollable.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use super::theme::Theme;
+use crate::domain::asset::{Asset, warranty_state};
+use crate::domain::ids::ArticleId;
+use crate::domain::text::{self, Lines};
+use crate::domain::ticket::{EntryKind, Ticket};
+use crate::domain::time;
+use crate::store::{TicketRow, TimelineEvent, TimelineItem};
+
+/// Everything the pane shows, loaded in one effect.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketView {
+    pub ticket: Ticket,
+    pub timeline: Vec<TimelineItem>,
+    pub assets: Vec<Asset>,
+    pub articles: Vec<(ArticleId, String)>,
+    pub related: Vec<(String, TicketRow)>,
+    /// The requester's other open tickets.
+    pub others: Vec<TicketRow>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DetailState {
+    pub view: Option<Box<TicketView>>,
+    pub scroll: u16,
+    pub loading: bool,
+}
+
+impl DetailState {
+    pub fn title(&self) -> String {
+        match &self.view {
+            Some(v) => format!("{} {}", v.ticket.number, text::clean(&v.ticket.title)),
+            None => "loading…".into(),
+        }
+    }
+
+    /// The pane's text as lines for a given width (wrapped, sanitised).
+    pub fn lines(&self, width: u16, now_ms: i64, theme: &Theme) -> Vec<Line<'static>> {
+        let Some(v) = &self.view else { return vec![Line::from("loading…")] };
+        let t = &v.ticket;
+        let w = width.max(10) as usize;
+        let bold = Style::default().add_modifier(Modifier::BOLD);
+        let mut out: Vec<Line<'static>> = Vec::new();
+        let person = |p: &Option<crate::domain::ticket::PersonRef>| {
+            p.as_ref().map(|p| text::clean(&p.name).into_owned()).unwrap_or_else(|| "-".into())
+        };
+        let field = |k: &str, v: String| Line::from(vec![Span::styled(format!("{k:<10}"), bold), Span::raw(v)]);
+        out.push(Line::from(vec![
+            Span::styled(format!("{} ", t.priority.label()), theme.priority(t.priority)),
+            Span::styled(t.status.as_str().to_uppercase(), bold),
+            Span::raw(format!(" · {} · via {}", t.kind, t.channel)),
+        ]));
+        out.push(field("requester", person(&t.requester)));
+        out.push(field("assignee", person(&t.assignee)));
+        out.push(field("group", t.group.as_deref().map(|g| text::clean(g).into_owned()).unwrap_or_else(|| "-".into())));
+        out.push(field(
+            "priority",
+            format!(
+                "{} (urgency {} × impact {}{})",
+                t.priority.label(),
+                t.urgency,
+                t.impact,
+                if t.priority_override { ", set by hand" } else { "" }
+            ),
+        ));
+        out.push(field(
+            "opened",
+            format!("{} ago · updated {} ago", time::age(t.created_at, now_ms), time::age(t.updated_at, now_ms)),
+        ));
+        if !t.tags.is_empty() {
+            out.push(field("tags", text::clean(&t.tags.join(", ")).into_owned()));
+        }
+        if !t.description.is_empty() {
+            out.push(Line::from(""));
+            for l in wrap(&t.description, w) {
+                out.push(Line::from(l));
+            }
+        }
+        if !v.assets.is_empty() {
+            out.push(Line::from(""));
+            out.push(Line::from(Span::styled("Assets", bold)));
+            let today = time::iso_date(now_ms);
+            for a in &v.assets {
+                let r = &a.record;
+                out.push(Line::from(format!(
+                    "  {} {} {} · warranty: {}",
+                    text::clean(&r.tag),
+                    text::clean(r.hostname.as_deref().unwrap_or("")),
+                    text::clean(r.model.as_deref().unwrap_or("")),
+                    warranty_state(r.warranty_end.as_deref(), &today)
+                )));
+            }
+        }
+        if !v.articles.is_empty() {
+            out.push(Line::from(""));
+            out.push(Line::from(Span::styled("KB", bold)));
+            for (_, title) in &v.articles {
+                out.push(Line::from(format!("  {}", text::clean(title))));
+            }
+        }
+        if !v.related.is_empty() {
+            out.push(Line::from(""));
+            out.push(Line::from(Span::styled("Related", bold)));
+            for (rel, r) in &v.related {
+                out.push(Line::from(format!("  {rel} {} {} ({})", r.number, text::clean(&r.title), r.status)));
+            }
+        }
+        if !v.others.is_empty() {
+            out.push(Line::from(""));
+            out.push(Line::from(Span::styled("Requester's other open tickets", bold)));
+            for r in &v.others {
+                out.push(Line::from(format!("  {} {} ({})", r.number, text::clean(&r.title), r.status)));
+            }
+        }
+        out.push(Line::from(""));
+        out.push(Line::from(Span::styled("Timeline", bold)));
+        for item in &v.timeline {
+            let ago = format!("{} ago", time::age(item.at, now_ms));
+            let who = text::clean(&item.actor).into_owned();
+            match &item.event {
+                TimelineEvent::Created { .. } => {
+                    out.push(Line::from(Span::styled(format!("  {ago} · {who} created the ticket"), theme.dim)));
+                }
+                TimelineEvent::Entry { kind, body, author, minutes } => {
+                    // Told apart by words, not colour alone.
+                    let label = match kind {
+                        EntryKind::Note => "INTERNAL NOTE",
+                        EntryKind::Reply => "PUBLIC REPLY",
+                    };
+                    let by = author.as_deref().map(|a| text::clean(a).into_owned()).unwrap_or(who);
+                    let spent = minutes.map(|m| format!(" · {m} min")).unwrap_or_default();
+                    out.push(Line::from(vec![
+                        Span::raw("  "),
+                        Span::styled(
+                            label,
+                            if *kind == EntryKind::Note { bold } else { bold.add_modifier(Modifier::UNDERLINED) },
+                        ),
+                        Span::raw(format!(" · {by} · {ago}{spent}")),
+                    ]));
+                    let marker = if *kind == EntryKind::Note { "  ┊ " } else { "  │ " };
+                    let marker = if theme.glyphs == text::Glyphs::Ascii {
+                        if *kind == EntryKind::Note { "  : " } else { "  | " }
+                    } else {
+                        marker
+                    };
+                    for l in wrap(body, w.saturating_sub(4)) {
+                        out.push(Line::from(format!("{marker}{l}")));
+                    }
+                }
+                TimelineEvent::Changed { field, from, to } => out.push(Line::from(Span::styled(
+                    format!(
+                        "  {ago} · {who} changed {field}: {} → {}",
+                        text::clean(from.as_deref().unwrap_or("-")),
+                        text::clean(to.as_deref().unwrap_or("-"))
+                    ),
+                    theme.dim,
+                ))),
+                TimelineEvent::Linked { target, removed } => out.push(Line::from(Span::styled(
+                    format!("  {ago} · {who} {} {}", if *removed { "unlinked" } else { "linked" }, text::clean(target)),
+                    theme.dim,
+                ))),
+            }
+        }
+        out
+    }
+
+    pub fn render(&self, area: Rect, buf: &mut Buffer, now_ms: i64, theme: &Theme) {
+        let lines = self.lines(area.width, now_ms, theme);
+        let max = (lines.len() as u16).saturating_sub(area.height);
+        Paragraph::new(lines).scroll((self.scroll.min(max), 0)).render(area, buf);
+    }
+
+    /// Scroll by `delta` lines, staying within the text.
+    pub fn scroll_by(&mut self, delta: i32, width: u16, height: u16, now_ms: i64, theme: &Theme) {
+        let total = self.lines(width, now_ms, theme).len() as i32;
+        let max = (total - height as i32).max(0);
+        self.scroll = (self.scroll as i32 + delta).clamp(0, max) as u16;
+    }
+}
+
+/// Untrusted multi-line text, sanitised and wrapped.
+fn wrap(s: &str, w: usize) -> Vec<String> {
+    text::wrap(&text::sanitize(s, Lines::Multi, text::Glyphs::Unicode), w.max(2))
+}
