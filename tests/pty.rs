@@ -1,0 +1,171 @@
+//! The real binary on a pseudo-terminal, read through a VT100 parser: what a technician
+//! in an SSH session would see, and what the terminal itself would be told to do.
+
+use std::io::{Read, Write};
+use std::num::NonZeroU16;
+use std::path::Path;
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+/// Terminal requests that must never come from ticket text.
+#[derive(Default)]
+struct Watch {
+    titles: Vec<Vec<u8>>,
+    clipboard: Vec<Vec<u8>>,
+}
+
+#[derive(Clone, Default)]
+struct Shared(Arc<Mutex<Watch>>);
+
+impl vt100::Callbacks for Shared {
+    fn set_window_title(&mut self, _: &mut vt100::Screen, title: &[u8]) {
+        self.0.lock().unwrap().titles.push(title.to_vec());
+    }
+    fn copy_to_clipboard(&mut self, _: &mut vt100::Screen, _ty: &[u8], data: &[u8]) {
+        self.0.lock().unwrap().clipboard.push(data.to_vec());
+    }
+}
+
+struct Term {
+    parser: Arc<Mutex<vt100::Parser<Shared>>>,
+    raw: Arc<Mutex<Vec<u8>>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    watch: Shared,
+}
+
+impl Term {
+    fn spawn(db: &Path, dir: &Path) -> Term {
+        let pty = native_pty_system().openpty(PtySize { rows: 24, cols: 80, pixel_width: 0, pixel_height: 0 }).unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_tix"));
+        cmd.args(["--db", db.to_str().unwrap(), "--as", "dana"]);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("TIX_CONFIG", dir.join("none.toml"));
+        cmd.env_remove("NO_COLOR");
+        let child = pty.slave.spawn_command(cmd).unwrap();
+        drop(pty.slave);
+        let watch = Shared::default();
+        let parser = Arc::new(Mutex::new(vt100::Parser::new_with_callbacks(
+            NonZeroU16::new(24).unwrap(),
+            NonZeroU16::new(80).unwrap(),
+            0,
+            watch.clone(),
+        )));
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let (p, r) = (parser.clone(), raw.clone());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                p.lock().unwrap().process(&buf[..n]);
+                r.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        let writer = pty.master.take_writer().unwrap();
+        // Keep the master open for the life of the test.
+        std::mem::forget(pty.master);
+        Term { parser, raw, writer, child, watch }
+    }
+
+    fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {text:?}; screen:\n{s}");
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(80));
+    }
+}
+
+fn tix(db: &Path, dir: &Path, args: &[&str]) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_tix"))
+        .arg("--db")
+        .arg(db)
+        .args(["--as", "dana"])
+        .args(args)
+        .env("TIX_CONFIG", dir.join("none.toml"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+#[test]
+fn a_technician_opens_a_ticket_takes_it_and_quits_and_hostile_text_stays_inert() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("pty.db");
+    tix(&db, dir.path(), &["init"]);
+    tix(
+        &db,
+        dir.path(),
+        &["ticket", "new", "--title", "VPN drops every 10 minutes", "--urgency", "1", "--impact", "1"],
+    );
+    tix(
+        &db,
+        dir.path(),
+        &[
+            "ticket",
+            "new",
+            "--title",
+            "Invoice \u{1b}]0;pwned\u{7}\u{1b}]52;c;ZXZpbA==\u{7}\u{1b}[41m",
+            "--body",
+            "\u{1b}[2J\u{1b}]0;title\u{7}clear screen attempt",
+        ],
+    );
+
+    let mut t = Term::spawn(&db, dir.path());
+    t.wait_for("My open");
+    t.send("]"); // Unassigned
+    let s = t.wait_for("Unassigned · 1 of 2");
+    assert!(s.contains("VPN drops"), "{s}");
+    assert!(s.contains("␛]0;pwned"), "hostile title shown inert:\n{s}");
+    t.send("j\r");
+    let s = t.wait_for("Timeline");
+    assert!(s.contains("clear screen attempt") && s.contains("␛[2J"), "{s}");
+    t.send("t");
+    t.wait_for("is yours");
+    t.send("q");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while t.child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "tix did not quit");
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+
+    // The terminal is handed back as it was found.
+    {
+        let p = t.parser.lock().unwrap();
+        assert!(!p.screen().alternate_screen(), "left the alternate screen");
+        assert!(!p.screen().hide_cursor(), "cursor visible again");
+    }
+    // Ticket text never turned into terminal requests.
+    let w = t.watch.0.lock().unwrap();
+    assert!(w.titles.iter().all(|x| !String::from_utf8_lossy(x).contains("pwned")), "title changed: {:?}", w.titles);
+    assert!(w.clipboard.is_empty(), "clipboard written: {:?}", w.clipboard);
+    let raw = t.raw.lock().unwrap();
+    assert!(!raw.windows(4).any(|x| x == b"\x1b]52"), "an OSC 52 sequence reached the terminal");
+    assert!(!raw.windows(6).any(|x| x == b"\x1b]0;pw"), "an OSC 0 sequence reached the terminal");
+
+    // The take went through the store.
+    let shown = tix(&db, dir.path(), &["--json", "ticket", "show", "2"]);
+    assert!(shown.contains("\"name\": \"dana\""), "{shown}");
+}
