@@ -238,3 +238,32 @@ fn take_writes_through_the_store_and_a_conflict_reloads() {
     let shown = &a.model.detail.view.as_ref().unwrap().ticket;
     assert_eq!(shown.assignee.as_ref().unwrap().name, "Lee Park", "the ticket reloaded");
 }
+
+#[test]
+fn the_worker_answers_effects_in_order_while_keys_stay_responsive() {
+    let dir = tempfile::tempdir().unwrap();
+    let inline = app(dir.path(), 30, 80, 24, false);
+    let store = Store::open(&dir.path().join("c.db"), OpenMode::Existing).unwrap();
+    let o = Options {
+        agent: "dana".into(),
+        me: inline.model.queue.rows.first().map(|_| PersonId::from_bytes([1; 16])),
+        now_ms: NOW,
+        width: 80,
+        height: 24,
+        color: false,
+        ascii: false,
+        matrix: PriorityMatrix::default(),
+    };
+    let (mut a, results) = App::with_worker(store, defaults::keymap(), o);
+    assert_eq!(a.pending(), 1, "the first page is being loaded");
+    // Keys are handled at once, whatever the worker is doing.
+    keys(&mut a, "] ]");
+    assert_eq!(a.model.queue.views[a.model.queue.view].name, "All open");
+    while a.pending() > 0 {
+        let r = results.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+        a.receive(r);
+    }
+    // Answers for the views left behind were ignored; the current one is shown.
+    assert_eq!(a.model.queue.total, 30);
+    assert!(!a.model.queue.loading);
+}

@@ -14,6 +14,7 @@ pub mod queue;
 pub mod theme;
 
 use std::io::IsTerminal;
+use std::sync::mpsc;
 use std::time::Duration;
 
 use ratatui::crossterm::event::{self, Event};
@@ -44,34 +45,64 @@ pub struct App {
     pub model: Model,
     keymap: Keymap<PaneId, Command>,
     keys: KeyState,
-    store: Store,
-    who: effect::Who,
+    runner: Runner,
+}
+
+/// Where effects run: inline (tests: deterministic) or on a worker thread with its own
+/// store connection (the console: a slow query never blocks typing).
+enum Runner {
+    Inline { store: Box<Store>, who: effect::Who },
+    Worker { tx: mpsc::Sender<Effect>, pending: usize },
 }
 
 impl App {
+    /// The app with effects run inline, in order (tests: deterministic).
     pub fn new(store: Store, keymap: Keymap<PaneId, Command>, o: Options) -> App {
-        let store_name =
-            store.path().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "store".into());
-        let model = Model {
-            queue: queue::QueueState::new(queue::default_views(o.me)),
-            show_help: false,
-            status: None,
-            now_ms: o.now_ms,
-            width: o.width,
-            height: o.height,
-            agent: o.agent,
-            store_name,
-            quit: false,
-            help: defaults::help(&keymap, PaneId::Queue),
-            focus: PaneId::Queue,
-            detail: detail::DetailState::default(),
-            theme: theme::Theme::new(o.color, o.ascii),
-        };
-        let who = effect::Who { actor: model.agent.clone(), me: o.me, matrix: o.matrix };
-        let mut app = App { model, keymap, keys: KeyState::new(), store, who };
+        let who = effect::Who { actor: o.agent.clone(), me: o.me, matrix: o.matrix };
+        let model = initial_model(&store, &keymap, o);
+        let mut app =
+            App { model, keymap, keys: KeyState::new(), runner: Runner::Inline { store: Box::new(store), who } };
         let effects = app.model.start();
         app.run(effects);
         app
+    }
+
+    /// The app with effects on a worker thread that owns the store connection; their
+    /// results arrive on the receiver and go to [`App::receive`].
+    pub fn with_worker(store: Store, keymap: Keymap<PaneId, Command>, o: Options) -> (App, mpsc::Receiver<Action>) {
+        let mut who = effect::Who { actor: o.agent.clone(), me: o.me, matrix: o.matrix };
+        let model = initial_model(&store, &keymap, o);
+        let (etx, erx) = mpsc::channel::<Effect>();
+        let (atx, arx) = mpsc::channel::<Action>();
+        let mut store = store;
+        std::thread::spawn(move || {
+            for e in erx {
+                let a = effect::run(&mut store, &mut who, e);
+                if atx.send(a).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut app = App { model, keymap, keys: KeyState::new(), runner: Runner::Worker { tx: etx, pending: 0 } };
+        let effects = app.model.start();
+        app.run(effects);
+        (app, arx)
+    }
+
+    /// A result from the worker.
+    pub fn receive(&mut self, action: Action) {
+        if let Runner::Worker { pending, .. } = &mut self.runner {
+            *pending = pending.saturating_sub(1);
+        }
+        self.dispatch(action);
+    }
+
+    /// Effects sent to the worker and not yet answered.
+    pub fn pending(&self) -> usize {
+        match &self.runner {
+            Runner::Worker { pending, .. } => *pending,
+            Runner::Inline { .. } => 0,
+        }
     }
 
     /// A key press: through the keymap to a command (multi-key sequences wait for the rest).
@@ -93,9 +124,40 @@ impl App {
 
     fn run(&mut self, effects: Vec<Effect>) {
         for e in effects {
-            let result = effect::run(&mut self.store, &mut self.who, e);
-            self.dispatch(result);
+            match &mut self.runner {
+                Runner::Inline { store, who } => {
+                    let result = effect::run(store, who, e);
+                    self.dispatch(result);
+                }
+                Runner::Worker { tx, pending } => {
+                    if tx.send(e).is_ok() {
+                        *pending += 1;
+                    } else {
+                        self.model.status = Some(("the store worker stopped".into(), true));
+                    }
+                }
+            }
         }
+    }
+}
+
+fn initial_model(store: &Store, keymap: &Keymap<PaneId, Command>, o: Options) -> Model {
+    let store_name =
+        store.path().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "store".into());
+    Model {
+        queue: queue::QueueState::new(queue::default_views(o.me)),
+        show_help: false,
+        status: None,
+        now_ms: o.now_ms,
+        width: o.width,
+        height: o.height,
+        agent: o.agent,
+        store_name,
+        quit: false,
+        help: defaults::help(keymap, PaneId::Queue),
+        focus: PaneId::Queue,
+        detail: detail::DetailState::default(),
+        theme: theme::Theme::new(o.color, o.ascii),
     }
 }
 
@@ -119,9 +181,14 @@ pub fn run_console(store: Store, keymap: Keymap<PaneId, Command>, mut o: Options
     o.width = size.width;
     o.height = size.height;
     let result = (|| -> anyhow::Result<()> {
-        let mut app = App::new(store, keymap, o);
+        let (mut app, results) = App::with_worker(store, keymap, o);
         let mut dirty = true;
+        let mut minute = chrono::Utc::now().timestamp_millis() / 60_000;
         loop {
+            while let Ok(a) = results.try_recv() {
+                app.receive(a);
+                dirty = true;
+            }
             if dirty {
                 terminal.draw(|f| model::render(&app.model, f))?;
                 dirty = false;
@@ -131,7 +198,7 @@ pub fn run_console(store: Store, keymap: Keymap<PaneId, Command>, mut o: Options
             }
             // Sleep until input, or until the next minute for ages and countdowns: no idle redraws.
             let now = chrono::Utc::now().timestamp_millis();
-            let wait = 60_000 - now.rem_euclid(60_000);
+            let wait = if app.pending() > 0 { 15 } else { 60_000 - now.rem_euclid(60_000) };
             if event::poll(Duration::from_millis(wait as u64))? {
                 match event::read()? {
                     Event::Key(k) => {
@@ -148,8 +215,12 @@ pub fn run_console(store: Store, keymap: Keymap<PaneId, Command>, mut o: Options
                     _ => {}
                 }
             } else {
-                app.dispatch(Action::Tick { now_ms: chrono::Utc::now().timestamp_millis() });
-                dirty = true;
+                let now = chrono::Utc::now().timestamp_millis();
+                if now / 60_000 != minute {
+                    minute = now / 60_000;
+                    app.dispatch(Action::Tick { now_ms: now });
+                    dirty = true;
+                }
             }
         }
     })();
