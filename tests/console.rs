@@ -267,3 +267,71 @@ fn the_worker_answers_effects_in_order_while_keys_stay_responsive() {
     assert_eq!(a.model.queue.total, 30);
     assert!(!a.model.queue.loading);
 }
+
+#[test]
+fn the_quick_filter_narrows_as_you_type_and_errors_point_at_the_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 20, 80, 24, false);
+    keys(&mut a, "] ]"); // All open: 20
+    assert_eq!(a.model.queue.total, 20);
+    keys(&mut a, "/ prin");
+    assert_eq!(a.model.queue.total, 4, "prefix while typing: 'prin' finds the printer tickets");
+    keys(&mut a, "ter <enter>");
+    assert!(a.model.input.is_none());
+    assert_eq!(a.model.queue.filter, "printer");
+    assert!(a.model.queue.rows.iter().all(|r| r.title.contains("Printer")));
+    // The spec's own script: filter, move, open.
+    keys(&mut a, "j <enter>");
+    assert!(a.model.detail.view.as_ref().unwrap().ticket.title.contains("Printer"));
+    keys(&mut a, "<esc>");
+    // field:value tokens become indexed filters.
+    keys(&mut a, "/");
+    for _ in 0.."printer".len() {
+        keys(&mut a, "<backspace>");
+    }
+    keys(&mut a, "prio:1 <space> assignee:me <enter>");
+    assert!(a.model.queue.total > 0);
+    let got: Vec<_> = a.model.queue.rows.iter().map(|r| (r.priority.label(), r.assignee.clone())).collect();
+    assert!(
+        a.model
+            .queue
+            .rows
+            .iter()
+            .all(|r| r.priority.label() == "P1" && r.assignee.as_deref() == Some("Dana Whitfield")),
+        "{:?} {:?} {got:?}",
+        a.model.queue.filter,
+        a.model.queue.spec
+    );
+    // A bad token: the error names it, the last good results stay.
+    keys(&mut a, "/ <space> status:s");
+    let before = (a.model.queue.total, a.model.queue.generation);
+    keys(&mut a, "olved");
+    let (msg, err) = a.model.status.clone().unwrap();
+    assert!(err && msg.contains("status:solved"), "{msg}");
+    assert_eq!((a.model.queue.total, a.model.queue.generation), before, "no query while the token is wrong");
+    let s = screen(&a);
+    assert!(s.contains("/prio:1 assignee:me status:solved"), "the prompt shows what was typed:\n{s}");
+    // Esc leaves the prompt and clears the filter.
+    keys(&mut a, "<esc>");
+    assert_eq!((a.model.queue.filter.as_str(), a.model.queue.total), ("", 20));
+    // q typed in a prompt is text, not quit.
+    keys(&mut a, "/ q");
+    assert!(!a.model.quit);
+    keys(&mut a, "<esc>");
+}
+
+#[test]
+fn the_command_line_opens_numbers_and_views() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 10, 80, 24, false);
+    keys(&mut a, ": 7 <enter>");
+    assert_eq!(a.model.detail.view.as_ref().unwrap().ticket.number.0, 7);
+    keys(&mut a, ": view <space> unass <enter>");
+    assert_eq!(a.model.queue.views[a.model.queue.view].name, "Unassigned");
+    keys(&mut a, ": 999 <enter>");
+    assert!(a.model.status.as_ref().unwrap().0.contains("#999 not found"));
+    keys(&mut a, ": frob <enter>");
+    assert!(a.model.status.as_ref().unwrap().0.contains("unknown command"));
+    keys(&mut a, ": q <enter>");
+    assert!(a.model.quit);
+}

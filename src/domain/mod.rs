@@ -3,6 +3,7 @@
 pub mod asset;
 pub mod clock;
 pub mod enums;
+pub mod filter;
 pub mod ids;
 pub mod kb;
 pub mod op;

@@ -35,6 +35,16 @@ pub enum Command {
     ScrollUp,
     /// Assign the ticket to me (a new ticket becomes open)
     TakeTicket,
+    /// Filter the queue as you type (`status:open prio:1 assignee:me words`)
+    StartFilter,
+    /// Command line: `:42` opens #42, `:view unassigned`, `:q`
+    StartCommand,
+    /// Accept what was typed
+    SubmitInput,
+    /// Leave the prompt (a filter prompt also clears the filter)
+    CancelInput,
+    /// Delete the character before the cursor
+    DeleteBack,
     /// Show or hide the help screen
     ToggleHelp,
     /// Leave the console
@@ -57,6 +67,11 @@ impl Command {
         Command::ScrollDown,
         Command::ScrollUp,
         Command::TakeTicket,
+        Command::StartFilter,
+        Command::StartCommand,
+        Command::SubmitInput,
+        Command::CancelInput,
+        Command::DeleteBack,
         Command::ToggleHelp,
         Command::Quit,
     ];
@@ -78,6 +93,11 @@ impl Command {
             Command::ScrollDown => "scroll-down",
             Command::ScrollUp => "scroll-up",
             Command::TakeTicket => "take-ticket",
+            Command::StartFilter => "start-filter",
+            Command::StartCommand => "start-command",
+            Command::SubmitInput => "submit-input",
+            Command::CancelInput => "cancel-input",
+            Command::DeleteBack => "delete-back",
             Command::ToggleHelp => "toggle-help",
             Command::Quit => "quit",
         }
@@ -100,6 +120,11 @@ impl Command {
             Command::ScrollDown => "scroll down",
             Command::ScrollUp => "scroll up",
             Command::TakeTicket => "assign the ticket to me",
+            Command::StartFilter => "filter: status:open prio:1 assignee:me words",
+            Command::StartCommand => "command: :42 opens #42, :view NAME, :q",
+            Command::SubmitInput => "accept",
+            Command::CancelInput => "leave the prompt, or clear the filter",
+            Command::DeleteBack => "delete a character",
             Command::ToggleHelp => "show or hide this help",
             Command::Quit => "leave the console",
         }
@@ -138,11 +163,13 @@ pub enum Action {
     },
     /// A queue page arrived from the store.
     QueueLoaded {
-        view: usize,
+        generation: u64,
         offset: u64,
         rows: Vec<TicketRow>,
         total: u64,
     },
+    /// A typed character in a prompt.
+    Insert(char),
     /// A ticket's detail arrived from the store.
     TicketLoaded(Box<crate::tui::detail::TicketView>),
     /// A change was written; the message goes to the status line and views reload.

@@ -10,6 +10,8 @@ use super::keymap::Keymap;
 pub enum PaneId {
     Queue,
     Detail,
+    /// The `/` and `:` prompts: plain printable keys are typed into the prompt.
+    Prompt,
 }
 
 impl PaneId {
@@ -17,6 +19,7 @@ impl PaneId {
         match name {
             "queue" => Some(PaneId::Queue),
             "detail" => Some(PaneId::Detail),
+            "prompt" => Some(PaneId::Prompt),
             _ => None,
         }
     }
@@ -42,6 +45,16 @@ const QUEUE: &[(&str, Command)] = &[
     ("[", Command::PrevView),
     ("enter", Command::OpenTicket),
     ("t", Command::TakeTicket),
+    ("/", Command::StartFilter),
+    (":", Command::StartCommand),
+    ("esc", Command::CancelInput),
+];
+
+const PROMPT: &[(&str, Command)] = &[
+    ("enter", Command::SubmitInput),
+    ("esc", Command::CancelInput),
+    ("backspace", Command::DeleteBack),
+    ("ctrl-c", Command::CancelInput),
 ];
 
 const DETAIL: &[(&str, Command)] = &[
@@ -54,6 +67,7 @@ const DETAIL: &[(&str, Command)] = &[
     ("esc", Command::Back),
     ("backspace", Command::Back),
     ("t", Command::TakeTicket),
+    (":", Command::StartCommand),
 ];
 
 pub fn keymap() -> Keymap<PaneId, Command> {
@@ -67,6 +81,9 @@ pub fn keymap() -> Keymap<PaneId, Command> {
     }
     for (s, c) in DETAIL {
         k.bind(PaneId::Detail, seq(s), *c).expect("default bindings are unambiguous");
+    }
+    for (s, c) in PROMPT {
+        k.bind(PaneId::Prompt, seq(s), *c).expect("default bindings are unambiguous");
     }
     k
 }

@@ -8,7 +8,7 @@ use crate::domain::op::Change;
 use crate::domain::person::PersonRecord;
 use crate::domain::plan;
 use crate::domain::ticket::PriorityMatrix;
-use crate::store::{Store, StoreError, TicketQuery};
+use crate::store::{AssigneeFilter, Store, StoreError, TicketQuery};
 
 /// Who acts: the agent's name, their person id once known, the priority matrix.
 #[derive(Debug, Clone)]
@@ -21,13 +21,24 @@ pub struct Who {
 /// Run one effect and report its outcome as an action.
 pub fn run(store: &mut Store, who: &mut Who, effect: Effect) -> Action {
     match effect {
-        Effect::LoadQueue { view, query } => {
+        Effect::LoadQueue { generation, mut query, assignee_name } => {
+            if let Some(name) = assignee_name {
+                match store.find_person(&name) {
+                    Ok(Some(p)) => query.assignee = Some(AssigneeFilter::Person(p.id)),
+                    Ok(None) => return Action::Failed(format!("filter: no agent '{name}'")),
+                    Err(e) => return Action::Failed(e.to_string()),
+                }
+            }
             let loaded = store.queue(&query).and_then(|rows| Ok((rows, store.count_upto(&query, 10_000)?.0)));
             match loaded {
-                Ok((rows, total)) => Action::QueueLoaded { view, offset: query.offset, rows, total },
+                Ok((rows, total)) => Action::QueueLoaded { generation, offset: query.offset, rows, total },
                 Err(e) => Action::Failed(e.to_string()),
             }
         }
+        Effect::OpenNumber(n) => match store.ticket_id(n).and_then(|id| load_ticket(store, id)) {
+            Ok(v) => Action::TicketLoaded(Box::new(v)),
+            Err(e) => Action::Failed(e.to_string()),
+        },
         Effect::LoadTicket(id) => match load_ticket(store, id) {
             Ok(v) => Action::TicketLoaded(Box::new(v)),
             Err(e) => Action::Failed(e.to_string()),

@@ -107,10 +107,24 @@ impl App {
 
     /// A key press: through the keymap to a command (multi-key sequences wait for the rest).
     pub fn press(&mut self, key: Key) {
-        let pane = self.model.focus;
-        if let Lookup::Action(c) = self.keys.feed(&self.keymap, pane, key) {
+        let context = self.model.context();
+        // In a prompt, plain printable keys are text.
+        let typed = match key.code {
+            key::Code::Char(c) => Some(c),
+            key::Code::Space => Some(' '),
+            _ => None,
+        };
+        if context == PaneId::Prompt
+            && !key.ctrl
+            && !key.alt
+            && let Some(c) = typed
+        {
+            self.dispatch(Action::Insert(c));
+            return;
+        }
+        if let Lookup::Action(c) = self.keys.feed(&self.keymap, context, key) {
             self.dispatch(Action::Command(c));
-            if self.model.focus != pane {
+            if self.model.context() != context {
                 self.keys.clear();
                 self.model.help = defaults::help(&self.keymap, self.model.focus);
             }
@@ -145,7 +159,7 @@ fn initial_model(store: &Store, keymap: &Keymap<PaneId, Command>, o: Options) ->
     let store_name =
         store.path().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "store".into());
     Model {
-        queue: queue::QueueState::new(queue::default_views(o.me)),
+        queue: queue::QueueState::new(queue::default_views(o.me), o.me),
         show_help: false,
         status: None,
         now_ms: o.now_ms,
@@ -157,6 +171,7 @@ fn initial_model(store: &Store, keymap: &Keymap<PaneId, Command>, o: Options) ->
         help: defaults::help(keymap, PaneId::Queue),
         focus: PaneId::Queue,
         detail: detail::DetailState::default(),
+        input: None,
         theme: theme::Theme::new(o.color, o.ascii),
     }
 }

@@ -19,9 +19,13 @@ use crate::store::TicketQuery;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     LoadQueue {
-        view: usize,
+        generation: u64,
         query: TicketQuery,
+        /// `assignee:NAME` from the filter, to resolve against the store.
+        assignee_name: Option<String>,
     },
+    /// `:42`
+    OpenNumber(crate::domain::TicketNumber),
     LoadTicket(TicketId),
     /// Assign to me; `seen` is the ticket as shown (the lost-update guard), if it was.
     Take {
@@ -48,9 +52,28 @@ pub struct Model {
     pub theme: Theme,
     pub focus: PaneId,
     pub detail: DetailState,
+    /// An open `/` or `:` prompt.
+    pub input: Option<Input>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    Filter,
+    Command,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    pub kind: InputKind,
+    pub text: String,
 }
 
 impl Model {
+    /// Which bindings apply now.
+    pub fn context(&self) -> PaneId {
+        if self.input.is_some() { PaneId::Prompt } else { self.focus }
+    }
+
     /// Rows of the queue table that fit on screen.
     pub fn page(&self) -> u16 {
         self.height.saturating_sub(3).max(1)
@@ -59,12 +82,17 @@ impl Model {
     /// The effects to run when the console opens.
     pub fn start(&mut self) -> Vec<Effect> {
         self.queue.loading = true;
-        vec![Effect::LoadQueue { view: self.queue.view, query: self.queue.query(0) }]
+        vec![self.queue.load(0)]
     }
 }
 
 /// Apply one action. Pure: no IO, no clock; returns the effects to run.
 pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
+    if m.input.is_some()
+        && let Some(effects) = update_prompt(m, &action)
+    {
+        return effects;
+    }
     if m.focus == PaneId::Detail
         && let Some(effects) = update_detail(m, &action)
     {
@@ -74,7 +102,7 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
     let page = m.height.saturating_sub(3).max(1);
     let reload = |q: &mut QueueState, offset: u64| {
         q.loading = true;
-        vec![Effect::LoadQueue { view: q.view, query: q.query(offset) }]
+        vec![q.load(offset)]
     };
     let moved = |q: &mut QueueState, to: i64| match q.select(to, page) {
         Some(offset) if !q.loading => reload(q, offset),
@@ -95,14 +123,24 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
                 Command::NextView | Command::PrevView => {
                     let n = q.views.len();
                     q.view = if c == Command::NextView { (q.view + 1) % n } else { (q.view + n - 1) % n };
-                    q.rows.clear();
-                    q.offset = 0;
-                    q.selected = 0;
-                    q.top = 0;
-                    q.total = 0;
                     m.status = None;
-                    reload(q, 0)
+                    vec![q.restart()]
                 }
+                Command::StartFilter => {
+                    m.input = Some(Input { kind: InputKind::Filter, text: q.filter.clone() });
+                    vec![]
+                }
+                Command::StartCommand => {
+                    m.input = Some(Input { kind: InputKind::Command, text: String::new() });
+                    vec![]
+                }
+                // Esc in the queue clears a filter.
+                Command::CancelInput if !q.filter.is_empty() => {
+                    q.filter.clear();
+                    q.spec = Default::default();
+                    vec![q.restart()]
+                }
+                Command::SubmitInput | Command::CancelInput | Command::DeleteBack => vec![],
                 Command::Refresh => {
                     let offset = q.offset;
                     reload(q, offset)
@@ -154,9 +192,9 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             m.now_ms = now_ms;
             vec![]
         }
-        Action::QueueLoaded { view, offset, rows, total } => {
-            if view != q.view {
-                return vec![]; // a late answer for a view we left
+        Action::QueueLoaded { generation, offset, rows, total } => {
+            if generation != q.generation {
+                return vec![]; // a late answer for a view or filter we left
             }
             q.loading = false;
             q.rows = rows;
@@ -169,11 +207,97 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
                 _ => vec![],
             }
         }
+        // Typed text outside a prompt has nowhere to go.
+        Action::Insert(_) => vec![],
         Action::Failed(msg) => {
             q.loading = false;
             m.status = Some((msg, true));
             vec![]
         }
+    }
+}
+
+/// Keys typed into the `/` or `:` prompt; `None` passes other actions on.
+fn update_prompt(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
+    let input = m.input.as_mut()?;
+    let kind = input.kind;
+    match action {
+        Action::Insert(c) => input.text.push(*c),
+        Action::Command(Command::DeleteBack) => {
+            input.text.pop();
+        }
+        Action::Command(Command::CancelInput) => {
+            m.input = None;
+            if kind == InputKind::Filter && !m.queue.filter.is_empty() {
+                m.queue.filter.clear();
+                m.queue.spec = Default::default();
+                return Some(vec![m.queue.restart()]);
+            }
+            return Some(vec![]);
+        }
+        Action::Command(Command::SubmitInput) => {
+            let text = m.input.take().map(|i| i.text).unwrap_or_default();
+            return Some(match kind {
+                InputKind::Filter => vec![],
+                InputKind::Command => run_command(m, text.trim()),
+            });
+        }
+        Action::Command(_) => return Some(vec![]),
+        _ => return None,
+    }
+    // The filter narrows as you type.
+    if kind == InputKind::Filter {
+        let text = m.input.as_ref().map(|i| i.text.clone()).unwrap_or_default();
+        match crate::domain::filter::parse(&text) {
+            Ok(spec) => {
+                m.status = None;
+                m.queue.filter = text;
+                m.queue.spec = spec;
+                m.focus = PaneId::Queue;
+                return Some(vec![m.queue.restart()]);
+            }
+            Err(e) => m.status = Some((format!("filter {e}"), true)),
+        }
+    }
+    Some(vec![])
+}
+
+/// `:42`, `:#42`, `:view NAME`, `:q`.
+fn run_command(m: &mut Model, text: &str) -> Vec<Effect> {
+    let (verb, rest) = text.split_once(' ').map(|(v, r)| (v, r.trim())).unwrap_or((text, ""));
+    match verb {
+        "" => vec![],
+        "q" | "quit" => {
+            m.quit = true;
+            vec![]
+        }
+        "view" | "v" => {
+            let want = rest.to_lowercase();
+            match m.queue.views.iter().position(|v| v.name.to_lowercase().starts_with(&want) && !want.is_empty()) {
+                Some(i) => {
+                    m.queue.view = i;
+                    m.focus = PaneId::Queue;
+                    m.status = None;
+                    vec![m.queue.restart()]
+                }
+                None => {
+                    let names = m.queue.views.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(", ");
+                    m.status = Some((format!("no view '{rest}' (views: {names})"), true));
+                    vec![]
+                }
+            }
+        }
+        n => match n.parse::<crate::domain::TicketNumber>() {
+            Ok(number) => {
+                m.focus = PaneId::Detail;
+                m.detail = DetailState { view: None, scroll: 0, loading: true };
+                vec![Effect::OpenNumber(number)]
+            }
+            Err(_) => {
+                m.status = Some((format!("unknown command ':{text}' (try :42, :view unassigned, :q)"), true));
+                vec![]
+            }
+        },
     }
 }
 
@@ -205,7 +329,8 @@ fn update_detail(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
 fn after_change(m: &mut Model, ticket: TicketId) -> Vec<Effect> {
     let q = &mut m.queue;
     q.loading = true;
-    let mut out = vec![Effect::LoadQueue { view: q.view, query: q.query(q.offset) }];
+    let offset = q.offset;
+    let mut out = vec![q.load(offset)];
     if m.focus == PaneId::Detail && m.detail.view.as_ref().is_some_and(|v| v.ticket.id == ticket) {
         out.push(Effect::LoadTicket(ticket));
     }
@@ -222,8 +347,8 @@ pub fn render(m: &Model, f: &mut Frame) {
     let [head, body, foot] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area);
     let title = match m.focus {
-        PaneId::Queue => format!(" tix · {}", m.queue.title()),
         PaneId::Detail => format!(" tix · {}", m.detail.title()),
+        _ => format!(" tix · {}", m.queue.title()),
     };
     let title = text::fit(&title, area.width as usize, m.theme.glyphs);
     f.render_widget(
@@ -231,8 +356,8 @@ pub fn render(m: &Model, f: &mut Frame) {
         head,
     );
     match m.focus {
-        PaneId::Queue => m.queue.render(body, f.buffer_mut(), m.now_ms, &m.theme),
         PaneId::Detail => m.detail.render(body, f.buffer_mut(), m.now_ms, &m.theme),
+        _ => m.queue.render(body, f.buffer_mut(), m.now_ms, &m.theme),
     }
     render_status(m, f, foot);
     if m.show_help {
@@ -242,10 +367,25 @@ pub fn render(m: &Model, f: &mut Frame) {
 
 fn render_status(m: &Model, f: &mut Frame, area: Rect) {
     let g = m.theme.glyphs;
+    if let Some(input) = &m.input {
+        let lead = match input.kind {
+            InputKind::Filter => "/",
+            InputKind::Command => ":",
+        };
+        let typed = text::clean(&input.text);
+        let err = m.status.as_ref().filter(|s| s.1).map(|s| format!("   {}", text::clean(&s.0))).unwrap_or_default();
+        let shown = text::fit(&format!("{lead}{typed}"), (area.width as usize).saturating_sub(1), g);
+        let cursor = (text::width(&format!("{lead}{typed}")) as u16).min(area.width.saturating_sub(1));
+        let line = Line::from(vec![Span::raw(shown.trim_end().to_string()), Span::styled(err, m.theme.error)]);
+        f.render_widget(Paragraph::new(line), area);
+        f.set_cursor_position((area.x + cursor, area.y));
+        return;
+    }
     let left = format!(" {} · {}", text::clean(&m.agent), text::clean(&m.store_name));
     let hints = match m.focus {
         PaneId::Queue => "? help  enter open  t take  [ ] views  q quit ",
         PaneId::Detail => "? help  esc back  t take  q quit ",
+        PaneId::Prompt => "enter accept  esc cancel ",
     };
     let (msg, style) = match &m.status {
         Some((s, true)) => (format!(" · {}", text::clean(s)), m.theme.error),

@@ -6,7 +6,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Cell, Row, Table, Widget};
 
+use super::model::Effect;
 use super::theme::Theme;
+use crate::domain::filter::{FilterSpec, Who};
 use crate::domain::ids::PersonId;
 use crate::domain::text;
 use crate::domain::ticket::{Priority, Status};
@@ -58,16 +60,77 @@ pub struct QueueState {
     /// First absolute row shown on screen.
     pub top: u64,
     pub loading: bool,
+    /// The quick filter as typed, and as understood.
+    pub filter: String,
+    pub spec: FilterSpec,
+    /// Bumped whenever the view or the filter changes: answers for older ones are dropped.
+    pub generation: u64,
+    pub me: Option<PersonId>,
 }
 
 impl QueueState {
-    pub fn new(views: Vec<View>) -> Self {
-        QueueState { views, view: 0, rows: vec![], offset: 0, total: 0, selected: 0, top: 0, loading: true }
+    pub fn new(views: Vec<View>, me: Option<PersonId>) -> Self {
+        QueueState {
+            views,
+            view: 0,
+            rows: vec![],
+            offset: 0,
+            total: 0,
+            selected: 0,
+            top: 0,
+            loading: true,
+            filter: String::new(),
+            spec: FilterSpec::default(),
+            generation: 0,
+            me,
+        }
     }
 
-    /// The query for a window starting at `offset`.
-    pub fn query(&self, offset: u64) -> TicketQuery {
-        TicketQuery { limit: WINDOW, offset, ..self.views[self.view].query.clone() }
+    /// The query for a window starting at `offset`: the view narrowed by the filter. A
+    /// named assignee is resolved by the effect (it needs the store).
+    pub fn query(&self, offset: u64) -> (TicketQuery, Option<String>) {
+        let mut q = TicketQuery { limit: WINDOW, offset, ..self.views[self.view].query.clone() };
+        let s = &self.spec;
+        if !s.statuses.is_empty() {
+            q.statuses = s.statuses.clone();
+            q.active = None;
+        }
+        if !s.priorities.is_empty() {
+            q.priorities = s.priorities.clone();
+        }
+        if s.group.is_some() {
+            q.group = s.group.clone();
+        }
+        let mut named = None;
+        match &s.assignee {
+            Some(Who::Me) => q.assignee = Some(AssigneeFilter::Person(self.me.unwrap_or(PersonId(uuid::Uuid::nil())))),
+            Some(Who::Nobody) => q.assignee = Some(AssigneeFilter::Unassigned),
+            Some(Who::Named(n)) => named = Some(n.clone()),
+            None => {}
+        }
+        if !s.words.is_empty() {
+            // As you type, the last word matches as a prefix.
+            q.text = Some(format!("{}*", s.words.join(" ")));
+        }
+        (q, named)
+    }
+
+    /// Ask for the window at `offset`.
+    pub fn load(&mut self, offset: u64) -> Effect {
+        self.loading = true;
+        let (query, assignee_name) = self.query(offset);
+        Effect::LoadQueue { generation: self.generation, query, assignee_name }
+    }
+
+    /// The view or filter changed: start again from the top.
+    pub fn restart(&mut self) -> Effect {
+        self.generation += 1;
+        self.rows.clear();
+        self.offset = 0;
+        self.selected = 0;
+        self.top = 0;
+        self.total = 0;
+        self.load(0)
     }
 
     pub fn selected_row(&self) -> Option<&TicketRow> {
@@ -103,6 +166,7 @@ impl QueueState {
 
     pub fn title(&self) -> String {
         let view = &self.views[self.view].name;
+        let view = if self.filter.is_empty() { view.clone() } else { format!("{view} /{}", text::clean(&self.filter)) };
         if self.loading && self.rows.is_empty() {
             format!("{view} · loading…")
         } else if self.total == 0 {
@@ -184,7 +248,7 @@ mod tests {
     use super::*;
 
     fn state(total: u64) -> QueueState {
-        let mut q = QueueState::new(default_views(None));
+        let mut q = QueueState::new(default_views(None), None);
         q.total = total;
         q.loading = false;
         q
