@@ -335,3 +335,64 @@ fn the_command_line_opens_numbers_and_views() {
     keys(&mut a, ": q <enter>");
     assert!(a.model.quit);
 }
+
+fn open_ticket(a: &mut App, n: u64) {
+    keys(a, &format!(": {n} <enter>"));
+    assert_eq!(a.model.detail.view.as_ref().unwrap().ticket.number.0, n);
+}
+
+#[test]
+fn notes_are_written_in_the_pane_and_saved_through_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 5, 80, 24, false);
+    open_ticket(&mut a, 2);
+    keys(&mut a, "n Called <space> the <space> user. <enter> Reboot <space> fixed <space> it.");
+    assert_eq!(a.model.editor.as_ref().unwrap().text, "Called the user.\nReboot fixed it.");
+    keys(&mut a, "<backspace> !");
+    keys(&mut a, "<ctrl-s>");
+    assert!(a.model.editor.is_none());
+    assert_eq!(a.model.status.as_ref().unwrap().0, "internal note added to #2");
+    let v = a.model.detail.view.as_ref().unwrap();
+    assert_eq!(v.ticket.entry_count, 1, "the ticket reloaded with the note");
+    let s = screen(&a);
+    assert!(s.contains("INTERNAL NOTE") && s.contains("Reboot fixed it!"), "{s}");
+}
+
+#[test]
+fn a_public_reply_is_reviewed_before_it_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 5, 80, 24, false);
+    open_ticket(&mut a, 2);
+    assert_eq!(a.model.detail.view.as_ref().unwrap().ticket.status.as_str(), "new");
+    keys(&mut a, "r Hello <space> Jane");
+    keys(&mut a, "<ctrl-s>");
+    let e = a.model.editor.as_ref().unwrap();
+    assert!(e.review, "ctrl-s on a reply opens the review");
+    insta::assert_snapshot!(screen(&a));
+    keys(&mut a, "e , <space> on <space> my <space> way");
+    keys(&mut a, "<ctrl-s> s");
+    assert!(a.model.editor.is_none());
+    assert_eq!(a.model.status.as_ref().unwrap().0, "public reply sent on #2");
+    let t = &a.model.detail.view.as_ref().unwrap().ticket;
+    assert_eq!(t.status.as_str(), "open", "a public reply opens a new ticket");
+    assert!(t.first_response_at.is_some());
+}
+
+#[test]
+fn discarding_a_draft_asks_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 5, 80, 24, false);
+    open_ticket(&mut a, 1);
+    keys(&mut a, "n important <space> findings <esc>");
+    assert!(a.model.editor.as_ref().unwrap().confirm_discard, "first esc only warns");
+    assert!(screen(&a).contains("Esc again discards"));
+    keys(&mut a, "s");
+    assert!(!a.model.editor.as_ref().unwrap().confirm_discard, "typing on keeps the draft");
+    keys(&mut a, "<esc> <esc>");
+    assert!(a.model.editor.is_none());
+    assert_eq!(a.model.detail.view.as_ref().unwrap().ticket.entry_count, 0, "nothing was written");
+    // q inside the editor is text.
+    keys(&mut a, "n q");
+    assert!(!a.model.quit);
+    assert_eq!(a.model.editor.as_ref().unwrap().text, "q");
+}

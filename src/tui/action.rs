@@ -35,6 +35,12 @@ pub enum Command {
     ScrollUp,
     /// Assign the ticket to me (a new ticket becomes open)
     TakeTicket,
+    /// Write an internal note on the ticket
+    AddNote,
+    /// Write a public reply to the requester (reviewed before it is sent)
+    AddReply,
+    /// Back from the review to editing the draft
+    EditDraft,
     /// Filter the queue as you type (`status:open prio:1 assignee:me words`)
     StartFilter,
     /// Command line: `:42` opens #42, `:view unassigned`, `:q`
@@ -67,6 +73,9 @@ impl Command {
         Command::ScrollDown,
         Command::ScrollUp,
         Command::TakeTicket,
+        Command::AddNote,
+        Command::AddReply,
+        Command::EditDraft,
         Command::StartFilter,
         Command::StartCommand,
         Command::SubmitInput,
@@ -93,6 +102,9 @@ impl Command {
             Command::ScrollDown => "scroll-down",
             Command::ScrollUp => "scroll-up",
             Command::TakeTicket => "take-ticket",
+            Command::AddNote => "add-note",
+            Command::AddReply => "add-reply",
+            Command::EditDraft => "edit-draft",
             Command::StartFilter => "start-filter",
             Command::StartCommand => "start-command",
             Command::SubmitInput => "submit-input",
@@ -120,6 +132,9 @@ impl Command {
             Command::ScrollDown => "scroll down",
             Command::ScrollUp => "scroll up",
             Command::TakeTicket => "assign the ticket to me",
+            Command::AddNote => "write an internal note",
+            Command::AddReply => "write a public reply",
+            Command::EditDraft => "back to editing",
             Command::StartFilter => "filter: status:open prio:1 assignee:me words",
             Command::StartCommand => "command: :42 opens #42, :view NAME, :q",
             Command::SubmitInput => "accept",

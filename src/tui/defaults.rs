@@ -12,6 +12,10 @@ pub enum PaneId {
     Detail,
     /// The `/` and `:` prompts: plain printable keys are typed into the prompt.
     Prompt,
+    /// The note/reply editor: printable keys and Enter are text.
+    Editor,
+    /// Reviewing a public reply before sending it.
+    Review,
 }
 
 impl PaneId {
@@ -20,6 +24,8 @@ impl PaneId {
             "queue" => Some(PaneId::Queue),
             "detail" => Some(PaneId::Detail),
             "prompt" => Some(PaneId::Prompt),
+            "editor" => Some(PaneId::Editor),
+            "review" => Some(PaneId::Review),
             _ => None,
         }
     }
@@ -68,6 +74,19 @@ const DETAIL: &[(&str, Command)] = &[
     ("backspace", Command::Back),
     ("t", Command::TakeTicket),
     (":", Command::StartCommand),
+    ("n", Command::AddNote),
+    ("r", Command::AddReply),
+];
+
+const EDITOR: &[(&str, Command)] =
+    &[("ctrl-s", Command::SubmitInput), ("esc", Command::CancelInput), ("backspace", Command::DeleteBack)];
+
+const REVIEW: &[(&str, Command)] = &[
+    ("s", Command::SubmitInput),
+    ("enter", Command::SubmitInput),
+    ("e", Command::EditDraft),
+    ("esc", Command::EditDraft),
+    ("c", Command::CancelInput),
 ];
 
 pub fn keymap() -> Keymap<PaneId, Command> {
@@ -84,6 +103,12 @@ pub fn keymap() -> Keymap<PaneId, Command> {
     }
     for (s, c) in PROMPT {
         k.bind(PaneId::Prompt, seq(s), *c).expect("default bindings are unambiguous");
+    }
+    for (s, c) in EDITOR {
+        k.bind(PaneId::Editor, seq(s), *c).expect("default bindings are unambiguous");
+    }
+    for (s, c) in REVIEW {
+        k.bind(PaneId::Review, seq(s), *c).expect("default bindings are unambiguous");
     }
     k
 }

@@ -7,7 +7,7 @@ use crate::domain::ids::{PersonId, TicketId};
 use crate::domain::op::Change;
 use crate::domain::person::PersonRecord;
 use crate::domain::plan;
-use crate::domain::ticket::PriorityMatrix;
+use crate::domain::ticket::{EntryKind, PriorityMatrix};
 use crate::store::{AssigneeFilter, Store, StoreError, TicketQuery};
 
 /// Who acts: the agent's name, their person id once known, the priority matrix.
@@ -33,6 +33,27 @@ pub fn run(store: &mut Store, who: &mut Who, effect: Effect) -> Action {
             match loaded {
                 Ok((rows, total)) => Action::QueueLoaded { generation, offset: query.offset, rows, total },
                 Err(e) => Action::Failed(e.to_string()),
+            }
+        }
+        Effect::AddEntry { seen, kind, body } => {
+            let id = seen.id;
+            let result = (|| -> Result<String, StoreError> {
+                let mut changes = Vec::new();
+                if who.me.is_none() {
+                    let me = PersonId::new_random();
+                    changes.push(Change::new_person(me, PersonRecord::agent(who.actor.clone(), who.actor.clone())));
+                    who.me = Some(me);
+                }
+                changes.extend(plan::entry(&seen, kind, body, None));
+                store.commit(&who.actor, changes)?;
+                Ok(match kind {
+                    EntryKind::Note => format!("internal note added to {}", seen.number),
+                    EntryKind::Reply => format!("public reply sent on {}", seen.number),
+                })
+            })();
+            match result {
+                Ok(message) => Action::Changed { message, ticket: id },
+                Err(e) => Action::FailedOn { message: e.to_string(), ticket: id },
             }
         }
         Effect::OpenNumber(n) => match store.ticket_id(n).and_then(|id| load_ticket(store, id)) {

@@ -6,6 +6,7 @@
 pub mod action;
 pub mod defaults;
 pub mod detail;
+pub mod editor;
 pub mod effect;
 pub mod key;
 pub mod keymap;
@@ -114,7 +115,11 @@ impl App {
             key::Code::Space => Some(' '),
             _ => None,
         };
-        if context == PaneId::Prompt
+        let typed = match key.code {
+            key::Code::Enter if context == PaneId::Editor && !key.ctrl && !key.alt => Some('\n'),
+            _ => typed,
+        };
+        if matches!(context, PaneId::Prompt | PaneId::Editor)
             && !key.ctrl
             && !key.alt
             && let Some(c) = typed
@@ -172,6 +177,7 @@ fn initial_model(store: &Store, keymap: &Keymap<PaneId, Command>, o: Options) ->
         focus: PaneId::Queue,
         detail: detail::DetailState::default(),
         input: None,
+        editor: None,
         theme: theme::Theme::new(o.color, o.ascii),
     }
 }

@@ -9,10 +9,12 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use super::action::{Action, Command};
 use super::defaults::PaneId;
 use super::detail::DetailState;
+use super::editor::EditorState;
 use super::queue::QueueState;
 use super::theme::Theme;
 use crate::domain::ids::TicketId;
 use crate::domain::text;
+use crate::domain::ticket::EntryKind;
 use crate::store::TicketQuery;
 
 /// Work for the driver: it runs these against the store and feeds back the results.
@@ -26,6 +28,12 @@ pub enum Effect {
     },
     /// `:42`
     OpenNumber(crate::domain::TicketNumber),
+    /// Save a note or send a reply; `seen` is the ticket as it was when writing began.
+    AddEntry {
+        seen: Box<crate::domain::ticket::Ticket>,
+        kind: EntryKind,
+        body: String,
+    },
     LoadTicket(TicketId),
     /// Assign to me; `seen` is the ticket as shown (the lost-update guard), if it was.
     Take {
@@ -54,6 +62,8 @@ pub struct Model {
     pub detail: DetailState,
     /// An open `/` or `:` prompt.
     pub input: Option<Input>,
+    /// A note or reply being written.
+    pub editor: Option<EditorState>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +81,12 @@ pub struct Input {
 impl Model {
     /// Which bindings apply now.
     pub fn context(&self) -> PaneId {
-        if self.input.is_some() { PaneId::Prompt } else { self.focus }
+        match (&self.editor, &self.input) {
+            (Some(e), _) if e.review => PaneId::Review,
+            (Some(_), _) => PaneId::Editor,
+            (None, Some(_)) => PaneId::Prompt,
+            (None, None) => self.focus,
+        }
     }
 
     /// Rows of the queue table that fit on screen.
@@ -88,6 +103,11 @@ impl Model {
 
 /// Apply one action. Pure: no IO, no clock; returns the effects to run.
 pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
+    if m.editor.is_some()
+        && let Some(effects) = update_editor(m, &action)
+    {
+        return effects;
+    }
     if m.input.is_some()
         && let Some(effects) = update_prompt(m, &action)
     {
@@ -158,7 +178,12 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
                     Some(r) => vec![Effect::Take { id: r.id, seen: None }],
                     None => vec![],
                 },
-                Command::Back | Command::ScrollDown | Command::ScrollUp => vec![],
+                Command::Back
+                | Command::ScrollDown
+                | Command::ScrollUp
+                | Command::AddNote
+                | Command::AddReply
+                | Command::EditDraft => vec![],
                 Command::ToggleHelp => {
                     m.show_help = !m.show_help;
                     vec![]
@@ -215,6 +240,43 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             vec![]
         }
     }
+}
+
+/// Keys in the note/reply editor and its review; `None` passes other actions on.
+fn update_editor(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
+    let e = m.editor.as_mut()?;
+    match action {
+        Action::Insert(c) if !e.review => {
+            e.text.push(*c);
+            e.confirm_discard = false;
+        }
+        Action::Command(Command::DeleteBack) if !e.review => {
+            e.text.pop();
+            e.confirm_discard = false;
+        }
+        Action::Command(Command::CancelInput) => {
+            if e.text.trim().is_empty() || e.confirm_discard || e.review {
+                m.editor = None;
+                m.status = Some(("draft discarded".into(), false));
+            } else {
+                e.confirm_discard = true;
+            }
+        }
+        Action::Command(Command::EditDraft) => e.review = false,
+        Action::Command(Command::SubmitInput) => {
+            if e.text.trim().is_empty() {
+                m.status = Some(("nothing to save: the draft is empty".into(), true));
+            } else if e.kind == EntryKind::Reply && !e.review {
+                e.review = true;
+            } else {
+                let e = m.editor.take().expect("editor is open");
+                return Some(vec![Effect::AddEntry { seen: e.ticket, kind: e.kind, body: e.text }]);
+            }
+        }
+        Action::Command(_) | Action::Insert(_) => {}
+        _ => return None,
+    }
+    Some(vec![])
 }
 
 /// Keys typed into the `/` or `:` prompt; `None` passes other actions on.
@@ -312,6 +374,12 @@ fn update_detail(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
         Command::PageDown => m.detail.scroll_by(page, w, h, now, &m.theme),
         Command::PageUp => m.detail.scroll_by(-page, w, h, now, &m.theme),
         Command::Back => m.focus = PaneId::Queue,
+        Command::AddNote | Command::AddReply => {
+            let kind = if *c == Command::AddNote { EntryKind::Note } else { EntryKind::Reply };
+            if let Some(v) = &m.detail.view {
+                m.editor = Some(EditorState::new(kind, v.ticket.clone()));
+            }
+        }
         Command::TakeTicket => {
             let seen = m.detail.view.as_ref().map(|v| Box::new(v.ticket.clone()));
             return Some(seen.map(|t| vec![Effect::Take { id: t.id, seen: Some(t) }]).unwrap_or_default());
@@ -355,9 +423,10 @@ pub fn render(m: &Model, f: &mut Frame) {
         Paragraph::new(Line::from(Span::styled(title, Style::default().add_modifier(Modifier::BOLD)))),
         head,
     );
-    match m.focus {
-        PaneId::Detail => m.detail.render(body, f.buffer_mut(), m.now_ms, &m.theme),
-        _ => m.queue.render(body, f.buffer_mut(), m.now_ms, &m.theme),
+    match (&m.editor, m.focus) {
+        (Some(e), _) => e.render(body, f.buffer_mut(), &m.theme),
+        (None, PaneId::Detail) => m.detail.render(body, f.buffer_mut(), m.now_ms, &m.theme),
+        (None, _) => m.queue.render(body, f.buffer_mut(), m.now_ms, &m.theme),
     }
     render_status(m, f, foot);
     if m.show_help {
@@ -382,10 +451,14 @@ fn render_status(m: &Model, f: &mut Frame, area: Rect) {
         return;
     }
     let left = format!(" {} · {}", text::clean(&m.agent), text::clean(&m.store_name));
-    let hints = match m.focus {
-        PaneId::Queue => "? help  enter open  t take  [ ] views  q quit ",
-        PaneId::Detail => "? help  esc back  t take  q quit ",
-        PaneId::Prompt => "enter accept  esc cancel ",
+    let hints = match m.editor.as_ref().map(|e| e.hints()) {
+        Some(h) => h,
+        None => match m.focus {
+            PaneId::Queue => "? help  enter open  t take  [ ] views  q quit ",
+            PaneId::Detail => "? help  esc back  t take  q quit ",
+            PaneId::Prompt => "enter accept  esc cancel ",
+            PaneId::Editor | PaneId::Review => "",
+        },
     };
     let (msg, style) = match &m.status {
         Some((s, true)) => (format!(" · {}", text::clean(s)), m.theme.error),
