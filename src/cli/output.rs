@@ -84,18 +84,7 @@ impl ImportReport {
     }
 }
 
-/// Group digits: 1204 → "1,204".
-pub fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::domain::text::thousands;
 
 /// Guard a CSV cell against spreadsheet formula injection.
 pub fn csv_safe(s: &str) -> std::borrow::Cow<'_, str> {

@@ -172,7 +172,7 @@ impl QueueState {
         } else if self.total == 0 {
             format!("{view} · no tickets")
         } else {
-            format!("{view} · {} of {}", self.selected + 1, thousands(self.total))
+            format!("{view} · {} of {}", self.selected + 1, text::thousands(self.total))
         }
     }
 
@@ -224,18 +224,6 @@ impl QueueState {
             buf.set_line(area.x, area.y + 2, &msg, area.width);
         }
     }
-}
-
-fn thousands(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// For the mono theme: priorities stay legible by weight, not colour.
