@@ -19,7 +19,22 @@ pub struct Config {
     pub source: Option<PathBuf>,
     /// The user's file as text, for the console's `[keys.*]` overrides.
     pub text: Option<String>,
+    /// Queue views (`[[views]]`); empty: the built-in ones.
+    pub views: Vec<ViewConfig>,
 }
+
+/// A queue view from the config file, already checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewConfig {
+    pub name: String,
+    /// In the quick-filter language: `status:open group:network prio:<=2`.
+    pub filter: String,
+    /// priority, updated, newest or oldest.
+    pub sort: Option<String>,
+}
+
+/// The sort orders a view may name.
+pub const SORTS: [&str; 4] = ["priority", "updated", "newest", "oldest"];
 
 #[derive(Debug, thiserror::Error)]
 #[error("{file}:{line}: {message}")]
@@ -46,6 +61,17 @@ struct Raw {
     #[serde(default)]
     #[allow(dead_code)]
     keys: Option<toml::Table>,
+    #[serde(default)]
+    views: Vec<RawView>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawView {
+    name: String,
+    #[serde(default)]
+    filter: String,
+    sort: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -92,6 +118,9 @@ impl Config {
         cfg.agent_name = user.agent_name.or(cfg.agent_name);
         cfg.store_path = user.store_path.or(cfg.store_path);
         cfg.matrix = user.matrix;
+        if !user.views.is_empty() {
+            cfg.views = user.views;
+        }
         cfg.source = Some(path.to_path_buf());
         cfg.text = Some(text);
         Ok(cfg)
@@ -115,7 +144,25 @@ impl Config {
                 }
             }
         }
-        Ok(Config { agent_name: raw.agent.name, store_path: raw.store.path, matrix, source: None, text: None })
+        let mut views = Vec::new();
+        for v in raw.views {
+            let err = |message: String| ConfigError {
+                file: file.to_string(),
+                line: line_of(text, &format!("name = \"{}\"", v.name)),
+                message,
+            };
+            if v.name.trim().is_empty() {
+                return Err(err("views: a view needs a name".into()));
+            }
+            crate::domain::filter::parse(&v.filter).map_err(|e| err(format!("view '{}': filter {e}", v.name)))?;
+            if let Some(s) = &v.sort
+                && !SORTS.contains(&s.as_str())
+            {
+                return Err(err(format!("view '{}': sort '{s}' (use one of: {})", v.name, SORTS.join(", "))));
+            }
+            views.push(ViewConfig { name: v.name, filter: v.filter, sort: v.sort });
+        }
+        Ok(Config { agent_name: raw.agent.name, store_path: raw.store.path, matrix, source: None, text: None, views })
     }
 }
 
@@ -141,6 +188,20 @@ mod tests {
         assert!(e.message.contains("matirx"), "{e}");
         let e = Config::parse("[priority]\nmatrix = [[1,2,3],[2,3,4],[3,4,9]]\n", "m.toml").unwrap_err();
         assert!(e.to_string().contains("matrix[2][2]") && e.line == 2, "{e}");
+    }
+
+    #[test]
+    fn views_are_checked_where_they_are_written() {
+        let ok = "[[views]]\nname = \"Network\"\nfilter = \"group:network prio:<=2\"\nsort = \"updated\"\n";
+        let c = Config::parse(ok, "v.toml").unwrap();
+        assert_eq!(c.views.len(), 1);
+        assert_eq!(c.views[0].sort.as_deref(), Some("updated"));
+        let bad = "[agent]\n\n[[views]]\nname = \"Mine\"\nfilter = \"stauts:open\"\n";
+        let e = Config::parse(bad, "v.toml").unwrap_err();
+        assert_eq!(e.line, 4, "{e}");
+        assert!(e.message.contains("stauts"), "{e}");
+        let bad = "[[views]]\nname = \"X\"\nsort = \"sideways\"\n";
+        assert!(Config::parse(bad, "v.toml").unwrap_err().message.contains("sideways"));
     }
 
     #[test]

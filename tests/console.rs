@@ -61,6 +61,7 @@ fn app(dir: &std::path::Path, tickets: usize, width: u16, height: u16, ascii: bo
         color: false,
         ascii,
         matrix: PriorityMatrix::default(),
+        views: None,
     };
     App::new(s, defaults::keymap(), o)
 }
@@ -253,6 +254,7 @@ fn the_worker_answers_effects_in_order_while_keys_stay_responsive() {
         color: false,
         ascii: false,
         matrix: PriorityMatrix::default(),
+        views: None,
     };
     let (mut a, results) = App::with_worker(store, defaults::keymap(), o);
     assert_eq!(a.pending(), 1, "the first page is being loaded");
@@ -395,4 +397,296 @@ fn discarding_a_draft_asks_first() {
     keys(&mut a, "n q");
     assert!(!a.model.quit);
     assert_eq!(a.model.editor.as_ref().unwrap().text, "q");
+}
+
+/// A few KB articles and assets, written by another connection.
+fn add_kb_and_assets(dir: &std::path::Path) {
+    use tix::domain::asset::AssetRecord;
+    use tix::domain::ids::{ArticleId, AssetId};
+    use tix::domain::kb::ArticleRecord;
+    let clock = ManualClock::new(NOW - DAY);
+    let mut s = Store::open_with_clock(&dir.join("c.db"), OpenMode::Existing, Arc::new(clock)).unwrap();
+    let article = |n: u8, title: &str, body: &str| {
+        Change::new_article(
+            ArticleId::from_bytes([n; 16]),
+            ArticleRecord {
+                title: title.into(),
+                body: format!("# {title}\n\n{body}"),
+                tags: vec![],
+                category: None,
+                internal: false,
+                source: None,
+            },
+        )
+    };
+    let asset = |n: u8, tag: &str, host: &str, model: &str| {
+        let mut r = AssetRecord::new(tag);
+        r.hostname = Some(host.into());
+        r.model = Some(model.into());
+        r.serial = Some(format!("SN{n:04}"));
+        r.holder = Some(PersonId::from_bytes([2; 16]));
+        r.warranty_end = Some("2030-01-01".into());
+        Change::new_asset(AssetId::from_bytes([n; 16]), r)
+    };
+    s.commit(
+        "admin",
+        vec![
+            article(
+                101,
+                "Clear a printer jam",
+                "Open tray 2, remove the sheet, close the tray.\n\nThen print a test page.",
+            ),
+            article(
+                102,
+                "Reset the VPN client",
+                "Quit the VPN client and start it again. If the VPN drops again, renew the certificate.",
+            ),
+            article(103, "Outlook password prompts", "Remove the stored credentials \u{1b}[31m from the vault."),
+            asset(201, "LT-0042", "lt-dana", "ThinkPad T14"),
+            asset(202, "LT-0043", "lt-jane", "Latitude 7440"),
+            asset(203, "PR-0007", "pr-floor3", "LaserJet M507"),
+        ],
+    )
+    .unwrap();
+}
+
+fn ticket_in_store(dir: &std::path::Path, n: u64) -> (Store, tix::domain::ticket::Ticket) {
+    let s = Store::open(&dir.join("c.db"), OpenMode::Existing).unwrap();
+    let t = s.ticket_by_number(tix::domain::TicketNumber(n)).unwrap();
+    (s, t)
+}
+
+#[test]
+fn tab_and_digits_switch_panes_and_kb_search_runs_as_you_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 5, 80, 24, false);
+    add_kb_and_assets(dir.path());
+    keys(&mut a, "<tab>");
+    assert_eq!(a.model.focus, defaults::PaneId::Detail);
+    assert!(a.model.status.as_ref().unwrap().0.contains("no ticket open"));
+    keys(&mut a, "3");
+    assert_eq!(a.model.focus, defaults::PaneId::Kb);
+    assert!(a.model.input.is_some(), "an empty KB pane opens its search box");
+    keys(&mut a, "v p");
+    assert!(a.model.kb.hits.is_empty(), "no whole-word match yet");
+    keys(&mut a, "n");
+    assert_eq!(a.model.kb.hits.len(), 1, "{:?}", a.model.kb.hits);
+    assert_eq!(a.model.kb.hits[0].title, "Reset the VPN client");
+    keys(&mut a, "<enter>");
+    assert!(a.model.input.is_none());
+    assert_eq!(a.model.kb.current().unwrap().record.title, "Reset the VPN client", "the preview loaded");
+    insta::assert_snapshot!("kb_80x24", screen(&a));
+    // Linking needs an open ticket.
+    keys(&mut a, "l");
+    assert!(a.model.status.as_ref().unwrap().1, "an error without an open ticket");
+    keys(&mut a, "1");
+    open_ticket(&mut a, 2);
+    keys(&mut a, "3 l");
+    assert_eq!(a.model.status.as_ref().unwrap().0, "linked KB \"Reset the VPN client\" to #2");
+    let (s, t) = ticket_in_store(dir.path(), 2);
+    assert_eq!(s.ticket_articles(t.id).unwrap().len(), 1);
+    // The excerpt starts a reply, which still goes through the review.
+    keys(&mut a, "i");
+    let e = a.model.editor.as_ref().unwrap();
+    assert!(e.text.starts_with("Quit the VPN client") && e.text.contains("(From the knowledge base"), "{}", e.text);
+    keys(&mut a, "<ctrl-s>");
+    assert!(a.model.editor.as_ref().unwrap().review);
+}
+
+#[test]
+fn kb_pane_at_160x48_shows_results_and_preview_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 5, 160, 48, false);
+    add_kb_and_assets(dir.path());
+    keys(&mut a, "3 p r i n t e r <enter>");
+    let s = screen(&a);
+    assert!(s.contains("Clear a printer jam") && s.contains("Open tray 2"), "{s}");
+    insta::assert_snapshot!("kb_160x48", s);
+}
+
+#[test]
+fn assets_are_found_fuzzily_and_linked_to_the_open_ticket() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 5, 80, 24, false);
+    add_kb_and_assets(dir.path());
+    open_ticket(&mut a, 1);
+    keys(&mut a, "4 l t 4 3 <enter>");
+    // "lt43" is no substring of anything: found by fuzzy matching (LT-0043).
+    assert_eq!(a.model.assets.hits[0].asset.record.tag, "LT-0043", "{:?}", a.model.assets.hits);
+    assert!(!a.model.assets.hits[0].marks.is_empty());
+    let s = screen(&a);
+    assert!(s.contains("Latitude 7440") && s.contains("in warranty"), "{s}");
+    insta::assert_snapshot!("assets_80x24", s);
+    keys(&mut a, "l");
+    assert_eq!(a.model.status.as_ref().unwrap().0, "linked asset LT-0043 to #1");
+    let (s, t) = ticket_in_store(dir.path(), 1);
+    assert_eq!(s.ticket_assets(t.id).unwrap()[0].record.tag, "LT-0043");
+    // The asset's ticket history shows the ticket now.
+    let (id, rows) = a.model.assets.detail.as_ref().unwrap();
+    assert_eq!(*id, a.model.assets.hits[0].asset.id);
+    assert_eq!(rows[0].number.0, 1);
+}
+
+#[test]
+fn assets_pane_at_160x48() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 5, 160, 48, false);
+    add_kb_and_assets(dir.path());
+    keys(&mut a, "4 j a n e <enter>");
+    let s = screen(&a);
+    assert!(s.contains("LT-0042") && s.contains("Jane Doe"), "holders match too:\n{s}");
+    insta::assert_snapshot!("assets_160x48", s);
+}
+
+#[test]
+fn pick_lists_change_fields_through_the_store_and_closing_asks_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 5, 80, 24, false);
+    open_ticket(&mut a, 2);
+    keys(&mut a, "s");
+    insta::assert_snapshot!("picker_status_80x24", screen(&a));
+    keys(&mut a, "r e s <enter>");
+    assert_eq!(a.model.status.as_ref().unwrap().0, "#2: status → resolved");
+    assert_eq!(ticket_in_store(dir.path(), 2).1.status.as_str(), "resolved");
+    keys(&mut a, "s c l o <enter>");
+    assert!(a.model.confirm.is_some(), "closing asks first");
+    keys(&mut a, "n");
+    assert_eq!(ticket_in_store(dir.path(), 2).1.status.as_str(), "resolved", "n keeps it resolved");
+    keys(&mut a, "s c l o <enter> y");
+    assert_eq!(ticket_in_store(dir.path(), 2).1.status.as_str(), "closed");
+    // Priority by hand, then assignee and group from lists loaded from the store.
+    open_ticket(&mut a, 3);
+    keys(&mut a, "p P 1 <enter>");
+    let t = ticket_in_store(dir.path(), 3).1;
+    assert_eq!((t.priority.get(), t.priority_override), (1, true));
+    keys(&mut a, "a d a n a <enter>");
+    assert_eq!(ticket_in_store(dir.path(), 3).1.assignee.unwrap().name, "Dana Whitfield");
+    keys(&mut a, "o n e t w o r k <enter>");
+    assert_eq!(ticket_in_store(dir.path(), 3).1.group.as_deref(), Some("network"), "free text for groups");
+    keys(&mut a, "C h a r d w a r e <enter>");
+    assert_eq!(ticket_in_store(dir.path(), 3).1.category.as_deref(), Some("hardware"));
+    keys(&mut a, "C <esc>");
+    assert!(a.model.picker.is_none());
+}
+
+#[test]
+fn a_conflicting_pick_is_refused_and_the_ticket_reloads() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 5, 80, 24, false);
+    open_ticket(&mut a, 2);
+    // Another technician resolves it meanwhile.
+    let (mut s, t) = ticket_in_store(dir.path(), 2);
+    s.commit(
+        "sam",
+        plan::edit(
+            &t,
+            plan::TicketEdit { status: Some(tix::domain::ticket::Status::Pending), ..Default::default() },
+            &PriorityMatrix::default(),
+        ),
+    )
+    .unwrap();
+    keys(&mut a, "s o n - h <enter>");
+    let (msg, err) = a.model.status.clone().unwrap();
+    assert!(err && msg.contains("sam"), "{msg}");
+    assert_eq!(a.model.detail.view.as_ref().unwrap().ticket.status.as_str(), "pending", "reloaded");
+    assert_eq!(ticket_in_store(dir.path(), 2).1.status.as_str(), "pending");
+}
+
+#[test]
+fn the_new_ticket_form_picks_a_requester_and_shows_the_priority() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 3, 80, 24, false);
+    keys(&mut a, "c");
+    assert!(a.model.form.is_some());
+    keys(&mut a, "<ctrl-s>");
+    assert_eq!(a.model.form.as_ref().unwrap().error.as_deref(), Some("a title is required"));
+    keys(&mut a, "D o c k <space> d e a d <tab> j d o e");
+    let f = a.model.form.as_ref().unwrap();
+    assert_eq!(f.candidates[0].label, "Jane Doe <jane@example.com>", "fuzzy: 'jdoe'");
+    keys(&mut a, "<enter> <right> <tab> 1 <tab> 1");
+    let s = screen(&a);
+    assert!(s.contains("P1 = urgency 1 × impact 1"), "{s}");
+    insta::assert_snapshot!("form_80x24", s);
+    keys(&mut a, "<tab> U S B - C <space> dock <ctrl-s>");
+    assert!(a.model.form.is_none());
+    assert_eq!(a.model.status.as_ref().unwrap().0, "#4 created");
+    let t = &a.model.detail.view.as_ref().unwrap().ticket;
+    assert_eq!(t.title, "Dock dead");
+    assert_eq!(t.requester.as_ref().unwrap().name, "Jane Doe");
+    assert_eq!(t.channel.as_str(), "email");
+    assert_eq!(t.priority.get(), 1);
+    assert_eq!(t.description, "USB-C dock");
+}
+
+#[test]
+fn copy_sort_and_link_ticket_from_the_keyboard() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 5, 80, 24, false);
+    keys(&mut a, "] ] y");
+    let first = a.model.queue.rows[0].number;
+    assert_eq!(a.terminal, vec![model::Effect::Copy(first.to_string())], "OSC 52 is the driver's job");
+    keys(&mut a, "S");
+    assert!(screen(&a).contains("by updated"));
+    keys(&mut a, "S S");
+    assert_eq!(a.model.queue.sort_name(), "oldest");
+    assert_eq!(a.model.queue.rows[0].number.0, 1, "oldest first");
+    open_ticket(&mut a, 1);
+    keys(&mut a, "L 4 <enter>");
+    assert_eq!(a.model.status.as_ref().unwrap().0, "linked #4 to #1");
+    assert!(screen(&a).contains("Related"));
+    keys(&mut a, "L x <enter>");
+    assert!(a.model.status.as_ref().unwrap().1);
+    // e hands a note to $EDITOR: a terminal effect with the ticket.
+    a.terminal.clear();
+    keys(&mut a, "e");
+    assert!(matches!(a.terminal.as_slice(), [model::Effect::ExternalEditor { .. }]));
+    // What the editor returns lands in the pane's editor for review / saving.
+    let ticket = Box::new(a.model.detail.view.as_ref().unwrap().ticket.clone());
+    a.dispatch(tix::tui::action::Action::EditorReturned {
+        kind: tix::domain::ticket::EntryKind::Note,
+        ticket,
+        text: Ok("from vim\n".into()),
+    });
+    assert_eq!(a.model.editor.as_ref().unwrap().text, "from vim\n");
+}
+
+#[test]
+fn queue_and_ticket_side_by_side_at_160x48() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 12, 160, 48, false);
+    add_history(dir.path());
+    keys(&mut a, "] ]");
+    open_ticket(&mut a, 3);
+    assert!(a.model.split());
+    keys(&mut a, "<esc> j");
+    let s = screen(&a);
+    assert!(s.contains("NUMBER") && s.contains("INTERNAL NOTE"), "{s}");
+    insta::assert_snapshot!("split_160x48", s);
+}
+
+#[test]
+fn views_come_from_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = app(dir.path(), 1, 80, 24, false);
+    drop(a);
+    let s = Store::open(&dir.path().join("c.db"), OpenMode::Existing).unwrap();
+    let views = vec![
+        tix::tui::queue::View::from_filter("P1 only", "prio:1", None).unwrap(),
+        tix::tui::queue::View::from_filter("Newest", "", tix::tui::queue::sort_by_name("newest")).unwrap(),
+    ];
+    let o = Options {
+        agent: "dana".into(),
+        me: None,
+        now_ms: NOW,
+        width: 80,
+        height: 24,
+        color: false,
+        ascii: false,
+        matrix: PriorityMatrix::default(),
+        views: Some(views),
+    };
+    let a = App::new(s, defaults::keymap(), o);
+    assert_eq!(a.model.queue.views[0].name, "P1 only");
+    assert!(screen(&a).contains("P1 only · 1 of 1"), "{}", screen(&a));
+    assert!(tix::tui::queue::View::from_filter("bad", "prio:9", None).unwrap_err().contains("bad"));
 }

@@ -144,6 +144,16 @@ pub fn console(ctx: &Ctx) -> Result<()> {
             .map_err(|e| CliError::Failed(e.to_string()))?;
     }
     let me = store.find_person(&ctx.actor)?.map(|p| p.id);
+    let views = ctx
+        .config
+        .views
+        .iter()
+        .map(|v| {
+            let sort = v.sort.as_deref().and_then(crate::tui::queue::sort_by_name);
+            crate::tui::queue::View::from_filter(&v.name, &v.filter, sort)
+        })
+        .collect::<std::result::Result<Vec<_>, String>>()
+        .map_err(CliError::Failed)?;
     let opts = crate::tui::Options {
         agent: ctx.actor.clone(),
         me,
@@ -153,6 +163,7 @@ pub fn console(ctx: &Ctx) -> Result<()> {
         color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         ascii: ctx.ascii,
         matrix: ctx.config.matrix,
+        views: Some(views),
     };
     crate::tui::run_console(store, keymap, opts)
 }

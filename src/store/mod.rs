@@ -8,6 +8,7 @@
 
 pub(crate) mod apply;
 mod fields;
+mod lookup;
 mod query;
 pub mod schema;
 mod verify;
@@ -24,7 +25,9 @@ use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::ids::{ReplicaId, TicketNumber};
 use crate::domain::op::{Change, Expect, Hlc, Op, Payload};
 
-pub use query::{AssigneeFilter, Segment, Sort, TicketQuery, TicketRow, TimelineEvent, TimelineItem, fts_query};
+pub use query::{
+    ArticleHit, AssigneeFilter, Segment, Sort, TicketQuery, TicketRow, TimelineEvent, TimelineItem, fts_query,
+};
 pub use verify::VerifyReport;
 
 /// Everything that can go wrong in the store, in words a technician can act on.

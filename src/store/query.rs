@@ -517,7 +517,7 @@ impl Store {
         self.collect(&sql, [id.0], ticket_row)
     }
 
-    fn collect<T, P: rusqlite::Params>(
+    pub(super) fn collect<T, P: rusqlite::Params>(
         &self,
         sql: &str,
         p: P,
@@ -764,13 +764,13 @@ fn segments(s: &str) -> Vec<Segment> {
     out
 }
 
-fn like_escape(s: &str) -> String {
+pub(super) fn like_escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
-const PERSON_COLS: &str = "id, name, email, login, department, site, phone, vip, role, groups";
+pub(super) const PERSON_COLS: &str = "id, name, email, login, department, site, phone, vip, role, groups";
 
-fn person_row(r: &Row<'_>) -> rusqlite::Result<Person> {
+pub(super) fn person_row(r: &Row<'_>) -> rusqlite::Result<Person> {
     Ok(Person {
         id: PersonId(r.get(0)?),
         record: PersonRecord {
@@ -790,11 +790,11 @@ fn person_row(r: &Row<'_>) -> rusqlite::Result<Person> {
     })
 }
 
-const ASSET_COLS: &str =
+pub(super) const ASSET_COLS: &str =
     "s.id, s.tag, s.hostname, s.serial, s.model, s.manufacturer, s.category, s.status, s.holder, s.location,
     s.ip, s.mac, s.purchase_date, s.warranty_end, s.notes, p.name, s.updated_at";
 
-fn asset_row(r: &Row<'_>) -> rusqlite::Result<Asset> {
+pub(super) fn asset_row(r: &Row<'_>) -> rusqlite::Result<Asset> {
     Ok(Asset {
         id: AssetId(r.get(0)?),
         record: AssetRecord {

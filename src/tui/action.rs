@@ -4,146 +4,84 @@
 
 use crate::store::TicketRow;
 
-/// A user-facing action: bindable to keys, named in the config file and the help screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Command {
-    /// Move the selection down one row
-    SelectNext,
-    /// Move the selection up one row
-    SelectPrev,
-    /// Jump to the first row
-    SelectFirst,
-    /// Jump to the last row
-    SelectLast,
-    /// Move down one page
-    PageDown,
-    /// Move up one page
-    PageUp,
-    /// Show the next queue view
-    NextView,
-    /// Show the previous queue view
-    PrevView,
-    /// Reload from the store
-    Refresh,
-    /// Open the selected ticket
-    OpenTicket,
-    /// Back to the queue
-    Back,
-    /// Scroll the ticket down
-    ScrollDown,
-    /// Scroll the ticket up
-    ScrollUp,
-    /// Assign the ticket to me (a new ticket becomes open)
-    TakeTicket,
-    /// Write an internal note on the ticket
-    AddNote,
-    /// Write a public reply to the requester (reviewed before it is sent)
-    AddReply,
-    /// Back from the review to editing the draft
-    EditDraft,
-    /// Filter the queue as you type (`status:open prio:1 assignee:me words`)
-    StartFilter,
-    /// Command line: `:42` opens #42, `:view unassigned`, `:q`
-    StartCommand,
-    /// Accept what was typed
-    SubmitInput,
-    /// Leave the prompt (a filter prompt also clears the filter)
-    CancelInput,
-    /// Delete the character before the cursor
-    DeleteBack,
-    /// Show or hide the help screen
-    ToggleHelp,
-    /// Leave the console
-    Quit,
+macro_rules! commands {
+    ($($variant:ident = $name:literal, $describe:literal;)*) => {
+        /// A user-facing action: bindable to keys, named in the config file and the help screen.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Command {
+            $(#[doc = $describe] $variant,)*
+        }
+
+        impl Command {
+            pub const ALL: &'static [Command] = &[$(Command::$variant,)*];
+
+            /// The name used in the config file (`[keys.queue] "g g" = "select-first"`).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Command::$variant => $name,)*
+                }
+            }
+
+            /// One line for the help screen.
+            pub fn describe(self) -> &'static str {
+                match self {
+                    $(Command::$variant => $describe,)*
+                }
+            }
+        }
+    };
 }
 
-impl Command {
-    pub const ALL: &'static [Command] = &[
-        Command::SelectNext,
-        Command::SelectPrev,
-        Command::SelectFirst,
-        Command::SelectLast,
-        Command::PageDown,
-        Command::PageUp,
-        Command::NextView,
-        Command::PrevView,
-        Command::Refresh,
-        Command::OpenTicket,
-        Command::Back,
-        Command::ScrollDown,
-        Command::ScrollUp,
-        Command::TakeTicket,
-        Command::AddNote,
-        Command::AddReply,
-        Command::EditDraft,
-        Command::StartFilter,
-        Command::StartCommand,
-        Command::SubmitInput,
-        Command::CancelInput,
-        Command::DeleteBack,
-        Command::ToggleHelp,
-        Command::Quit,
-    ];
-
-    /// The name used in the config file (`[keys.queue] "g g" = "select-first"`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Command::SelectNext => "select-next",
-            Command::SelectPrev => "select-prev",
-            Command::SelectFirst => "select-first",
-            Command::SelectLast => "select-last",
-            Command::PageDown => "page-down",
-            Command::PageUp => "page-up",
-            Command::NextView => "next-view",
-            Command::PrevView => "prev-view",
-            Command::Refresh => "refresh",
-            Command::OpenTicket => "open-ticket",
-            Command::Back => "back",
-            Command::ScrollDown => "scroll-down",
-            Command::ScrollUp => "scroll-up",
-            Command::TakeTicket => "take-ticket",
-            Command::AddNote => "add-note",
-            Command::AddReply => "add-reply",
-            Command::EditDraft => "edit-draft",
-            Command::StartFilter => "start-filter",
-            Command::StartCommand => "start-command",
-            Command::SubmitInput => "submit-input",
-            Command::CancelInput => "cancel-input",
-            Command::DeleteBack => "delete-back",
-            Command::ToggleHelp => "toggle-help",
-            Command::Quit => "quit",
-        }
-    }
-
-    /// One line for the help screen.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Command::SelectNext => "move the selection down",
-            Command::SelectPrev => "move the selection up",
-            Command::SelectFirst => "jump to the first row",
-            Command::SelectLast => "jump to the last row",
-            Command::PageDown => "next page",
-            Command::PageUp => "previous page",
-            Command::NextView => "next queue view",
-            Command::PrevView => "previous queue view",
-            Command::Refresh => "reload from the store",
-            Command::OpenTicket => "open the selected ticket",
-            Command::Back => "back to the queue",
-            Command::ScrollDown => "scroll down",
-            Command::ScrollUp => "scroll up",
-            Command::TakeTicket => "assign the ticket to me",
-            Command::AddNote => "write an internal note",
-            Command::AddReply => "write a public reply",
-            Command::EditDraft => "back to editing",
-            Command::StartFilter => "filter: status:open prio:1 assignee:me words",
-            Command::StartCommand => "command: :42 opens #42, :view NAME, :q",
-            Command::SubmitInput => "accept",
-            Command::CancelInput => "leave the prompt, or clear the filter",
-            Command::DeleteBack => "delete a character",
-            Command::ToggleHelp => "show or hide this help",
-            Command::Quit => "leave the console",
-        }
-    }
+commands! {
+    SelectNext = "select-next", "move the selection down";
+    SelectPrev = "select-prev", "move the selection up";
+    SelectFirst = "select-first", "jump to the first row";
+    SelectLast = "select-last", "jump to the last row";
+    PageDown = "page-down", "next page";
+    PageUp = "page-up", "previous page";
+    NextView = "next-view", "next queue view";
+    PrevView = "prev-view", "previous queue view";
+    CycleSort = "cycle-sort", "sort by priority, updated, newest, oldest";
+    Refresh = "refresh", "reload from the store";
+    OpenTicket = "open-ticket", "open the selected ticket";
+    Back = "back", "back to the queue";
+    ScrollDown = "scroll-down", "scroll down";
+    ScrollUp = "scroll-up", "scroll up";
+    NextPane = "next-pane", "next pane (queue, ticket, KB, assets)";
+    FocusQueue = "focus-queue", "the queue pane";
+    FocusDetail = "focus-detail", "the ticket pane";
+    FocusKb = "focus-kb", "the KB search pane";
+    FocusAssets = "focus-assets", "the asset lookup pane";
+    NewTicket = "new-ticket", "new ticket (form)";
+    TakeTicket = "take-ticket", "assign the ticket to me";
+    AddNote = "add-note", "write an internal note";
+    AddReply = "add-reply", "write a public reply";
+    NoteInEditor = "note-in-editor", "write an internal note in $VISUAL / $EDITOR";
+    ExternalEditor = "external-editor", "continue the draft in $VISUAL / $EDITOR";
+    EditDraft = "edit-draft", "back to editing";
+    SetStatus = "set-status", "change the status (pick-list)";
+    SetPriority = "set-priority", "change the priority (pick-list)";
+    SetAssignee = "set-assignee", "change the assignee (pick-list)";
+    SetGroup = "set-group", "change the group (pick-list)";
+    SetCategory = "set-category", "change the category (pick-list)";
+    LinkTicket = "link-ticket", "link another ticket to this one";
+    LinkToTicket = "link-to-ticket", "link the selected item to the open ticket";
+    InsertExcerpt = "insert-excerpt", "start a reply with the article's excerpt";
+    CopyRef = "copy-ref", "copy the ticket reference (OSC 52 clipboard)";
+    StartFilter = "start-filter", "filter: status:open prio:1 assignee:me words";
+    StartCommand = "start-command", "command: :42 opens #42, :view NAME, :q";
+    StartSearch = "start-search", "type a search";
+    SubmitInput = "submit-input", "accept";
+    CancelInput = "cancel-input", "leave the prompt, or clear the filter";
+    DeleteBack = "delete-back", "delete a character";
+    NextField = "next-field", "next field";
+    PrevField = "prev-field", "previous field";
+    Increase = "increase", "raise the level (urgency 1 is highest)";
+    Decrease = "decrease", "lower the level";
+    Confirm = "confirm", "yes";
+    Deny = "deny", "no";
+    ToggleHelp = "toggle-help", "show or hide this help";
+    Quit = "quit", "leave the console";
 }
 
 impl std::str::FromStr for Command {
@@ -198,5 +136,41 @@ pub enum Action {
     FailedOn {
         message: String,
         ticket: crate::domain::ids::TicketId,
+    },
+    /// A ticket was created: it opens.
+    Created {
+        message: String,
+        ticket: crate::domain::ids::TicketId,
+    },
+    /// A message for the status line.
+    Message(String),
+    /// The sync state changed (status line).
+    Sync(String),
+    KbLoaded {
+        generation: u64,
+        hits: Vec<crate::store::ArticleHit>,
+    },
+    ArticleLoaded(Box<crate::domain::kb::Article>),
+    AssetsLoaded {
+        generation: u64,
+        hits: Vec<crate::tui::assets::AssetHit>,
+    },
+    AssetTickets {
+        id: crate::domain::ids::AssetId,
+        rows: Vec<TicketRow>,
+    },
+    PeopleLoaded {
+        generation: u64,
+        found: Vec<crate::tui::form::Candidate>,
+    },
+    PickItems {
+        field: crate::tui::picker::PickField,
+        items: Vec<crate::tui::picker::PickItem>,
+    },
+    /// $VISUAL / $EDITOR returned: the draft's text, or why it could not be used.
+    EditorReturned {
+        kind: crate::domain::ticket::EntryKind,
+        ticket: Box<crate::domain::ticket::Ticket>,
+        text: Result<String, String>,
     },
 }

@@ -10,12 +10,20 @@ use super::keymap::Keymap;
 pub enum PaneId {
     Queue,
     Detail,
+    Kb,
+    Assets,
     /// The `/` and `:` prompts: plain printable keys are typed into the prompt.
     Prompt,
     /// The note/reply editor: printable keys and Enter are text.
     Editor,
     /// Reviewing a public reply before sending it.
     Review,
+    /// The new-ticket form: printable keys are typed into the focused field.
+    Form,
+    /// A pick-list: printable keys narrow it.
+    Picker,
+    /// A yes/no question before an irreversible action.
+    Confirm,
 }
 
 impl PaneId {
@@ -23,6 +31,11 @@ impl PaneId {
         match name {
             "queue" => Some(PaneId::Queue),
             "detail" => Some(PaneId::Detail),
+            "kb" => Some(PaneId::Kb),
+            "assets" => Some(PaneId::Assets),
+            "form" => Some(PaneId::Form),
+            "picker" => Some(PaneId::Picker),
+            "confirm" => Some(PaneId::Confirm),
             "prompt" => Some(PaneId::Prompt),
             "editor" => Some(PaneId::Editor),
             "review" => Some(PaneId::Review),
@@ -31,8 +44,17 @@ impl PaneId {
     }
 }
 
-const GLOBAL: &[(&str, Command)] =
-    &[("q", Command::Quit), ("ctrl-c", Command::Quit), ("?", Command::ToggleHelp), ("ctrl-r", Command::Refresh)];
+const GLOBAL: &[(&str, Command)] = &[
+    ("q", Command::Quit),
+    ("ctrl-c", Command::Quit),
+    ("?", Command::ToggleHelp),
+    ("ctrl-r", Command::Refresh),
+    ("tab", Command::NextPane),
+    ("1", Command::FocusQueue),
+    ("2", Command::FocusDetail),
+    ("3", Command::FocusKb),
+    ("4", Command::FocusAssets),
+];
 
 const QUEUE: &[(&str, Command)] = &[
     ("j", Command::SelectNext),
@@ -51,6 +73,9 @@ const QUEUE: &[(&str, Command)] = &[
     ("[", Command::PrevView),
     ("enter", Command::OpenTicket),
     ("t", Command::TakeTicket),
+    ("c", Command::NewTicket),
+    ("S", Command::CycleSort),
+    ("y", Command::CopyRef),
     ("/", Command::StartFilter),
     (":", Command::StartCommand),
     ("esc", Command::CancelInput),
@@ -76,10 +101,75 @@ const DETAIL: &[(&str, Command)] = &[
     (":", Command::StartCommand),
     ("n", Command::AddNote),
     ("r", Command::AddReply),
+    ("e", Command::NoteInEditor),
+    ("s", Command::SetStatus),
+    ("p", Command::SetPriority),
+    ("a", Command::SetAssignee),
+    ("o", Command::SetGroup),
+    ("C", Command::SetCategory),
+    ("L", Command::LinkTicket),
+    ("y", Command::CopyRef),
+    ("c", Command::NewTicket),
 ];
 
-const EDITOR: &[(&str, Command)] =
-    &[("ctrl-s", Command::SubmitInput), ("esc", Command::CancelInput), ("backspace", Command::DeleteBack)];
+const KB: &[(&str, Command)] = &[
+    ("j", Command::SelectNext),
+    ("down", Command::SelectNext),
+    ("k", Command::SelectPrev),
+    ("up", Command::SelectPrev),
+    ("pgdn", Command::PageDown),
+    ("pgup", Command::PageUp),
+    ("/", Command::StartSearch),
+    ("l", Command::LinkToTicket),
+    ("i", Command::InsertExcerpt),
+    ("esc", Command::Back),
+    (":", Command::StartCommand),
+];
+
+const ASSETS: &[(&str, Command)] = &[
+    ("j", Command::SelectNext),
+    ("down", Command::SelectNext),
+    ("k", Command::SelectPrev),
+    ("up", Command::SelectPrev),
+    ("pgdn", Command::PageDown),
+    ("pgup", Command::PageUp),
+    ("/", Command::StartSearch),
+    ("l", Command::LinkToTicket),
+    ("esc", Command::Back),
+    (":", Command::StartCommand),
+];
+
+const FORM: &[(&str, Command)] = &[
+    ("tab", Command::NextField),
+    ("enter", Command::NextField),
+    ("backtab", Command::PrevField),
+    ("down", Command::SelectNext),
+    ("up", Command::SelectPrev),
+    ("right", Command::Increase),
+    ("left", Command::Decrease),
+    ("ctrl-s", Command::SubmitInput),
+    ("esc", Command::CancelInput),
+    ("backspace", Command::DeleteBack),
+];
+
+const PICKER: &[(&str, Command)] = &[
+    ("down", Command::SelectNext),
+    ("ctrl-n", Command::SelectNext),
+    ("up", Command::SelectPrev),
+    ("ctrl-p", Command::SelectPrev),
+    ("enter", Command::SubmitInput),
+    ("esc", Command::CancelInput),
+    ("backspace", Command::DeleteBack),
+];
+
+const CONFIRM: &[(&str, Command)] = &[("y", Command::Confirm), ("n", Command::Deny), ("esc", Command::Deny)];
+
+const EDITOR: &[(&str, Command)] = &[
+    ("ctrl-s", Command::SubmitInput),
+    ("esc", Command::CancelInput),
+    ("backspace", Command::DeleteBack),
+    ("ctrl-e", Command::ExternalEditor),
+];
 
 const REVIEW: &[(&str, Command)] = &[
     ("s", Command::SubmitInput),
@@ -98,17 +188,21 @@ pub fn keymap() -> Keymap<PaneId, Command> {
     for (s, c) in QUEUE {
         k.bind(PaneId::Queue, seq(s), *c).expect("default bindings are unambiguous");
     }
-    for (s, c) in DETAIL {
-        k.bind(PaneId::Detail, seq(s), *c).expect("default bindings are unambiguous");
-    }
-    for (s, c) in PROMPT {
-        k.bind(PaneId::Prompt, seq(s), *c).expect("default bindings are unambiguous");
-    }
-    for (s, c) in EDITOR {
-        k.bind(PaneId::Editor, seq(s), *c).expect("default bindings are unambiguous");
-    }
-    for (s, c) in REVIEW {
-        k.bind(PaneId::Review, seq(s), *c).expect("default bindings are unambiguous");
+    let panes: [(PaneId, &[(&str, Command)]); 9] = [
+        (PaneId::Detail, DETAIL),
+        (PaneId::Kb, KB),
+        (PaneId::Assets, ASSETS),
+        (PaneId::Prompt, PROMPT),
+        (PaneId::Editor, EDITOR),
+        (PaneId::Review, REVIEW),
+        (PaneId::Form, FORM),
+        (PaneId::Picker, PICKER),
+        (PaneId::Confirm, CONFIRM),
+    ];
+    for (pane, bindings) in panes {
+        for (s, c) in bindings {
+            k.bind(pane, seq(s), *c).expect("default bindings are unambiguous");
+        }
     }
     k
 }

@@ -1,12 +1,19 @@
 //! Running effects: the only part of the console that talks to the store.
 
+use fuzzy_matcher::FuzzyMatcher;
+use fuzzy_matcher::skim::SkimMatcherV2;
+
 use super::action::Action;
+use super::assets::{AssetHit, RESULTS};
 use super::detail::TicketView;
-use super::model::Effect;
+use super::form::Candidate;
+use super::model::{Effect, LINK_REL};
+use super::picker::{PickField, PickItem, PickValue};
 use crate::domain::ids::{PersonId, TicketId};
-use crate::domain::op::Change;
-use crate::domain::person::PersonRecord;
+use crate::domain::op::{Change, LinkTarget};
+use crate::domain::person::{PersonRecord, Role};
 use crate::domain::plan;
+use crate::domain::text;
 use crate::domain::ticket::{EntryKind, PriorityMatrix};
 use crate::store::{AssigneeFilter, Store, StoreError, TicketQuery};
 
@@ -64,6 +71,70 @@ pub fn run(store: &mut Store, who: &mut Who, effect: Effect) -> Action {
             Ok(v) => Action::TicketLoaded(Box::new(v)),
             Err(e) => Action::Failed(e.to_string()),
         },
+        Effect::Edit { seen, edit } => {
+            let id = seen.id;
+            let result = store.commit(&who.actor, plan::edit(&seen, edit, &who.matrix));
+            match result {
+                Ok(ops) if ops.is_empty() => Action::Message(format!("{}: nothing changed", seen.number)),
+                Ok(ops) => Action::Changed { message: describe_edit(&seen.number.to_string(), &ops), ticket: id },
+                Err(e) => Action::FailedOn { message: e.to_string(), ticket: id },
+            }
+        }
+        Effect::Link { seen, target, what } => {
+            let id = seen.id;
+            match store.commit(&who.actor, vec![Change::link(id, target, false)]) {
+                Ok(_) => Action::Changed { message: format!("linked {what} to {}", seen.number), ticket: id },
+                Err(e) => Action::FailedOn { message: e.to_string(), ticket: id },
+            }
+        }
+        Effect::LinkNumber { seen, number } => {
+            let id = seen.id;
+            let result = store.ticket_id(number).and_then(|other| {
+                store.commit(&who.actor, vec![Change::link(id, LinkTarget::Ticket { id: other, rel: LINK_REL }, false)])
+            });
+            match result {
+                Ok(_) => Action::Changed { message: format!("linked {number} to {}", seen.number), ticket: id },
+                Err(e) => Action::FailedOn { message: e.to_string(), ticket: id },
+            }
+        }
+        Effect::CreateTicket(t) => {
+            let id = TicketId::new_random();
+            match store.commit(&who.actor, vec![plan::new_ticket(id, *t, &who.matrix)]) {
+                Ok(_) => match store.ticket(id) {
+                    Ok(t) => Action::Created { message: format!("{} created", t.number), ticket: id },
+                    Err(e) => Action::Failed(e.to_string()),
+                },
+                Err(e) => Action::Failed(e.to_string()),
+            }
+        }
+        Effect::SearchKb { generation, text } => match store.kb_search(&text, super::kb::RESULTS) {
+            Ok(hits) => Action::KbLoaded { generation, hits },
+            Err(e) => Action::Failed(e.to_string()),
+        },
+        Effect::LoadArticle(id) => match store.article(id) {
+            Ok(a) => Action::ArticleLoaded(Box::new(a)),
+            Err(e) => Action::Failed(e.to_string()),
+        },
+        Effect::FindAssets { generation, text } => match find_assets(store, &text) {
+            Ok(hits) => Action::AssetsLoaded { generation, hits },
+            Err(e) => Action::Failed(e.to_string()),
+        },
+        Effect::LoadAssetTickets(id) => match store.asset_tickets(id, 20) {
+            Ok(rows) => Action::AssetTickets { id, rows },
+            Err(e) => Action::Failed(e.to_string()),
+        },
+        Effect::FindPeople { generation, text } => match find_people(store, &text) {
+            Ok(found) => Action::PeopleLoaded { generation, found },
+            Err(e) => Action::Failed(e.to_string()),
+        },
+        Effect::LoadPickItems(field) => match pick_items(store, field) {
+            Ok(items) => Action::PickItems { field, items },
+            Err(e) => Action::Failed(e.to_string()),
+        },
+        // Terminal effects are run by the driver, never here.
+        Effect::Copy(_) | Effect::ExternalEditor { .. } => {
+            Action::Failed("internal: a terminal effect reached the store worker".into())
+        }
         Effect::Take { id, seen } => {
             let result = (|| -> Result<String, StoreError> {
                 // From the queue there is no full view: prepare against the ticket as it is now.
@@ -115,5 +186,120 @@ fn load_ticket(store: &Store, id: TicketId) -> Result<TicketView, StoreError> {
         related: store.related_tickets(id)?,
         others,
         ticket,
+    })
+}
+
+/// "#42: status open → pending, assignee …" from the ops an edit wrote.
+fn describe_edit(number: &str, ops: &[crate::domain::op::Op]) -> String {
+    use crate::domain::op::Payload;
+    let parts: Vec<String> = ops
+        .iter()
+        .filter_map(|op| match &op.payload {
+            Payload::TicketSet(s) => {
+                use crate::domain::ticket::TicketField as F;
+                match s.field {
+                    F::PriorityOverride => None,
+                    F::Assignee | F::Requester => {
+                        Some(format!("{} {}", s.field, if s.to.is_some() { "changed" } else { "cleared" }))
+                    }
+                    F::Priority => Some(format!("priority → P{}", s.to.as_deref().unwrap_or("-"))),
+                    _ => Some(format!("{} → {}", s.field, s.to.as_deref().unwrap_or("-"))),
+                }
+            }
+            _ => None,
+        })
+        .collect();
+    format!("{number}: {}", parts.join(", "))
+}
+
+/// Fuzzy-ranked assets: prefix/substring candidates first; when those are few, the
+/// characters-in-order candidates from the store (bounded: at most 1,000 are scored).
+fn find_assets(store: &Store, query: &str) -> Result<Vec<AssetHit>, StoreError> {
+    let m = SkimMatcherV2::default().ignore_case();
+    let q = query.trim();
+    let mut scored: Vec<(i64, AssetHit)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut consider = |a: crate::domain::asset::Asset, scored: &mut Vec<(i64, AssetHit)>| {
+        if !seen.insert(a.id) {
+            return;
+        }
+        let line = AssetHit::line_of(&a);
+        if let Some((score, marks)) = m.fuzzy_indices(&line, q) {
+            scored.push((score, AssetHit { asset: a, line, marks }));
+            if scored.len() > RESULTS * 4 {
+                scored.sort_by_key(|h| std::cmp::Reverse(h.0));
+                scored.truncate(RESULTS);
+            }
+        }
+    };
+    for a in store.find_assets(q, 200)? {
+        consider(a, &mut scored);
+    }
+    if scored.len() < RESULTS && q.chars().count() >= 2 {
+        for a in store.assets_matching(q, 1_000)? {
+            consider(a, &mut scored);
+        }
+    }
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.asset.record.tag.cmp(&b.1.asset.record.tag)));
+    scored.truncate(RESULTS);
+    Ok(scored.into_iter().map(|(_, h)| h).collect())
+}
+
+/// Requester candidates: people containing the text, ranked by fuzzy score.
+fn find_people(store: &Store, query: &str) -> Result<Vec<Candidate>, StoreError> {
+    let m = SkimMatcherV2::default().ignore_case();
+    let mut out: Vec<(i64, Candidate)> = store
+        .people_matching(query, None, 200)?
+        .into_iter()
+        .filter_map(|p| {
+            let label = match &p.record.email {
+                Some(e) => format!("{} <{e}>", p.record.name),
+                None => p.record.name.clone(),
+            };
+            let label = text::clean(&label).into_owned();
+            let (score, marks) = m.fuzzy_indices(&label, query.trim())?;
+            Some((score, Candidate { id: p.id, label, marks }))
+        })
+        .collect();
+    out.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.label.cmp(&b.1.label)));
+    out.truncate(8);
+    Ok(out.into_iter().map(|(_, c)| c).collect())
+}
+
+/// Items for the pick-lists that come from the store.
+fn pick_items(store: &Store, field: PickField) -> Result<Vec<PickItem>, StoreError> {
+    Ok(match field {
+        PickField::Assignee => {
+            let mut v = vec![PickItem { label: "nobody (unassign)".into(), value: PickValue::Person(None) }];
+            v.extend(store.people("", Some(Role::Agent), 500)?.into_iter().map(|p| PickItem {
+                label: match p.record.groups.is_empty() {
+                    true => p.record.name.clone(),
+                    false => format!("{} ({})", p.record.name, p.record.groups.join(", ")),
+                },
+                value: PickValue::Person(Some(p.id)),
+            }));
+            v
+        }
+        PickField::Group => {
+            let mut v = vec![PickItem { label: "none".into(), value: PickValue::Text(None) }];
+            v.extend(
+                store
+                    .agent_groups()?
+                    .into_iter()
+                    .map(|g| PickItem { label: g.clone(), value: PickValue::Text(Some(g)) }),
+            );
+            v
+        }
+        PickField::Category => {
+            let mut v = vec![PickItem { label: "none".into(), value: PickValue::Text(None) }];
+            v.extend(
+                store
+                    .recent_categories(5_000)?
+                    .into_iter()
+                    .map(|c| PickItem { label: c.clone(), value: PickValue::Text(Some(c)) }),
+            );
+            v
+        }
+        PickField::Status | PickField::Priority => vec![],
     })
 }

@@ -4,15 +4,21 @@
 //! draws from the model alone ("now" is a field, never a clock read).
 
 pub mod action;
+pub mod assets;
 pub mod defaults;
 pub mod detail;
 pub mod editor;
 pub mod effect;
+pub mod form;
+pub mod kb;
 pub mod key;
 pub mod keymap;
 pub mod model;
+pub mod picker;
 pub mod queue;
+pub mod screen;
 pub mod theme;
+pub mod widgets;
 
 use std::io::IsTerminal;
 use std::sync::mpsc;
@@ -39,6 +45,8 @@ pub struct Options {
     pub color: bool,
     pub ascii: bool,
     pub matrix: crate::domain::ticket::PriorityMatrix,
+    /// Queue views from the config file (the built-in ones when `None`).
+    pub views: Option<Vec<queue::View>>,
 }
 
 /// The console without a terminal: model, keymap and store. Tests drive it directly.
@@ -47,6 +55,8 @@ pub struct App {
     keymap: Keymap<PaneId, Command>,
     keys: KeyState,
     runner: Runner,
+    /// Effects for the terminal itself (clipboard, external editor), run by the driver.
+    pub terminal: Vec<Effect>,
 }
 
 /// Where effects run: inline (tests: deterministic) or on a worker thread with its own
@@ -61,8 +71,13 @@ impl App {
     pub fn new(store: Store, keymap: Keymap<PaneId, Command>, o: Options) -> App {
         let who = effect::Who { actor: o.agent.clone(), me: o.me, matrix: o.matrix };
         let model = initial_model(&store, &keymap, o);
-        let mut app =
-            App { model, keymap, keys: KeyState::new(), runner: Runner::Inline { store: Box::new(store), who } };
+        let mut app = App {
+            model,
+            keymap,
+            keys: KeyState::new(),
+            runner: Runner::Inline { store: Box::new(store), who },
+            terminal: vec![],
+        };
         let effects = app.model.start();
         app.run(effects);
         app
@@ -84,7 +99,13 @@ impl App {
                 }
             }
         });
-        let mut app = App { model, keymap, keys: KeyState::new(), runner: Runner::Worker { tx: etx, pending: 0 } };
+        let mut app = App {
+            model,
+            keymap,
+            keys: KeyState::new(),
+            runner: Runner::Worker { tx: etx, pending: 0 },
+            terminal: vec![],
+        };
         let effects = app.model.start();
         app.run(effects);
         (app, arx)
@@ -119,7 +140,7 @@ impl App {
             key::Code::Enter if context == PaneId::Editor && !key.ctrl && !key.alt => Some('\n'),
             _ => typed,
         };
-        if matches!(context, PaneId::Prompt | PaneId::Editor)
+        if matches!(context, PaneId::Prompt | PaneId::Editor | PaneId::Form | PaneId::Picker)
             && !key.ctrl
             && !key.alt
             && let Some(c) = typed
@@ -131,7 +152,7 @@ impl App {
             self.dispatch(Action::Command(c));
             if self.model.context() != context {
                 self.keys.clear();
-                self.model.help = defaults::help(&self.keymap, self.model.focus);
+                self.model.help = defaults::help(&self.keymap, self.model.context());
             }
         }
     }
@@ -143,6 +164,10 @@ impl App {
 
     fn run(&mut self, effects: Vec<Effect>) {
         for e in effects {
+            if e.is_terminal() {
+                self.terminal.push(e);
+                continue;
+            }
             match &mut self.runner {
                 Runner::Inline { store, who } => {
                     let result = effect::run(store, who, e);
@@ -163,8 +188,9 @@ impl App {
 fn initial_model(store: &Store, keymap: &Keymap<PaneId, Command>, o: Options) -> Model {
     let store_name =
         store.path().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "store".into());
+    let views = o.views.clone().filter(|v| !v.is_empty()).unwrap_or_else(|| queue::default_views(o.me));
     Model {
-        queue: queue::QueueState::new(queue::default_views(o.me), o.me),
+        queue: queue::QueueState::new(views, o.me),
         show_help: false,
         status: None,
         now_ms: o.now_ms,
@@ -178,6 +204,13 @@ fn initial_model(store: &Store, keymap: &Keymap<PaneId, Command>, o: Options) ->
         detail: detail::DetailState::default(),
         input: None,
         editor: None,
+        form: None,
+        picker: None,
+        confirm: None,
+        kb: kb::KbState::default(),
+        assets: assets::AssetState::default(),
+        sync: None,
+        matrix: o.matrix,
         theme: theme::Theme::new(o.color, o.ascii),
     }
 }
@@ -197,11 +230,21 @@ pub fn unsupported_terminal() -> Option<&'static str> {
 
 /// Run the console until the user quits. The terminal is restored on return and on panic.
 pub fn run_console(store: Store, keymap: Keymap<PaneId, Command>, mut o: Options) -> anyhow::Result<()> {
-    let mut terminal = ratatui::try_init()?;
+    // ratatui's init: raw mode, alternate screen, and a panic hook that restores both.
+    let terminal = ratatui::try_init()?;
     let size = terminal.size()?;
+    drop(terminal);
+    // Frames go out through our own Screen, which hides the cursor: show it again on the
+    // way out, panics included (ratatui's hook then leaves the alternate screen).
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::cursor::Show);
+        previous(info);
+    }));
     o.width = size.width;
     o.height = size.height;
     let result = (|| -> anyhow::Result<()> {
+        let mut screen = screen::Screen::new(std::io::stdout(), size.width, size.height)?;
         let (mut app, results) = App::with_worker(store, keymap, o);
         let mut dirty = true;
         let mut minute = chrono::Utc::now().timestamp_millis() / 60_000;
@@ -210,8 +253,14 @@ pub fn run_console(store: Store, keymap: Keymap<PaneId, Command>, mut o: Options
                 app.receive(a);
                 dirty = true;
             }
+            for e in std::mem::take(&mut app.terminal) {
+                if let Some(a) = run_terminal_effect(&mut screen, e)? {
+                    app.dispatch(a);
+                }
+                dirty = true;
+            }
             if dirty {
-                terminal.draw(|f| model::render(&app.model, f))?;
+                screen.draw(|f| model::render(&app.model, f))?;
                 dirty = false;
             }
             if app.model.quit {
@@ -226,10 +275,11 @@ pub fn run_console(store: Store, keymap: Keymap<PaneId, Command>, mut o: Options
                         if let Some(key) = Key::from_crossterm(&k) {
                             let before = app.model.clone();
                             app.press(key);
-                            dirty = app.model != before;
+                            dirty = app.model != before || !app.terminal.is_empty();
                         }
                     }
                     Event::Resize(w, h) => {
+                        screen.resize(w, h)?;
                         app.dispatch(Action::Resize { width: w, height: h });
                         dirty = true;
                     }
@@ -245,6 +295,61 @@ pub fn run_console(store: Store, keymap: Keymap<PaneId, Command>, mut o: Options
             }
         }
     })();
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::cursor::Show);
     ratatui::restore();
     result
+}
+
+/// Clipboard and external editor: effects that need the terminal.
+fn run_terminal_effect<W: std::io::Write>(screen: &mut screen::Screen<W>, e: Effect) -> anyhow::Result<Option<Action>> {
+    match e {
+        Effect::Copy(text) => {
+            // OSC 52: the terminal (even at the far end of an SSH session) sets its clipboard.
+            use base64::Engine;
+            let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+            write!(screen.writer(), "\x1b]52;c;{b64}\x07")?;
+            screen.writer().flush()?;
+            Ok(Some(Action::Message(format!("copied {} (OSC 52: needs a terminal that allows it)", text))))
+        }
+        Effect::ExternalEditor { kind, ticket, text } => {
+            let result = external_editor(&text);
+            // Whatever happened, the console takes the screen back and redraws it in full.
+            ratatui::crossterm::terminal::enable_raw_mode()?;
+            ratatui::crossterm::execute!(screen.writer(), ratatui::crossterm::terminal::EnterAlternateScreen)?;
+            screen.clear()?;
+            Ok(Some(Action::EditorReturned { kind, ticket, text: result }))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Hand a draft to $VISUAL / $EDITOR (else vi) in a private temporary file; the
+/// console's screen is left while it runs.
+fn external_editor(text: &str) -> Result<String, String> {
+    use std::io::Write;
+    let editor = std::env::var("VISUAL")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .or_else(|| std::env::var("EDITOR").ok().filter(|v| !v.trim().is_empty()))
+        .unwrap_or_else(|| "vi".into());
+    let mut file = tempfile::Builder::new()
+        .prefix("tix-draft-")
+        .suffix(".txt")
+        .tempfile()
+        .map_err(|e| format!("cannot create a draft file: {e}"))?;
+    file.write_all(text.as_bytes()).and_then(|_| file.flush()).map_err(|e| format!("cannot write the draft: {e}"))?;
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::terminal::LeaveAlternateScreen);
+    let _ = ratatui::crossterm::terminal::disable_raw_mode();
+    // Through the shell, so that EDITOR="code --wait" or "vim -u NONE" work.
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("tix-editor")
+        .arg(file.path())
+        .status()
+        .map_err(|e| format!("cannot run {editor}: {e}"))?;
+    if !status.success() {
+        return Err(format!("{editor} exited with {status}; the draft was not changed"));
+    }
+    std::fs::read_to_string(file.path()).map_err(|e| format!("cannot read the draft back: {e}"))
 }

@@ -7,17 +7,25 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::action::{Action, Command};
+use super::assets::AssetState;
 use super::defaults::PaneId;
 use super::detail::DetailState;
 use super::editor::EditorState;
+use super::form::FormState;
+use super::kb::KbState;
+use super::picker::{PickField, PickValue, PickerState};
 use super::queue::QueueState;
 use super::theme::Theme;
-use crate::domain::ids::TicketId;
+use crate::domain::TicketNumber;
+use crate::domain::ids::{ArticleId, AssetId, TicketId};
+use crate::domain::op::LinkTarget;
+use crate::domain::plan::{NewTicket, TicketEdit};
 use crate::domain::text;
-use crate::domain::ticket::EntryKind;
+use crate::domain::ticket::{EntryKind, PriorityMatrix, Status, Ticket, TicketRel};
 use crate::store::TicketQuery;
 
-/// Work for the driver: it runs these against the store and feeds back the results.
+/// Work for the driver: it runs these against the store (or, for the last two, the
+/// terminal) and feeds back the results.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     LoadQueue {
@@ -27,10 +35,10 @@ pub enum Effect {
         assignee_name: Option<String>,
     },
     /// `:42`
-    OpenNumber(crate::domain::TicketNumber),
+    OpenNumber(TicketNumber),
     /// Save a note or send a reply; `seen` is the ticket as it was when writing began.
     AddEntry {
-        seen: Box<crate::domain::ticket::Ticket>,
+        seen: Box<Ticket>,
         kind: EntryKind,
         body: String,
     },
@@ -38,8 +46,63 @@ pub enum Effect {
     /// Assign to me; `seen` is the ticket as shown (the lost-update guard), if it was.
     Take {
         id: TicketId,
-        seen: Option<Box<crate::domain::ticket::Ticket>>,
+        seen: Option<Box<Ticket>>,
     },
+    /// Change fields of the ticket as it was seen (pick-lists).
+    Edit {
+        seen: Box<Ticket>,
+        edit: TicketEdit,
+    },
+    /// Link something to the ticket.
+    Link {
+        seen: Box<Ticket>,
+        target: LinkTarget,
+        /// What it is, for the message ("KB “VPN drops”").
+        what: String,
+    },
+    /// Link another ticket, given by number.
+    LinkNumber {
+        seen: Box<Ticket>,
+        number: TicketNumber,
+    },
+    CreateTicket(Box<NewTicket>),
+    SearchKb {
+        generation: u64,
+        text: String,
+    },
+    LoadArticle(ArticleId),
+    FindAssets {
+        generation: u64,
+        text: String,
+    },
+    LoadAssetTickets(AssetId),
+    FindPeople {
+        generation: u64,
+        text: String,
+    },
+    LoadPickItems(PickField),
+    /// Terminal: put text on the clipboard through OSC 52 (works over SSH).
+    Copy(String),
+    /// Terminal: hand a draft to $VISUAL / $EDITOR and take it back.
+    ExternalEditor {
+        kind: EntryKind,
+        ticket: Box<Ticket>,
+        text: String,
+    },
+}
+
+impl Effect {
+    /// Effects that need the terminal itself rather than the store.
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, Effect::Copy(_) | Effect::ExternalEditor { .. })
+    }
+}
+
+/// A question before an irreversible action: `y` runs the effect.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirm {
+    pub question: String,
+    pub effect: Effect,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -54,22 +117,34 @@ pub struct Model {
     pub height: u16,
     pub agent: String,
     pub store_name: String,
+    /// Sync state for the status line ("synced 14:02", "offline"), once sync is set up.
+    pub sync: Option<String>,
     pub quit: bool,
     /// (keys, what they do), from the live keymap.
     pub help: Vec<(String, String)>,
     pub theme: Theme,
     pub focus: PaneId,
     pub detail: DetailState,
+    pub kb: KbState,
+    pub assets: AssetState,
     /// An open `/` or `:` prompt.
     pub input: Option<Input>,
     /// A note or reply being written.
     pub editor: Option<EditorState>,
+    pub form: Option<FormState>,
+    pub picker: Option<PickerState>,
+    pub confirm: Option<Confirm>,
+    pub matrix: PriorityMatrix,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputKind {
     Filter,
     Command,
+    Kb,
+    Assets,
+    /// The number of a ticket to link to the open one.
+    LinkTicket,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,14 +153,28 @@ pub struct Input {
     pub text: String,
 }
 
+/// The panes Tab cycles through, in order (also their 1–4 keys).
+pub const PANES: [PaneId; 4] = [PaneId::Queue, PaneId::Detail, PaneId::Kb, PaneId::Assets];
+
 impl Model {
     /// Which bindings apply now.
     pub fn context(&self) -> PaneId {
-        match (&self.editor, &self.input) {
-            (Some(e), _) if e.review => PaneId::Review,
-            (Some(_), _) => PaneId::Editor,
-            (None, Some(_)) => PaneId::Prompt,
-            (None, None) => self.focus,
+        if self.confirm.is_some() {
+            return PaneId::Confirm;
+        }
+        match &self.editor {
+            Some(e) if e.review => return PaneId::Review,
+            Some(_) => return PaneId::Editor,
+            None => {}
+        }
+        if self.form.is_some() {
+            PaneId::Form
+        } else if self.picker.is_some() {
+            PaneId::Picker
+        } else if self.input.is_some() {
+            PaneId::Prompt
+        } else {
+            self.focus
         }
     }
 
@@ -99,12 +188,73 @@ impl Model {
         self.queue.loading = true;
         vec![self.queue.load(0)]
     }
+
+    /// The ticket open in the detail pane.
+    pub fn open_ticket(&self) -> Option<&Ticket> {
+        self.detail.view.as_ref().map(|v| &v.ticket)
+    }
+
+    /// Queue and ticket side by side: wide enough, and a ticket is open.
+    pub fn split(&self) -> bool {
+        self.width >= 100 && self.detail.view.is_some() && matches!(self.focus, PaneId::Queue | PaneId::Detail)
+    }
+
+    fn say(&mut self, msg: impl Into<String>) {
+        self.status = Some((msg.into(), false));
+    }
+
+    fn complain(&mut self, msg: impl Into<String>) {
+        self.status = Some((msg.into(), true));
+    }
+
+    /// Switch to a pane; KB and asset panes open their search box when empty.
+    fn focus_pane(&mut self, pane: PaneId) -> Vec<Effect> {
+        self.focus = pane;
+        self.status = None;
+        match pane {
+            PaneId::Kb if self.kb.query.is_empty() => {
+                self.input = Some(Input { kind: InputKind::Kb, text: String::new() });
+            }
+            PaneId::Assets if self.assets.query.is_empty() => {
+                self.input = Some(Input { kind: InputKind::Assets, text: String::new() });
+            }
+            PaneId::Detail if self.detail.view.is_none() => {
+                self.say("no ticket open: enter on a queue row or :NUMBER opens one");
+            }
+            _ => {}
+        }
+        vec![]
+    }
 }
 
 /// Apply one action. Pure: no IO, no clock; returns the effects to run.
 pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
+    if let Some(effects) = results(m, &action) {
+        return effects;
+    }
+    if m.confirm.is_some() {
+        return match action {
+            Action::Command(Command::Confirm) => m.confirm.take().map(|c| vec![c.effect]).unwrap_or_default(),
+            Action::Command(Command::Deny | Command::CancelInput) => {
+                m.confirm = None;
+                m.say("cancelled");
+                vec![]
+            }
+            _ => vec![],
+        };
+    }
     if m.editor.is_some()
         && let Some(effects) = update_editor(m, &action)
+    {
+        return effects;
+    }
+    if m.form.is_some()
+        && let Some(effects) = update_form(m, &action)
+    {
+        return effects;
+    }
+    if m.picker.is_some()
+        && let Some(effects) = update_picker(m, &action)
     {
         return effects;
     }
@@ -113,132 +263,219 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
     {
         return effects;
     }
-    if m.focus == PaneId::Detail
-        && let Some(effects) = update_detail(m, &action)
-    {
+    if let Action::Command(c) = &action {
+        if m.show_help && *c != Command::Quit && *c != Command::ToggleHelp {
+            m.show_help = false;
+        }
+        match c {
+            Command::NextPane => {
+                let i = PANES.iter().position(|p| *p == m.focus).unwrap_or(0);
+                return m.focus_pane(PANES[(i + 1) % PANES.len()]);
+            }
+            Command::FocusQueue => return m.focus_pane(PaneId::Queue),
+            Command::FocusDetail => return m.focus_pane(PaneId::Detail),
+            Command::FocusKb => return m.focus_pane(PaneId::Kb),
+            Command::FocusAssets => return m.focus_pane(PaneId::Assets),
+            Command::NewTicket => {
+                m.form = Some(FormState::new(m.matrix));
+                return vec![];
+            }
+            Command::ToggleHelp => {
+                m.show_help = !m.show_help;
+                return vec![];
+            }
+            Command::Quit => {
+                m.quit = true;
+                return vec![];
+            }
+            _ => {}
+        }
+    }
+    let handled = match m.focus {
+        PaneId::Detail => update_detail(m, &action),
+        PaneId::Kb => update_kb(m, &action),
+        PaneId::Assets => update_assets(m, &action),
+        _ => None,
+    };
+    if let Some(effects) = handled {
         return effects;
     }
-    let q = &mut m.queue;
-    let page = m.height.saturating_sub(3).max(1);
-    let reload = |q: &mut QueueState, offset: u64| {
-        q.loading = true;
-        vec![q.load(offset)]
-    };
-    let moved = |q: &mut QueueState, to: i64| match q.select(to, page) {
-        Some(offset) if !q.loading => reload(q, offset),
-        _ => vec![],
-    };
-    match action {
-        Action::Command(c) => {
-            if m.show_help && c != Command::Quit && c != Command::ToggleHelp {
-                m.show_help = false;
-            }
-            match c {
-                Command::SelectNext => moved(q, q.selected as i64 + 1),
-                Command::SelectPrev => moved(q, q.selected as i64 - 1),
-                Command::SelectFirst => moved(q, 0),
-                Command::SelectLast => moved(q, q.total as i64 - 1),
-                Command::PageDown => moved(q, q.selected as i64 + page as i64),
-                Command::PageUp => moved(q, q.selected as i64 - page as i64),
-                Command::NextView | Command::PrevView => {
-                    let n = q.views.len();
-                    q.view = if c == Command::NextView { (q.view + 1) % n } else { (q.view + n - 1) % n };
-                    m.status = None;
-                    vec![q.restart()]
-                }
-                Command::StartFilter => {
-                    m.input = Some(Input { kind: InputKind::Filter, text: q.filter.clone() });
-                    vec![]
-                }
-                Command::StartCommand => {
-                    m.input = Some(Input { kind: InputKind::Command, text: String::new() });
-                    vec![]
-                }
-                // Esc in the queue clears a filter.
-                Command::CancelInput if !q.filter.is_empty() => {
-                    q.filter.clear();
-                    q.spec = Default::default();
-                    vec![q.restart()]
-                }
-                Command::SubmitInput | Command::CancelInput | Command::DeleteBack => vec![],
-                Command::Refresh => {
-                    let offset = q.offset;
-                    reload(q, offset)
-                }
-                Command::OpenTicket => match q.selected_row() {
-                    Some(r) => {
-                        let id = r.id;
-                        m.focus = PaneId::Detail;
-                        m.detail = DetailState { view: None, scroll: 0, loading: true };
-                        vec![Effect::LoadTicket(id)]
-                    }
-                    None => vec![],
-                },
-                Command::TakeTicket => match q.selected_row() {
-                    Some(r) => vec![Effect::Take { id: r.id, seen: None }],
-                    None => vec![],
-                },
-                Command::Back
-                | Command::ScrollDown
-                | Command::ScrollUp
-                | Command::AddNote
-                | Command::AddReply
-                | Command::EditDraft => vec![],
-                Command::ToggleHelp => {
-                    m.show_help = !m.show_help;
-                    vec![]
-                }
-                Command::Quit => {
-                    m.quit = true;
-                    vec![]
-                }
-            }
-        }
+    update_queue(m, action)
+}
+
+/// Results of effects and screen events, whatever has the focus.
+fn results(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
+    Some(match action {
         Action::TicketLoaded(v) => {
-            m.detail.view = Some(v);
+            m.detail.view = Some(v.clone());
             m.detail.loading = false;
             vec![]
         }
         Action::Changed { message, ticket } => {
-            m.status = Some((message, false));
-            after_change(m, ticket)
+            m.say(message.clone());
+            after_change(m, *ticket)
         }
         Action::FailedOn { message, ticket } => {
-            m.status = Some((message, true));
-            after_change(m, ticket)
+            m.complain(message.clone());
+            after_change(m, *ticket)
         }
-        Action::Resize { width, height } => {
-            m.width = width;
-            m.height = height;
-            let sel = q.selected as i64;
-            moved(q, sel)
+        Action::Created { message, ticket } => {
+            m.say(message.clone());
+            m.focus = PaneId::Detail;
+            m.detail = DetailState { view: None, scroll: 0, loading: true };
+            let mut out = vec![Effect::LoadTicket(*ticket)];
+            m.queue.loading = true;
+            out.push(m.queue.load(m.queue.offset));
+            out
         }
-        Action::Tick { now_ms } => {
-            m.now_ms = now_ms;
+        Action::Message(msg) => {
+            m.say(msg.clone());
             vec![]
         }
-        Action::QueueLoaded { generation, offset, rows, total } => {
-            if generation != q.generation {
-                return vec![]; // a late answer for a view or filter we left
-            }
-            q.loading = false;
-            q.rows = rows;
-            q.offset = offset;
-            q.total = total;
-            let sel = q.selected as i64;
-            // The queue may have shrunk meanwhile; keep the selection on a real row.
-            match q.select(sel, page) {
-                Some(o) if o != offset => reload(q, o),
+        Action::Resize { width, height } => {
+            m.width = *width;
+            m.height = *height;
+            let page = m.page();
+            let sel = m.queue.selected as i64;
+            match m.queue.select(sel, page) {
+                Some(offset) if !m.queue.loading => vec![m.queue.load(offset)],
                 _ => vec![],
             }
         }
-        // Typed text outside a prompt has nowhere to go.
-        Action::Insert(_) => vec![],
-        Action::Failed(msg) => {
-            q.loading = false;
-            m.status = Some((msg, true));
+        Action::Tick { now_ms } => {
+            m.now_ms = *now_ms;
             vec![]
         }
+        Action::Sync(state) => {
+            m.sync = Some(state.clone());
+            vec![]
+        }
+        Action::QueueLoaded { generation, offset, rows, total } => {
+            let page = m.page();
+            let q = &mut m.queue;
+            if *generation != q.generation {
+                return Some(vec![]); // a late answer for a view or filter we left
+            }
+            q.loading = false;
+            q.set_rows(*offset, rows.clone(), *total);
+            let sel = q.selected as i64;
+            // The queue may have shrunk meanwhile; keep the selection on a real row.
+            match q.select(sel, page) {
+                Some(o) if o != *offset => vec![q.load(o)],
+                _ => vec![],
+            }
+        }
+        Action::KbLoaded { generation, hits } => m.kb.loaded(*generation, hits.clone()),
+        Action::ArticleLoaded(a) => {
+            m.kb.preview = Some(a.clone());
+            vec![]
+        }
+        Action::AssetsLoaded { generation, hits } => m.assets.loaded(*generation, hits.clone()),
+        Action::AssetTickets { id, rows } => {
+            m.assets.detail = Some((*id, rows.clone()));
+            vec![]
+        }
+        Action::PeopleLoaded { generation, found } => {
+            if let Some(f) = m.form.as_mut() {
+                f.people_loaded(*generation, found.clone());
+            }
+            vec![]
+        }
+        Action::PickItems { field, items } => {
+            if let Some(p) = m.picker.as_mut().filter(|p| p.field == *field) {
+                p.set_items(items.clone());
+            }
+            vec![]
+        }
+        Action::EditorReturned { kind, ticket, text } => {
+            match text {
+                Ok(t) => match m.editor.as_mut() {
+                    Some(e) if e.ticket.id == ticket.id => {
+                        e.text = t.clone();
+                        e.confirm_discard = false;
+                    }
+                    _ => {
+                        let mut e = EditorState::new(*kind, (**ticket).clone());
+                        e.text = t.clone();
+                        m.editor = Some(e);
+                    }
+                },
+                Err(msg) => m.complain(msg.clone()),
+            }
+            vec![]
+        }
+        Action::Failed(msg) => {
+            m.queue.loading = false;
+            m.complain(msg.clone());
+            vec![]
+        }
+        Action::Command(_) | Action::Insert(_) => return None,
+    })
+}
+
+fn update_queue(m: &mut Model, action: Action) -> Vec<Effect> {
+    let page = m.page();
+    let q = &mut m.queue;
+    let moved = |q: &mut QueueState, to: i64| match q.select(to, page) {
+        Some(offset) if !q.loading => vec![q.load(offset)],
+        _ => vec![],
+    };
+    let Action::Command(c) = action else { return vec![] };
+    match c {
+        Command::SelectNext => moved(q, q.selected as i64 + 1),
+        Command::SelectPrev => moved(q, q.selected as i64 - 1),
+        Command::SelectFirst => moved(q, 0),
+        Command::SelectLast => moved(q, q.total as i64 - 1),
+        Command::PageDown => moved(q, q.selected as i64 + page as i64),
+        Command::PageUp => moved(q, q.selected as i64 - page as i64),
+        Command::NextView | Command::PrevView => {
+            let n = q.views.len();
+            q.view = if c == Command::NextView { (q.view + 1) % n } else { (q.view + n - 1) % n };
+            m.status = None;
+            vec![q.restart()]
+        }
+        Command::CycleSort => {
+            let e = q.cycle_sort();
+            let msg = format!("sorted by {}", q.sort_name());
+            m.say(msg);
+            vec![e]
+        }
+        Command::StartFilter => {
+            m.input = Some(Input { kind: InputKind::Filter, text: q.filter.clone() });
+            vec![]
+        }
+        Command::StartCommand => {
+            m.input = Some(Input { kind: InputKind::Command, text: String::new() });
+            vec![]
+        }
+        // Esc in the queue clears a filter.
+        Command::CancelInput if !q.filter.is_empty() => {
+            q.filter.clear();
+            q.spec = Default::default();
+            vec![q.restart()]
+        }
+        Command::Refresh => {
+            q.loading = true;
+            vec![q.load(q.offset)]
+        }
+        Command::OpenTicket => match q.selected_row() {
+            Some(r) => {
+                let id = r.id;
+                m.focus = PaneId::Detail;
+                m.detail = DetailState { view: None, scroll: 0, loading: true };
+                vec![Effect::LoadTicket(id)]
+            }
+            None => vec![],
+        },
+        Command::TakeTicket => match q.selected_row() {
+            Some(r) => vec![Effect::Take { id: r.id, seen: None }],
+            None => vec![],
+        },
+        Command::CopyRef => match q.selected_row() {
+            Some(r) => vec![Effect::Copy(r.number.to_string())],
+            None => vec![],
+        },
+        _ => vec![],
     }
 }
 
@@ -257,15 +494,18 @@ fn update_editor(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
         Action::Command(Command::CancelInput) => {
             if e.text.trim().is_empty() || e.confirm_discard || e.review {
                 m.editor = None;
-                m.status = Some(("draft discarded".into(), false));
+                m.say("draft discarded");
             } else {
                 e.confirm_discard = true;
             }
         }
         Action::Command(Command::EditDraft) => e.review = false,
+        Action::Command(Command::ExternalEditor) if !e.review => {
+            return Some(vec![Effect::ExternalEditor { kind: e.kind, ticket: e.ticket.clone(), text: e.text.clone() }]);
+        }
         Action::Command(Command::SubmitInput) => {
             if e.text.trim().is_empty() {
-                m.status = Some(("nothing to save: the draft is empty".into(), true));
+                m.complain("nothing to save: the draft is empty");
             } else if e.kind == EntryKind::Reply && !e.review {
                 e.review = true;
             } else {
@@ -279,7 +519,99 @@ fn update_editor(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
     Some(vec![])
 }
 
-/// Keys typed into the `/` or `:` prompt; `None` passes other actions on.
+/// Keys in the new-ticket form.
+fn update_form(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
+    let f = m.form.as_mut()?;
+    let out = match action {
+        Action::Insert(c) => f.type_char(*c),
+        Action::Command(c) => match c {
+            Command::DeleteBack => f.delete_back(),
+            Command::NextField => {
+                f.enter();
+                vec![]
+            }
+            Command::PrevField => {
+                f.move_field(-1);
+                vec![]
+            }
+            Command::SelectNext => {
+                f.up_down(1);
+                vec![]
+            }
+            Command::SelectPrev => {
+                f.up_down(-1);
+                vec![]
+            }
+            Command::Increase => {
+                f.adjust(1);
+                vec![]
+            }
+            Command::Decrease => {
+                f.adjust(-1);
+                vec![]
+            }
+            Command::CancelInput => {
+                if f.is_blank() || f.confirm_discard {
+                    m.form = None;
+                    m.say("new ticket discarded");
+                } else {
+                    f.confirm_discard = true;
+                }
+                vec![]
+            }
+            Command::SubmitInput => match f.submit() {
+                Ok(t) => {
+                    m.form = None;
+                    vec![Effect::CreateTicket(Box::new(t))]
+                }
+                Err(e) => {
+                    f.error = Some(e);
+                    vec![]
+                }
+            },
+            _ => vec![],
+        },
+        _ => return None,
+    };
+    Some(out)
+}
+
+/// Keys in a pick-list.
+fn update_picker(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
+    let p = m.picker.as_mut()?;
+    match action {
+        Action::Insert(c) => p.type_char(*c),
+        Action::Command(Command::DeleteBack) => p.delete_back(),
+        Action::Command(Command::SelectNext) => p.select(1),
+        Action::Command(Command::SelectPrev) => p.select(-1),
+        Action::Command(Command::CancelInput) => m.picker = None,
+        Action::Command(Command::SubmitInput) => {
+            let Some(v) = p.chosen() else {
+                m.complain("nothing chosen");
+                return Some(vec![]);
+            };
+            let p = m.picker.take().expect("picker is open");
+            let effect = Effect::Edit { seen: p.ticket.clone(), edit: p.edit(v.clone()) };
+            // Closing is final: ask first.
+            if v == PickValue::Status(Status::Closed) {
+                m.confirm = Some(Confirm {
+                    question: format!(
+                        "close {}? A closed ticket can only come back by reopening. y/n",
+                        p.ticket.number
+                    ),
+                    effect,
+                });
+                return Some(vec![]);
+            }
+            return Some(vec![effect]);
+        }
+        Action::Command(_) => {}
+        _ => return None,
+    }
+    Some(vec![])
+}
+
+/// Keys typed into a prompt; `None` passes other actions on.
 fn update_prompt(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
     let input = m.input.as_mut()?;
     let kind = input.kind;
@@ -300,28 +632,45 @@ fn update_prompt(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
         Action::Command(Command::SubmitInput) => {
             let text = m.input.take().map(|i| i.text).unwrap_or_default();
             return Some(match kind {
-                InputKind::Filter => vec![],
+                InputKind::Filter | InputKind::Kb | InputKind::Assets => vec![],
                 InputKind::Command => run_command(m, text.trim()),
+                InputKind::LinkTicket => link_number(m, text.trim()),
             });
         }
         Action::Command(_) => return Some(vec![]),
         _ => return None,
     }
-    // The filter narrows as you type.
-    if kind == InputKind::Filter {
-        let text = m.input.as_ref().map(|i| i.text.clone()).unwrap_or_default();
-        match crate::domain::filter::parse(&text) {
+    let text = m.input.as_ref().map(|i| i.text.clone()).unwrap_or_default();
+    Some(match kind {
+        // The filter narrows as you type.
+        InputKind::Filter => match crate::domain::filter::parse(&text) {
             Ok(spec) => {
                 m.status = None;
                 m.queue.filter = text;
                 m.queue.spec = spec;
                 m.focus = PaneId::Queue;
-                return Some(vec![m.queue.restart()]);
+                vec![m.queue.restart()]
             }
-            Err(e) => m.status = Some((format!("filter {e}"), true)),
+            Err(e) => {
+                m.complain(format!("filter {e}"));
+                vec![]
+            }
+        },
+        InputKind::Kb => m.kb.search(&text),
+        InputKind::Assets => m.assets.search(&text),
+        InputKind::Command | InputKind::LinkTicket => vec![],
+    })
+}
+
+fn link_number(m: &mut Model, text: &str) -> Vec<Effect> {
+    let Some(seen) = m.open_ticket().cloned() else { return vec![] };
+    match text.parse::<TicketNumber>() {
+        Ok(number) => vec![Effect::LinkNumber { seen: Box::new(seen), number }],
+        Err(_) => {
+            m.complain(format!("'{}' is not a ticket number (e.g. 42 or #42)", text::clean(text)));
+            vec![]
         }
     }
-    Some(vec![])
 }
 
 /// `:42`, `:#42`, `:view NAME`, `:q`.
@@ -331,6 +680,10 @@ fn run_command(m: &mut Model, text: &str) -> Vec<Effect> {
         "" => vec![],
         "q" | "quit" => {
             m.quit = true;
+            vec![]
+        }
+        "new" => {
+            m.form = Some(FormState::new(m.matrix));
             vec![]
         }
         "view" | "v" => {
@@ -344,30 +697,38 @@ fn run_command(m: &mut Model, text: &str) -> Vec<Effect> {
                 }
                 None => {
                     let names = m.queue.views.iter().map(|v| v.name.as_str()).collect::<Vec<_>>().join(", ");
-                    m.status = Some((format!("no view '{rest}' (views: {names})"), true));
+                    m.complain(format!("no view '{}' (views: {})", text::clean(rest), text::clean(&names)));
                     vec![]
                 }
             }
         }
-        n => match n.parse::<crate::domain::TicketNumber>() {
+        n => match n.parse::<TicketNumber>() {
             Ok(number) => {
                 m.focus = PaneId::Detail;
                 m.detail = DetailState { view: None, scroll: 0, loading: true };
                 vec![Effect::OpenNumber(number)]
             }
             Err(_) => {
-                m.status = Some((format!("unknown command ':{text}' (try :42, :view unassigned, :q)"), true));
+                m.complain(format!("unknown command ':{}' (try :42, :view unassigned, :new, :q)", text::clean(text)));
                 vec![]
             }
         },
     }
 }
 
-/// The detail pane's own commands; `None` passes the action on to the common handling.
+/// The detail pane's own commands; `None` passes the action on to the queue's handling.
 fn update_detail(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
     let Action::Command(c) = action else { return None };
-    let (w, h, now) = (m.width, m.height.saturating_sub(2), m.now_ms);
+    let w = if m.split() { m.width - m.width / 2 - 1 } else { m.width };
+    let (h, now) = (m.height.saturating_sub(2), m.now_ms);
     let page = h.max(1) as i32;
+    let picker = |m: &mut Model, field: PickField| -> Vec<Effect> {
+        let Some(t) = m.open_ticket().cloned() else { return vec![] };
+        let p = PickerState::new(field, t);
+        let load = p.loading;
+        m.picker = Some(p);
+        if load { vec![Effect::LoadPickItems(field)] } else { vec![] }
+    };
     match c {
         Command::ScrollDown => m.detail.scroll_by(1, w, h, now, &m.theme),
         Command::ScrollUp => m.detail.scroll_by(-1, w, h, now, &m.theme),
@@ -376,21 +737,119 @@ fn update_detail(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
         Command::Back => m.focus = PaneId::Queue,
         Command::AddNote | Command::AddReply => {
             let kind = if *c == Command::AddNote { EntryKind::Note } else { EntryKind::Reply };
-            if let Some(v) = &m.detail.view {
-                m.editor = Some(EditorState::new(kind, v.ticket.clone()));
+            if let Some(t) = m.open_ticket().cloned() {
+                m.editor = Some(EditorState::new(kind, t));
             }
         }
+        Command::NoteInEditor => {
+            let t = m.open_ticket().cloned()?;
+            return Some(vec![Effect::ExternalEditor {
+                kind: EntryKind::Note,
+                ticket: Box::new(t),
+                text: String::new(),
+            }]);
+        }
         Command::TakeTicket => {
-            let seen = m.detail.view.as_ref().map(|v| Box::new(v.ticket.clone()));
+            let seen = m.open_ticket().map(|t| Box::new(t.clone()));
             return Some(seen.map(|t| vec![Effect::Take { id: t.id, seen: Some(t) }]).unwrap_or_default());
         }
+        Command::SetStatus => return Some(picker(m, PickField::Status)),
+        Command::SetPriority => return Some(picker(m, PickField::Priority)),
+        Command::SetAssignee => return Some(picker(m, PickField::Assignee)),
+        Command::SetGroup => return Some(picker(m, PickField::Group)),
+        Command::SetCategory => return Some(picker(m, PickField::Category)),
+        Command::LinkTicket => {
+            if m.open_ticket().is_some() {
+                m.input = Some(Input { kind: InputKind::LinkTicket, text: String::new() });
+            }
+        }
+        Command::CopyRef => {
+            let n = m.open_ticket()?.number;
+            return Some(vec![Effect::Copy(n.to_string())]);
+        }
         Command::Refresh => {
-            let id = m.detail.view.as_ref().map(|v| v.ticket.id)?;
+            let id = m.open_ticket().map(|t| t.id)?;
             return Some(vec![Effect::LoadTicket(id)]);
         }
         _ => return None,
     }
     Some(vec![])
+}
+
+/// Needs the ticket open in the detail pane; says so when there is none.
+fn with_open_ticket(m: &mut Model) -> Option<Box<Ticket>> {
+    match m.open_ticket() {
+        Some(t) => Some(Box::new(t.clone())),
+        None => {
+            m.complain("open a ticket first (queue: enter, or :NUMBER), then link from here");
+            None
+        }
+    }
+}
+
+fn update_kb(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
+    let Action::Command(c) = action else { return None };
+    Some(match c {
+        Command::SelectNext => m.kb.select(1),
+        Command::SelectPrev => m.kb.select(-1),
+        Command::PageDown => {
+            m.kb.scroll = m.kb.scroll.saturating_add(m.height / 2);
+            vec![]
+        }
+        Command::PageUp => {
+            m.kb.scroll = m.kb.scroll.saturating_sub(m.height / 2);
+            vec![]
+        }
+        Command::StartSearch => {
+            m.input = Some(Input { kind: InputKind::Kb, text: m.kb.query.clone() });
+            vec![]
+        }
+        Command::Back => m.focus_pane(PaneId::Queue),
+        Command::LinkToTicket => {
+            let Some(a) = m.kb.current().map(|a| (a.id, a.record.title.clone())) else { return Some(vec![]) };
+            let Some(seen) = with_open_ticket(m) else { return Some(vec![]) };
+            vec![Effect::Link {
+                seen,
+                target: LinkTarget::Article { id: a.0 },
+                what: format!("KB \"{}\"", text::clean(&a.1)),
+            }]
+        }
+        Command::InsertExcerpt => {
+            let Some(excerpt) = m.kb.current().map(KbState::excerpt) else { return Some(vec![]) };
+            let Some(seen) = with_open_ticket(m) else { return Some(vec![]) };
+            let mut e = EditorState::new(EntryKind::Reply, *seen);
+            e.text = excerpt;
+            m.editor = Some(e);
+            m.focus = PaneId::Detail;
+            vec![]
+        }
+        _ => return None,
+    })
+}
+
+fn update_assets(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
+    let Action::Command(c) = action else { return None };
+    Some(match c {
+        Command::SelectNext => m.assets.select(1),
+        Command::SelectPrev => m.assets.select(-1),
+        Command::PageDown => m.assets.select(m.height as i64 / 2),
+        Command::PageUp => m.assets.select(-(m.height as i64 / 2)),
+        Command::StartSearch => {
+            m.input = Some(Input { kind: InputKind::Assets, text: m.assets.query.clone() });
+            vec![]
+        }
+        Command::Back => m.focus_pane(PaneId::Queue),
+        Command::LinkToTicket => {
+            let Some(a) = m.assets.current().map(|a| (a.id, a.record.tag.clone())) else { return Some(vec![]) };
+            let Some(seen) = with_open_ticket(m) else { return Some(vec![]) };
+            vec![Effect::Link {
+                seen,
+                target: LinkTarget::Asset { id: a.0 },
+                what: format!("asset {}", text::clean(&a.1)),
+            }]
+        }
+        _ => return None,
+    })
 }
 
 /// After a write (or a refused one): reload the queue page and the open ticket.
@@ -399,11 +858,19 @@ fn after_change(m: &mut Model, ticket: TicketId) -> Vec<Effect> {
     q.loading = true;
     let offset = q.offset;
     let mut out = vec![q.load(offset)];
-    if m.focus == PaneId::Detail && m.detail.view.as_ref().is_some_and(|v| v.ticket.id == ticket) {
+    if m.detail.view.as_ref().is_some_and(|v| v.ticket.id == ticket) {
         out.push(Effect::LoadTicket(ticket));
+    }
+    if let PaneId::Assets = m.focus
+        && let Some(a) = m.assets.current()
+    {
+        out.push(Effect::LoadAssetTickets(a.id));
     }
     out
 }
+
+/// The relation used when linking tickets from the console.
+pub const LINK_REL: TicketRel = TicketRel::Related;
 
 /// Draw the whole console from the model. Pure: the same model draws the same screen.
 pub fn render(m: &Model, f: &mut Frame) {
@@ -414,19 +881,31 @@ pub fn render(m: &Model, f: &mut Frame) {
     }
     let [head, body, foot] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area);
-    let title = match m.focus {
-        PaneId::Detail => format!(" tix · {}", m.detail.title()),
-        _ => format!(" tix · {}", m.queue.title()),
-    };
-    let title = text::fit(&title, area.width as usize, m.theme.glyphs);
-    f.render_widget(
-        Paragraph::new(Line::from(Span::styled(title, Style::default().add_modifier(Modifier::BOLD)))),
-        head,
-    );
-    match (&m.editor, m.focus) {
-        (Some(e), _) => e.render(body, f.buffer_mut(), &m.theme),
-        (None, PaneId::Detail) => m.detail.render(body, f.buffer_mut(), m.now_ms, &m.theme),
-        (None, _) => m.queue.render(body, f.buffer_mut(), m.now_ms, &m.theme),
+    render_head(m, f, head);
+    let buf = f.buffer_mut();
+    match (&m.editor, &m.form) {
+        (Some(e), _) => e.render(body, buf, &m.theme),
+        (None, Some(form)) => form.render(body, buf, &m.theme),
+        (None, None) if m.split() => {
+            let left = body.width / 2;
+            let [q, sep, d] =
+                Layout::horizontal([Constraint::Length(left), Constraint::Length(1), Constraint::Min(1)]).areas(body);
+            m.queue.render(q, buf, m.now_ms, &m.theme);
+            let bar = if m.theme.glyphs == text::Glyphs::Ascii { "|" } else { "│" };
+            for y in sep.top()..sep.bottom() {
+                buf.set_string(sep.x, y, bar, m.theme.dim);
+            }
+            m.detail.render(d, buf, m.now_ms, &m.theme);
+        }
+        (None, None) => match m.focus {
+            PaneId::Detail => m.detail.render(body, buf, m.now_ms, &m.theme),
+            PaneId::Kb => m.kb.render(body, buf, &m.theme),
+            PaneId::Assets => m.assets.render(body, buf, m.now_ms, &m.theme),
+            _ => m.queue.render(body, buf, m.now_ms, &m.theme),
+        },
+    }
+    if let Some(p) = &m.picker {
+        p.render(body, f.buffer_mut(), &m.theme);
     }
     render_status(m, f, foot);
     if m.show_help {
@@ -434,12 +913,54 @@ pub fn render(m: &Model, f: &mut Frame) {
     }
 }
 
+/// The top line: pane tabs (focused one bold and bracketed) and the pane's title.
+fn render_head(m: &Model, f: &mut Frame, area: Rect) {
+    let g = m.theme.glyphs;
+    let names =
+        [(PaneId::Queue, "1 queue"), (PaneId::Detail, "2 ticket"), (PaneId::Kb, "3 KB"), (PaneId::Assets, "4 assets")];
+    let mut spans = vec![Span::styled(" tix ", Style::default().add_modifier(Modifier::BOLD))];
+    let mut used = 5;
+    for (p, name) in names {
+        let on = m.focus == p;
+        let s = if on { format!("[{name}]") } else { format!(" {name} ") };
+        used += text::width(&s);
+        spans.push(Span::styled(s, if on { Style::default().add_modifier(Modifier::BOLD) } else { m.theme.dim }));
+    }
+    let title = match (m.form.is_some(), m.focus) {
+        (true, _) => "new ticket".to_string(),
+        (false, PaneId::Detail) => m.detail.title(),
+        (false, PaneId::Kb) => "knowledge base".to_string(),
+        (false, PaneId::Assets) => "asset lookup".to_string(),
+        _ => m.queue.title(),
+    };
+    let room = (area.width as usize).saturating_sub(used + 3);
+    if area.width < 60 {
+        // Narrow: the title alone.
+        spans.truncate(1);
+        let room = (area.width as usize).saturating_sub(5);
+        spans.push(Span::styled(text::fit(&title, room, g), Style::default().add_modifier(Modifier::BOLD)));
+    } else {
+        spans.push(Span::raw(" · "));
+        spans.push(Span::styled(text::fit(&title, room, g), Style::default().add_modifier(Modifier::BOLD)));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
 fn render_status(m: &Model, f: &mut Frame, area: Rect) {
     let g = m.theme.glyphs;
+    if let Some(c) = &m.confirm {
+        let line =
+            Line::from(Span::styled(text::fit(&text::clean(&c.question), area.width as usize, g), m.theme.error));
+        f.render_widget(Paragraph::new(line), area);
+        return;
+    }
     if let Some(input) = &m.input {
         let lead = match input.kind {
             InputKind::Filter => "/",
             InputKind::Command => ":",
+            InputKind::Kb => "KB search: ",
+            InputKind::Assets => "find asset: ",
+            InputKind::LinkTicket => "link ticket #",
         };
         let typed = text::clean(&input.text);
         let err = m.status.as_ref().filter(|s| s.1).map(|s| format!("   {}", text::clean(&s.0))).unwrap_or_default();
@@ -450,21 +971,30 @@ fn render_status(m: &Model, f: &mut Frame, area: Rect) {
         f.set_cursor_position((area.x + cursor, area.y));
         return;
     }
-    let left = format!(" {} · {}", text::clean(&m.agent), text::clean(&m.store_name));
-    let hints = match m.editor.as_ref().map(|e| e.hints()) {
-        Some(h) => h,
-        None => match m.focus {
-            PaneId::Queue => "? help  enter open  t take  [ ] views  q quit ",
-            PaneId::Detail => "? help  esc back  t take  q quit ",
-            PaneId::Prompt => "enter accept  esc cancel ",
-            PaneId::Editor | PaneId::Review => "",
-        },
+    let sync = m.sync.as_ref().map(|s| format!(" · {}", text::clean(s))).unwrap_or_default();
+    let left = format!(" {} · {}{sync}", text::clean(&m.agent), text::clean(&m.store_name));
+    let hints = match (m.editor.as_ref().map(|e| e.hints()), m.context()) {
+        (Some(h), _) => h,
+        (None, PaneId::Form) => "tab next  ctrl-s create  esc discard ",
+        (None, PaneId::Picker) => "type to narrow  enter choose  esc cancel ",
+        (None, PaneId::Queue) => "? help  enter open  c new  / filter  tab panes  q quit ",
+        (None, PaneId::Detail) => "? help  n note  r reply  s status  a assign  esc back ",
+        (None, PaneId::Kb) => "/ search  l link  i reply with excerpt  esc back ",
+        (None, PaneId::Assets) => "/ find  l link to ticket  esc back ",
+        _ => "",
     };
     let (msg, style) = match &m.status {
         Some((s, true)) => (format!(" · {}", text::clean(s)), m.theme.error),
         Some((s, false)) => (format!(" · {}", text::clean(s)), Style::default()),
         None => (String::new(), Style::default()),
     };
+    // A message wins over the hints when room is short.
+    let hints =
+        if m.status.is_some() && (area.width as usize) < text::width(&left) + text::width(&msg) + text::width(hints) {
+            "? help "
+        } else {
+            hints
+        };
     let room = (area.width as usize).saturating_sub(text::width(hints) + 1);
     let left_full = format!("{left}{msg}");
     let left_fit = text::fit(&left_full, room, g);
@@ -477,20 +1007,33 @@ fn render_status(m: &Model, f: &mut Frame, area: Rect) {
 }
 
 fn render_help(m: &Model, f: &mut Frame, area: Rect) {
-    let w = area.width.min(60);
-    let h = (m.help.len() as u16 + 2).min(area.height);
+    let g = m.theme.glyphs;
+    // One column when it fits, else two (80×24 holds every pane's keys).
+    let rows_free = area.height.saturating_sub(2).max(1) as usize;
+    let cols = if m.help.len() <= rows_free { 1 } else { 2 };
+    let w = if cols == 1 { area.width.min(64) } else { area.width };
+    let per_col = m.help.len().div_ceil(cols);
+    let h = (per_col as u16 + 2).min(area.height);
     let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
-    let lines: Vec<Line> = m
-        .help
-        .iter()
-        .map(|(k, d)| {
-            Line::from(vec![
-                Span::styled(format!("{k:>12}  "), Style::default().add_modifier(Modifier::BOLD)),
-                Span::raw(d.clone()),
-            ])
+    let col_w = (w.saturating_sub(2) as usize) / cols;
+    let key_w = if cols == 1 { 14 } else { 10 };
+    let cell = |(k, d): &(String, String)| -> Vec<Span<'static>> {
+        let k = text::fit(&format!("{:>key_w$}", text::truncate(k, key_w, g)), key_w, g);
+        let d = text::fit(d, col_w.saturating_sub(key_w + 2), g);
+        vec![Span::styled(k, Style::default().add_modifier(Modifier::BOLD)), Span::raw("  "), Span::raw(d)]
+    };
+    let lines: Vec<Line> = (0..per_col)
+        .map(|i| {
+            let mut spans = Vec::new();
+            for c in 0..cols {
+                if let Some(item) = m.help.get(c * per_col + i) {
+                    spans.extend(cell(item));
+                }
+            }
+            Line::from(spans)
         })
         .collect();
     f.render_widget(Clear, r);
-    let block = Block::default().borders(Borders::ALL).border_set(m.theme.border()).title(" keys ");
+    let block = Block::default().borders(Borders::ALL).border_set(m.theme.border()).title(" keys (esc closes) ");
     f.render_widget(Paragraph::new(lines).block(block), r);
 }

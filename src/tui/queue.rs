@@ -18,16 +18,39 @@ use crate::store::{AssigneeFilter, Sort, TicketQuery, TicketRow};
 /// How many rows are fetched at a time around the selection.
 pub const WINDOW: u32 = 200;
 
-/// A named queue.
+/// A named queue: a base query narrowed by a filter (views from the config file are
+/// written in the quick-filter language: `status:open group:network`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct View {
     pub name: String,
     pub query: TicketQuery,
+    pub spec: FilterSpec,
+}
+
+impl View {
+    /// A view from the config file: a name, a filter, and an optional order.
+    pub fn from_filter(name: &str, filter: &str, sort: Option<Sort>) -> Result<View, String> {
+        let spec = crate::domain::filter::parse(filter).map_err(|e| format!("view '{name}': filter {e}"))?;
+        let mut query = TicketQuery::default();
+        if spec.statuses.is_empty() {
+            query.active = Some(true);
+        }
+        query.sort = sort.unwrap_or_default();
+        Ok(View { name: name.to_string(), query, spec })
+    }
+}
+
+/// Sort orders offered in the console, in cycling order, with their names.
+pub const SORTS: [(Sort, &str); 4] =
+    [(Sort::Priority, "priority"), (Sort::Updated, "updated"), (Sort::Newest, "newest"), (Sort::Oldest, "oldest")];
+
+pub fn sort_by_name(name: &str) -> Option<Sort> {
+    SORTS.iter().find(|(_, n)| *n == name).map(|(s, _)| *s)
 }
 
 /// The built-in views. `me` is the acting agent, when known.
 pub fn default_views(me: Option<PersonId>) -> Vec<View> {
-    let v = |name: &str, query: TicketQuery| View { name: name.to_string(), query };
+    let v = |name: &str, query: TicketQuery| View { name: name.to_string(), query, spec: FilterSpec::default() };
     let mine = match me {
         Some(p) => AssigneeFilter::Person(p),
         None => AssigneeFilter::Person(PersonId(uuid::Uuid::nil())),
@@ -66,6 +89,10 @@ pub struct QueueState {
     /// Bumped whenever the view or the filter changes: answers for older ones are dropped.
     pub generation: u64,
     pub me: Option<PersonId>,
+    /// The order chosen with `S`, over the view's own.
+    pub sort: Option<Sort>,
+    /// Matched characters of each loaded row's title (for the filter's words).
+    pub marks: Vec<Vec<usize>>,
 }
 
 impl QueueState {
@@ -83,38 +110,46 @@ impl QueueState {
             spec: FilterSpec::default(),
             generation: 0,
             me,
+            sort: None,
+            marks: vec![],
         }
     }
 
     /// The query for a window starting at `offset`: the view narrowed by the filter. A
     /// named assignee is resolved by the effect (it needs the store).
     pub fn query(&self, offset: u64) -> (TicketQuery, Option<String>) {
-        let mut q = TicketQuery { limit: WINDOW, offset, ..self.views[self.view].query.clone() };
-        let s = &self.spec;
-        if !s.statuses.is_empty() {
-            q.statuses = s.statuses.clone();
-            q.active = None;
+        let view = &self.views[self.view];
+        let mut q = TicketQuery { limit: WINDOW, offset, ..view.query.clone() };
+        if let Some(sort) = self.sort {
+            q.sort = sort;
         }
-        if !s.priorities.is_empty() {
-            q.priorities = s.priorities.clone();
-        }
-        if s.group.is_some() {
-            q.group = s.group.clone();
-        }
-        let mut named = None;
-        match &s.assignee {
-            Some(Who::Me) => q.assignee = Some(AssigneeFilter::Person(self.me.unwrap_or(PersonId(uuid::Uuid::nil())))),
-            Some(Who::Nobody) => q.assignee = Some(AssigneeFilter::Unassigned),
-            Some(Who::Named(n)) => named = Some(n.clone()),
-            None => {}
-        }
-        if !s.words.is_empty() {
-            // As you type, the last word matches as a prefix.
-            q.text = Some(format!("{}*", s.words.join(" ")));
+        let mut named = apply_spec(&mut q, &view.spec, self.me);
+        if let Some(n) = apply_spec(&mut q, &self.spec, self.me) {
+            named = Some(n);
         }
         (q, named)
     }
 
+    /// Store a loaded window, with the filter's matches marked in the titles.
+    pub fn set_rows(&mut self, offset: u64, rows: Vec<TicketRow>, total: u64) {
+        self.marks = rows.iter().map(|r| title_marks(&r.title, &self.spec.words)).collect();
+        self.rows = rows;
+        self.offset = offset;
+        self.total = total;
+    }
+
+    /// The next sort order; the queue starts again from the top.
+    pub fn cycle_sort(&mut self) -> Effect {
+        let now = self.sort.unwrap_or(self.views[self.view].query.sort);
+        let i = SORTS.iter().position(|(s, _)| *s == now).unwrap_or(0);
+        self.sort = Some(SORTS[(i + 1) % SORTS.len()].0);
+        self.restart()
+    }
+
+    pub fn sort_name(&self) -> &'static str {
+        let now = self.sort.unwrap_or(self.views[self.view].query.sort);
+        SORTS.iter().find(|(s, _)| *s == now).map(|(_, n)| *n).unwrap_or("priority")
+    }
     /// Ask for the window at `offset`.
     pub fn load(&mut self, offset: u64) -> Effect {
         self.loading = true;
@@ -166,7 +201,11 @@ impl QueueState {
 
     pub fn title(&self) -> String {
         let view = &self.views[self.view].name;
-        let view = if self.filter.is_empty() { view.clone() } else { format!("{view} /{}", text::clean(&self.filter)) };
+        let mut view =
+            if self.filter.is_empty() { view.clone() } else { format!("{view} /{}", text::clean(&self.filter)) };
+        if self.sort.is_some() {
+            view = format!("{view} · by {}", self.sort_name());
+        }
         if self.loading && self.rows.is_empty() {
             format!("{view} · loading…")
         } else if self.total == 0 {
@@ -211,7 +250,8 @@ impl QueueState {
             if wide {
                 cells.push(Cell::from(text::fit(&text::clean(r.requester.as_deref().unwrap_or("-")), 18, g)));
             }
-            cells.push(Cell::from(text::fit(&text::clean(&r.title), title_w, g)));
+            let marks = self.marks.get((i - self.offset) as usize).map(|v| v.as_slice()).unwrap_or(&[]);
+            cells.push(Cell::from(Line::from(super::widgets::marked(&r.title, marks, title_w, Style::default(), g))));
             let row = Row::new(cells);
             if i == self.selected { row.style(theme.selected) } else { row }
         });
@@ -224,6 +264,51 @@ impl QueueState {
             buf.set_line(area.x, area.y + 2, &msg, area.width);
         }
     }
+}
+
+/// Narrow a query by a parsed filter; returns an assignee name still to resolve.
+fn apply_spec(q: &mut TicketQuery, s: &FilterSpec, me: Option<PersonId>) -> Option<String> {
+    if !s.statuses.is_empty() {
+        q.statuses = s.statuses.clone();
+        q.active = None;
+    }
+    if !s.priorities.is_empty() {
+        q.priorities = s.priorities.clone();
+    }
+    if s.group.is_some() {
+        q.group = s.group.clone();
+    }
+    let mut named = None;
+    match &s.assignee {
+        Some(Who::Me) => q.assignee = Some(AssigneeFilter::Person(me.unwrap_or(PersonId(uuid::Uuid::nil())))),
+        Some(Who::Nobody) => q.assignee = Some(AssigneeFilter::Unassigned),
+        Some(Who::Named(n)) => named = Some(n.clone()),
+        None => {}
+    }
+    if !s.words.is_empty() {
+        // As you type, the last word matches as a prefix.
+        q.text = Some(format!("{}*", s.words.join(" ")));
+    }
+    named
+}
+
+/// Which characters of a title the filter's words match (fuzzy, per word), as char
+/// indices into the cleaned title. Computed when rows arrive, never while drawing.
+pub fn title_marks(title: &str, words: &[String]) -> Vec<usize> {
+    use fuzzy_matcher::FuzzyMatcher;
+    if words.is_empty() {
+        return vec![];
+    }
+    let m = fuzzy_matcher::skim::SkimMatcherV2::default().ignore_case();
+    let cleaned = text::clean(title);
+    let mut out: Vec<usize> = words
+        .iter()
+        .filter_map(|w| m.fuzzy_indices(&cleaned, w.trim_end_matches('*')).map(|(_, idx)| idx))
+        .flatten()
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// For the mono theme: priorities stay legible by weight, not colour.

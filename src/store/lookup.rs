@@ -1,0 +1,79 @@
+//! Candidate lookups for the console's pickers: bounded queries, never a whole table.
+//! Ranking (fuzzy scoring) happens in the caller; these only fetch candidates.
+
+use rusqlite::params;
+
+use super::query::{ASSET_COLS, PERSON_COLS, asset_row, like_escape, person_row};
+use super::{Result, Store};
+use crate::domain::asset::Asset;
+use crate::domain::person::{Person, Role};
+
+impl Store {
+    /// People whose name, e-mail or login contains the characters of `text` in order
+    /// (`jdoe` finds "Jane Doe"): the candidates a fuzzy ranking chooses from. At most
+    /// `limit`; names containing `text` as typed first.
+    pub fn people_matching(&self, text: &str, role: Option<Role>, limit: u32) -> Result<Vec<Person>> {
+        let t = text.trim();
+        let sql = format!(
+            "SELECT {PERSON_COLS} FROM people
+             WHERE (name || ' ' || coalesce(email, '') || ' ' || coalesce(login, '')) LIKE ?1 ESCAPE '\\'
+               AND (?3 IS NULL OR role = ?3)
+             ORDER BY (name LIKE ?2 ESCAPE '\\') DESC, name COLLATE NOCASE LIMIT {limit}"
+        );
+        let any = format!("%{}%", like_escape(t));
+        self.collect(&sql, params![subsequence(t), any, role.map(|r| r.as_str())], person_row)
+    }
+
+    /// Assets whose tag, hostname, serial, model or holder contain the characters of
+    /// `text` in order (`lt43` finds LT-0043): candidates for fuzzy ranking. One pass in
+    /// SQLite, at most `limit` rows come back.
+    pub fn assets_matching(&self, text: &str, limit: u32) -> Result<Vec<Asset>> {
+        let sql = format!(
+            "SELECT {ASSET_COLS} FROM assets s LEFT JOIN people p ON p.id = s.holder
+             WHERE s.deleted = 0 AND (s.tag || ' ' || coalesce(s.hostname, '') || ' ' || coalesce(s.serial, '') || ' '
+               || coalesce(s.model, '') || ' ' || coalesce(p.name, '')) LIKE ?1 ESCAPE '\\'
+             LIMIT {limit}"
+        );
+        self.collect(&sql, [subsequence(text.trim())], asset_row)
+    }
+
+    /// The agent groups: those agents belong to (agents are few; people are scanned by role).
+    pub fn agent_groups(&self) -> Result<Vec<String>> {
+        let mut st = self
+            .conn()
+            .prepare_cached("SELECT DISTINCT groups FROM people WHERE role = 'agent' AND groups IS NOT NULL")
+            .map_err(|e| self.classify(e))?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(|e| self.classify(e))?;
+        let mut out: Vec<String> = Vec::new();
+        for g in rows {
+            for one in g.map_err(|e| self.classify(e))?.split(',') {
+                let one = one.trim();
+                if !one.is_empty() && !out.iter().any(|o| o == one) {
+                    out.push(one.to_string());
+                }
+            }
+        }
+        out.sort_by_key(|s| s.to_lowercase());
+        Ok(out)
+    }
+
+    /// Categories in use on the most recent `window` tickets (bounded: a range scan of
+    /// the newest rows, not the whole table).
+    pub fn recent_categories(&self, window: u32) -> Result<Vec<String>> {
+        let sql = format!(
+            "SELECT DISTINCT category FROM (SELECT category FROM tickets ORDER BY rowid DESC LIMIT {window})
+             WHERE category IS NOT NULL AND category != '' ORDER BY category COLLATE NOCASE"
+        );
+        self.collect(&sql, [], |r| r.get(0))
+    }
+}
+
+/// A LIKE pattern matching `text`'s characters in order with anything between them.
+pub(super) fn subsequence(text: &str) -> String {
+    let mut p = String::from("%");
+    for c in text.chars().filter(|c| !c.is_whitespace()) {
+        p.push_str(&like_escape(&c.to_string()));
+        p.push('%');
+    }
+    p
+}

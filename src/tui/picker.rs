@@ -1,0 +1,220 @@
+//! Pick-lists for status, priority, assignee, group and category: a short list, narrowed
+//! by fuzzy matching as you type, over the open ticket.
+
+use fuzzy_matcher::FuzzyMatcher;
+use fuzzy_matcher::skim::SkimMatcherV2;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+
+use super::theme::Theme;
+use super::widgets;
+use crate::domain::ids::PersonId;
+use crate::domain::plan::TicketEdit;
+use crate::domain::text;
+use crate::domain::ticket::{Priority, Status, Ticket};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PickField {
+    Status,
+    Priority,
+    Assignee,
+    Group,
+    Category,
+}
+
+impl PickField {
+    pub fn name(self) -> &'static str {
+        match self {
+            PickField::Status => "status",
+            PickField::Priority => "priority",
+            PickField::Assignee => "assignee",
+            PickField::Group => "group",
+            PickField::Category => "category",
+        }
+    }
+
+    /// Whether a typed value that is not in the list may be used (free text fields).
+    pub fn free(self) -> bool {
+        matches!(self, PickField::Group | PickField::Category)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PickValue {
+    Status(Status),
+    /// `None`: back to urgency × impact.
+    Priority(Option<Priority>),
+    Person(Option<PersonId>),
+    Text(Option<String>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PickItem {
+    pub label: String,
+    pub value: PickValue,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PickerState {
+    pub field: PickField,
+    /// The ticket as it was shown when the list opened (the lost-update guard).
+    pub ticket: Box<Ticket>,
+    pub items: Vec<PickItem>,
+    pub filter: String,
+    /// Items shown: (index into `items`, matched chars of the label).
+    pub shown: Vec<(usize, Vec<usize>)>,
+    pub selected: usize,
+    pub loading: bool,
+}
+
+impl PickerState {
+    /// A pick-list for `field` on `ticket`; lists that need the store start empty and
+    /// loading (the caller asks for the items).
+    pub fn new(field: PickField, ticket: Ticket) -> Self {
+        let items = match field {
+            PickField::Status => {
+                [Status::New, Status::Open, Status::Pending, Status::OnHold, Status::Resolved, Status::Closed]
+                    .into_iter()
+                    .filter(|s| *s != ticket.status && (ticket.status.check_transition(*s, true).is_ok()))
+                    .map(|s| PickItem {
+                        label: if !ticket.status.is_open() && s.is_open() {
+                            format!("{s} (reopen)")
+                        } else {
+                            s.to_string()
+                        },
+                        value: PickValue::Status(s),
+                    })
+                    .collect()
+            }
+            PickField::Priority => {
+                let mut v: Vec<PickItem> = (1..=4u8)
+                    .filter_map(|p| Priority::try_from(p).ok())
+                    .map(|p| PickItem { label: p.label().to_string(), value: PickValue::Priority(Some(p)) })
+                    .collect();
+                v.push(PickItem { label: "from urgency × impact".into(), value: PickValue::Priority(None) });
+                v
+            }
+            _ => vec![],
+        };
+        let loading = items.is_empty();
+        let mut p = PickerState {
+            field,
+            ticket: Box::new(ticket),
+            items,
+            filter: String::new(),
+            shown: vec![],
+            selected: 0,
+            loading,
+        };
+        p.refilter();
+        p
+    }
+
+    pub fn set_items(&mut self, items: Vec<PickItem>) {
+        self.items = items;
+        self.loading = false;
+        self.refilter();
+    }
+
+    pub fn type_char(&mut self, c: char) {
+        self.filter.push(c);
+        self.refilter();
+    }
+
+    pub fn delete_back(&mut self) {
+        self.filter.pop();
+        self.refilter();
+    }
+
+    pub fn select(&mut self, delta: i64) {
+        if !self.shown.is_empty() {
+            self.selected = (self.selected as i64 + delta).clamp(0, self.shown.len() as i64 - 1) as usize;
+        }
+    }
+
+    /// Narrow the list by fuzzy match on the label, best first (stable for ties).
+    fn refilter(&mut self) {
+        let m = SkimMatcherV2::default().ignore_case();
+        let f = self.filter.trim();
+        let mut scored: Vec<(i64, usize, Vec<usize>)> = self
+            .items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, it)| {
+                if f.is_empty() {
+                    return Some((0, i, vec![]));
+                }
+                m.fuzzy_indices(&text::clean(&it.label), f).map(|(s, idx)| (s, i, idx))
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        self.shown = scored.into_iter().map(|(_, i, idx)| (i, idx)).collect();
+        self.selected = 0;
+    }
+
+    /// The chosen value: the selected item, or the typed text for free-text fields.
+    pub fn chosen(&self) -> Option<PickValue> {
+        match self.shown.get(self.selected) {
+            Some((i, _)) => Some(self.items[*i].value.clone()),
+            None if self.field.free() && !self.filter.trim().is_empty() => {
+                Some(PickValue::Text(Some(self.filter.trim().to_string())))
+            }
+            None => None,
+        }
+    }
+
+    /// The edit the choice means.
+    pub fn edit(&self, v: PickValue) -> TicketEdit {
+        let mut e = TicketEdit::default();
+        match (self.field, v) {
+            (_, PickValue::Status(s)) => {
+                e.reopen = !self.ticket.status.is_open() && s.is_open();
+                e.status = Some(s);
+            }
+            (_, PickValue::Priority(p)) => e.priority = Some(p),
+            (_, PickValue::Person(p)) => e.assignee = Some(p),
+            (PickField::Category, PickValue::Text(t)) => e.category = Some(t),
+            (_, PickValue::Text(t)) => e.group = Some(t),
+        }
+        e
+    }
+
+    pub fn render(&self, area: Rect, buf: &mut Buffer, theme: &Theme) {
+        let g = theme.glyphs;
+        let w = area.width.clamp(20, 50);
+        let h = (self.shown.len().max(1) as u16 + 4).min(area.height).max(5.min(area.height));
+        let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
+        Clear.render(r, buf);
+        let title = format!(" {} of {} ", self.field.name(), self.ticket.number);
+        let block = Block::default().borders(Borders::ALL).border_set(theme.border()).title(title);
+        let inner = block.inner(r);
+        block.render(r, buf);
+        let iw = inner.width as usize;
+        let mut lines = vec![Line::from(vec![
+            Span::styled("narrow: ", theme.dim),
+            Span::raw(text::truncate(&text::clean(&self.filter), iw.saturating_sub(9), g).into_owned()),
+            Span::styled(" ", theme.selected),
+        ])];
+        if self.loading {
+            lines.push(Line::from("loading…"));
+        } else if self.shown.is_empty() {
+            lines.push(Line::from(if self.field.free() && !self.filter.trim().is_empty() {
+                "enter: use what you typed"
+            } else {
+                "nothing matches"
+            }));
+        }
+        let fits = inner.height.saturating_sub(1).max(1) as usize;
+        let first = self.selected.saturating_sub(fits - 1);
+        for (n, (i, marks)) in self.shown.iter().enumerate().skip(first).take(fits) {
+            let base = if n == self.selected { theme.selected } else { Style::default() };
+            let mut spans = vec![Span::styled(if n == self.selected { "> " } else { "  " }, base)];
+            spans.extend(widgets::marked(&self.items[*i].label, marks, iw.saturating_sub(2), base, g));
+            lines.push(Line::from(spans));
+        }
+        Paragraph::new(lines).render(inner, buf);
+    }
+}
