@@ -524,7 +524,7 @@ fn main() -> anyhow::Result<()> {
     let prompt_open = |r: &[String]| r.last().is_some_and(|l| l.starts_with('/'));
     let open = t.press(b"/", &[("the filter prompt", &prompt_open)])?;
     let mut filter = Bytes::new("filter keystroke (echo and results frames)");
-    let (mut echo, mut results) = (Vec::new(), Vec::new());
+    let (mut echo, mut narrowed, mut results) = (Vec::new(), Vec::new(), Vec::new());
     let mut typed = String::new();
     let mut matches = String::new();
     for c in s.filter.chars() {
@@ -534,15 +534,22 @@ fn main() -> anyhow::Result<()> {
         let echoed =
             |r: &[String]| r.last().is_some_and(|l| l.trim_end() == prompt || l.starts_with(&format!("{prompt} ")));
         let in_title = format!("/{typed} · ");
-        let counted = |r: &[String]| r.first().is_some_and(|t| t.contains(&in_title) && !t.contains("loading"));
-        let b = t.press(c.to_string().as_bytes(), &[("the echo", &echoed), ("the filter results", &counted)])?;
+        // The console first narrows the rows it holds (title "… of N+ …"), then shows the
+        // store's answer (no trailing busy mark).
+        let shown = |r: &[String]| r.first().is_some_and(|t| t.contains(&in_title) && !t.contains("loading"));
+        let counted = |r: &[String]| shown(r) && r.first().is_some_and(|t| !t.trim_end().ends_with('…'));
+        let b = t.press(
+            c.to_string().as_bytes(),
+            &[("the echo", &echoed), ("the narrowed rows", &shown), ("the store's results", &counted)],
+        )?;
         echo.push(b.shown[0]);
-        results.push(b.shown[1]);
+        narrowed.push(b.shown[1]);
+        results.push(b.shown[2]);
         matches = t.screen().first().map(|r| r.trim().to_string()).unwrap_or_default();
         eprintln!(
             "  typed {prompt:?}: echo {}, results {}, {} B: {matches}",
             ms(b.shown[0]),
-            ms(b.shown[1]),
+            ms(b.shown[2]),
             grouped(b.bytes)
         );
         filter.presses.push(b);
@@ -561,7 +568,9 @@ fn main() -> anyhow::Result<()> {
         std::thread::sleep(Duration::from_millis(100));
     }
     let in_title = format!("/{} · ", s.filter);
-    let counted = |r: &[String]| r.first().is_some_and(|t| t.contains(&in_title) && !t.contains("loading"));
+    let counted = |r: &[String]| {
+        r.first().is_some_and(|t| t.contains(&in_title) && !t.contains("loading") && !t.trim_end().ends_with('…'))
+    };
     let i = t.wait_for(from, "the final filter results", &counted)?;
     let paced = frame_end(&t.log.lock().unwrap().chunks, i).saturating_duration_since(last_key);
     eprintln!("  typed {:?} at 10 keys/s: final count {} after the last key", s.filter, ms(paced));
@@ -655,7 +664,8 @@ fn main() -> anyhow::Result<()> {
             result: "–".into(),
         },
         filter_row("prompt shows the character", &echo),
-        filter_row("title shows the new count", &results),
+        filter_row("loaded rows narrowed in memory, count shown", &narrowed),
+        Row { target: "–".into(), result: "–".into(), ..filter_row("the store's full answer on screen", &results) },
         Row {
             metric: format!("`{}` typed at 10 keys/s: last key → final count", s.filter),
             measured: ms(paced),

@@ -143,6 +143,17 @@ fn a_technician_opens_a_ticket_takes_it_and_quits_and_hostile_text_stays_inert()
     assert!(s.contains("clear screen attempt") && s.contains("␛[2J"), "{s}");
     t.send("t");
     t.wait_for("is yours");
+    // Back to the queue, filter, open the match, write an internal note, save it.
+    t.send("\x1b");
+    t.wait_for("Unassigned · 1 of 1");
+    t.send("/drops");
+    t.wait_for("/drops · 1 of 1");
+    t.send("\r\r");
+    t.wait_for("VPN drops every 10 minutes");
+    t.send("nChecked the tunnel logs");
+    t.wait_for("Checked the tunnel logs");
+    t.send("\x13"); // ctrl-s
+    t.wait_for("internal note added to #1");
     t.send("q");
     let deadline = Instant::now() + Duration::from_secs(10);
     while t.child.try_wait().unwrap().is_none() {
@@ -165,7 +176,9 @@ fn a_technician_opens_a_ticket_takes_it_and_quits_and_hostile_text_stays_inert()
     assert!(!raw.windows(4).any(|x| x == b"\x1b]52"), "an OSC 52 sequence reached the terminal");
     assert!(!raw.windows(6).any(|x| x == b"\x1b]0;pw"), "an OSC 0 sequence reached the terminal");
 
-    // The take went through the store.
+    // The take and the note went through the store.
     let shown = tix(&db, dir.path(), &["--json", "ticket", "show", "2"]);
     assert!(shown.contains("\"name\": \"dana\""), "{shown}");
+    let shown = tix(&db, dir.path(), &["--json", "ticket", "show", "1"]);
+    assert!(shown.contains("Checked the tunnel logs"), "{shown}");
 }

@@ -48,6 +48,7 @@ commands! {
     ScrollDown = "scroll-down", "scroll down";
     ScrollUp = "scroll-up", "scroll up";
     NextPane = "next-pane", "next pane (queue, ticket, KB, assets)";
+    PrevPane = "prev-pane", "previous pane";
     FocusQueue = "focus-queue", "the queue pane";
     FocusDetail = "focus-detail", "the ticket pane";
     FocusKb = "focus-kb", "the KB search pane";
@@ -120,7 +121,11 @@ pub enum Action {
         offset: u64,
         rows: Vec<TicketRow>,
         total: u64,
+        /// False when `total` is a lower bound.
+        exact: bool,
     },
+    /// An effect the worker skipped because a newer one of its kind superseded it.
+    Skipped,
     /// A typed character in a prompt.
     Insert(char),
     /// A ticket's detail arrived from the store.

@@ -50,6 +50,7 @@ const GLOBAL: &[(&str, Command)] = &[
     ("?", Command::ToggleHelp),
     ("ctrl-r", Command::Refresh),
     ("tab", Command::NextPane),
+    ("backtab", Command::PrevPane),
     ("1", Command::FocusQueue),
     ("2", Command::FocusDetail),
     ("3", Command::FocusKb),

@@ -36,9 +36,13 @@ pub fn run(store: &mut Store, who: &mut Who, effect: Effect) -> Action {
                     Err(e) => return Action::Failed(e.to_string()),
                 }
             }
-            let loaded = store.queue(&query).and_then(|rows| Ok((rows, store.count_upto(&query, 10_000)?.0)));
+            // Text matches are counted up to a cap: an exact count walks every match.
+            let cap = if query.text.is_some() { 1_000 } else { u64::MAX };
+            let loaded = store.queue(&query).and_then(|rows| Ok((rows, store.count_upto(&query, cap)?)));
             match loaded {
-                Ok((rows, total)) => Action::QueueLoaded { generation, offset: query.offset, rows, total },
+                Ok((rows, (total, exact))) => {
+                    Action::QueueLoaded { generation, offset: query.offset, rows, total, exact }
+                }
                 Err(e) => Action::Failed(e.to_string()),
             }
         }
@@ -302,4 +306,18 @@ fn pick_items(store: &Store, field: PickField) -> Result<Vec<PickItem>, StoreErr
         }
         PickField::Status | PickField::Priority => vec![],
     })
+}
+
+/// Whether `later` makes `earlier` pointless: both ask for a view of the same thing, and
+/// only the newest answer is ever shown (typing a filter or a search queues many).
+pub fn supersedes(later: &Effect, earlier: &Effect) -> bool {
+    matches!(
+        (later, earlier),
+        (Effect::LoadQueue { .. }, Effect::LoadQueue { .. })
+            | (Effect::SearchKb { .. }, Effect::SearchKb { .. })
+            | (Effect::FindAssets { .. }, Effect::FindAssets { .. })
+            | (Effect::FindPeople { .. }, Effect::FindPeople { .. })
+            | (Effect::LoadArticle(_), Effect::LoadArticle(_))
+            | (Effect::LoadAssetTickets(_), Effect::LoadAssetTickets(_))
+    )
 }

@@ -92,8 +92,23 @@ impl App {
         let (atx, arx) = mpsc::channel::<Action>();
         let mut store = store;
         std::thread::spawn(move || {
-            for e in erx {
-                let a = effect::run(&mut store, &mut who, e);
+            let mut queue: std::collections::VecDeque<Effect> = std::collections::VecDeque::new();
+            loop {
+                if queue.is_empty() {
+                    match erx.recv() {
+                        Ok(e) => queue.push_back(e),
+                        Err(_) => break,
+                    }
+                }
+                // Take what else is waiting: a read superseded by a newer one of its kind
+                // is answered as skipped instead of run (writes always run, in order).
+                queue.extend(erx.try_iter());
+                let e = queue.pop_front().expect("not empty");
+                let a = if queue.iter().any(|later| effect::supersedes(later, &e)) {
+                    Action::Skipped
+                } else {
+                    effect::run(&mut store, &mut who, e)
+                };
                 if atx.send(a).is_err() {
                     break;
                 }
@@ -210,6 +225,7 @@ fn initial_model(store: &Store, keymap: &Keymap<PaneId, Command>, o: Options) ->
         kb: kb::KbState::default(),
         assets: assets::AssetState::default(),
         sync: None,
+        open_on_load: false,
         matrix: o.matrix,
         theme: theme::Theme::new(o.color, o.ascii),
     }

@@ -135,6 +135,8 @@ pub struct Model {
     pub picker: Option<PickerState>,
     pub confirm: Option<Confirm>,
     pub matrix: PriorityMatrix,
+    /// A ticket asked for with enter / `:N` / create: focus moves to it when it arrives.
+    pub open_on_load: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -272,6 +274,10 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
                 let i = PANES.iter().position(|p| *p == m.focus).unwrap_or(0);
                 return m.focus_pane(PANES[(i + 1) % PANES.len()]);
             }
+            Command::PrevPane => {
+                let i = PANES.iter().position(|p| *p == m.focus).unwrap_or(0);
+                return m.focus_pane(PANES[(i + PANES.len() - 1) % PANES.len()]);
+            }
             Command::FocusQueue => return m.focus_pane(PaneId::Queue),
             Command::FocusDetail => return m.focus_pane(PaneId::Detail),
             Command::FocusKb => return m.focus_pane(PaneId::Kb),
@@ -307,6 +313,13 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
 fn results(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
     Some(match action {
         Action::TicketLoaded(v) => {
+            // A ticket being opened takes the focus only once it is here: no "loading"
+            // frame in between (on a slow link that frame costs a whole screen).
+            if m.open_on_load {
+                m.open_on_load = false;
+                m.focus = PaneId::Detail;
+                m.detail.scroll = 0;
+            }
             m.detail.view = Some(v.clone());
             m.detail.loading = false;
             vec![]
@@ -321,8 +334,8 @@ fn results(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
         }
         Action::Created { message, ticket } => {
             m.say(message.clone());
-            m.focus = PaneId::Detail;
-            m.detail = DetailState { view: None, scroll: 0, loading: true };
+            m.detail.loading = true;
+            m.open_on_load = true;
             let mut out = vec![Effect::LoadTicket(*ticket)];
             m.queue.loading = true;
             out.push(m.queue.load(m.queue.offset));
@@ -350,14 +363,14 @@ fn results(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
             m.sync = Some(state.clone());
             vec![]
         }
-        Action::QueueLoaded { generation, offset, rows, total } => {
+        Action::QueueLoaded { generation, offset, rows, total, exact } => {
             let page = m.page();
             let q = &mut m.queue;
             if *generation != q.generation {
                 return Some(vec![]); // a late answer for a view or filter we left
             }
             q.loading = false;
-            q.set_rows(*offset, rows.clone(), *total);
+            q.set_rows(*offset, rows.clone(), *total, *exact);
             let sel = q.selected as i64;
             // The queue may have shrunk meanwhile; keep the selection on a real row.
             match q.select(sel, page) {
@@ -406,9 +419,12 @@ fn results(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
         }
         Action::Failed(msg) => {
             m.queue.loading = false;
+            m.open_on_load = false;
+            m.detail.loading = false;
             m.complain(msg.clone());
             vec![]
         }
+        Action::Skipped => vec![],
         Action::Command(_) | Action::Insert(_) => return None,
     })
 }
@@ -461,8 +477,8 @@ fn update_queue(m: &mut Model, action: Action) -> Vec<Effect> {
         Command::OpenTicket => match q.selected_row() {
             Some(r) => {
                 let id = r.id;
-                m.focus = PaneId::Detail;
-                m.detail = DetailState { view: None, scroll: 0, loading: true };
+                m.detail.loading = true;
+                m.open_on_load = true;
                 vec![Effect::LoadTicket(id)]
             }
             None => vec![],
@@ -649,7 +665,7 @@ fn update_prompt(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
                 m.queue.filter = text;
                 m.queue.spec = spec;
                 m.focus = PaneId::Queue;
-                vec![m.queue.restart()]
+                vec![m.queue.narrow()]
             }
             Err(e) => {
                 m.complain(format!("filter {e}"));
@@ -704,8 +720,8 @@ fn run_command(m: &mut Model, text: &str) -> Vec<Effect> {
         }
         n => match n.parse::<TicketNumber>() {
             Ok(number) => {
-                m.focus = PaneId::Detail;
-                m.detail = DetailState { view: None, scroll: 0, loading: true };
+                m.detail.loading = true;
+                m.open_on_load = true;
                 vec![Effect::OpenNumber(number)]
             }
             Err(_) => {

@@ -78,6 +78,8 @@ pub struct QueueState {
     pub rows: Vec<TicketRow>,
     pub offset: u64,
     pub total: u64,
+    /// False when `total` is a lower bound (text searches stop counting at a cap).
+    pub exact: bool,
     /// Absolute index of the selected row.
     pub selected: u64,
     /// First absolute row shown on screen.
@@ -103,6 +105,7 @@ impl QueueState {
             rows: vec![],
             offset: 0,
             total: 0,
+            exact: true,
             selected: 0,
             top: 0,
             loading: true,
@@ -131,11 +134,44 @@ impl QueueState {
     }
 
     /// Store a loaded window, with the filter's matches marked in the titles.
-    pub fn set_rows(&mut self, offset: u64, rows: Vec<TicketRow>, total: u64) {
+    pub fn set_rows(&mut self, offset: u64, rows: Vec<TicketRow>, total: u64, exact: bool) {
         self.marks = rows.iter().map(|r| title_marks(&r.title, &self.spec.words)).collect();
         self.rows = rows;
         self.offset = offset;
         self.total = total;
+        self.exact = exact;
+    }
+
+    /// The filter changed: narrow the rows already loaded at once (fuzzy, in memory: the
+    /// next frame needs no query), and ask the store for the real answer.
+    pub fn narrow(&mut self) -> Effect {
+        use fuzzy_matcher::FuzzyMatcher;
+        let m = fuzzy_matcher::skim::SkimMatcherV2::default().ignore_case();
+        let words = &self.spec.words;
+        let keep: Vec<bool> = self
+            .rows
+            .iter()
+            .map(|r| {
+                let hay = format!(
+                    "{} {} {} {}",
+                    r.number,
+                    r.title,
+                    r.requester.as_deref().unwrap_or(""),
+                    r.assignee.as_deref().unwrap_or("")
+                );
+                words.iter().all(|w| m.fuzzy_match(&hay, w.trim_end_matches('*')).is_some())
+            })
+            .collect();
+        let mut k = keep.iter();
+        self.rows.retain(|_| *k.next().unwrap_or(&false));
+        self.marks = self.rows.iter().map(|r| title_marks(&r.title, &self.spec.words)).collect();
+        self.generation += 1;
+        self.offset = 0;
+        self.selected = 0;
+        self.top = 0;
+        self.total = self.rows.len() as u64;
+        self.exact = false;
+        self.load(0)
     }
 
     /// The next sort order; the queue starts again from the top.
@@ -208,10 +244,16 @@ impl QueueState {
         }
         if self.loading && self.rows.is_empty() {
             format!("{view} · loading…")
-        } else if self.total == 0 {
+        } else if self.total == 0 && !self.loading {
             format!("{view} · no tickets")
         } else {
-            format!("{view} · {} of {}", self.selected + 1, text::thousands(self.total))
+            let more = if self.exact { "" } else { "+" };
+            let busy = if self.loading { " …" } else { "" };
+            format!(
+                "{view} · {} of {}{more}{busy}",
+                (self.selected + 1).min(self.total.max(1)),
+                text::thousands(self.total)
+            )
         }
     }
 
@@ -252,13 +294,24 @@ impl QueueState {
             }
             let marks = self.marks.get((i - self.offset) as usize).map(|v| v.as_slice()).unwrap_or(&[]);
             cells.push(Cell::from(Line::from(super::widgets::marked(&r.title, marks, title_w, Style::default(), g))));
-            let row = Row::new(cells);
-            if i == self.selected { row.style(theme.selected) } else { row }
+            Row::new(cells)
         });
         let table = Table::new(rows, widths)
             .header(Row::new(header).style(Style::default().add_modifier(Modifier::BOLD)))
             .column_spacing(1);
         Widget::render(table, area, buf);
+        // The selection: reverse video from the first column to the end of the row's text,
+        // not over the trailing blanks (on a slow link a move then costs ~2 × 80 bytes, not
+        // 2 × the window width).
+        if self.total > 0 && self.selected >= self.top && ((self.selected - self.top) as usize) < height {
+            let y = area.y + 1 + (self.selected - self.top) as u16;
+            let end = (area.x..area.right())
+                .rev()
+                .find(|&x| buf.cell((x, y)).is_some_and(|c| c.symbol() != " "))
+                .map(|x| x + 1)
+                .unwrap_or(area.x);
+            buf.set_style(Rect { x: area.x, y, width: end - area.x, height: 1 }, theme.selected);
+        }
         if self.total == 0 && !self.loading && area.height > 2 {
             let msg = Line::from("  Nothing here. [ and ] switch views; q quits.");
             buf.set_line(area.x, area.y + 2, &msg, area.width);
@@ -286,8 +339,18 @@ fn apply_spec(q: &mut TicketQuery, s: &FilterSpec, me: Option<PersonId>) -> Opti
         None => {}
     }
     if !s.words.is_empty() {
-        // As you type, the last word matches as a prefix.
-        q.text = Some(format!("{}*", s.words.join(" ")));
+        // As you type, the last word matches as a prefix once it has three letters (a
+        // shorter prefix merges too many terms to be quick; the loaded rows are narrowed
+        // by it in memory meanwhile).
+        let mut words = s.words.clone();
+        if let Some(last) = words.pop() {
+            if last.chars().count() >= 3 {
+                words.push(format!("{last}*"));
+            } else if words.is_empty() {
+                return named;
+            }
+        }
+        q.text = Some(words.join(" "));
     }
     named
 }

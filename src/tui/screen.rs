@@ -9,16 +9,18 @@
 use std::io::{self, Write};
 
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
-use ratatui::backend::{Backend, TestBackend};
+use ratatui::backend::TestBackend;
 use ratatui::buffer::{Buffer, Cell};
 use ratatui::layout::{Position, Rect};
+use ratatui::style::{Color, Modifier};
 
 /// A band must be at least this tall to be worth a scroll region.
 const MIN_BAND: u16 = 3;
 
 pub struct Screen<W: Write> {
-    out: CrosstermBackend<W>,
+    out: W,
+    /// The terminal's current colours and attributes (what the last SGR left).
+    pen: Pen,
     /// What the terminal shows now (after the last present).
     shadow: Buffer,
     /// Off-screen renderer.
@@ -32,7 +34,8 @@ impl<W: Write> Screen<W> {
     pub fn new(out: W, width: u16, height: u16) -> io::Result<Self> {
         let offscreen = Terminal::new(TestBackend::new(width, height)).map_err(io::Error::other)?;
         let mut s = Screen {
-            out: CrosstermBackend::new(out),
+            out,
+            pen: Pen::default(),
             shadow: Buffer::empty(Rect::new(0, 0, width, height)),
             offscreen,
             cursor: None,
@@ -45,11 +48,11 @@ impl<W: Write> Screen<W> {
     /// Forget what the terminal shows (after a resize or an external program): the next
     /// frame is drawn in full.
     pub fn clear(&mut self) -> io::Result<()> {
-        write!(self.out, "\x1b[0m\x1b[2J")?;
+        write!(self.out, "\x1b[0m\x1b[2J\x1b[?25l")?;
+        self.pen = Pen::default();
         self.shadow.reset();
         self.cursor = None;
-        self.out.hide_cursor()?;
-        Backend::flush(&mut self.out)
+        self.out.flush()
     }
 
     pub fn resize(&mut self, width: u16, height: u16) -> io::Result<()> {
@@ -77,35 +80,141 @@ impl<W: Write> Screen<W> {
         if next.area != self.shadow.area {
             self.shadow = Buffer::empty(next.area);
             write!(self.out, "\x1b[0m\x1b[2J")?;
+            self.pen = Pen::default();
         }
         if self.scroll_regions
             && let Some((top, bottom, up)) = find_scroll(&self.shadow, next)
         {
             // Reset attributes first: the row scrolled in is filled with the current background.
             write!(self.out, "\x1b[0m\x1b[{};{}r\x1b[1{}\x1b[r", top + 1, bottom + 1, if up { 'S' } else { 'T' })?;
+            self.pen = Pen::default();
             shift(&mut self.shadow, top, bottom, up);
         }
         let updates = self.shadow.diff(next);
-        if !updates.is_empty() {
-            self.out.draw(updates.into_iter())?;
+        let mut at: Option<(u16, u16)> = None;
+        let mut bytes = Vec::with_capacity(updates.len() * 4);
+        for (x, y, cell) in updates {
+            // Move only when the cursor is not already there; a short hop right on the
+            // same row is cheaper as CUF than as a full CUP.
+            match at {
+                Some((ax, ay)) if ay == y && ax == x => {}
+                Some((ax, ay)) if ay == y && ax < x => write!(bytes, "\x1b[{}C", x - ax)?,
+                _ => write!(bytes, "\x1b[{};{}H", y + 1, x + 1)?,
+            }
+            let pen = Pen::of(cell);
+            self.pen.change_to(&pen, &mut bytes)?;
+            self.pen = pen;
+            let sym = cell.symbol();
+            bytes.extend_from_slice(sym.as_bytes());
+            let w = unicode_width::UnicodeWidthStr::width(sym).max(1) as u16;
+            at = Some((x + w, y));
         }
+        self.out.write_all(&bytes)?;
         match cursor {
-            Some(p) if self.cursor != Some(p) => {
-                self.out.set_cursor_position(p)?;
+            Some(p) if self.cursor != Some(p) || !bytes.is_empty() => {
+                write!(self.out, "\x1b[{};{}H", p.y + 1, p.x + 1)?;
                 if self.cursor.is_none() {
-                    self.out.show_cursor()?;
+                    write!(self.out, "\x1b[?25h")?;
                 }
             }
-            None if self.cursor.is_some() => self.out.hide_cursor()?,
+            None if self.cursor.is_some() => write!(self.out, "\x1b[?25l")?,
             _ => {}
         }
         self.cursor = cursor;
         self.shadow = next.clone();
-        Backend::flush(&mut self.out)
+        self.out.flush()
     }
 
     pub fn writer(&mut self) -> &mut W {
-        self.out.writer_mut()
+        &mut self.out
+    }
+}
+
+/// Colours and attributes as the terminal holds them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Pen {
+    fg: Color,
+    bg: Color,
+    mods: Modifier,
+}
+
+impl Default for Pen {
+    fn default() -> Self {
+        Pen { fg: Color::Reset, bg: Color::Reset, mods: Modifier::empty() }
+    }
+}
+
+impl Pen {
+    fn of(cell: &Cell) -> Pen {
+        Pen { fg: cell.fg, bg: cell.bg, mods: cell.modifier }
+    }
+
+    /// The shortest SGR that turns `self` into `to`: attributes only ever added are
+    /// added; dropping one resets and sets the rest (one reset is shorter than the
+    /// per-attribute "off" codes and works everywhere).
+    fn change_to(&self, to: &Pen, out: &mut Vec<u8>) -> io::Result<()> {
+        if self == to {
+            return Ok(());
+        }
+        let mut codes: Vec<String> = Vec::new();
+        let from = if self.mods.difference(to.mods).is_empty() {
+            *self
+        } else {
+            codes.push("0".into());
+            Pen::default()
+        };
+        for (m, code) in [
+            (Modifier::BOLD, "1"),
+            (Modifier::DIM, "2"),
+            (Modifier::ITALIC, "3"),
+            (Modifier::UNDERLINED, "4"),
+            (Modifier::SLOW_BLINK, "5"),
+            (Modifier::RAPID_BLINK, "6"),
+            (Modifier::REVERSED, "7"),
+            (Modifier::HIDDEN, "8"),
+            (Modifier::CROSSED_OUT, "9"),
+        ] {
+            if to.mods.contains(m) && !from.mods.contains(m) {
+                codes.push(code.into());
+            }
+        }
+        if to.fg != from.fg {
+            codes.push(color_code(to.fg, true));
+        }
+        if to.bg != from.bg {
+            codes.push(color_code(to.bg, false));
+        }
+        if !codes.is_empty() {
+            write!(out, "\x1b[{}m", codes.join(";"))?;
+        }
+        Ok(())
+    }
+}
+
+fn color_code(c: Color, fg: bool) -> String {
+    let base = if fg { 30 } else { 40 };
+    let named = |n: u8| (base + n).to_string();
+    let bright = |n: u8| (base + 60 + n).to_string();
+    match c {
+        Color::Reset => (base + 9).to_string(),
+        Color::Black => named(0),
+        Color::Red => named(1),
+        Color::Green => named(2),
+        Color::Yellow => named(3),
+        Color::Blue => named(4),
+        Color::Magenta => named(5),
+        Color::Cyan => named(6),
+        Color::Gray => named(7),
+        Color::DarkGray => bright(0),
+        Color::LightRed => bright(1),
+        Color::LightGreen => bright(2),
+        Color::LightYellow => bright(3),
+        Color::LightBlue => bright(4),
+        Color::LightMagenta => bright(5),
+        Color::LightCyan => bright(6),
+        Color::White => bright(7),
+        Color::Indexed(i) => format!("{};5;{i}", base + 8),
+        Color::Rgb(r, g, b) => format!("{};2;{r};{g};{b}", base + 8),
     }
 }
 
@@ -216,6 +325,66 @@ mod tests {
         }
         // One-row scrolls cost about a row with regions, every changed row without.
         assert!(cost[0] * 2 < cost[1], "{cost:?}");
+    }
+
+    /// Styles survive the minimal SGR output: every cell's symbol, colour and attributes
+    /// on the (emulated) terminal match the frame, frame after frame.
+    #[test]
+    fn colours_and_attributes_reach_the_terminal_exactly() {
+        use ratatui::style::Style;
+        use ratatui::text::Span;
+        let (w, h) = (40u16, 12u16);
+        let nz = |n: u16| std::num::NonZeroU16::new(n).unwrap();
+        let mut parser = vt100::Parser::new(nz(h), nz(w), 0);
+        let mut s = Screen::new(Vec::new(), w, h).unwrap();
+        for step in 0..12usize {
+            let mut b = Buffer::empty(Rect::new(0, 0, w, h));
+            b.set_span(0, 0, &Span::styled("HEADER 新しい", Style::new().bold()), w);
+            for y in 1..h - 1 {
+                let i = y as usize + step;
+                let style = match (i + step) % 5 {
+                    0 => Style::new().reversed(),
+                    1 => Style::new().fg(Color::Red).bold(),
+                    2 => Style::new().dim().underlined(),
+                    3 => Style::new().fg(Color::Indexed(33)).bg(Color::DarkGray),
+                    _ => Style::new(),
+                };
+                b.set_span(0, y, &Span::styled(format!("row {i} {}", "é".repeat(i % 7)), style), w);
+            }
+            b.set_span(0, h - 1, &Span::raw(format!("step {step}")), w);
+            let before = s.writer().len();
+            s.present(&b, None).unwrap();
+            parser.process(&s.writer()[before..]);
+            let scr = parser.screen();
+            for y in 0..h {
+                for x in 0..w {
+                    let want = &b[(x, y)];
+                    if want.symbol().is_empty() {
+                        continue;
+                    }
+                    let got = scr.cell(y, x).unwrap();
+                    let at = format!("step {step} ({x},{y})");
+                    if got.is_wide_continuation() {
+                        continue;
+                    }
+                    let shown = if got.contents().is_empty() { " " } else { got.contents() };
+                    assert_eq!(shown, want.symbol(), "{at}");
+                    assert_eq!(got.bold(), want.modifier.contains(Modifier::BOLD), "{at}");
+                    assert_eq!(got.dim(), want.modifier.contains(Modifier::DIM), "{at}");
+                    assert_eq!(got.inverse(), want.modifier.contains(Modifier::REVERSED), "{at}");
+                    assert_eq!(got.underline(), want.modifier.contains(Modifier::UNDERLINED), "{at}");
+                    let fg = match want.fg {
+                        Color::Reset => vt100::Color::Default,
+                        Color::Red => vt100::Color::Idx(1),
+                        Color::Indexed(i) => vt100::Color::Idx(i),
+                        _ => continue,
+                    };
+                    assert_eq!(got.fgcolor(), fg, "{at}");
+                    let bg = if want.bg == Color::DarkGray { vt100::Color::Idx(8) } else { vt100::Color::Default };
+                    assert_eq!(got.bgcolor(), bg, "{at}");
+                }
+            }
+        }
     }
 
     #[test]
