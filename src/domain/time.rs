@@ -40,6 +40,11 @@ pub fn age(ms: i64, now: i64) -> String {
     }
 }
 
+/// Time left until `due`: "4h", "2d"; negative (overdue) as "-3h".
+pub fn until(due: i64, now: i64) -> String {
+    if due >= now { age(now, due) } else { format!("-{}", age(due, now)) }
+}
+
 /// Parse a date as people and spreadsheets write it: `2024-03-05`, `2024/03/05`,
 /// `3/5/24` and `3/5/2024` (US month/day/year, as Snipe-IT and Excel export),
 /// `05.03.2024` (day.month.year), optionally followed by a time, which is dropped.
@@ -134,6 +139,14 @@ pub fn parse_minutes(s: &str) -> Option<u32> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn time_left_reads_as_age_and_overdue_gets_a_minus() {
+        assert_eq!(until(5 * HOUR, HOUR), "4h");
+        assert_eq!(until(HOUR, 3 * DAY + HOUR), "-3d");
+        assert_eq!(until(0, 0), "0m");
+    }
+
     use super::*;
 
     #[test]

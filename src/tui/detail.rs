@@ -74,6 +74,22 @@ impl DetailState {
             "opened",
             format!("{} ago · updated {} ago", time::age(t.created_at, now_ms), time::age(t.updated_at, now_ms)),
         ));
+        if t.status.is_open() && (t.response_due.is_some() || t.resolution_due.is_some()) {
+            let mut parts = Vec::new();
+            if let Some(d) = t.response_due.filter(|_| t.first_response_at.is_none()) {
+                parts.push(format!("first response {}", due_words(d, now_ms)));
+            }
+            if let Some(d) = t.resolution_due {
+                parts.push(format!("resolution {}", due_words(d, now_ms)));
+            }
+            if !parts.is_empty() {
+                let late = parts.iter().any(|p| p.contains("OVERDUE"));
+                out.push(Line::from(vec![
+                    Span::styled(format!("{:<10}", "SLA"), bold),
+                    Span::styled(parts.join(" · "), if late { theme.error } else { Style::default() }),
+                ]));
+            }
+        }
         if !t.tags.is_empty() {
             out.push(field("tags", text::clean(&t.tags.join(", ")).into_owned()));
         }
@@ -183,6 +199,11 @@ impl DetailState {
         let max = (total - height as i32).max(0);
         self.scroll = (self.scroll as i32 + delta).clamp(0, max) as u16;
     }
+}
+
+/// "due in 4h" or "OVERDUE by 2d" (a word, not only a colour).
+fn due_words(due: i64, now: i64) -> String {
+    if due >= now { format!("due in {}", time::age(now, due)) } else { format!("OVERDUE by {}", time::age(due, now)) }
 }
 
 /// Untrusted multi-line text, sanitised and wrapped.

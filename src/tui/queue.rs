@@ -264,9 +264,10 @@ impl QueueState {
             Constraint::Length(3),
             Constraint::Length(8),
             Constraint::Length(4),
+            Constraint::Length(4),
             Constraint::Length(if wide { 16 } else { 12 }),
         ];
-        let mut header = vec!["NUMBER", "PRI", "STATUS", "AGE", "ASSIGNEE"];
+        let mut header = vec!["NUMBER", "PRI", "STATUS", "AGE", "DUE", "ASSIGNEE"];
         if wide {
             widths.push(Constraint::Length(18));
             header.push("REQUESTER");
@@ -283,6 +284,13 @@ impl QueueState {
                 Cell::from(r.priority.label()).style(theme.priority(r.priority)),
                 Cell::from(r.status.as_str()),
                 Cell::from(time::age(r.created_at, now_ms)),
+                // Resolution due (SLA), while work remains; overdue in the error style
+                // (bold without colour) and with a minus sign.
+                match r.resolution_due.filter(|_| r.status.is_open()) {
+                    Some(due) if due < now_ms => Cell::from(time::until(due, now_ms)).style(theme.error),
+                    Some(due) => Cell::from(time::until(due, now_ms)),
+                    None => Cell::from("-"),
+                },
                 Cell::from(text::fit(
                     &text::clean(r.assignee.as_deref().unwrap_or("-")),
                     if wide { 16 } else { 12 },
