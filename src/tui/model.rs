@@ -665,7 +665,7 @@ fn update_prompt(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
                 m.queue.filter = text;
                 m.queue.spec = spec;
                 m.focus = PaneId::Queue;
-                vec![m.queue.narrow()]
+                m.queue.narrow().into_iter().collect()
             }
             Err(e) => {
                 m.complain(format!("filter {e}"));
@@ -936,9 +936,16 @@ fn render_head(m: &Model, f: &mut Frame, area: Rect) {
         [(PaneId::Queue, "1 queue"), (PaneId::Detail, "2 ticket"), (PaneId::Kb, "3 KB"), (PaneId::Assets, "4 assets")];
     let mut spans = vec![Span::styled(" tix ", Style::default().add_modifier(Modifier::BOLD))];
     let mut used = 5;
+    let narrow = area.width < 100;
     for (p, name) in names {
         let on = m.focus == p;
-        let s = if on { format!("[{name}]") } else { format!(" {name} ") };
+        // Below 100 columns only the focused pane is named; the others are their keys.
+        let s = match (on, narrow) {
+            (true, true) => format!(" [{name}]"),
+            (true, false) => format!("[{name}]"),
+            (false, true) => format!(" {}", &name[..1]),
+            (false, false) => format!(" {name} "),
+        };
         used += text::width(&s);
         spans.push(Span::styled(s, if on { Style::default().add_modifier(Modifier::BOLD) } else { m.theme.dim }));
     }

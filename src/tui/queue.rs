@@ -143,8 +143,9 @@ impl QueueState {
     }
 
     /// The filter changed: narrow the rows already loaded at once (fuzzy, in memory: the
-    /// next frame needs no query), and ask the store for the real answer.
-    pub fn narrow(&mut self) -> Effect {
+    /// next frame needs no query), and ask the store for the real answer, unless the
+    /// words are too short to search for (then the narrowed rows are the answer).
+    pub fn narrow(&mut self) -> Option<Effect> {
         use fuzzy_matcher::FuzzyMatcher;
         let m = fuzzy_matcher::skim::SkimMatcherV2::default().ignore_case();
         let words = &self.spec.words;
@@ -171,7 +172,18 @@ impl QueueState {
         self.top = 0;
         self.total = self.rows.len() as u64;
         self.exact = false;
-        self.load(0)
+        let (q, _) = self.query(0);
+        if !self.spec.words.is_empty() && q.text.is_none() {
+            self.loading = false;
+            return None;
+        }
+        Some(self.load(0))
+    }
+
+    /// The filter has words too short to search the store with: what is shown is the
+    /// loaded rows, narrowed.
+    pub fn short_words(&self) -> bool {
+        !self.spec.words.is_empty() && self.query(0).0.text.is_none()
     }
 
     /// The next sort order; the queue starts again from the top.
@@ -241,6 +253,9 @@ impl QueueState {
             if self.filter.is_empty() { view.clone() } else { format!("{view} /{}", text::clean(&self.filter)) };
         if self.sort.is_some() {
             view = format!("{view} · by {}", self.sort_name());
+        }
+        if self.short_words() && !self.loading {
+            return format!("{view} · {} shown · 3+ letters search all", text::thousands(self.total));
         }
         if self.loading && self.rows.is_empty() {
             format!("{view} · loading…")
