@@ -699,3 +699,36 @@ fn views_come_from_the_config() {
     assert!(screen(&a).contains("P1 only · 1 of 1"), "{}", screen(&a));
     assert!(tix::tui::queue::View::from_filter("bad", "prio:9", None).unwrap_err().contains("bad"));
 }
+
+#[test]
+fn every_pane_and_overlay_survives_any_window_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 8, 80, 24, false);
+    add_kb_and_assets(dir.path());
+    add_history(dir.path());
+    let sizes = [(1, 1), (19, 4), (20, 5), (21, 6), (33, 7), (60, 10), (99, 30), (100, 30), (250, 70), (80, 24)];
+    let mut check = |a: &mut App, what: &str| {
+        for (w, h) in sizes {
+            a.dispatch(tix::tui::action::Action::Resize { width: w, height: h });
+            let s = screen(a);
+            assert_eq!(s.lines().count(), h as usize, "{what} at {w}x{h}");
+        }
+    };
+    check(&mut a, "queue");
+    open_ticket(&mut a, 3);
+    check(&mut a, "ticket");
+    keys(&mut a, "s");
+    check(&mut a, "picker");
+    keys(&mut a, "<esc> n some <space> text");
+    check(&mut a, "editor");
+    keys(&mut a, "<esc> <esc> 3 vpn <enter>");
+    check(&mut a, "kb");
+    keys(&mut a, "4 lt <enter>");
+    check(&mut a, "assets");
+    keys(&mut a, "?");
+    check(&mut a, "help");
+    keys(&mut a, "? c T");
+    check(&mut a, "form");
+    keys(&mut a, "<esc> <esc> 2 s c l o <enter>");
+    check(&mut a, "confirm");
+}
