@@ -707,7 +707,7 @@ fn every_pane_and_overlay_survives_any_window_size() {
     add_kb_and_assets(dir.path());
     add_history(dir.path());
     let sizes = [(1, 1), (19, 4), (20, 5), (21, 6), (33, 7), (60, 10), (99, 30), (100, 30), (250, 70), (80, 24)];
-    let mut check = |a: &mut App, what: &str| {
+    let check = |a: &mut App, what: &str| {
         for (w, h) in sizes {
             a.dispatch(tix::tui::action::Action::Resize { width: w, height: h });
             let s = screen(a);

@@ -2,7 +2,7 @@
 //! asset's details and its ticket history; a key to link it to the open ticket.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
@@ -80,13 +80,7 @@ impl AssetState {
     }
 
     pub fn select(&mut self, delta: i64) -> Vec<Effect> {
-        if self.hits.is_empty() {
-            return vec![];
-        }
-        let to = (self.selected as i64 + delta).clamp(0, self.hits.len() as i64 - 1) as usize;
-        if to == self.selected {
-            return vec![];
-        }
+        let Some(to) = widgets::step(self.selected, self.hits.len(), delta) else { return vec![] };
         self.selected = to;
         self.detail_effect()
     }
@@ -101,21 +95,14 @@ impl AssetState {
 
     pub fn render(&self, area: Rect, buf: &mut Buffer, now_ms: i64, theme: &Theme) {
         let g = theme.glyphs;
-        let wide = area.width >= 100;
-        let (list, detail) = if wide {
-            let [l, p] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
-            (l, p)
-        } else {
-            let [l, p] = Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
-            (l, p)
-        };
-        let title = if self.query.is_empty() {
-            " assets: / to find by tag, hostname, serial, model or holder ".to_string()
-        } else if self.loading {
-            format!(" assets: {} · searching… ", text::clean(&self.query))
-        } else {
-            format!(" assets: {} · {} found ", text::clean(&self.query), self.hits.len())
-        };
+        let (list, detail) = widgets::list_and_preview(area, 45);
+        let title = widgets::search_title(
+            "assets",
+            "/ to find by tag, hostname, serial, model or holder",
+            &self.query,
+            self.loading,
+            self.hits.len(),
+        );
         let block = Block::default()
             .borders(Borders::ALL)
             .border_set(theme.border())

@@ -113,7 +113,8 @@ const DETAIL: &[(&str, Command)] = &[
     ("c", Command::NewTicket),
 ];
 
-const KB: &[(&str, Command)] = &[
+/// The search panes (KB, assets) share their list keys.
+const SEARCH_LIST: &[(&str, Command)] = &[
     ("j", Command::SelectNext),
     ("down", Command::SelectNext),
     ("k", Command::SelectPrev),
@@ -122,23 +123,13 @@ const KB: &[(&str, Command)] = &[
     ("pgup", Command::PageUp),
     ("/", Command::StartSearch),
     ("l", Command::LinkToTicket),
-    ("i", Command::InsertExcerpt),
     ("esc", Command::Back),
     (":", Command::StartCommand),
 ];
 
-const ASSETS: &[(&str, Command)] = &[
-    ("j", Command::SelectNext),
-    ("down", Command::SelectNext),
-    ("k", Command::SelectPrev),
-    ("up", Command::SelectPrev),
-    ("pgdn", Command::PageDown),
-    ("pgup", Command::PageUp),
-    ("/", Command::StartSearch),
-    ("l", Command::LinkToTicket),
-    ("esc", Command::Back),
-    (":", Command::StartCommand),
-];
+const KB: &[(&str, Command)] = &[("i", Command::InsertExcerpt)];
+
+const ASSETS: &[(&str, Command)] = &[];
 
 const FORM: &[(&str, Command)] = &[
     ("tab", Command::NextField),
@@ -189,7 +180,9 @@ pub fn keymap() -> Keymap<PaneId, Command> {
     for (s, c) in QUEUE {
         k.bind(PaneId::Queue, seq(s), *c).expect("default bindings are unambiguous");
     }
-    let panes: [(PaneId, &[(&str, Command)]); 9] = [
+    let panes: [(PaneId, &[(&str, Command)]); 11] = [
+        (PaneId::Kb, SEARCH_LIST),
+        (PaneId::Assets, SEARCH_LIST),
         (PaneId::Detail, DETAIL),
         (PaneId::Kb, KB),
         (PaneId::Assets, ASSETS),

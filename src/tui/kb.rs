@@ -3,7 +3,7 @@
 //! to the open ticket or start a reply with its excerpt.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
@@ -59,13 +59,7 @@ impl KbState {
     }
 
     pub fn select(&mut self, delta: i64) -> Vec<Effect> {
-        if self.hits.is_empty() {
-            return vec![];
-        }
-        let to = (self.selected as i64 + delta).clamp(0, self.hits.len() as i64 - 1) as usize;
-        if to == self.selected {
-            return vec![];
-        }
+        let Some(to) = widgets::step(self.selected, self.hits.len(), delta) else { return vec![] };
         self.selected = to;
         self.scroll = 0;
         self.preview_effect()
@@ -101,21 +95,8 @@ impl KbState {
 
     pub fn render(&self, area: Rect, buf: &mut Buffer, theme: &Theme) {
         let g = theme.glyphs;
-        let wide = area.width >= 100;
-        let (list, preview) = if wide {
-            let [l, p] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
-            (l, p)
-        } else {
-            let [l, p] = Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
-            (l, p)
-        };
-        let title = if self.query.is_empty() {
-            " KB: / to search ".to_string()
-        } else if self.loading {
-            format!(" KB: {} · searching… ", text::clean(&self.query))
-        } else {
-            format!(" KB: {} · {} found ", text::clean(&self.query), self.hits.len())
-        };
+        let (list, preview) = widgets::list_and_preview(area, 50);
+        let title = widgets::search_title("KB", "/ to search", &self.query, self.loading, self.hits.len());
         let block =
             Block::default().borders(Borders::ALL).border_set(theme.border()).title(text::truncate(&title, 70, g));
         let inner = block.inner(list);

@@ -130,8 +130,8 @@ impl PickerState {
     }
 
     pub fn select(&mut self, delta: i64) {
-        if !self.shown.is_empty() {
-            self.selected = (self.selected as i64 + delta).clamp(0, self.shown.len() as i64 - 1) as usize;
+        if let Some(to) = widgets::step(self.selected, self.shown.len(), delta) {
+            self.selected = to;
         }
     }
 

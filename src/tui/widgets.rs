@@ -1,10 +1,39 @@
 //! Small drawing helpers shared by the panes.
 
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use crate::domain::text::{self, Glyphs};
 use crate::store::Segment;
+
+/// A search pane's list and preview: side by side from 100 columns, else stacked.
+/// `list` is the list's share in percent.
+pub fn list_and_preview(area: Rect, list: u16) -> (Rect, Rect) {
+    let c = [Constraint::Percentage(list), Constraint::Percentage(100 - list)];
+    let [l, p] = if area.width >= 100 { Layout::horizontal(c).areas(area) } else { Layout::vertical(c).areas(area) };
+    (l, p)
+}
+
+/// " KB: vpn · 3 found ", or the hint while nothing was asked.
+pub fn search_title(label: &str, hint: &str, query: &str, loading: bool, found: usize) -> String {
+    if query.is_empty() {
+        format!(" {label}: {hint} ")
+    } else if loading {
+        format!(" {label}: {} · searching… ", text::clean(query))
+    } else {
+        format!(" {label}: {} · {found} found ", text::clean(query))
+    }
+}
+
+/// Move a selection by `delta` within `len` items; `None` when it stays put.
+pub fn step(selected: usize, len: usize, delta: i64) -> Option<usize> {
+    if len == 0 {
+        return None;
+    }
+    let to = (selected as i64 + delta).clamp(0, len as i64 - 1) as usize;
+    (to != selected).then_some(to)
+}
 
 /// The style of matched characters: underlined and bold, legible without colour.
 pub fn hit_style() -> Style {
