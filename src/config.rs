@@ -21,6 +21,23 @@ pub struct Config {
     pub text: Option<String>,
     /// Queue views (`[[views]]`); empty: the built-in ones.
     pub views: Vec<ViewConfig>,
+    pub console: ConsoleConfig,
+}
+
+/// `[console]`: how the console looks and what it listens to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleConfig {
+    /// ASCII borders and glyphs (as `--ascii`).
+    #[serde(default)]
+    pub ascii: bool,
+    /// No colours even where the terminal has them (as `NO_COLOR`).
+    #[serde(default)]
+    pub monochrome: bool,
+    /// Mouse: wheel scrolls, a click selects a queue row. Off by default (it takes
+    /// the terminal's own selection and copy away).
+    #[serde(default)]
+    pub mouse: bool,
 }
 
 /// A queue view from the config file, already checked.
@@ -53,10 +70,8 @@ struct Raw {
     store: RawStore,
     #[serde(default)]
     priority: RawPriority,
-    /// Console settings, read by the console (kept here so the file validates as a whole).
     #[serde(default)]
-    #[allow(dead_code)]
-    console: Option<toml::Table>,
+    console: Option<ConsoleConfig>,
     /// Key bindings, applied by the console's keymap (which reports its own errors).
     #[serde(default)]
     #[allow(dead_code)]
@@ -121,6 +136,7 @@ impl Config {
         if !user.views.is_empty() {
             cfg.views = user.views;
         }
+        cfg.console = user.console;
         cfg.source = Some(path.to_path_buf());
         cfg.text = Some(text);
         Ok(cfg)
@@ -162,7 +178,15 @@ impl Config {
             }
             views.push(ViewConfig { name: v.name, filter: v.filter, sort: v.sort });
         }
-        Ok(Config { agent_name: raw.agent.name, store_path: raw.store.path, matrix, source: None, text: None, views })
+        Ok(Config {
+            agent_name: raw.agent.name,
+            store_path: raw.store.path,
+            matrix,
+            source: None,
+            text: None,
+            views,
+            console: raw.console.unwrap_or_default(),
+        })
     }
 }
 
@@ -202,6 +226,16 @@ mod tests {
         assert!(e.message.contains("stauts"), "{e}");
         let bad = "[[views]]\nname = \"X\"\nsort = \"sideways\"\n";
         assert!(Config::parse(bad, "v.toml").unwrap_err().message.contains("sideways"));
+    }
+
+    #[test]
+    fn console_settings_are_read_and_checked() {
+        let c = Config::parse("[console]\nascii = true\nmouse = true\n", "c.toml").unwrap();
+        assert!(c.console.ascii && c.console.mouse && !c.console.monochrome);
+        let e = Config::parse("[console]\nmause = true\n", "c.toml").unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+        assert!(e.message.contains("mause"), "{e}");
+        assert_eq!(Config::parse(DEFAULT_TOML, "d").unwrap().console, ConsoleConfig::default());
     }
 
     #[test]

@@ -62,6 +62,7 @@ fn app(dir: &std::path::Path, tickets: usize, width: u16, height: u16, ascii: bo
         ascii,
         matrix: PriorityMatrix::default(),
         views: None,
+        mouse: false,
     };
     App::new(s, defaults::keymap(), o)
 }
@@ -255,6 +256,7 @@ fn the_worker_answers_effects_in_order_while_keys_stay_responsive() {
         ascii: false,
         matrix: PriorityMatrix::default(),
         views: None,
+        mouse: false,
     };
     let (mut a, results) = App::with_worker(store, defaults::keymap(), o);
     assert_eq!(a.pending(), 1, "the first page is being loaded");
@@ -693,6 +695,7 @@ fn views_come_from_the_config() {
         ascii: false,
         matrix: PriorityMatrix::default(),
         views: Some(views),
+        mouse: false,
     };
     let a = App::new(s, defaults::keymap(), o);
     assert_eq!(a.model.queue.views[0].name, "P1 only");
@@ -731,4 +734,17 @@ fn every_pane_and_overlay_survives_any_window_size() {
     check(&mut a, "form");
     keys(&mut a, "<esc> <esc> 2 s c l o <enter>");
     check(&mut a, "confirm");
+}
+
+#[test]
+fn a_click_selects_the_queue_row_under_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 12, 80, 24, false);
+    keys(&mut a, "] ]");
+    a.dispatch(tix::tui::action::Action::Click { x: 10, y: 5 });
+    assert_eq!(a.model.queue.selected, 3, "row 3 under the header");
+    a.dispatch(tix::tui::action::Action::Click { x: 10, y: 22 });
+    assert_eq!(a.model.queue.selected, 3, "below the last ticket: nothing");
+    a.dispatch(tix::tui::action::Action::Click { x: 10, y: 0 });
+    assert_eq!(a.model.queue.selected, 3, "the title line is no row");
 }

@@ -160,8 +160,9 @@ pub fn console(ctx: &Ctx) -> Result<()> {
         now_ms: chrono::Utc::now().timestamp_millis(),
         width: 80,
         height: 24,
-        color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-        ascii: ctx.ascii,
+        color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && !ctx.config.console.monochrome,
+        ascii: ctx.ascii || ctx.config.console.ascii,
+        mouse: ctx.config.console.mouse,
         matrix: ctx.config.matrix,
         views: Some(views),
     };

@@ -126,6 +126,11 @@ pub enum Action {
     },
     /// An effect the worker skipped because a newer one of its kind superseded it.
     Skipped,
+    /// A mouse click (when the mouse is on), at a screen cell.
+    Click {
+        x: u16,
+        y: u16,
+    },
     /// A typed character in a prompt.
     Insert(char),
     /// A ticket's detail arrived from the store.

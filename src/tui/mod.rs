@@ -44,6 +44,8 @@ pub struct Options {
     pub height: u16,
     pub color: bool,
     pub ascii: bool,
+    /// Mouse capture (config `[console] mouse = true`).
+    pub mouse: bool,
     pub matrix: crate::domain::ticket::PriorityMatrix,
     /// Queue views from the config file (the built-in ones when `None`).
     pub views: Option<Vec<queue::View>>,
@@ -254,9 +256,17 @@ pub fn run_console(store: Store, keymap: Keymap<PaneId, Command>, mut o: Options
     // way out, panics included (ratatui's hook then leaves the alternate screen).
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::cursor::Show);
+        let _ = ratatui::crossterm::execute!(
+            std::io::stdout(),
+            ratatui::crossterm::event::DisableMouseCapture,
+            ratatui::crossterm::cursor::Show
+        );
         previous(info);
     }));
+    let mouse = o.mouse;
+    if mouse {
+        ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::event::EnableMouseCapture)?;
+    }
     o.width = size.width;
     o.height = size.height;
     let result = (|| -> anyhow::Result<()> {
@@ -299,6 +309,21 @@ pub fn run_console(store: Store, keymap: Keymap<PaneId, Command>, mut o: Options
                         app.dispatch(Action::Resize { width: w, height: h });
                         dirty = true;
                     }
+                    Event::Mouse(me) => {
+                        use ratatui::crossterm::event::{MouseButton, MouseEventKind};
+                        let before = app.model.clone();
+                        let arrow = |code| Key { code, ctrl: false, alt: false, shift: false };
+                        match me.kind {
+                            // The wheel is the arrow keys: it scrolls whatever has the focus.
+                            MouseEventKind::ScrollDown => app.press(arrow(key::Code::Down)),
+                            MouseEventKind::ScrollUp => app.press(arrow(key::Code::Up)),
+                            MouseEventKind::Down(MouseButton::Left) => {
+                                app.dispatch(Action::Click { x: me.column, y: me.row })
+                            }
+                            _ => {}
+                        }
+                        dirty = app.model != before;
+                    }
                     _ => {}
                 }
             } else {
@@ -311,6 +336,9 @@ pub fn run_console(store: Store, keymap: Keymap<PaneId, Command>, mut o: Options
             }
         }
     })();
+    if mouse {
+        let _ = ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::event::DisableMouseCapture);
+    }
     let _ = ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::cursor::Show);
     ratatui::restore();
     result

@@ -425,6 +425,23 @@ fn results(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
             vec![]
         }
         Action::Skipped => vec![],
+        Action::Click { x, y } => {
+            // A click on a queue row selects it (the queue is on the left when split).
+            let queue_width = if m.split() { m.width / 2 } else { m.width };
+            let on_queue = m.context() == PaneId::Queue || (m.split() && m.context() == PaneId::Detail);
+            if on_queue && *x < queue_width && *y >= 2 && *y < m.height.saturating_sub(1) {
+                m.focus = PaneId::Queue;
+                let page = m.page();
+                let to = m.queue.top as i64 + (*y - 2) as i64;
+                if (to as u64) < m.queue.total {
+                    return Some(match m.queue.select(to, page) {
+                        Some(offset) if !m.queue.loading => vec![m.queue.load(offset)],
+                        _ => vec![],
+                    });
+                }
+            }
+            vec![]
+        }
         Action::Command(_) | Action::Insert(_) => return None,
     })
 }
