@@ -86,10 +86,8 @@ pub fn run(ctx: &Ctx, a: SyncArgs) -> Result<()> {
         SyncCmd::Rebuild => {
             let mut store = ctx.open()?;
             let (r, aside) = sync::rebuild(&mut store)?;
-            if let Some(bad) = &aside {
-                if !ctx.out.json {
-                    println!("the old shared file is kept as {}", bad.display());
-                }
+            if let Some(bad) = aside.as_ref().filter(|_| !ctx.out.json) {
+                println!("the old shared file is kept as {}", bad.display());
             }
             report(ctx, &mut store, r, "rebuilt the shared store")
         }

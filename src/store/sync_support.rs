@@ -103,8 +103,8 @@ impl Store {
                     }
                     continue;
                 }
-                if !newest.contains_key(&raw.entity) {
-                    newest.insert(raw.entity, newest_key(&tx, raw.entity).map_err(err)?);
+                if let std::collections::hash_map::Entry::Vacant(v) = newest.entry(raw.entity) {
+                    v.insert(newest_key(&tx, raw.entity).map_err(err)?);
                 }
                 applier.append_raw(idx, raw)?;
                 report.added += 1;

@@ -68,6 +68,8 @@ pub trait Remote {
     fn heads(&mut self) -> Result<HashMap<ReplicaId, u64>, SyncError>;
     /// Up to `limit` ops of `replica` after counter `after`, in counter order.
     fn read_ops(&mut self, replica: ReplicaId, after: u64, limit: usize) -> Result<Vec<RawOp>, SyncError>;
+    /// The replica under which the remote issues final ticket numbers.
+    fn numbering_replica(&mut self) -> Result<ReplicaId, SyncError>;
     /// Append ops (each replica's continuing its counters), issuing final numbers to new
     /// provisional tickets, in short write transactions.
     fn push(&mut self, ops: &[(RawOp, Op)], now_ms: i64) -> Result<PushOutcome, SyncError>;
@@ -98,7 +100,16 @@ impl SyncPlan {
 
 /// The plan from both sides' heads: push what the remote lacks (other replicas' ops
 /// first, this replica's last), pull what we lack.
-pub fn plan(local: &HashMap<ReplicaId, u64>, remote: &HashMap<ReplicaId, u64>, me: ReplicaId) -> SyncPlan {
+///
+/// Replicas in `numbering` (shared stores that issued final numbers) are pushed first:
+/// a shared file restored from an old backup then learns the numbers it had issued
+/// before it sees the tickets again, and never issues a second number to them.
+pub fn plan(
+    local: &HashMap<ReplicaId, u64>,
+    remote: &HashMap<ReplicaId, u64>,
+    me: ReplicaId,
+    numbering: &[ReplicaId],
+) -> SyncPlan {
     let mut p = SyncPlan::default();
     for (&replica, &l) in local {
         let r = remote.get(&replica).copied().unwrap_or(0);
@@ -112,7 +123,7 @@ pub fn plan(local: &HashMap<ReplicaId, u64>, remote: &HashMap<ReplicaId, u64>, m
             p.pull.push(Transfer { replica, after: l, upto: r });
         }
     }
-    p.push.sort_by_key(|t| (t.replica == me, t.replica));
+    p.push.sort_by_key(|t| (!numbering.contains(&t.replica), t.replica == me, t.replica));
     p.pull.sort_by_key(|t| t.replica);
     p
 }
@@ -201,7 +212,12 @@ pub fn exchange(store: &mut Store, remote: &mut dyn Remote) -> Result<SyncReport
         SyncReport { path: remote.describe(), store_id: remote.store_id().to_string(), ..Default::default() };
     let local: HashMap<ReplicaId, u64> = store.replica_heads()?.into_iter().collect();
     let remote_heads = remote.heads()?;
-    let p = plan(&local, &remote_heads, me);
+    let mut numbering = numbering_replicas(store)?;
+    let theirs = remote.numbering_replica()?;
+    if !numbering.contains(&theirs) {
+        numbering.push(theirs);
+    }
+    let p = plan(&local, &remote_heads, me, &numbering);
     // Push, in batches, each replica's ops checked and contiguous.
     for t in &p.push {
         let mut after = t.after;
@@ -224,7 +240,7 @@ pub fn exchange(store: &mut Store, remote: &mut dyn Remote) -> Result<SyncReport
     }
     // Pull: heads again, since the push may have issued ticket numbers.
     let remote_heads = if p.push.is_empty() { remote_heads } else { remote.heads()? };
-    let p = plan(&local, &remote_heads, me);
+    let p = plan(&local, &remote_heads, me, &numbering);
     let mut pulled: Vec<RawOp> = Vec::new();
     let mut ahead: Option<(i64, String)> = None;
     for t in &p.pull {
@@ -239,6 +255,9 @@ pub fn exchange(store: &mut Store, remote: &mut dyn Remote) -> Result<SyncReport
                 )));
             };
             for (raw, _) in batch {
+                if raw.kind == "ticket.number" && !numbering.contains(&raw.replica) {
+                    numbering.push(raw.replica);
+                }
                 let skew = raw.hlc.millis() - now;
                 if skew > CLOCK_SKEW_WARN_MS && ahead.as_ref().is_none_or(|(s, _)| skew > *s) {
                     ahead = Some((skew, raw.actor.clone()));
@@ -255,6 +274,10 @@ pub fn exchange(store: &mut Store, remote: &mut dyn Remote) -> Result<SyncReport
         ));
     }
     report.pulled = pulled.len();
+    let list = numbering.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(",");
+    if store.sync_value("numbering")?.as_deref() != Some(list.as_str()) {
+        store.set_sync_values(&[("numbering", Some(list))])?;
+    }
     if !pulled.is_empty() {
         let ing = store.ingest_raw(pulled).map_err(|e| match e {
             StoreError::Corrupt(m) => SyncError::Fatal(m),
@@ -267,11 +290,20 @@ pub fn exchange(store: &mut Store, remote: &mut dyn Remote) -> Result<SyncReport
     Ok(report)
 }
 
+/// The replicas known to have issued final ticket numbers.
+fn numbering_replicas(store: &Store) -> Result<Vec<ReplicaId>, StoreError> {
+    Ok(store
+        .sync_value("numbering")?
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|s| uuid::Uuid::parse_str(s).ok().map(ReplicaId))
+        .collect())
+}
+
 /// Verify checksums and that counters continue from `after` without a gap.
 fn checked(raw: Vec<RawOp>, replica: ReplicaId, after: u64, side: &str) -> Result<Vec<(RawOp, Op)>, SyncError> {
-    let mut expect = after + 1;
     let mut out = Vec::with_capacity(raw.len());
-    for r in raw {
+    for (expect, r) in (after + 1..).zip(raw) {
         if r.counter != expect {
             return Err(SyncError::Fatal(format!(
                 "counter gap in {side}: replica {replica} continues at {} where {expect} was expected",
@@ -285,7 +317,6 @@ fn checked(raw: Vec<RawOp>, replica: ReplicaId, after: u64, side: &str) -> Resul
             )));
         }
         let op = r.decode().map_err(|e| SyncError::Fatal(format!("op {replica}/{} in {side}: {e}", r.counter)))?;
-        expect += 1;
         out.push((r, op));
     }
     Ok(out)
@@ -397,7 +428,7 @@ fn build_and_publish(store: &mut Store, path: &Path, store_id: &str) -> Result<(
 fn exchange_push_only(store: &mut Store, shared: &mut SharedFile) -> Result<(), SyncError> {
     let now = store.now_ms();
     let local: HashMap<ReplicaId, u64> = store.replica_heads()?.into_iter().collect();
-    let p = plan(&local, &HashMap::new(), store.replica());
+    let p = plan(&local, &HashMap::new(), store.replica(), &numbering_replicas(store)?);
     for t in &p.push {
         let mut after = t.after;
         while after < t.upto {
@@ -472,4 +503,32 @@ pub fn rebuild(store: &mut Store) -> Result<(SyncReport, Option<PathBuf>), SyncE
     shared.publish(&tmp, &path)?;
     let report = sync_now(store)?;
     Ok((report, aside))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(b: u8) -> ReplicaId {
+        ReplicaId::from_bytes([b; 16])
+    }
+
+    #[test]
+    fn the_plan_pushes_what_the_remote_lacks_and_pulls_what_we_lack() {
+        let (me, other, numbering, gone) = (r(1), r(2), r(3), r(4));
+        let local: HashMap<_, _> = [(me, 10), (other, 4), (numbering, 2)].into();
+        let remote: HashMap<_, _> = [(me, 7), (other, 6), (gone, 3)].into();
+        let p = plan(&local, &remote, me, &[numbering]);
+        // Numbering replicas first, this replica last; relayed replicas in between.
+        assert_eq!(
+            p.push,
+            vec![Transfer { replica: numbering, after: 0, upto: 2 }, Transfer { replica: me, after: 7, upto: 10 }]
+        );
+        assert_eq!(
+            p.pull,
+            vec![Transfer { replica: other, after: 4, upto: 6 }, Transfer { replica: gone, after: 0, upto: 3 }]
+        );
+        assert_eq!((p.push_count(), p.pull_count()), (5, 5));
+        assert_eq!(plan(&local, &local, me, &[]), SyncPlan::default());
+    }
 }

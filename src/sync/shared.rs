@@ -101,9 +101,16 @@ impl SharedFile {
                 path.display()
             )));
         }
-        let conn =
-            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-                .map_err(|e| classify(path, e))?;
+        match SharedFile::open_checked(path) {
+            // SQLite reports a file shorter than its header says as "malformed": say what it is.
+            Err(SyncError::Fatal(m)) => Err(check_shape(path).err().unwrap_or(SyncError::Fatal(m))),
+            r => r,
+        }
+    }
+
+    fn open_checked(path: &Path) -> Result<SharedFile, SyncError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
         let shared = SharedFile { conn, path: path.to_path_buf(), store_id: String::new() };
         shared.configure()?;
         if shared.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
@@ -131,8 +138,14 @@ impl SharedFile {
     /// header, under a read lock (no writer is half-way through a commit meanwhile).
     fn identify(mut self) -> Result<SharedFile, SyncError> {
         let path = self.path.clone();
+        let p = path.clone();
         let (app_id, format, store_id) = self.read(|c| {
+            // Page 1 is read (a read lock held) before the size check; the rest after it.
             let app_id: i32 = c.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+            c.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0))?;
+            if let Err(e) = check_shape(&p) {
+                return Ok(Err(e));
+            }
             let has_meta: bool = c.query_row(
                 "SELECT EXISTS(SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'meta')",
                 [],
@@ -146,9 +159,8 @@ impl SharedFile {
             } else {
                 (None, None)
             };
-            Ok((app_id, format, store_id))
-        })?;
-        // Still holding no lock here, but the shape check takes its own below.
+            Ok(Ok((app_id, format, store_id)))
+        })??;
         if app_id != APPLICATION_ID {
             return Err(SyncError::Fatal(format!(
                 "{} is not a tix shared store (wrong application id {app_id:#x})",
@@ -164,11 +176,6 @@ impl SharedFile {
         self.store_id = store_id
             .filter(|s| Uuid::parse_str(s).is_ok())
             .ok_or_else(|| SyncError::Fatal(format!("{} has no readable store id: it is damaged", path.display())))?;
-        let p = path.clone();
-        self.read(move |c| {
-            c.query_row("SELECT count(*) FROM meta", [], |r| r.get::<_, i64>(0))?;
-            Ok(check_shape(&p))
-        })??;
         Ok(self)
     }
 
@@ -287,6 +294,10 @@ impl Remote for SharedFile {
             }
             Ok(out)
         })
+    }
+
+    fn numbering_replica(&mut self) -> Result<ReplicaId, SyncError> {
+        self.own_replica()
     }
 
     fn read_ops(&mut self, replica: ReplicaId, after: u64, limit: usize) -> Result<Vec<RawOp>, SyncError> {
