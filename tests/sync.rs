@@ -971,3 +971,82 @@ proptest! {
         }
     }
 }
+
+// ------------------------------------------------------------------ benchmark
+
+/// The sync benchmark (numbers in the README):
+/// `cargo test --release --test sync -- --ignored bench_sync --nocapture`
+/// (`TIX_BENCH_TICKETS`, default 110,000 demo tickets ≈ 1,000,000 ops).
+#[test]
+#[ignore]
+fn bench_sync() {
+    use std::time::Instant;
+    let tickets: u64 = std::env::var("TIX_BENCH_TICKETS").ok().and_then(|v| v.parse().ok()).unwrap_or(110_000);
+    let dir = tempfile::tempdir().unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    let build = |name: &str, tickets: u64| -> Store {
+        let p = dir.path().join(name);
+        let t = Instant::now();
+        let s = tix::demo::build(&p, &tix::demo::DemoOptions { tickets, seed: 42, now_ms: now }, |_, _| {}).unwrap();
+        eprintln!("demo {name}: {} tickets, {} ops in {:.1} s", s.tickets, s.ops, t.elapsed().as_secs_f64());
+        Store::open(&p, OpenMode::Existing).unwrap()
+    };
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        v[v.len() / 2]
+    };
+    // A shared store of about 1,000,000 ops.
+    let mut a = build("a.db", tickets);
+    let shared = dir.path().join("shared.db");
+    let t = Instant::now();
+    let r = sync::init(&mut a, &shared).unwrap();
+    eprintln!(
+        "sync init (push {} ops): {:.1} s, longest lock {:.0} ms; shared file {} MB",
+        a.op_count().unwrap(),
+        t.elapsed().as_secs_f64(),
+        r.max_lock_ms,
+        std::fs::metadata(&shared).unwrap().len() / 1_000_000
+    );
+    // No-op sync, as a whole (open, check, compare heads).
+    let runs: Vec<f64> = (0..9)
+        .map(|_| {
+            let t = Instant::now();
+            let r = sync::sync_now(&mut a).unwrap();
+            assert_eq!(r.pushed + r.pulled, 0);
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    eprintln!("no-op sync against {} ops: median {:.1} ms", a.op_count().unwrap(), median(runs));
+    // Push 10,000 new local ops.
+    let ids: Vec<TicketId> = a
+        .queue(&tix::store::TicketQuery { active: None, limit: 1000, ..Default::default() })
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let changes: Vec<Change> = (0..10_000)
+        .map(|i| {
+            let e = EntryRecord { kind: EntryKind::Note, body: format!("bench note {i}"), author: None, minutes: None };
+            Change::entry(ids[i % ids.len()], e)
+        })
+        .collect();
+    a.commit("bench", changes).unwrap();
+    let t = Instant::now();
+    let r = sync::sync_now(&mut a).unwrap();
+    assert_eq!(r.pushed, 10_000);
+    eprintln!("push 10,000 ops: {:.2} s, longest lock {:.0} ms", t.elapsed().as_secs_f64(), r.max_lock_ms);
+    // Pull about 100,000 ops into a fresh replica.
+    let mut c = build("c.db", tickets / 10);
+    let shared2 = dir.path().join("shared2.db");
+    sync::init(&mut c, &shared2).unwrap();
+    let mut d = Store::open(&dir.path().join("d.db"), OpenMode::Create).unwrap();
+    let t = Instant::now();
+    let r = sync::join(&mut d, &shared2, |_| true).unwrap();
+    eprintln!("pull {} ops into a fresh replica: {:.2} s", r.pulled, t.elapsed().as_secs_f64());
+    assert!(c.diff_state(&d).unwrap().is_empty());
+    // And the whole 1,000,000 into a fresh replica.
+    let mut e = Store::open(&dir.path().join("e.db"), OpenMode::Create).unwrap();
+    let t = Instant::now();
+    let r = sync::join(&mut e, &shared, |_| true).unwrap();
+    eprintln!("pull {} ops into a fresh replica: {:.1} s", r.pulled, t.elapsed().as_secs_f64());
+}

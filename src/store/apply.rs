@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::fields::{self, Col};
 use super::{Result, Store, StoreError, classify};
 use crate::domain::DomainError;
-use crate::domain::ids::{PersonId, ReplicaId};
+use crate::domain::ids::{PersonId, ReplicaId, TicketNumber};
 use crate::domain::op::{Change, EntryRecord, Expect, FieldSet, LinkTarget, Op, Payload, RawOp, checksum};
 use crate::domain::ticket::{EntryKind, Level, Priority, Status, TicketField, TicketType};
 use crate::domain::time;
@@ -590,10 +590,14 @@ impl<'a> Applier<'a> {
                         .execute(params![id, t])
                 }),
             Payload::TicketNumber(n) => {
+                // The first final number wins (in fold order): a number once final stays,
+                // even if a shared file restored from a backup issued a second one.
                 let r = c
-                    .prepare_cached("UPDATE OR IGNORE tickets SET number = ?2 WHERE id = ?1")
-                    .and_then(|mut st| st.execute(params![id, n.number.0 as i64]));
-                if let Some(cached) = self.tickets.get_mut(&id) {
+                    .prepare_cached("UPDATE OR IGNORE tickets SET number = ?2 WHERE id = ?1 AND number > ?3")
+                    .and_then(|mut st| {
+                        st.execute(params![id, n.number.0 as i64, TicketNumber::PROVISIONAL_BASE as i64])
+                    });
+                if let (Ok(1), Some(cached)) = (&r, self.tickets.get_mut(&id)) {
                     cached.1 = n.number.0 as i64;
                 }
                 r

@@ -145,6 +145,9 @@ pub struct SyncReport {
     /// The longest a write transaction held the shared store's lock, in ms.
     pub max_lock_ms: f64,
     pub elapsed_ms: f64,
+    /// This replica's highest counter the shared store holds (what is acknowledged).
+    #[serde(skip)]
+    pub acked: u64,
 }
 
 /// Where this store syncs and how that went.
@@ -240,6 +243,7 @@ pub fn exchange(store: &mut Store, remote: &mut dyn Remote) -> Result<SyncReport
     }
     // Pull: heads again, since the push may have issued ticket numbers.
     let remote_heads = if p.push.is_empty() { remote_heads } else { remote.heads()? };
+    report.acked = remote_heads.get(&me).copied().unwrap_or(0);
     let p = plan(&local, &remote_heads, me, &numbering);
     let mut pulled: Vec<RawOp> = Vec::new();
     let mut ahead: Option<(i64, String)> = None;
@@ -332,7 +336,8 @@ fn record_outcome(store: &mut Store, result: &Result<SyncReport, SyncError>) -> 
     let now = store.now_ms();
     match result {
         Ok(r) => {
-            let acked = store.own_counter()?;
+            // Ops of ours pulled back (a store restored from a backup) count as acknowledged too.
+            let acked = r.acked.max(store.sync_value("acked")?.and_then(|v| v.parse().ok()).unwrap_or(0));
             store.set_sync_values(&[
                 ("last_sync", Some(now.to_string())),
                 ("acked", Some(acked.to_string())),

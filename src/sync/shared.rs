@@ -91,7 +91,12 @@ pub struct PushOutcome {
 impl SharedFile {
     /// Open an existing shared store, checking everything that identifies it.
     pub fn open(path: &Path) -> Result<SharedFile, SyncError> {
-        let header = read_header(path)?;
+        let header = match read_header(path) {
+            // A hot journal: a writer crashed mid-commit, possibly with page 1 half written.
+            // SQLite rolls it back on the first read; let it, and judge the file after.
+            Err(SyncError::Fatal(_)) if journal_of(path).exists() => [0u8; 100],
+            r => r?,
+        };
         if header[18] == 2 || header[19] == 2 {
             return Err(SyncError::Fatal(format!(
                 "{} is in WAL mode, which does not work for a shared file (on a network file system it corrupts); \
@@ -574,6 +579,12 @@ pub(crate) fn classify(path: &Path, e: rusqlite::Error) -> SyncError {
         Some(C::DatabaseBusy | C::DatabaseLocked) => SyncError::Offline(format!("{p} is locked: {e}")),
         _ => SyncError::Fatal(format!("{p}: {e}")),
     }
+}
+
+fn journal_of(path: &Path) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push("-journal");
+    PathBuf::from(p)
 }
 
 /// The first 100 bytes (SQLite's header), with missing and unreadable files as offline.
