@@ -370,7 +370,8 @@ fn init_from_a_store_with_tickets_continues_its_numbers() {
     a.ticket("one");
     a.ticket("two");
     let shared = dir.path().join("shared.db");
-    sync::init(&mut a.store, &shared).unwrap();
+    let r = sync::init(&mut a.store, &shared).unwrap();
+    assert_eq!((r.pushed, r.numbered), (2, 0), "both ops pushed; their final numbers kept");
     let mut b = replica(dir.path(), "b");
     sync::join(&mut b.store, &shared, |_| true).unwrap();
     let t = b.ticket("three");

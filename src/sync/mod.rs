@@ -413,24 +413,32 @@ pub fn init(store: &mut Store, path: &Path) -> Result<SyncReport, SyncError> {
         )));
     }
     let store_id = store.store_id()?;
-    build_and_publish(store, &path, &store_id)?;
+    let built = build_and_publish(store, &path, &store_id)?;
     store.set_joined(&store_id, &path.display().to_string())?;
-    sync_now(store)
+    let mut report = sync_now(store)?;
+    report.pushed += built.added;
+    report.max_lock_ms = report.max_lock_ms.max(built.max_lock.as_secs_f64() * 1000.0);
+    Ok(report)
 }
 
 /// Build a shared store from this store's op log under a temporary name and publish it.
-fn build_and_publish(store: &mut Store, path: &Path, store_id: &str) -> Result<(), SyncError> {
+fn build_and_publish(store: &mut Store, path: &Path, store_id: &str) -> Result<PushOutcome, SyncError> {
     let (mut shared, tmp) = SharedFile::create_unpublished(path, store_id)?;
-    let filled = exchange_push_only(store, &mut shared);
-    if let Err(e) = filled {
-        drop(shared);
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    shared.publish(&tmp, path)
+    let filled = match exchange_push_only(store, &mut shared) {
+        Ok(f) => f,
+        Err(e) => {
+            drop(shared);
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    shared.publish(&tmp, path)?;
+    Ok(filled)
 }
 
-fn exchange_push_only(store: &mut Store, shared: &mut SharedFile) -> Result<(), SyncError> {
+/// Push every op of this store into a shared store being built.
+fn exchange_push_only(store: &mut Store, shared: &mut SharedFile) -> Result<PushOutcome, SyncError> {
+    let mut total = PushOutcome::default();
     let now = store.now_ms();
     let local: HashMap<ReplicaId, u64> = store.replica_heads()?.into_iter().collect();
     let p = plan(&local, &HashMap::new(), store.replica(), &numbering_replicas(store)?);
@@ -445,11 +453,14 @@ fn exchange_push_only(store: &mut Store, shared: &mut SharedFile) -> Result<(), 
                     t.replica
                 )));
             };
-            shared.push(&batch, now)?;
+            let out = shared.push(&batch, now)?;
+            total.added += out.added;
+            total.numbered += out.numbered;
+            total.max_lock = total.max_lock.max(out.max_lock);
             after = last;
         }
     }
-    Ok(())
+    Ok(total)
 }
 
 /// `tix sync join PATH`: sync with an existing shared store. `confirm` is asked before
@@ -485,11 +496,14 @@ pub fn rebuild(store: &mut Store) -> Result<(SyncReport, Option<PathBuf>), SyncE
     let path = PathBuf::from(store.sync_value("path")?.ok_or(SyncError::NotJoined)?);
     let store_id = store.sync_value("store_id")?.ok_or(SyncError::NotJoined)?;
     let (mut shared, tmp) = SharedFile::create_unpublished(&path, &store_id)?;
-    if let Err(e) = exchange_push_only(store, &mut shared) {
-        drop(shared);
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
+    let built = match exchange_push_only(store, &mut shared) {
+        Ok(b) => b,
+        Err(e) => {
+            drop(shared);
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
     let mut aside = None;
     if std::fs::symlink_metadata(&path).is_ok() {
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
@@ -506,7 +520,10 @@ pub fn rebuild(store: &mut Store) -> Result<(SyncReport, Option<PathBuf>), SyncE
         aside = Some(bad);
     }
     shared.publish(&tmp, &path)?;
-    let report = sync_now(store)?;
+    let mut report = sync_now(store)?;
+    report.pushed += built.added;
+    report.numbered += built.numbered;
+    report.max_lock_ms = report.max_lock_ms.max(built.max_lock.as_secs_f64() * 1000.0);
     Ok((report, aside))
 }
 
