@@ -26,8 +26,9 @@ use crate::domain::ids::{ReplicaId, TicketNumber};
 use crate::domain::op::{Change, Expect, Hlc, Op, Payload, RawOp};
 
 pub use query::{AssigneeFilter, Segment, Sort, TicketQuery, TicketRow, TimelineEvent, TimelineItem, fts_query};
-pub use sync_support::{IngestReport, Notice};
 pub use verify::VerifyReport;
+
+pub use sync_support::{IngestReport, Notice};
 
 /// Everything that can go wrong in the store, in words a technician can act on.
 #[derive(Debug, thiserror::Error)]
