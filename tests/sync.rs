@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 use tix::domain::clock::ManualClock;
-use tix::domain::ids::{PersonId, TicketId, TicketNumber};
-use tix::domain::op::{Change, EntryRecord, LinkTarget, RawOp};
+use tix::domain::ids::{PersonId, ReplicaId, TicketId, TicketNumber};
+use tix::domain::op::{Change, EntryRecord, Hlc, LinkTarget, NumberRecord, Op, Payload, RawOp};
 use tix::domain::person::PersonRecord;
 use tix::domain::plan::{self, NewTicket};
 use tix::domain::ticket::{EntryKind, PriorityMatrix, TicketField, TicketRel};
@@ -379,6 +379,40 @@ fn init_from_a_store_with_tickets_continues_its_numbers() {
     assert_eq!(b.number(t), TicketNumber(3));
     a.sync();
     assert_eq!(a.number(t), TicketNumber(3));
+}
+
+/// Two final numbers for one ticket (only after a shared file went back in time): the
+/// first issued wins in every store, whatever order the ops arrive in.
+#[test]
+fn the_first_final_number_of_a_ticket_wins_whatever_the_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_s, mut rs) = network(dir.path(), &["a"]);
+    let t = rs[0].ticket("numbered twice");
+    assert!(rs[0].number(t).is_provisional());
+    let new_op = all_raw_ops(&rs[0].store).into_iter().find(|o| o.entity == t.0).unwrap();
+    let number = |replica: u8, ms: i64, n: u64| {
+        RawOp::from_op(&Op {
+            replica: ReplicaId::from_bytes([replica; 16]),
+            counter: 1,
+            hlc: Hlc::from_parts(ms, 0),
+            actor: "tix-sync".into(),
+            entity: t.0,
+            payload: Payload::TicketNumber(NumberRecord { number: TicketNumber(n) }),
+        })
+    };
+    let (first, second) = (number(9, T0 + 100_000, 7), number(1, T0 + 200_000, 8));
+    let orders = [
+        vec![new_op.clone(), first.clone(), second.clone()],
+        vec![new_op.clone(), second.clone(), first.clone()],
+        vec![second.clone(), first.clone(), new_op.clone()],
+    ];
+    for (i, order) in orders.into_iter().enumerate() {
+        let mut f = Store::open(&dir.path().join(format!("f{i}.db")), OpenMode::Create).unwrap();
+        for op in order {
+            f.ingest_raw(vec![op]).unwrap();
+        }
+        assert_eq!(f.ticket(t).unwrap().number, TicketNumber(7), "order {i}");
+    }
 }
 
 // ------------------------------------------------------------------ faults
