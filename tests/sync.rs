@@ -572,6 +572,13 @@ fn a_read_only_shared_file_is_offline() {
     assert!(matches!(e, SyncError::Offline(_)), "{e}");
     assert!(e.to_string().contains("read-only"), "{e}");
     assert!(sync::status(&rs[0].store).unwrap().offline);
+    // No permission at all.
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let e = sync::sync_now(&mut rs[0].store).unwrap_err();
+    assert!(matches!(e, SyncError::Offline(_)), "{e}");
+    assert!(e.to_string().to_lowercase().contains("permission"), "{e}");
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_eq!(rs[0].sync().pushed, 1, "back online");
 }
 
 #[test]
