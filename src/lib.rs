@@ -9,4 +9,5 @@ pub mod demo;
 pub mod domain;
 pub mod import;
 pub mod store;
+pub mod sync;
 pub mod tui;

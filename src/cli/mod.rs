@@ -7,6 +7,7 @@ mod kb;
 mod output;
 mod person;
 mod store_cmd;
+mod sync;
 mod ticket;
 
 use std::path::PathBuf;
@@ -65,6 +66,8 @@ pub enum Command {
     /// People: agents and requesters
     #[command(subcommand)]
     Person(person::PersonCmd),
+    /// Sync with a shared store file: init, join, status, rebuild, notices (no subcommand: sync now)
+    Sync(sync::SyncArgs),
     /// Build a realistic demo store, then open the console on it
     Demo(demo::DemoArgs),
     /// Print shell completions (bash, zsh, fish, elvish, powershell)
@@ -117,6 +120,13 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
             return match s {
                 StoreError::NotFound(_) => 3,
                 StoreError::Conflict(_) => 4,
+                _ => 1,
+            };
+        }
+        if let Some(s) = cause.downcast_ref::<crate::sync::SyncError>() {
+            return match s {
+                crate::sync::SyncError::Local(StoreError::NotFound(_)) => 3,
+                crate::sync::SyncError::Local(StoreError::Conflict(_)) => 4,
                 _ => 1,
             };
         }
@@ -254,6 +264,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Kb(c)) => kb::run(&ctx, c),
         Some(Command::Asset(c)) => asset::run(&ctx, c),
         Some(Command::Person(c)) => person::run(&ctx, c),
+        Some(Command::Sync(a)) => sync::run(&ctx, a),
         Some(Command::Demo(a)) => demo::run(&ctx, a),
         Some(Command::Completions { shell }) => {
             clap_complete::generate(shell, &mut Cli::command(), "tix", &mut std::io::stdout());

@@ -370,7 +370,7 @@ fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
         ])?;
         for r in &rows {
             w.write_record([
-                r.number.0.to_string(),
+                r.number.plain(),
                 r.priority.to_string(),
                 r.status.to_string(),
                 csv_safe(&r.title).into_owned(),

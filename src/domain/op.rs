@@ -140,6 +140,13 @@ pub struct LinkRecord {
     pub removed: bool,
 }
 
+/// The final number of a ticket, issued by a shared store under its lock (sync).
+/// Authored by the shared store's own replica; replaces a provisional number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NumberRecord {
+    pub number: TicketNumber,
+}
+
 /// What an op does. The `kind` strings are stored in the op log and never change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Payload {
@@ -149,6 +156,7 @@ pub enum Payload {
     TicketSet(FieldSet<TicketField>),
     TicketEntry(EntryRecord),
     TicketLink(LinkRecord),
+    TicketNumber(NumberRecord),
     AssetNew(AssetRecord),
     AssetSet(FieldSet<AssetField>),
     ArticleNew(ArticleRecord),
@@ -164,6 +172,7 @@ impl Payload {
             Payload::TicketSet(_) => "ticket.set",
             Payload::TicketEntry(_) => "ticket.entry",
             Payload::TicketLink(_) => "ticket.link",
+            Payload::TicketNumber(_) => "ticket.number",
             Payload::AssetNew(_) => "asset.new",
             Payload::AssetSet(_) => "asset.set",
             Payload::ArticleNew(_) => "article.new",
@@ -180,6 +189,7 @@ impl Payload {
             Payload::TicketSet(v) => serde_json::to_string(v),
             Payload::TicketEntry(v) => serde_json::to_string(v),
             Payload::TicketLink(v) => serde_json::to_string(v),
+            Payload::TicketNumber(v) => serde_json::to_string(v),
             Payload::AssetNew(v) => serde_json::to_string(v),
             Payload::AssetSet(v) => serde_json::to_string(v),
             Payload::ArticleNew(v) => serde_json::to_string(v),
@@ -200,6 +210,7 @@ impl Payload {
             "ticket.set" => Payload::TicketSet(p(kind, json)?),
             "ticket.entry" => Payload::TicketEntry(p(kind, json)?),
             "ticket.link" => Payload::TicketLink(p(kind, json)?),
+            "ticket.number" => Payload::TicketNumber(p(kind, json)?),
             "asset.new" => Payload::AssetNew(p(kind, json)?),
             "asset.set" => Payload::AssetSet(p(kind, json)?),
             "article.new" => Payload::ArticleNew(p(kind, json)?),
@@ -231,6 +242,68 @@ impl Op {
             self.payload.kind(),
             &self.payload.to_json(),
         )
+    }
+}
+
+/// An op exactly as stored in a log (local or shared): the payload as its original JSON
+/// text and the checksum written with it. Sync moves ops in this form, so that an op's
+/// bytes and checksum never change on the way, and checks each one on arrival.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawOp {
+    pub replica: ReplicaId,
+    pub counter: u64,
+    pub hlc: Hlc,
+    pub actor: String,
+    pub entity: Uuid,
+    pub kind: String,
+    pub payload: String,
+    pub checksum: Vec<u8>,
+}
+
+impl RawOp {
+    pub fn from_op(op: &Op) -> RawOp {
+        let payload = op.payload.to_json();
+        let kind = op.payload.kind().to_string();
+        let sum = checksum(op.replica, op.counter, op.hlc, &op.actor, op.entity, &kind, &payload);
+        RawOp {
+            replica: op.replica,
+            counter: op.counter,
+            hlc: op.hlc,
+            actor: op.actor.clone(),
+            entity: op.entity,
+            kind,
+            payload,
+            checksum: sum.to_vec(),
+        }
+    }
+
+    /// Does the stored checksum match the stored columns?
+    pub fn checksum_ok(&self) -> bool {
+        self.checksum[..]
+            == checksum(self.replica, self.counter, self.hlc, &self.actor, self.entity, &self.kind, &self.payload)[..]
+    }
+
+    /// The op, after checking its checksum and reading its payload.
+    pub fn decode(&self) -> Result<Op, DomainError> {
+        if !self.checksum_ok() {
+            return Err(DomainError::BadPayload {
+                kind: self.kind.clone(),
+                reason: format!("op {}/{} fails its checksum", self.replica, self.counter),
+            });
+        }
+        Ok(Op {
+            replica: self.replica,
+            counter: self.counter,
+            hlc: self.hlc,
+            actor: self.actor.clone(),
+            entity: self.entity,
+            payload: Payload::from_json(&self.kind, &self.payload)?,
+        })
+    }
+
+    /// The order every fold uses: (HLC, replica UUID, counter).
+    pub fn key(&self) -> (Hlc, ReplicaId, u64) {
+        (self.hlc, self.replica, self.counter)
     }
 }
 

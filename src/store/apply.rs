@@ -10,8 +10,8 @@ use uuid::Uuid;
 use super::fields::{self, Col};
 use super::{Result, Store, StoreError, classify};
 use crate::domain::DomainError;
-use crate::domain::ids::{PersonId, ReplicaId};
-use crate::domain::op::{Change, EntryRecord, Expect, FieldSet, LinkTarget, Op, Payload, checksum};
+use crate::domain::ids::{PersonId, ReplicaId, TicketNumber};
+use crate::domain::op::{Change, EntryRecord, Expect, FieldSet, LinkTarget, Op, Payload, RawOp, checksum};
 use crate::domain::ticket::{EntryKind, Level, Priority, Status, TicketField, TicketType};
 use crate::domain::time;
 
@@ -83,6 +83,86 @@ impl<'a> Applier<'a> {
         Ok(n == 1)
     }
 
+    /// Append an op exactly as it was stored elsewhere (sync): same payload text, same
+    /// checksum. Returns false when it was there already.
+    pub fn append_raw(&mut self, replica_idx: i64, op: &RawOp) -> Result<bool> {
+        let n = self
+            .conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO ops(replica, counter, hlc, actor, entity, kind, payload, checksum)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    replica_idx,
+                    op.counter as i64,
+                    op.hlc.0 as i64,
+                    op.actor,
+                    op.entity,
+                    op.kind,
+                    op.payload,
+                    op.checksum
+                ])
+            })
+            .map_err(|e| self.err(e))?;
+        Ok(n == 1)
+    }
+
+    /// Fold an entity again from scratch: drop its materialized rows (a ticket's row, its
+    /// links and full-text rows; a person, asset or article row) and apply all of its ops
+    /// from the log in (HLC, replica UUID, counter) order. Used when ops arrive out of
+    /// order, so that the state is a function of the set of ops, not of their arrival.
+    pub fn refold(&mut self, entity: Uuid) -> Result<()> {
+        let c = self.conn;
+        if let Some(rowid) = self.ticket_rowid(entity).map_err(|e| self.err(e))? {
+            fts::remove_ticket(c, rowid).map_err(|e| self.err(e))?;
+            c.prepare_cached("DELETE FROM links WHERE ticket = ?1")
+                .and_then(|mut s| s.execute([rowid]))
+                .map_err(|e| self.err(e))?;
+            c.prepare_cached("DELETE FROM tickets WHERE rowid = ?1")
+                .and_then(|mut s| s.execute([rowid]))
+                .map_err(|e| self.err(e))?;
+            self.fts_dirty.retain(|(r, _)| *r != rowid);
+        }
+        self.tickets.remove(&entity);
+        for table in ["people", "assets", "articles"] {
+            c.prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))
+                .and_then(|mut s| s.execute([entity]))
+                .map_err(|e| self.err(e))?;
+        }
+        let ops: Vec<RawOp> = {
+            let mut st = c
+                .prepare_cached(
+                    "SELECT r.id, o.counter, o.hlc, o.actor, o.entity, o.kind, o.payload, o.checksum
+                     FROM ops o JOIN replicas r ON r.idx = o.replica WHERE o.entity = ?1
+                     ORDER BY o.hlc, r.id, o.counter",
+                )
+                .map_err(|e| self.err(e))?;
+            let rows = st
+                .query_map([entity], |r| {
+                    Ok(RawOp {
+                        replica: ReplicaId(r.get(0)?),
+                        counter: r.get::<_, i64>(1)? as u64,
+                        hlc: crate::domain::op::Hlc(r.get::<_, i64>(2)? as u64),
+                        actor: r.get(3)?,
+                        entity: r.get(4)?,
+                        kind: r.get(5)?,
+                        payload: r.get(6)?,
+                        checksum: r.get(7)?,
+                    })
+                })
+                .map_err(|e| self.err(e))?;
+            rows.collect::<rusqlite::Result<_>>().map_err(|e| self.err(e))?
+        };
+        for raw in ops {
+            let op = raw
+                .decode()
+                .map_err(|e| StoreError::Corrupt(format!("op {}/{} ({}): {e}", raw.replica, raw.counter, raw.kind)))?;
+            self.apply(&op)?;
+        }
+        Ok(())
+    }
+
     // ---------------------------------------------------------------- checking
 
     /// Check a change against the current state and turn it into the payload of an op
@@ -142,6 +222,9 @@ impl<'a> Applier<'a> {
                     return Ok(None);
                 }
                 Payload::TicketLink(l)
+            }
+            Payload::TicketNumber(_) => {
+                return Err(DomainError::Invalid("final ticket numbers are issued by the shared store".into()).into());
             }
             Payload::TicketSet(s) => {
                 let (rowid, number) = self.ticket_row(entity)?;
@@ -506,6 +589,19 @@ impl<'a> Applier<'a> {
                     c.prepare_cached("UPDATE OR IGNORE tickets SET updated_at = MAX(updated_at, ?2) WHERE id = ?1")?
                         .execute(params![id, t])
                 }),
+            Payload::TicketNumber(n) => {
+                // The first final number wins (in fold order): a number once final stays,
+                // even if a shared file restored from a backup issued a second one.
+                let r = c
+                    .prepare_cached("UPDATE OR IGNORE tickets SET number = ?2 WHERE id = ?1 AND number > ?3")
+                    .and_then(|mut st| {
+                        st.execute(params![id, n.number.0 as i64, TicketNumber::PROVISIONAL_BASE as i64])
+                    });
+                if let (Ok(1), Some(cached)) = (&r, self.tickets.get_mut(&id)) {
+                    cached.1 = n.number.0 as i64;
+                }
+                r
+            }
             Payload::AssetNew(a) => c
                 .prepare_cached(
                     "INSERT INTO assets(id, tag, hostname, serial, model, manufacturer, category, status, holder,
@@ -626,6 +722,11 @@ pub(crate) mod fts {
     fn remove(c: &Connection, from: i64, to: i64) -> rusqlite::Result<()> {
         c.prepare_cached("DELETE FROM tickets_fts WHERE rowid BETWEEN ?1 AND ?2")?.execute([from, to])?;
         c.prepare_cached("DELETE FROM temp.fts_stage WHERE rowid BETWEEN ?1 AND ?2")?.execute([from, to]).map(drop)
+    }
+
+    /// Drop every full-text row of a ticket (before it is folded again).
+    pub fn remove_ticket(c: &Connection, ticket: i64) -> rusqlite::Result<()> {
+        remove(c, ticket << SLOT_BITS, (ticket << SLOT_BITS) | MAX_SLOT)
     }
 
     /// Title or description changed: rewrite slot 0.

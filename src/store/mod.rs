@@ -11,6 +11,7 @@ mod fields;
 mod lookup;
 mod query;
 pub mod schema;
+mod sync_support;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -23,12 +24,14 @@ use uuid::Uuid;
 use crate::domain::DomainError;
 use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::ids::{ReplicaId, TicketNumber};
-use crate::domain::op::{Change, Expect, Hlc, Op, Payload};
+use crate::domain::op::{Change, Expect, Hlc, Op, Payload, RawOp};
 
 pub use query::{
     ArticleHit, AssigneeFilter, Segment, Sort, TicketQuery, TicketRow, TimelineEvent, TimelineItem, fts_query,
 };
 pub use verify::VerifyReport;
+
+pub use sync_support::{IngestReport, Notice};
 
 /// Everything that can go wrong in the store, in words a technician can act on.
 #[derive(Debug, thiserror::Error)]
@@ -302,39 +305,31 @@ impl Store {
     }
 
     /// Append ops that were made elsewhere (a rebuild, an import of history, sync),
-    /// keeping their identity, and apply them. Ops already present are skipped.
-    /// Applies in the given order: pass them sorted by (hlc, replica, counter).
+    /// keeping their identity, and fold them in, in one transaction. Ops already present
+    /// are skipped. Any order is fine: the result is the same for the same set of ops
+    /// (see [`Store::ingest_raw`]).
     pub fn ingest(&mut self, ops: &[Op]) -> Result<usize> {
-        let path = self.path.clone();
-        let err = |e| classify(&path, e);
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
-        let mut applier = apply::Applier::new(&tx, &path);
-        let mut added = 0;
-        let mut max_hlc = Hlc(0);
-        for op in ops {
-            let idx = applier.replica_idx(op.replica)?;
-            if applier.append(idx, op)? {
-                applier.apply(op)?;
-                added += 1;
-            }
-            max_hlc = max_hlc.max(op.hlc);
-        }
-        applier.flush()?;
-        drop(applier);
-        // Never hand out an HLC below one we have seen.
-        tx.execute(
-            "UPDATE meta SET value = ?1 WHERE key = 'hlc' AND CAST(value AS INTEGER) < ?2",
-            params![max_hlc.0.to_string(), max_hlc.0 as i64],
-        )
-        .map_err(err)?;
-        tx.commit().map_err(err)?;
-        Ok(added)
+        let raw = ops.iter().map(RawOp::from_op).collect();
+        Ok(self.ingest_raw(raw)?.added)
     }
 
-    /// Assign the next ticket number (inside the write transaction).
+    /// Assign the next ticket number (inside the write transaction): a final number in a
+    /// store that has never joined a shared store, else a provisional one (`#~k`) until
+    /// the shared store issues the final number.
     pub(crate) fn next_number(conn: &Connection) -> rusqlite::Result<TicketNumber> {
-        conn.prepare_cached("SELECT COALESCE(MAX(number), 0) + 1 FROM tickets")?
-            .query_row([], |r| r.get::<_, i64>(0))
+        use rusqlite::OptionalExtension;
+        let provisional: Option<String> = conn
+            .prepare_cached("SELECT value FROM sync_state WHERE key = 'provisional'")?
+            .query_row([], |r| r.get(0))
+            .optional()?;
+        if let Some(k) = provisional {
+            let k = k.parse::<u64>().unwrap_or(0) + 1;
+            conn.prepare_cached("UPDATE sync_state SET value = ?1 WHERE key = 'provisional'")?
+                .execute([k.to_string()])?;
+            return Ok(TicketNumber::provisional(k));
+        }
+        conn.prepare_cached("SELECT COALESCE(MAX(number), 0) + 1 FROM tickets WHERE number < ?1")?
+            .query_row([TicketNumber::PROVISIONAL_BASE as i64], |r| r.get::<_, i64>(0))
             .map(|n| TicketNumber(n as u64))
     }
 

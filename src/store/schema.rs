@@ -174,6 +174,39 @@ CREATE TRIGGER articles_au AFTER UPDATE OF title, body, deleted ON articles BEGI
     INSERT INTO articles_fts(rowid, title, body) SELECT new.rowid, new.title, new.body WHERE new.deleted = 0;
 END;
 "#,
+    // 2: sync to a shared store file.
+    r#"
+-- Where this store syncs and what it last knew (shared path, store id, last sync, last
+-- error, the next provisional ticket number...). Key/value, like meta.
+CREATE TABLE sync_state (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- Store ids this store has been or joined: joining one never seen before asks first.
+CREATE TABLE sync_known (
+    store_id TEXT PRIMARY KEY,
+    seen_at  INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- A change made here that lost to a concurrent change made elsewhere, for its author.
+CREATE TABLE sync_notices (
+    id             INTEGER PRIMARY KEY,
+    ticket         BLOB NOT NULL,
+    field          TEXT NOT NULL,
+    mine_actor     TEXT NOT NULL,
+    mine_to        TEXT,
+    winner         BLOB NOT NULL,
+    winner_counter INTEGER NOT NULL,
+    winner_actor   TEXT NOT NULL,
+    winner_to      TEXT,
+    at             INTEGER NOT NULL,
+    noticed_at     INTEGER NOT NULL,
+    shown          INTEGER NOT NULL DEFAULT 0,
+    acked          INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (winner, winner_counter)
+);
+"#,
 ];
 
 /// The schema version this binary writes.

@@ -87,6 +87,18 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Compare this store's materialized state with another's, row by row (by identity,
+    /// not local rowids). Empty when they are the same: what sync's convergence means.
+    pub fn diff_state(&self, other: &Store) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for (table, keys, sql) in TABLES {
+            compare(self, other, sql, *keys, table, &mut out)?;
+        }
+        Ok(out)
+    }
+}
+
 /// Walk both result sets in key order, reporting rows missing on either side or different.
 fn compare(live: &Store, rebuilt: &Store, sql: &str, keys: usize, table: &str, out: &mut Vec<String>) -> Result<u64> {
     let mut a_st = live.conn().prepare(sql).map_err(|e| live.classify(e))?;

@@ -1,0 +1,203 @@
+//! `tix sync ...`: sync with a shared store file.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::output::{line, thousands};
+use super::{CliError, Ctx};
+use crate::store::Notice;
+use crate::sync::{self, SyncError, SyncReport};
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SyncArgs {
+    #[command(subcommand)]
+    cmd: Option<SyncCmd>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SyncCmd {
+    /// Create a shared store at PATH from this store and sync with it (refuses an existing PATH)
+    Init { path: PathBuf },
+    /// Sync with an existing shared store at PATH
+    Join {
+        path: PathBuf,
+        /// Join without asking, even a store this one has never seen (for scripts)
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Sync now (the same as `tix sync`)
+    Now,
+    /// The shared store, the last sync, unsynced changes, the last error and notices
+    Status,
+    /// Build a fresh shared store from this store's op log; the bad file is kept aside
+    Rebuild,
+    /// Your changes that lost to someone else's concurrent change
+    Notices {
+        /// Dismiss them
+        #[arg(long)]
+        ack: bool,
+    },
+}
+
+pub fn run(ctx: &Ctx, a: SyncArgs) -> Result<()> {
+    match a.cmd.unwrap_or(SyncCmd::Now) {
+        SyncCmd::Init { path } => {
+            let mut store = ctx.open()?;
+            let r = sync::init(&mut store, &path)?;
+            report(ctx, &mut store, r, "created the shared store")
+        }
+        SyncCmd::Join { path, yes } => {
+            let mut store = ctx.open()?;
+            let mut asked_without_tty = false;
+            let r = sync::join(&mut store, &path, |id| {
+                if yes {
+                    return true;
+                }
+                if !std::io::stdin().is_terminal() {
+                    asked_without_tty = true;
+                    return false;
+                }
+                ask(&format!(
+                    "{} holds shared store {id}, which this store has never synced with. Join it? [y/N] ",
+                    path.display()
+                ))
+            });
+            match r {
+                Err(SyncError::Refused(_)) if asked_without_tty => Err(CliError::Usage(format!(
+                    "{} holds a shared store this store has never synced with; run `tix sync join --yes {}` to join it",
+                    path.display(),
+                    path.display()
+                ))
+                .into()),
+                r => report(ctx, &mut store, r?, "joined"),
+            }
+        }
+        SyncCmd::Now => {
+            let mut store = ctx.open()?;
+            let r = sync::sync_now(&mut store)?;
+            report(ctx, &mut store, r, "synced")
+        }
+        SyncCmd::Status => status(ctx),
+        SyncCmd::Rebuild => {
+            let mut store = ctx.open()?;
+            let (r, aside) = sync::rebuild(&mut store)?;
+            if let Some(bad) = aside.as_ref().filter(|_| !ctx.out.json) {
+                println!("the old shared file is kept as {}", bad.display());
+            }
+            report(ctx, &mut store, r, "rebuilt the shared store")
+        }
+        SyncCmd::Notices { ack } => {
+            let mut store = ctx.open()?;
+            let list = sync::notices(&store)?;
+            if ack {
+                sync::ack_notices(&mut store, None)?;
+            }
+            ctx.out.emit(&list, || {
+                if list.is_empty() {
+                    return "no notices".into();
+                }
+                let mut s = list.iter().map(|n| format!("notice: {}", line(&n.message))).collect::<Vec<_>>().join("\n");
+                if ack {
+                    s.push_str(&format!("\n{} dismissed", list.len()));
+                }
+                s
+            })
+        }
+    }
+}
+
+fn ask(question: &str) -> bool {
+    eprint!("{question}");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    if std::io::stdin().lock().read_line(&mut answer).is_err() {
+        return false;
+    }
+    matches!(answer.trim(), "y" | "Y" | "yes" | "Yes")
+}
+
+#[derive(Serialize)]
+struct ReportOut {
+    #[serde(flatten)]
+    report: SyncReport,
+    notices: Vec<Notice>,
+}
+
+/// Print what a sync did, with warnings, and the notices not shown before.
+fn report(ctx: &Ctx, store: &mut crate::store::Store, r: SyncReport, what: &str) -> Result<()> {
+    let notices = store.take_new_notices()?;
+    let out = ReportOut { report: r, notices };
+    if !ctx.out.json {
+        for w in &out.report.warnings {
+            eprintln!("tix: warning: {}", line(w));
+        }
+    }
+    ctx.out.emit(&out, || {
+        let r = &out.report;
+        let mut s = format!(
+            "{what} with {}: pushed {}, pulled {}",
+            line(&r.path),
+            thousands(r.pushed as u64),
+            thousands(r.pulled as u64)
+        );
+        if r.numbered > 0 {
+            s.push_str(&format!(", {} new ticket number{}", r.numbered, if r.numbered == 1 { "" } else { "s" }));
+        }
+        for n in &out.notices {
+            s.push_str(&format!("\nnotice: {}", line(&n.message)));
+        }
+        if !out.notices.is_empty() {
+            s.push_str("\n(`tix sync notices --ack` dismisses them)");
+        }
+        s
+    })
+}
+
+fn status(ctx: &Ctx) -> Result<()> {
+    let store = ctx.open()?;
+    let st = sync::status(&store)?;
+    ctx.out.emit(&st, || {
+        if !st.joined {
+            return "not syncing (`tix sync init PATH` creates a shared store, `tix sync join PATH` joins one)".into();
+        }
+        let mut s = format!("shared store  {}\n", line(st.path.as_deref().unwrap_or("")));
+        s.push_str(&format!("store id      {}\n", st.store_id.as_deref().unwrap_or("-")));
+        s.push_str(&format!(
+            "last sync     {}\n",
+            st.last_sync.as_deref().map(rfc_local).unwrap_or_else(|| "never".into())
+        ));
+        s.push_str(&format!(
+            "unsynced      {} change{}\n",
+            thousands(st.unsynced),
+            if st.unsynced == 1 { "" } else { "s" }
+        ));
+        if st.provisional_tickets > 0 {
+            s.push_str(&format!("provisional   {} ticket(s) waiting for a final number\n", st.provisional_tickets));
+        }
+        let state = match (&st.last_error, st.offline, st.needs_rebuild) {
+            (None, ..) => "ok".to_string(),
+            (Some(e), true, _) => format!("offline — {}", line(e)),
+            (Some(e), _, true) => format!("stopped — {}", line(e)),
+            (Some(e), ..) => format!("error — {}", line(e)),
+        };
+        s.push_str(&format!("state         {state}\n"));
+        for w in &st.warnings {
+            s.push_str(&format!("warning       {}\n", line(w)));
+        }
+        for n in &st.notices {
+            s.push_str(&format!("notice        {}\n", line(&n.message)));
+        }
+        s
+    })
+}
+
+fn rfc_local(rfc: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc)
+        .map(|t| crate::domain::time::local(t.timestamp_millis()))
+        .unwrap_or_else(|_| rfc.to_string())
+}

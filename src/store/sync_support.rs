@@ -1,0 +1,448 @@
+//! What sync needs from the local store: folding ops that arrive in any order, each
+//! replica's head counter, raw op ranges, the sync settings and state, and the notices
+//! of local edits that lost to concurrent remote ones.
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{Result, Store, StoreError, apply, classify};
+use crate::domain::ids::{PersonId, ReplicaId, TicketId, TicketNumber};
+use crate::domain::op::{FieldSet, Hlc, Op, Payload, RawOp};
+use crate::domain::ticket::TicketField;
+use crate::domain::time;
+
+/// What an ingest did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct IngestReport {
+    /// Ops that were new here.
+    pub added: usize,
+    /// Entities folded again from their whole history because ops arrived out of order.
+    pub refolded: usize,
+    /// New notices of local edits superseded by the incoming ones.
+    pub notices: usize,
+    /// The newest HLC among the incoming ops.
+    #[serde(skip)]
+    pub max_hlc: Hlc,
+}
+
+/// A local change that lost to a concurrent change made elsewhere (last writer wins),
+/// kept until its author has seen it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notice {
+    pub id: i64,
+    pub ticket: TicketId,
+    /// The ticket's number now (`None` when the ticket is gone).
+    pub number: Option<TicketNumber>,
+    pub field: String,
+    /// Who made the local change, and the value it set (as people read it).
+    pub mine_actor: String,
+    pub mine: String,
+    /// Who made the winning change, when, and the value it set.
+    pub by: String,
+    pub at: String,
+    pub theirs: String,
+    pub acked: bool,
+    /// "your change to assignee on #1042 was superseded by dana at 2026-11-22 14:02"
+    pub message: String,
+}
+
+type Key = (Hlc, ReplicaId, u64);
+
+impl Store {
+    /// Append ops made elsewhere, keeping their identity, payload text and checksum, and
+    /// fold them in one transaction. The result depends only on the set of ops: an op
+    /// that sorts after everything already folded for its entity is applied on top; an
+    /// entity that receives an op sorting earlier is folded again from its whole history
+    /// in (HLC, replica UUID, counter) order. An op already present is skipped; one that
+    /// claims the identity of a different op already present is refused (the logs have
+    /// forked). Incoming field changes that overrule an unseen change made here are
+    /// recorded as [`Notice`]s.
+    pub fn ingest_raw(&mut self, mut ops: Vec<RawOp>) -> Result<IngestReport> {
+        ops.sort_by_key(RawOp::key);
+        let mut decoded = Vec::with_capacity(ops.len());
+        let mut in_batch: HashMap<(ReplicaId, u64), Vec<u8>> = HashMap::with_capacity(ops.len());
+        for raw in ops {
+            if let Some(sum) = in_batch.get(&(raw.replica, raw.counter)) {
+                if *sum != raw.checksum {
+                    return Err(fork(&raw));
+                }
+                continue;
+            }
+            let op = raw
+                .decode()
+                .map_err(|e| StoreError::Corrupt(format!("op {}/{} ({}): {e}", raw.replica, raw.counter, raw.kind)))?;
+            in_batch.insert((raw.replica, raw.counter), raw.checksum.clone());
+            decoded.push((raw, op));
+        }
+        let path = self.path.clone();
+        let err = |e| classify(&path, e);
+        let me = self.replica;
+        let my_idx = self.replica_idx;
+        let now = self.clock.now_ms();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
+        let mut report = IngestReport::default();
+        let mut own_max = 0u64;
+        {
+            let mut applier = apply::Applier::new(&tx, &path);
+            let mut newest: HashMap<Uuid, Option<Key>> = HashMap::new();
+            let mut refold: Vec<Uuid> = Vec::new();
+            let mut refold_set: HashSet<Uuid> = HashSet::new();
+            let mut contested: Vec<&Op> = Vec::new();
+            for (raw, op) in &decoded {
+                let idx = applier.replica_idx(raw.replica)?;
+                let present: Option<Vec<u8>> = tx
+                    .prepare_cached("SELECT checksum FROM ops WHERE replica = ?1 AND counter = ?2")
+                    .and_then(|mut s| s.query_row(params![idx, raw.counter as i64], |r| r.get(0)).optional())
+                    .map_err(err)?;
+                if let Some(sum) = present {
+                    if sum != raw.checksum {
+                        return Err(fork(raw));
+                    }
+                    continue;
+                }
+                if let std::collections::hash_map::Entry::Vacant(v) = newest.entry(raw.entity) {
+                    v.insert(newest_key(&tx, raw.entity).map_err(err)?);
+                }
+                applier.append_raw(idx, raw)?;
+                report.added += 1;
+                report.max_hlc = report.max_hlc.max(raw.hlc);
+                if raw.replica == me {
+                    own_max = own_max.max(raw.counter);
+                }
+                if matches!(op.payload, Payload::TicketSet(_)) && raw.replica != me {
+                    contested.push(op);
+                }
+                if refold_set.contains(&raw.entity) {
+                    continue;
+                }
+                let key = raw.key();
+                let slot = newest.get_mut(&raw.entity).expect("loaded above");
+                if slot.is_some_and(|n| n >= key) {
+                    refold_set.insert(raw.entity);
+                    refold.push(raw.entity);
+                } else {
+                    applier.apply(op)?;
+                    *slot = Some(key);
+                }
+            }
+            for entity in &refold {
+                applier.refold(*entity)?;
+            }
+            report.refolded = refold.len();
+            for op in contested {
+                if record_superseded(&tx, my_idx, op, now).map_err(err)? {
+                    report.notices += 1;
+                }
+            }
+            applier.flush()?;
+        }
+        // Never hand out an HLC below one we have seen, nor a counter this replica has used
+        // (ops of our own replica come back when this store was restored from a backup).
+        tx.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'hlc' AND CAST(value AS INTEGER) < ?2",
+            params![report.max_hlc.0.to_string(), report.max_hlc.0 as i64],
+        )
+        .map_err(err)?;
+        tx.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'counter' AND CAST(value AS INTEGER) < ?2",
+            params![own_max.to_string(), own_max as i64],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(report)
+    }
+
+    /// The highest counter held for each replica.
+    pub fn replica_heads(&self) -> Result<Vec<(ReplicaId, u64)>> {
+        let replicas: Vec<(i64, Uuid)> = self
+            .conn
+            .prepare("SELECT idx, id FROM replicas ORDER BY id")
+            .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
+            .map_err(|e| self.classify(e))?;
+        let mut out = Vec::with_capacity(replicas.len());
+        for (idx, id) in replicas {
+            let max: Option<i64> = self
+                .conn
+                .prepare_cached("SELECT MAX(counter) FROM ops WHERE replica = ?1")
+                .and_then(|mut s| s.query_row([idx], |r| r.get(0)))
+                .map_err(|e| self.classify(e))?;
+            if let Some(m) = max {
+                out.push((ReplicaId(id), m as u64));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Up to `limit` ops of `replica` with counters above `after`, in counter order, as stored.
+    pub fn raw_ops_after(&self, replica: ReplicaId, after: u64, limit: usize) -> Result<Vec<RawOp>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT o.counter, o.hlc, o.actor, o.entity, o.kind, o.payload, o.checksum
+                 FROM ops o JOIN replicas r ON r.idx = o.replica
+                 WHERE r.id = ?1 AND o.counter > ?2 ORDER BY o.counter LIMIT ?3",
+            )
+            .map_err(|e| self.classify(e))?;
+        let rows = st
+            .query_map(params![replica.0, after as i64, limit as i64], |r| {
+                Ok(RawOp {
+                    replica,
+                    counter: r.get::<_, i64>(0)? as u64,
+                    hlc: Hlc(r.get::<_, i64>(1)? as u64),
+                    actor: r.get(2)?,
+                    entity: r.get(3)?,
+                    kind: r.get(4)?,
+                    payload: r.get(5)?,
+                    checksum: r.get(6)?,
+                })
+            })
+            .map_err(|e| self.classify(e))?;
+        rows.collect::<rusqlite::Result<_>>().map_err(|e| self.classify(e))
+    }
+
+    /// This replica's own counter (ops it has written).
+    pub fn own_counter(&self) -> Result<u64> {
+        Ok(self.meta_i64("counter")? as u64)
+    }
+
+    /// A sync setting or state value.
+    pub fn sync_value(&self, key: &str) -> Result<Option<String>> {
+        self.conn
+            .prepare_cached("SELECT value FROM sync_state WHERE key = ?1")
+            .and_then(|mut s| s.query_row([key], |r| r.get(0)).optional())
+            .map_err(|e| self.classify(e))
+    }
+
+    /// Set (or, with `None`, remove) sync values, all in one transaction.
+    pub fn set_sync_values(&mut self, values: &[(&str, Option<String>)]) -> Result<()> {
+        let path = self.path.clone();
+        let err = |e| classify(&path, e);
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
+        for (k, v) in values {
+            match v {
+                Some(v) => tx
+                    .execute("INSERT OR REPLACE INTO sync_state(key, value) VALUES (?1, ?2)", params![k, v])
+                    .map_err(err)?,
+                None => tx.execute("DELETE FROM sync_state WHERE key = ?1", [k]).map_err(err)?,
+            };
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// Record that this store is part of the store `store_id`: it joins the shared store
+    /// at `path` (remembered) and from now on gives new tickets provisional numbers.
+    pub fn set_joined(&mut self, store_id: &str, path: &str) -> Result<()> {
+        let path_db = self.path.clone();
+        let err = |e| classify(&path_db, e);
+        let now = self.clock.now_ms();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
+        tx.execute("UPDATE meta SET value = ?1 WHERE key = 'store_id'", [store_id]).map_err(err)?;
+        tx.execute("INSERT OR IGNORE INTO sync_known(store_id, seen_at) VALUES (?1, ?2)", params![store_id, now])
+            .map_err(err)?;
+        for (k, v) in [("path", path), ("store_id", store_id)] {
+            tx.execute("INSERT OR REPLACE INTO sync_state(key, value) VALUES (?1, ?2)", params![k, v]).map_err(err)?;
+        }
+        tx.execute("INSERT OR IGNORE INTO sync_state(key, value) VALUES ('provisional', '0')", []).map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    /// Has this store been, or joined, the store `store_id`?
+    pub fn knows_store(&self, store_id: &str) -> Result<bool> {
+        if self.store_id()? == store_id {
+            return Ok(true);
+        }
+        self.conn
+            .query_row("SELECT EXISTS(SELECT 1 FROM sync_known WHERE store_id = ?1)", [store_id], |r| r.get(0))
+            .map_err(|e| self.classify(e))
+    }
+
+    /// Tickets created by this replica with a final number (a store that issued its own).
+    pub fn own_numbered_tickets(&self) -> Result<u64> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM ops o JOIN tickets t ON t.id = o.entity
+                 WHERE o.replica = ?1 AND o.kind = 'ticket.new' AND t.number < ?2",
+                params![self.replica_idx, TicketNumber::PROVISIONAL_BASE as i64],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(|e| self.classify(e))
+    }
+
+    /// Tickets still waiting for a final number.
+    pub fn provisional_tickets(&self) -> Result<u64> {
+        self.conn
+            .query_row("SELECT count(*) FROM tickets WHERE number > ?1", [TicketNumber::PROVISIONAL_BASE as i64], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n as u64)
+            .map_err(|e| self.classify(e))
+    }
+
+    /// Notices of superseded local changes, oldest first (acknowledged ones too if asked).
+    pub fn notices(&self, include_acked: bool) -> Result<Vec<Notice>> {
+        self.notices_where(if include_acked { "1" } else { "acked = 0" })
+    }
+
+    /// Notices not shown yet; marks them shown (`tix sync` prints each once).
+    pub fn take_new_notices(&mut self) -> Result<Vec<Notice>> {
+        let out = self.notices_where("shown = 0 AND acked = 0")?;
+        self.conn.execute("UPDATE sync_notices SET shown = 1 WHERE shown = 0", []).map_err(|e| self.classify(e))?;
+        Ok(out)
+    }
+
+    /// Acknowledge notices (all of them with `None`). Returns how many changed.
+    pub fn ack_notices(&mut self, ids: Option<&[i64]>) -> Result<usize> {
+        let c = &self.conn;
+        let n = match ids {
+            None => c.execute("UPDATE sync_notices SET acked = 1, shown = 1 WHERE acked = 0", []),
+            Some(ids) => ids.iter().try_fold(0, |n, id| {
+                c.execute("UPDATE sync_notices SET acked = 1, shown = 1 WHERE id = ?1 AND acked = 0", [id])
+                    .map(|k| n + k)
+            }),
+        };
+        n.map_err(|e| self.classify(e))
+    }
+
+    fn notices_where(&self, cond: &str) -> Result<Vec<Notice>> {
+        let sql = format!(
+            "SELECT n.id, n.ticket, t.number, n.field, n.mine_actor, n.mine_to, n.winner_actor, n.winner_to, n.at, n.acked
+             FROM sync_notices n LEFT JOIN tickets t ON t.id = n.ticket WHERE {cond} ORDER BY n.id"
+        );
+        type Row = (i64, Uuid, Option<i64>, String, String, Option<String>, String, Option<String>, i64, bool);
+        let rows: Vec<Row> = self
+            .conn
+            .prepare(&sql)
+            .and_then(|mut s| {
+                s.query_map([], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                        r.get(9)?,
+                    ))
+                })?
+                .collect()
+            })
+            .map_err(|e| self.classify(e))?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, ticket, number, field, mine_actor, mine_to, by, theirs, at, acked) in rows {
+            let number = number.map(|n| TicketNumber(n as u64));
+            let show = |v: Option<String>| -> Result<String> {
+                Ok(match v {
+                    None => "(none)".into(),
+                    Some(s) => match (field.as_str(), Uuid::parse_str(&s)) {
+                        ("assignee" | "requester", Ok(u)) => self.person_name(PersonId(u))?,
+                        _ => s,
+                    },
+                })
+            };
+            let (mine, theirs) = (show(mine_to)?, show(theirs)?);
+            let on = number.map(|n| n.to_string()).unwrap_or_else(|| format!("ticket {ticket}"));
+            let message = format!(
+                "your change to {field} on {on} was superseded by {by} at {} (you set {mine}; it is now {theirs})",
+                time::local(at)
+            );
+            out.push(Notice {
+                id,
+                ticket: TicketId(ticket),
+                number,
+                field,
+                mine_actor,
+                mine,
+                by,
+                at: time::rfc3339(at),
+                theirs,
+                acked,
+                message,
+            });
+        }
+        Ok(out)
+    }
+}
+
+fn fork(raw: &RawOp) -> StoreError {
+    StoreError::Corrupt(format!(
+        "two different ops claim the identity {}/{}: the op logs have forked (a store file copied and used twice, or a shared file restored from a backup)",
+        raw.replica, raw.counter
+    ))
+}
+
+/// The greatest (HLC, replica, counter) among an entity's ops in the log.
+fn newest_key(c: &Connection, entity: Uuid) -> rusqlite::Result<Option<Key>> {
+    let mut st = c.prepare_cached(
+        "SELECT o.hlc, r.id, o.counter FROM ops o JOIN replicas r ON r.idx = o.replica
+         WHERE o.entity = ?1 AND o.hlc = (SELECT MAX(hlc) FROM ops WHERE entity = ?1)",
+    )?;
+    let rows = st.query_map([entity], |r| {
+        Ok((Hlc(r.get::<_, i64>(0)? as u64), ReplicaId(r.get(1)?), r.get::<_, i64>(2)? as u64))
+    })?;
+    let mut best: Option<Key> = None;
+    for k in rows {
+        let k = k?;
+        best = Some(best.map_or(k, |b| b.max(k)));
+    }
+    Ok(best)
+}
+
+/// If the incoming field change `op` directly overrules a change made by this replica
+/// (the latest earlier change of that field is ours) that its author had not seen
+/// (their `from` is not our `to`) and sets another value, record a notice.
+fn record_superseded(c: &Connection, my_idx: i64, op: &Op, now: i64) -> rusqlite::Result<bool> {
+    let Payload::TicketSet(theirs) = &op.payload else { return Ok(false) };
+    let ours_exist: bool = c
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM ops WHERE entity = ?1 AND replica = ?2 AND kind = 'ticket.set')")?
+        .query_row(params![op.entity, my_idx], |r| r.get(0))?;
+    if !ours_exist {
+        return Ok(false);
+    }
+    let mut st = c.prepare_cached(
+        "SELECT o.hlc, r.id, o.counter, o.replica, o.actor, o.payload FROM ops o JOIN replicas r ON r.idx = o.replica
+         WHERE o.entity = ?1 AND o.kind = 'ticket.set' AND o.hlc <= ?2",
+    )?;
+    let key = (op.hlc, op.replica, op.counter);
+    let mut pred: Option<(Key, i64, String, FieldSet<TicketField>)> = None;
+    let mut rows = st.query(params![op.entity, op.hlc.0 as i64])?;
+    while let Some(r) = rows.next()? {
+        let k: Key = (Hlc(r.get::<_, i64>(0)? as u64), ReplicaId(r.get(1)?), r.get::<_, i64>(2)? as u64);
+        if k >= key {
+            continue;
+        }
+        let Ok(set) = serde_json::from_str::<FieldSet<TicketField>>(&r.get::<_, String>(5)?) else { continue };
+        if set.field != theirs.field || pred.as_ref().is_some_and(|(p, ..)| *p > k) {
+            continue;
+        }
+        pred = Some((k, r.get(3)?, r.get(4)?, set));
+    }
+    let Some((_, idx, mine_actor, mine)) = pred else { return Ok(false) };
+    if idx != my_idx || theirs.from == mine.to || theirs.to == mine.to {
+        return Ok(false);
+    }
+    let n = c
+        .prepare_cached(
+            "INSERT OR IGNORE INTO sync_notices(ticket, field, mine_actor, mine_to, winner, winner_counter, winner_actor,
+                winner_to, at, noticed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?
+        .execute(params![
+            op.entity,
+            theirs.field.as_str(),
+            mine_actor,
+            mine.to,
+            op.replica.0,
+            op.counter as i64,
+            op.actor,
+            theirs.to,
+            op.hlc.millis(),
+            now
+        ])?;
+    Ok(n == 1)
+}

@@ -1,0 +1,650 @@
+//! The shared store file: one SQLite file on a network share or in a shared directory
+//! that every replica pushes to and pulls from.
+//!
+//! - Rollback journal (`journal_mode=DELETE`), never WAL: WAL needs shared memory that
+//!   network file systems do not provide. A file found in WAL mode is refused.
+//! - `synchronous=FULL`: a sync acknowledged is on the file server's disk.
+//! - Opened without the create flag: a missing file means "offline", never "make a new
+//!   empty store". Only [`SharedFile::create`] (`tix sync init`, `tix sync rebuild`)
+//!   makes one, under a temporary name, published with a no-clobber link.
+//! - Identified by `application_id`, and by a format version and a store id in `meta`,
+//!   all checked on every open, together with the file's size against its header (a
+//!   truncated file is caught before any of it is read).
+//! - Writes in short `BEGIN IMMEDIATE` transactions of at most [`PUSH_BATCH`] ops, with a
+//!   busy timeout and retries with jitter; reads in chunks of [`READ_BATCH`] ops.
+//! - The shared store issues final ticket numbers under its write lock, as
+//!   `ticket.number` ops of its own replica (its own UUID and counter, kept in `meta`).
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use uuid::Uuid;
+
+use super::{Remote, SyncError};
+use crate::domain::ids::{ReplicaId, TicketNumber};
+use crate::domain::op::{Hlc, NumberRecord, Op, Payload, RawOp};
+
+/// `PRAGMA application_id` of a tix shared store ("TIXS").
+pub const APPLICATION_ID: i32 = 0x5449_5853;
+/// The shared store format this binary writes (and the newest it reads).
+pub const FORMAT: i64 = 1;
+/// Ops per write transaction: keeps the lock held well under a second.
+pub const PUSH_BATCH: usize = 2_000;
+/// Ops per read transaction.
+pub const READ_BATCH: usize = 5_000;
+/// How long SQLite waits for a lock before one attempt gives up.
+const BUSY_TIMEOUT: Duration = Duration::from_millis(2_000);
+/// Attempts per transaction before the shared store counts as unreachable (busy).
+const ATTEMPTS: u32 = 6;
+
+const SCHEMA: &str = r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE replicas (
+    idx  INTEGER PRIMARY KEY,
+    uuid BLOB NOT NULL UNIQUE
+);
+-- The same columns as a local op log, keyed by (replica, counter).
+CREATE TABLE ops (
+    replica  INTEGER NOT NULL REFERENCES replicas(idx),
+    counter  INTEGER NOT NULL,
+    hlc      INTEGER NOT NULL,
+    actor    TEXT NOT NULL,
+    entity   BLOB NOT NULL,
+    kind     TEXT NOT NULL,
+    payload  TEXT NOT NULL,
+    checksum BLOB NOT NULL,
+    PRIMARY KEY (replica, counter)
+) WITHOUT ROWID;
+-- Final ticket numbers, one per ticket and one ticket per number.
+CREATE TABLE numbers (
+    ticket BLOB PRIMARY KEY,
+    number INTEGER NOT NULL UNIQUE
+) WITHOUT ROWID;
+"#;
+
+/// An open shared store file.
+pub struct SharedFile {
+    conn: Connection,
+    path: PathBuf,
+    store_id: String,
+}
+
+/// What one push did.
+#[derive(Debug, Clone, Default)]
+pub struct PushOutcome {
+    /// Ops that were new in the shared store.
+    pub added: usize,
+    /// Final numbers issued to provisional tickets.
+    pub numbered: usize,
+    /// Final numbers claimed by two tickets (only after a shared file went back in time).
+    pub collisions: Vec<String>,
+    /// The longest time one write transaction held the lock.
+    pub max_lock: Duration,
+}
+
+impl SharedFile {
+    /// Open an existing shared store, checking everything that identifies it.
+    pub fn open(path: &Path) -> Result<SharedFile, SyncError> {
+        let header = match read_header(path) {
+            // A hot journal: a writer crashed mid-commit, possibly with page 1 half written.
+            // SQLite rolls it back on the first read; let it, and judge the file after.
+            Err(SyncError::Fatal(_)) if journal_of(path).exists() => [0u8; 100],
+            r => r?,
+        };
+        if header[18] == 2 || header[19] == 2 {
+            return Err(SyncError::Fatal(format!(
+                "{} is in WAL mode, which does not work for a shared file (on a network file system it corrupts); \
+                 someone changed it with another tool. With nobody syncing, `sqlite3 {} 'PRAGMA journal_mode=DELETE'` \
+                 switches it back",
+                path.display(),
+                path.display()
+            )));
+        }
+        match SharedFile::open_checked(path) {
+            // SQLite reports a file shorter than its header says as "malformed": say what it is.
+            Err(SyncError::Fatal(m)) => Err(check_shape(path).err().unwrap_or(SyncError::Fatal(m))),
+            r => r,
+        }
+    }
+
+    fn open_checked(path: &Path) -> Result<SharedFile, SyncError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
+        let shared = SharedFile { conn, path: path.to_path_buf(), store_id: String::new() };
+        shared.configure()?;
+        if shared.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            return Err(SyncError::Offline(format!(
+                "{} is read-only for you (check the file's permissions and group)",
+                path.display()
+            )));
+        }
+        shared.identify()
+    }
+
+    fn configure(&self) -> Result<(), SyncError> {
+        let e = |e| classify(&self.path, e);
+        self.conn.busy_timeout(BUSY_TIMEOUT).map_err(e)?;
+        self.conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;").map_err(e)
+    }
+
+    /// The time of the file's last change, by the file server's clock.
+    pub fn modified_ms(&self) -> Option<i64> {
+        let m = std::fs::metadata(&self.path).ok()?.modified().ok()?;
+        Some(m.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis() as i64)
+    }
+
+    /// Check application id, format and store id, and the file's size against its
+    /// header, under a read lock (no writer is half-way through a commit meanwhile).
+    fn identify(mut self) -> Result<SharedFile, SyncError> {
+        let path = self.path.clone();
+        let p = path.clone();
+        let (app_id, format, store_id) = self.read(|c| {
+            // Page 1 is read (a read lock held) before the size check; the rest after it.
+            let app_id: i32 = c.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+            c.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0))?;
+            if let Err(e) = check_shape(&p) {
+                return Ok(Err(e));
+            }
+            let has_meta: bool = c.query_row(
+                "SELECT EXISTS(SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'meta')",
+                [],
+                |r| r.get(0),
+            )?;
+            let (format, store_id) = if has_meta {
+                let get = |k: &str| -> rusqlite::Result<Option<String>> {
+                    c.query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0)).optional()
+                };
+                (get("format")?, get("store_id")?)
+            } else {
+                (None, None)
+            };
+            Ok(Ok((app_id, format, store_id)))
+        })??;
+        if app_id != APPLICATION_ID {
+            return Err(SyncError::Fatal(format!(
+                "{} is not a tix shared store (wrong application id {app_id:#x})",
+                path.display()
+            )));
+        }
+        let format: i64 = format.and_then(|f| f.parse().ok()).ok_or_else(|| {
+            SyncError::Fatal(format!("{} has no readable format version: it is damaged", path.display()))
+        })?;
+        if format > FORMAT {
+            return Err(SyncError::TooNew { path: path.clone(), found: format, known: FORMAT });
+        }
+        self.store_id = store_id
+            .filter(|s| Uuid::parse_str(s).is_ok())
+            .ok_or_else(|| SyncError::Fatal(format!("{} has no readable store id: it is damaged", path.display())))?;
+        Ok(self)
+    }
+
+    /// Build a new shared store under a temporary name next to `path` (not yet published).
+    pub fn create_unpublished(path: &Path, store_id: &str) -> Result<(SharedFile, PathBuf), SyncError> {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        if !dir.is_dir() {
+            return Err(SyncError::Offline(format!(
+                "directory {} does not exist (is the share mounted?)",
+                dir.display()
+            )));
+        }
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "shared".into());
+        let tmp = dir.join(format!(".{name}.tmp-{}-{}", std::process::id(), Uuid::new_v4().simple()));
+        let conn = Connection::open_with_flags(
+            &tmp,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| classify(&tmp, e))?;
+        let build = || -> rusqlite::Result<()> {
+            let jm: String = conn.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
+            debug_assert_eq!(jm, "delete");
+            conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+            conn.execute_batch(SCHEMA)?;
+            let own = Uuid::new_v4();
+            conn.execute("INSERT INTO replicas(idx, uuid) VALUES (1, ?1)", [own])?;
+            conn.execute(
+                "INSERT INTO meta(key, value) VALUES ('format', ?1), ('store_id', ?2), ('next_number', '1'),
+                    ('replica', ?3), ('counter', '0'), ('hlc', '0')",
+                params![FORMAT.to_string(), store_id, own.to_string()],
+            )?;
+            conn.execute_batch("COMMIT")
+        };
+        if let Err(e) = build() {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(classify(&tmp, e));
+        }
+        let shared = SharedFile { conn, path: tmp.clone(), store_id: store_id.to_string() };
+        shared.configure()?;
+        Ok((shared, tmp))
+    }
+
+    /// Publish a store built by [`SharedFile::create_unpublished`] at `path`, never
+    /// replacing a file that is there: a hard link fails if `path` exists.
+    pub fn publish(self, tmp: &Path, path: &Path) -> Result<(), SyncError> {
+        drop(self);
+        let r = std::fs::hard_link(tmp, path);
+        let _ = std::fs::remove_file(tmp);
+        match r {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                Err(SyncError::Refused(format!("{} exists already; nothing was replaced", path.display())))
+            }
+            Err(e) => Err(SyncError::Offline(format!("cannot create {}: {e}", path.display()))),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn store_id(&self) -> &str {
+        &self.store_id
+    }
+
+    /// The shared store's own replica (the author of `ticket.number` ops).
+    pub fn own_replica(&mut self) -> Result<ReplicaId, SyncError> {
+        self.read(|c| meta(c, "replica")).and_then(|v| {
+            Uuid::parse_str(&v)
+                .map(ReplicaId)
+                .map_err(|_| SyncError::Fatal(format!("{}: meta replica '{v}' is damaged", self.path.display())))
+        })
+    }
+
+    /// Does the shared store hold any ticket with a final number?
+    pub fn has_numbered_tickets(&mut self) -> Result<bool, SyncError> {
+        self.read(|c| c.query_row("SELECT EXISTS(SELECT 1 FROM numbers)", [], |r| r.get(0)))
+    }
+
+    /// Run `f` in a read transaction, retrying while the file is busy.
+    fn read<T>(&mut self, f: impl Fn(&Connection) -> rusqlite::Result<T>) -> Result<T, SyncError> {
+        let path = self.path.clone();
+        retry(&path, || {
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+            let v = f(&tx)?;
+            tx.commit()?;
+            Ok(v)
+        })
+    }
+}
+
+impl Remote for SharedFile {
+    fn describe(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn store_id(&self) -> &str {
+        &self.store_id
+    }
+
+    fn heads(&mut self) -> Result<HashMap<ReplicaId, u64>, SyncError> {
+        self.read(|c| {
+            let replicas: Vec<(i64, Uuid)> = c
+                .prepare_cached("SELECT idx, uuid FROM replicas")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut out = HashMap::new();
+            for (idx, id) in replicas {
+                let max: Option<i64> = c
+                    .prepare_cached("SELECT MAX(counter) FROM ops WHERE replica = ?1")?
+                    .query_row([idx], |r| r.get(0))?;
+                if let Some(m) = max {
+                    out.insert(ReplicaId(id), m as u64);
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    fn numbering_replica(&mut self) -> Result<ReplicaId, SyncError> {
+        self.own_replica()
+    }
+
+    fn read_ops(&mut self, replica: ReplicaId, after: u64, limit: usize) -> Result<Vec<RawOp>, SyncError> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT o.counter, o.hlc, o.actor, o.entity, o.kind, o.payload, o.checksum
+                 FROM ops o JOIN replicas r ON r.idx = o.replica
+                 WHERE r.uuid = ?1 AND o.counter > ?2 ORDER BY o.counter LIMIT ?3",
+            )?;
+            let rows = st.query_map(params![replica.0, after as i64, limit as i64], |r| {
+                Ok(RawOp {
+                    replica,
+                    counter: r.get::<_, i64>(0)? as u64,
+                    hlc: Hlc(r.get::<_, i64>(1)? as u64),
+                    actor: r.get(2)?,
+                    entity: r.get(3)?,
+                    kind: r.get(4)?,
+                    payload: r.get(5)?,
+                    checksum: r.get(6)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    fn push(&mut self, ops: &[(RawOp, Op)], now_ms: i64) -> Result<PushOutcome, SyncError> {
+        let mut out = PushOutcome::default();
+        for chunk in ops.chunks(PUSH_BATCH) {
+            let path = self.path.clone();
+            let ((added, numbered, collisions), held) = retry(&path, || {
+                let started = Instant::now();
+                let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let r = push_batch(&tx, chunk, now_ms)?;
+                if r.0.is_ok() {
+                    tx.commit()?;
+                } // else dropped: rolled back
+                Ok((r, started.elapsed()))
+            })?;
+            let added = added?;
+            out.added += added;
+            out.numbered += numbered;
+            out.collisions.extend(collisions);
+            out.max_lock = out.max_lock.max(held);
+        }
+        Ok(out)
+    }
+}
+
+/// One write transaction: append the ops (refusing gaps and forks), record the final
+/// numbers they carry, and issue final numbers to provisional tickets.
+#[allow(clippy::type_complexity)]
+fn push_batch(
+    c: &Connection,
+    ops: &[(RawOp, Op)],
+    now_ms: i64,
+) -> rusqlite::Result<(Result<usize, SyncError>, usize, Vec<String>)> {
+    let mut idx_of: HashMap<ReplicaId, (i64, u64)> = HashMap::new();
+    let mut added = 0;
+    let mut hlc = Hlc(meta(c, "hlc")?.parse().unwrap_or(0));
+    let mut next: u64 = meta(c, "next_number")?.parse().unwrap_or(1);
+    let mut collisions = Vec::new();
+    let mut waiting: Vec<(uuid::Uuid, Hlc)> = Vec::new();
+    for (raw, op) in ops {
+        let (idx, head) = match idx_of.get(&raw.replica) {
+            Some(v) => *v,
+            None => {
+                let idx: i64 = match c
+                    .prepare_cached("SELECT idx FROM replicas WHERE uuid = ?1")?
+                    .query_row([raw.replica.0], |r| r.get(0))
+                    .optional()?
+                {
+                    Some(i) => i,
+                    None => {
+                        c.prepare_cached("INSERT INTO replicas(uuid) VALUES (?1)")?.execute([raw.replica.0])?;
+                        c.last_insert_rowid()
+                    }
+                };
+                let head: Option<i64> = c
+                    .prepare_cached("SELECT MAX(counter) FROM ops WHERE replica = ?1")?
+                    .query_row([idx], |r| r.get(0))?;
+                (idx, head.unwrap_or(0) as u64)
+            }
+        };
+        if raw.counter <= head {
+            let sum: Option<Vec<u8>> = c
+                .prepare_cached("SELECT checksum FROM ops WHERE replica = ?1 AND counter = ?2")?
+                .query_row(params![idx, raw.counter as i64], |r| r.get(0))
+                .optional()?;
+            if sum.as_ref().is_some_and(|s| *s != raw.checksum) {
+                return Ok((
+                    Err(SyncError::Fatal(format!(
+                        "the shared store holds a different op {}/{} than this store: the logs have forked \
+                         (a shared file restored from a backup after others synced, or a store file copied and used twice)",
+                        raw.replica, raw.counter
+                    ))),
+                    0,
+                    vec![],
+                ));
+            }
+            idx_of.insert(raw.replica, (idx, head));
+            continue;
+        }
+        if raw.counter != head + 1 {
+            return Ok((
+                Err(SyncError::Fatal(format!(
+                    "counter gap: the shared store holds ops of replica {} up to {head}, the next to push is {}",
+                    raw.replica, raw.counter
+                ))),
+                0,
+                vec![],
+            ));
+        }
+        c.prepare_cached(
+            "INSERT INTO ops(replica, counter, hlc, actor, entity, kind, payload, checksum)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?
+        .execute(params![
+            idx,
+            raw.counter as i64,
+            raw.hlc.0 as i64,
+            raw.actor,
+            raw.entity,
+            raw.kind,
+            raw.payload,
+            raw.checksum
+        ])?;
+        idx_of.insert(raw.replica, (idx, raw.counter));
+        added += 1;
+        hlc = hlc.max(raw.hlc);
+        let final_number = match &op.payload {
+            Payload::TicketNew(t) => match t.number {
+                Some(n) if !n.is_provisional() => Some(n),
+                _ => {
+                    waiting.push((raw.entity, raw.hlc));
+                    None
+                }
+            },
+            Payload::TicketNumber(n) => Some(n.number),
+            _ => None,
+        };
+        if let Some(n) = final_number {
+            if let Some(msg) = claim(c, raw.entity, n)? {
+                collisions.push(msg);
+            }
+            next = next.max(n.0 + 1);
+        }
+    }
+    // Issue final numbers to the provisional tickets that still need one.
+    let mut numbered = 0;
+    if !waiting.is_empty() {
+        let own = ReplicaId(Uuid::parse_str(&meta(c, "replica")?).unwrap_or_default());
+        let own_idx: i64 = c.query_row("SELECT idx FROM replicas WHERE uuid = ?1", [own.0], |r| r.get(0))?;
+        // Ops of our own replica may have come back from a replica (a file restored from a backup).
+        let held: Option<i64> =
+            c.prepare_cached("SELECT MAX(counter) FROM ops WHERE replica = ?1")?.query_row([own_idx], |r| r.get(0))?;
+        let mut counter: u64 = meta(c, "counter")?.parse::<u64>().unwrap_or(0).max(held.unwrap_or(0) as u64);
+        for (ticket, created) in waiting {
+            let has: bool = c
+                .prepare_cached("SELECT EXISTS(SELECT 1 FROM numbers WHERE ticket = ?1)")?
+                .query_row([ticket], |r| r.get(0))?;
+            if has {
+                continue;
+            }
+            let number = TicketNumber(next);
+            next += 1;
+            counter += 1;
+            hlc = hlc.max(created).tick(now_ms);
+            let op = Op {
+                replica: own,
+                counter,
+                hlc,
+                actor: "tix-sync".into(),
+                entity: ticket,
+                payload: Payload::TicketNumber(NumberRecord { number }),
+            };
+            let raw = RawOp::from_op(&op);
+            c.prepare_cached(
+                "INSERT INTO ops(replica, counter, hlc, actor, entity, kind, payload, checksum)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                own_idx,
+                raw.counter as i64,
+                raw.hlc.0 as i64,
+                raw.actor,
+                raw.entity,
+                raw.kind,
+                raw.payload,
+                raw.checksum
+            ])?;
+            claim(c, ticket, number)?;
+            numbered += 1;
+        }
+        set_meta(c, "counter", &counter.to_string())?;
+    }
+    set_meta(c, "next_number", &next.to_string())?;
+    set_meta(c, "hlc", &hlc.0.to_string())?;
+    Ok((Ok(added), numbered, collisions))
+}
+
+/// Record that `ticket` holds final number `n`. Returns a description of a collision.
+fn claim(c: &Connection, ticket: Uuid, n: TicketNumber) -> rusqlite::Result<Option<String>> {
+    let holder: Option<Uuid> = c
+        .prepare_cached("SELECT ticket FROM numbers WHERE number = ?1")?
+        .query_row([n.0 as i64], |r| r.get(0))
+        .optional()?;
+    match holder {
+        Some(t) if t == ticket => Ok(None),
+        Some(t) => Ok(Some(format!("{n} is claimed by two tickets ({t} and {ticket})"))),
+        None => {
+            c.prepare_cached("INSERT OR IGNORE INTO numbers(ticket, number) VALUES (?1, ?2)")?
+                .execute(params![ticket, n.0 as i64])?;
+            Ok(None)
+        }
+    }
+}
+
+fn meta(c: &Connection, key: &str) -> rusqlite::Result<String> {
+    c.prepare_cached("SELECT value FROM meta WHERE key = ?1")?.query_row([key], |r| r.get(0))
+}
+
+fn set_meta(c: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+    c.prepare_cached("UPDATE meta SET value = ?2 WHERE key = ?1")?.execute([key, value]).map(drop)
+}
+
+/// Run `f`, retrying with a growing, jittered pause while the file is busy.
+fn retry<T>(path: &Path, mut f: impl FnMut() -> rusqlite::Result<T>) -> Result<T, SyncError> {
+    let mut pause = 20u64;
+    for attempt in 1..=ATTEMPTS {
+        match f() {
+            Ok(v) => return Ok(v),
+            Err(e) if is_busy(&e) && attempt < ATTEMPTS => {
+                std::thread::sleep(Duration::from_millis(pause + jitter(pause)));
+                pause = (pause * 2).min(500);
+            }
+            Err(e) if is_busy(&e) => {
+                return Err(SyncError::Offline(format!(
+                    "{} stayed locked by someone else's sync; try again in a moment",
+                    path.display()
+                )));
+            }
+            Err(e) => return Err(classify(path, e)),
+        }
+    }
+    unreachable!("the last attempt returns")
+}
+
+fn jitter(max: u64) -> u64 {
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let mixed = (nanos as u64 ^ ((std::process::id() as u64) << 17)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (mixed >> 33) % max.max(1)
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
+}
+
+/// SQLite's errors in the terms of sync: can't reach it (offline) or it is damaged (fatal).
+pub(crate) fn classify(path: &Path, e: rusqlite::Error) -> SyncError {
+    use rusqlite::ErrorCode as C;
+    let p = path.display();
+    match e.sqlite_error_code() {
+        Some(C::NotADatabase | C::DatabaseCorrupt) => {
+            SyncError::Fatal(format!("{p} is damaged (not a readable SQLite database): {e}"))
+        }
+        Some(C::ReadOnly) => SyncError::Offline(format!("{p} is read-only for you: {e}")),
+        Some(C::CannotOpen | C::PermissionDenied | C::AuthorizationForStatementDenied) => {
+            SyncError::Offline(format!("cannot open {p} (missing, or no permission for it or its directory): {e}"))
+        }
+        Some(C::SystemIoFailure | C::DiskFull | C::FileLockingProtocolFailed | C::NoLargeFileSupport) => {
+            SyncError::Offline(format!("cannot read or write {p}: {e}"))
+        }
+        Some(C::DatabaseBusy | C::DatabaseLocked) => SyncError::Offline(format!("{p} is locked: {e}")),
+        _ => SyncError::Fatal(format!("{p}: {e}")),
+    }
+}
+
+fn journal_of(path: &Path) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push("-journal");
+    PathBuf::from(p)
+}
+
+/// The first 100 bytes (SQLite's header), with missing and unreadable files as offline.
+fn read_header(path: &Path) -> Result<[u8; 100], SyncError> {
+    let p = path.display();
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(SyncError::Offline(format!("no shared store at {p} (is the share mounted?)")));
+        }
+        Err(e) => return Err(SyncError::Offline(format!("cannot reach {p}: {e}"))),
+    };
+    if !meta.is_file() {
+        return Err(SyncError::Fatal(format!("{p} is not a file")));
+    }
+    let mut f = std::fs::File::open(path).map_err(|e| SyncError::Offline(format!("cannot open {p}: {e}")))?;
+    let mut header = [0u8; 100];
+    let mut got = 0;
+    while got < header.len() {
+        match f.read(&mut header[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(SyncError::Offline(format!("cannot read {p}: {e}"))),
+        }
+    }
+    if got < header.len() {
+        return Err(SyncError::Fatal(format!("{p} is truncated ({got} bytes, shorter than a SQLite header)")));
+    }
+    if &header[..16] != b"SQLite format 3\0" {
+        return Err(SyncError::Fatal(format!("{p} is damaged: it does not start like a SQLite database")));
+    }
+    Ok(header)
+}
+
+/// A file shorter than its header says, or not a whole number of pages, was truncated.
+/// Call under a read lock.
+fn check_shape(path: &Path) -> Result<(), SyncError> {
+    let header = read_header(path)?;
+    let p = path.display();
+    let page = match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65_536u64,
+        n => n as u64,
+    };
+    let len = std::fs::metadata(path).map_err(|e| SyncError::Offline(format!("cannot reach {p}: {e}")))?.len();
+    if page < 512 || !page.is_power_of_two() {
+        return Err(SyncError::Fatal(format!("{p} is damaged (page size {page})")));
+    }
+    if len % page != 0 {
+        return Err(SyncError::Fatal(format!(
+            "{p} is truncated ({len} bytes is not a whole number of {page}-byte pages)"
+        )));
+    }
+    let pages = u32::from_be_bytes([header[28], header[29], header[30], header[31]]) as u64;
+    let valid = header[24..28] == header[92..96] && pages > 0;
+    if valid && len < pages * page {
+        return Err(SyncError::Fatal(format!(
+            "{p} is truncated ({len} bytes; its header says {} bytes)",
+            pages * page
+        )));
+    }
+    Ok(())
+}

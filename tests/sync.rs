@@ -1,0 +1,1094 @@
+//! Sync on real SQLite files: local stores and one shared store file in a temp dir,
+//! through the library API and through the real binary.
+//!
+//! Long variants: `cargo test --release --test sync -- --ignored --nocapture`
+//! (the crash soak and the benchmark).
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+
+use proptest::prelude::*;
+use tix::domain::clock::ManualClock;
+use tix::domain::ids::{PersonId, ReplicaId, TicketId, TicketNumber};
+use tix::domain::op::{Change, EntryRecord, Hlc, LinkTarget, NumberRecord, Op, Payload, RawOp};
+use tix::domain::person::PersonRecord;
+use tix::domain::plan::{self, NewTicket};
+use tix::domain::ticket::{EntryKind, PriorityMatrix, TicketField, TicketRel};
+use tix::store::{OpenMode, Store};
+use tix::sync::{self, SyncError};
+
+const T0: i64 = 1_790_000_000_000;
+
+/// One technician's local store on a clock the test moves.
+struct Replica {
+    store: Store,
+    clock: ManualClock,
+}
+
+fn replica(dir: &Path, name: &str) -> Replica {
+    let clock = ManualClock::new(T0);
+    let store =
+        Store::open_with_clock(&dir.join(format!("{name}.db")), OpenMode::Create, Arc::new(clock.clone())).unwrap();
+    Replica { store, clock }
+}
+
+impl Replica {
+    fn ticket(&mut self, title: &str) -> TicketId {
+        let id = TicketId::new_random();
+        self.clock.advance(10);
+        self.store
+            .commit("tech", vec![plan::new_ticket(id, NewTicket::titled(title), &PriorityMatrix::default())])
+            .unwrap();
+        id
+    }
+    fn set(&mut self, actor: &str, t: TicketId, f: TicketField, v: &str) {
+        self.clock.advance(10);
+        self.store.commit(actor, vec![Change::set_ticket(t, f, Some(v.to_string()))]).unwrap();
+    }
+    fn note(&mut self, t: TicketId, body: &str) {
+        self.clock.advance(10);
+        let e = EntryRecord { kind: EntryKind::Note, body: body.into(), author: None, minutes: None };
+        self.store.commit("tech", vec![Change::entry(t, e)]).unwrap();
+    }
+    fn sync(&mut self) -> sync::SyncReport {
+        self.clock.advance(10);
+        sync::sync_now(&mut self.store).unwrap()
+    }
+    fn number(&self, t: TicketId) -> TicketNumber {
+        self.store.ticket(t).unwrap().number
+    }
+}
+
+/// A shared store created by `a`, joined by the others.
+fn network(dir: &Path, names: &[&str]) -> (PathBuf, Vec<Replica>) {
+    let shared = dir.join("shared.db");
+    let mut rs: Vec<Replica> = names.iter().map(|n| replica(dir, n)).collect();
+    sync::init(&mut rs[0].store, &shared).unwrap();
+    for r in rs.iter_mut().skip(1) {
+        sync::join(&mut r.store, &shared, |_| true).unwrap();
+    }
+    (shared, rs)
+}
+
+fn assert_converged(rs: &[Replica]) {
+    for r in &rs[1..] {
+        let d = rs[0].store.diff_state(&r.store).unwrap();
+        assert!(d.is_empty(), "replicas differ: {d:?}");
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    for r in rs {
+        let v = r.store.verify(scratch.path()).unwrap();
+        assert!(v.ok(), "{v:?}");
+        std::fs::remove_file(scratch.path().join("tix-verify.db")).ok();
+    }
+}
+
+/// Every ticket's number, checking that no two tickets show the same one.
+fn numbers(s: &Store) -> HashMap<TicketId, TicketNumber> {
+    let rows = s.queue(&tix::store::TicketQuery { active: None, limit: 10_000, ..Default::default() }).unwrap();
+    let mut seen = HashSet::new();
+    let mut out = HashMap::new();
+    for r in rows {
+        assert!(seen.insert(r.number), "{} is shown twice", r.number);
+        out.insert(r.id, r.number);
+    }
+    out
+}
+
+fn all_raw_ops(s: &Store) -> Vec<RawOp> {
+    let mut out = Vec::new();
+    for (replica, head) in s.replica_heads().unwrap() {
+        out.extend(s.raw_ops_after(replica, 0, head as usize).unwrap());
+    }
+    out
+}
+
+fn sql(path: &Path, q: &str) {
+    rusqlite::Connection::open(path).unwrap().execute_batch(q).unwrap();
+}
+
+// ------------------------------------------------------------------ convergence
+
+#[test]
+fn offline_work_then_sync_converges_with_unique_final_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_shared, mut rs) = network(dir.path(), &["a", "b"]);
+    // Offline on both sides: new tickets get provisional numbers.
+    let ta = rs[0].ticket("Printer jam");
+    let tb = rs[1].ticket("VPN drops");
+    let tb2 = rs[1].ticket("Monitor flickers");
+    assert!(rs[0].number(ta).is_provisional(), "{}", rs[0].number(ta));
+    assert_eq!(rs[1].number(tb).to_string(), "#~1");
+    rs[0].note(ta, "toner replaced");
+    rs[1].set("lee", tb, TicketField::Group, "network");
+    rs[0].sync();
+    rs[1].sync();
+    rs[0].sync();
+    assert_converged(&rs);
+    let na = numbers(&rs[0].store);
+    assert_eq!(na.len(), 3);
+    assert!(na.values().all(|n| !n.is_provisional()));
+    assert_eq!(numbers(&rs[1].store), na);
+    assert_eq!(rs[1].store.ticket(tb).unwrap().group.as_deref(), Some("network"));
+    assert_eq!(rs[1].store.ticket(ta).unwrap().entry_count, 1);
+    // More work and syncs never change a final number.
+    let tc = rs[1].ticket("Keyboard");
+    rs[0].set("dana", tb2, TicketField::Title, "Monitor flickers (2nd floor)");
+    for r in rs.iter_mut() {
+        r.sync();
+    }
+    rs[0].sync();
+    let after = numbers(&rs[0].store);
+    for (t, n) in &na {
+        assert_eq!(after[t], *n, "a final number changed");
+    }
+    assert!(!after[&tc].is_provisional());
+    assert_converged(&rs);
+    // The ticket can be found by its final number.
+    let n = rs[0].number(tc);
+    assert_eq!(rs[1].store.ticket_by_number(n).unwrap().id, tc);
+}
+
+#[test]
+fn concurrent_edits_of_one_field_last_writer_wins_and_the_loser_is_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_s, mut rs) = network(dir.path(), &["a", "b"]);
+    let t = rs[0].ticket("Laptop will not boot");
+    rs[0].sync();
+    rs[1].sync();
+    // Concurrent: a writes first (earlier clock), b later: b wins everywhere.
+    rs[0].set("dana", t, TicketField::Group, "desktop");
+    rs[1].clock.advance(5_000);
+    rs[1].set("lee", t, TicketField::Group, "hardware");
+    rs[0].sync();
+    rs[1].sync();
+    let rep = rs[0].sync();
+    assert_eq!(rep.new_notices, 1);
+    for r in &rs {
+        assert_eq!(r.store.ticket(t).unwrap().group.as_deref(), Some("hardware"));
+    }
+    assert_converged(&rs);
+    let na = sync::notices(&rs[0].store).unwrap();
+    assert_eq!(na.len(), 1, "{na:?}");
+    assert_eq!(na[0].field, "group");
+    assert_eq!(na[0].by, "lee");
+    assert!(na[0].message.contains("your change to group on #1 was superseded by lee"), "{}", na[0].message);
+    assert!(sync::notices(&rs[1].store).unwrap().is_empty(), "the winner gets no notice");
+    // A change made after seeing the other one is not a supersede.
+    rs[0].set("dana", t, TicketField::Group, "desktop");
+    rs[0].sync();
+    rs[1].sync();
+    assert!(sync::notices(&rs[1].store).unwrap().is_empty());
+    // Acknowledged notices are gone.
+    assert_eq!(sync::ack_notices(&mut rs[0].store, None).unwrap(), 1);
+    assert!(sync::notices(&rs[0].store).unwrap().is_empty());
+}
+
+#[test]
+fn equal_clocks_are_broken_by_replica_uuid_not_by_arrival() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_s, mut rs) = network(dir.path(), &["a", "b"]);
+    let t = rs[0].ticket("Same millisecond");
+    rs[0].sync();
+    rs[1].sync();
+    // Both clocks at exactly the same time and HLC state: the HLCs tie.
+    let now = T0 + 1_000_000;
+    rs[0].clock.set(now);
+    rs[1].clock.set(now);
+    rs[0].store.commit("dana", vec![Change::set_ticket(t, TicketField::Category, Some("a".into()))]).unwrap();
+    rs[1].store.commit("lee", vec![Change::set_ticket(t, TicketField::Category, Some("b".into()))]).unwrap();
+    let ha = rs[0].store.ticket_ops(t).unwrap().last().unwrap().hlc;
+    let hb = rs[1].store.ticket_ops(t).unwrap().last().unwrap().hlc;
+    assert_eq!(ha, hb, "the test needs tied HLCs");
+    let winner = if rs[0].store.replica() > rs[1].store.replica() { "a" } else { "b" };
+    sync::sync_now(&mut rs[1].store).unwrap();
+    sync::sync_now(&mut rs[0].store).unwrap();
+    sync::sync_now(&mut rs[1].store).unwrap();
+    for r in &rs {
+        assert_eq!(r.store.ticket(t).unwrap().category.as_deref(), Some(winner));
+    }
+    assert_converged(&rs);
+}
+
+#[test]
+fn concurrent_edits_of_different_fields_and_notes_are_all_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_s, mut rs) = network(dir.path(), &["a", "b", "c"]);
+    let t = rs[0].ticket("Outlook crashes");
+    for r in rs.iter_mut() {
+        r.sync();
+    }
+    rs[0].set("dana", t, TicketField::Group, "apps");
+    rs[1].set("lee", t, TicketField::Category, "email");
+    rs[2].set("kim", t, TicketField::Title, "Outlook crashes on start");
+    rs[0].note(t, "from a");
+    rs[1].note(t, "from b");
+    rs[2].note(t, "from c");
+    // Different routes: c syncs first, a last, then everyone again.
+    for i in [2, 1, 0, 2, 1, 0] {
+        rs[i].sync();
+    }
+    for r in &rs {
+        let tk = r.store.ticket(t).unwrap();
+        assert_eq!(tk.group.as_deref(), Some("apps"));
+        assert_eq!(tk.category.as_deref(), Some("email"));
+        assert_eq!(tk.title, "Outlook crashes on start");
+        assert_eq!(tk.entry_count, 3);
+        for who in ["from a", "from b", "from c"] {
+            let hits = r
+                .store
+                .queue(&tix::store::TicketQuery {
+                    active: None,
+                    text: Some(who.split(' ').next_back().unwrap().into()),
+                    limit: 10,
+                    ..Default::default()
+                })
+                .unwrap();
+            assert_eq!(hits.len(), 1, "note '{who}' is searchable everywhere");
+        }
+    }
+    assert!(rs.iter().all(|r| sync::notices(&r.store).unwrap().is_empty()), "no field was contested");
+    assert_converged(&rs);
+}
+
+#[test]
+fn links_and_soft_deletes_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_s, mut rs) = network(dir.path(), &["a", "b"]);
+    let t1 = rs[0].ticket("one");
+    let t2 = rs[0].ticket("two");
+    rs[0].sync();
+    rs[1].sync();
+    let link = LinkTarget::Ticket { id: t2, rel: TicketRel::Related };
+    rs[0].store.commit("dana", vec![Change::link(t1, link, false)]).unwrap();
+    rs[1].clock.advance(1_000);
+    rs[1].store.commit("lee", vec![Change::link(t1, link, false)]).unwrap();
+    rs[1].clock.advance(1_000);
+    rs[1].store.commit("lee", vec![Change::link(t1, link, true)]).unwrap();
+    rs[1].set("lee", t2, TicketField::Deleted, "true");
+    rs[0].sync();
+    rs[1].sync();
+    rs[0].sync();
+    for r in &rs {
+        assert!(r.store.related_tickets(t1).unwrap().is_empty(), "the later unlink wins");
+        assert!(r.store.ticket(t2).is_err(), "deleted (soft)");
+    }
+    assert_converged(&rs);
+}
+
+#[test]
+fn a_shared_file_restored_from_an_old_copy_heals_by_relay() {
+    let dir = tempfile::tempdir().unwrap();
+    let (shared, mut rs) = network(dir.path(), &["a", "b", "c"]);
+    rs[0].ticket("before the backup");
+    rs[0].sync();
+    let backup = dir.path().join("backup.db");
+    std::fs::copy(&shared, &backup).unwrap();
+    let t = rs[1].ticket("after the backup, from b");
+    rs[1].note(t, "b's note");
+    rs[1].sync();
+    rs[0].sync();
+    let b_number = rs[1].number(t);
+    // The share is restored from the old copy; b is away. a's sync relays b's ops.
+    std::fs::copy(&backup, &shared).unwrap();
+    rs[0].sync();
+    // c has never seen b's ticket: it gets it from the restored file, via a.
+    rs[2].sync();
+    let tc = rs[2].store.ticket(t).unwrap();
+    assert_eq!(tc.number, b_number, "the number b was shown stays");
+    assert_eq!(tc.entry_count, 1);
+    rs[1].sync();
+    assert_converged(&rs);
+    numbers(&rs[2].store);
+}
+
+#[test]
+fn the_merge_is_the_same_whatever_the_order_of_arrival() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_s, mut rs) = network(dir.path(), &["a", "b"]);
+    let t = rs[0].ticket("order");
+    rs[0].sync();
+    rs[1].sync();
+    for i in 0..5 {
+        rs[0].set("dana", t, TicketField::Status, if i % 2 == 0 { "open" } else { "pending" });
+        rs[1].note(t, &format!("b {i}"));
+        rs[1].set("lee", t, TicketField::Title, &format!("title {i}"));
+    }
+    rs[0].sync();
+    rs[1].sync();
+    rs[0].sync();
+    let ops = all_raw_ops(&rs[0].store);
+    // Reverse order, one op per batch: every op arrives before the ones it follows.
+    let fresh = tempfile::tempdir().unwrap();
+    let mut f = Store::open(&fresh.path().join("f.db"), OpenMode::Create).unwrap();
+    for op in ops.iter().rev() {
+        f.ingest_raw(vec![op.clone()]).unwrap();
+    }
+    assert!(f.diff_state(&rs[0].store).unwrap().is_empty(), "{:?}", f.diff_state(&rs[0].store));
+    assert_converged(&rs);
+}
+
+// ------------------------------------------------------------------ ticket numbers
+
+#[test]
+fn joining_with_tickets_numbered_elsewhere_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (shared, _rs) = {
+        let (s, mut rs) = network(dir.path(), &["a"]);
+        rs[0].ticket("shared #1");
+        rs[0].sync();
+        (s, rs)
+    };
+    let mut lone = replica(dir.path(), "lone");
+    lone.ticket("my own #1");
+    let e = sync::join(&mut lone.store, &shared, |_| true).unwrap_err();
+    assert!(matches!(e, SyncError::Refused(_)), "{e}");
+    assert!(e.to_string().contains("same numbers would name different tickets"), "{e}");
+    assert!(sync::status(&lone.store).unwrap().path.is_none(), "not joined");
+    // A store with no tickets of its own joins (after being asked).
+    let mut fresh = replica(dir.path(), "fresh");
+    let mut asked = None;
+    sync::join(&mut fresh.store, &shared, |id| {
+        asked = Some(id.to_string());
+        true
+    })
+    .unwrap();
+    assert!(asked.is_some(), "joining a store id never seen asks first");
+    assert_eq!(numbers(&fresh.store).len(), 1);
+    // Declining leaves the store alone.
+    let mut shy = replica(dir.path(), "shy");
+    assert!(matches!(sync::join(&mut shy.store, &shared, |_| false), Err(SyncError::Refused(_))));
+    assert!(!sync::status(&shy.store).unwrap().joined);
+}
+
+#[test]
+fn init_from_a_store_with_tickets_continues_its_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = replica(dir.path(), "a");
+    a.ticket("one");
+    a.ticket("two");
+    let shared = dir.path().join("shared.db");
+    let r = sync::init(&mut a.store, &shared).unwrap();
+    assert_eq!((r.pushed, r.numbered), (2, 0), "both ops pushed; their final numbers kept");
+    let mut b = replica(dir.path(), "b");
+    sync::join(&mut b.store, &shared, |_| true).unwrap();
+    let t = b.ticket("three");
+    b.sync();
+    assert_eq!(b.number(t), TicketNumber(3));
+    a.sync();
+    assert_eq!(a.number(t), TicketNumber(3));
+}
+
+/// Two final numbers for one ticket (only after a shared file went back in time): the
+/// first issued wins in every store, whatever order the ops arrive in.
+#[test]
+fn the_first_final_number_of_a_ticket_wins_whatever_the_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_s, mut rs) = network(dir.path(), &["a"]);
+    let t = rs[0].ticket("numbered twice");
+    assert!(rs[0].number(t).is_provisional());
+    let new_op = all_raw_ops(&rs[0].store).into_iter().find(|o| o.entity == t.0).unwrap();
+    let number = |replica: u8, ms: i64, n: u64| {
+        RawOp::from_op(&Op {
+            replica: ReplicaId::from_bytes([replica; 16]),
+            counter: 1,
+            hlc: Hlc::from_parts(ms, 0),
+            actor: "tix-sync".into(),
+            entity: t.0,
+            payload: Payload::TicketNumber(NumberRecord { number: TicketNumber(n) }),
+        })
+    };
+    let (first, second) = (number(9, T0 + 100_000, 7), number(1, T0 + 200_000, 8));
+    let orders = [
+        vec![new_op.clone(), first.clone(), second.clone()],
+        vec![new_op.clone(), second.clone(), first.clone()],
+        vec![second.clone(), first.clone(), new_op.clone()],
+    ];
+    for (i, order) in orders.into_iter().enumerate() {
+        let mut f = Store::open(&dir.path().join(format!("f{i}.db")), OpenMode::Create).unwrap();
+        for op in order {
+            f.ingest_raw(vec![op]).unwrap();
+        }
+        assert_eq!(f.ticket(t).unwrap().number, TicketNumber(7), "order {i}");
+    }
+}
+
+// ------------------------------------------------------------------ faults
+
+fn expect_fatal(r: &mut Replica, needle: &str) -> String {
+    let e = sync::sync_now(&mut r.store).unwrap_err();
+    let msg = e.to_string();
+    assert!(matches!(e, SyncError::Fatal(_)), "expected a fatal error, got {msg}");
+    assert!(msg.contains(needle), "'{needle}' not in: {msg}");
+    assert!(msg.contains("tix sync rebuild"), "{msg}");
+    let st = sync::status(&r.store).unwrap();
+    assert!(st.needs_rebuild && !st.offline, "{st:?}");
+    msg
+}
+
+#[test]
+fn a_missing_shared_file_is_offline_and_never_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let (shared, mut rs) = network(dir.path(), &["a"]);
+    std::fs::rename(&shared, dir.path().join("elsewhere.db")).unwrap();
+    rs[0].ticket("offline work");
+    let e = sync::sync_now(&mut rs[0].store).unwrap_err();
+    assert!(matches!(e, SyncError::Offline(_)), "{e}");
+    assert!(e.to_string().contains("is the share mounted"), "{e}");
+    assert!(!shared.exists(), "a missing shared file is never created");
+    let st = sync::status(&rs[0].store).unwrap();
+    assert!(st.offline && st.last_error.is_some());
+    assert_eq!(st.unsynced, 1);
+    // Local work continues; once the share is back, it syncs.
+    rs[0].ticket("more offline work");
+    std::fs::rename(dir.path().join("elsewhere.db"), &shared).unwrap();
+    assert_eq!(rs[0].sync().pushed, 2);
+    let st = sync::status(&rs[0].store).unwrap();
+    assert!(!st.offline && st.last_error.is_none() && st.unsynced == 0, "{st:?}");
+    // A missing directory (unmounted share) is offline too.
+    let mut b = replica(dir.path(), "b");
+    let e = sync::join(&mut b.store, &dir.path().join("no-such-mount/shared.db"), |_| true).unwrap_err();
+    assert!(matches!(e, SyncError::Offline(_)), "{e}");
+}
+
+#[test]
+fn a_shared_file_in_wal_mode_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (shared, mut rs) = network(dir.path(), &["a"]);
+    let c = rusqlite::Connection::open(&shared).unwrap();
+    let m: String = c.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).unwrap();
+    assert_eq!(m, "wal");
+    drop(c);
+    expect_fatal(&mut rs[0], "WAL mode");
+}
+
+#[test]
+fn truncated_and_garbage_shared_files_stop_syncing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (shared, mut rs) = network(dir.path(), &["a"]);
+    for i in 0..50 {
+        let t = rs[0].ticket(&format!("ticket {i} {}", "x".repeat(200)));
+        rs[0].note(t, &"padding ".repeat(50));
+    }
+    rs[0].sync();
+    let good = std::fs::read(&shared).unwrap();
+    assert!(good.len() > 8 * 4096);
+    // Cut mid-page.
+    std::fs::write(&shared, &good[..good.len() - 1500]).unwrap();
+    expect_fatal(&mut rs[0], "truncated");
+    // Cut on a page boundary, well short of what the header says.
+    std::fs::write(&shared, &good[..4 * 4096]).unwrap();
+    expect_fatal(&mut rs[0], "truncated");
+    // Not a database at all.
+    std::fs::write(&shared, "garbage ".repeat(1000)).unwrap();
+    expect_fatal(&mut rs[0], "damaged");
+    // Restored: syncing works again.
+    std::fs::write(&shared, &good).unwrap();
+    rs[0].sync();
+    assert!(!sync::status(&rs[0].store).unwrap().needs_rebuild);
+}
+
+#[test]
+fn flipped_bytes_in_an_op_fail_its_checksum() {
+    let dir = tempfile::tempdir().unwrap();
+    let (shared, mut rs) = network(dir.path(), &["a", "b"]);
+    let t = rs[0].ticket("Flip target");
+    rs[0].note(t, "UNIQUEMARKER in a note");
+    rs[0].sync();
+    // Flip bytes inside the stored payload, in the file itself.
+    let mut bytes = std::fs::read(&shared).unwrap();
+    let at = bytes.windows(12).position(|w| w == b"UNIQUEMARKER").expect("marker in the file");
+    bytes[at] ^= 0x20; // 'U' -> 'u': still valid UTF-8 and JSON, only the checksum notices
+    std::fs::write(&shared, &bytes).unwrap();
+    let msg = expect_fatal(&mut rs[1], "fails its checksum");
+    assert!(msg.contains("ticket.entry"), "{msg}");
+    assert!(rs[1].store.ticket(t).is_err(), "nothing of a damaged pull is folded");
+    // Rebuild from a good op log (a's) puts the file right; b syncs again.
+    let (_, aside) = sync::rebuild(&mut rs[0].store).unwrap();
+    let aside = aside.expect("the bad file is kept");
+    assert!(aside.to_string_lossy().contains("shared.db.bad-"), "{}", aside.display());
+    assert_eq!(std::fs::read(&aside).unwrap(), bytes, "kept as it was");
+    rs[1].sync();
+    assert_eq!(rs[1].store.ticket(t).unwrap().entry_count, 1);
+    assert_converged(&rs);
+}
+
+#[test]
+fn a_counter_gap_stops_syncing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (shared, mut rs) = network(dir.path(), &["a", "b"]);
+    for i in 0..5 {
+        rs[0].ticket(&format!("t{i}"));
+    }
+    rs[0].sync();
+    let a = rs[0].store.replica();
+    sql(
+        &shared,
+        &format!(
+            "DELETE FROM ops WHERE counter = 3 AND replica = (SELECT idx FROM replicas WHERE hex(uuid) = '{}')",
+            a.0.simple().to_string().to_uppercase()
+        ),
+    );
+    let msg = expect_fatal(&mut rs[1], "counter gap");
+    assert!(msg.contains(&a.to_string()), "{msg}");
+    assert!(rs[1].store.ticket_count().unwrap() == 0, "nothing folded");
+}
+
+#[test]
+fn a_newer_shared_format_and_a_different_store_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (shared, mut rs) = network(dir.path(), &["a"]);
+    sql(&shared, "UPDATE meta SET value = '99' WHERE key = 'format'");
+    let e = sync::sync_now(&mut rs[0].store).unwrap_err();
+    assert!(matches!(e, SyncError::TooNew { found: 99, known: 1, .. }), "{e}");
+    assert!(e.to_string().contains("format 99") && e.to_string().contains("up to 1"), "{e}");
+    sql(&shared, "UPDATE meta SET value = '1' WHERE key = 'format'");
+    sql(&shared, "UPDATE meta SET value = '00000000-0000-4000-8000-000000000000' WHERE key = 'store_id'");
+    let e = sync::sync_now(&mut rs[0].store).unwrap_err();
+    assert!(matches!(e, SyncError::WrongStore { .. }), "{e}");
+    // A foreign SQLite file.
+    let other = dir.path().join("other.db");
+    sql(&other, "CREATE TABLE x(y); INSERT INTO x VALUES (1);");
+    let mut b = replica(dir.path(), "b");
+    let e = sync::join(&mut b.store, &other, |_| true).unwrap_err();
+    assert!(e.to_string().contains("not a tix shared store"), "{e}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_read_only_shared_file_is_offline() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (shared, mut rs) = network(dir.path(), &["a"]);
+    rs[0].ticket("local");
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o444)).unwrap();
+    if std::fs::OpenOptions::new().write(true).open(&shared).is_ok() {
+        eprintln!("running as root: a 0444 file stays writable; skipping the read-only assertion");
+        return;
+    }
+    let e = sync::sync_now(&mut rs[0].store).unwrap_err();
+    assert!(matches!(e, SyncError::Offline(_)), "{e}");
+    assert!(e.to_string().contains("read-only"), "{e}");
+    assert!(sync::status(&rs[0].store).unwrap().offline);
+    // No permission at all.
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let e = sync::sync_now(&mut rs[0].store).unwrap_err();
+    assert!(matches!(e, SyncError::Offline(_)), "{e}");
+    assert!(e.to_string().to_lowercase().contains("permission"), "{e}");
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_eq!(rs[0].sync().pushed, 1, "back online");
+}
+
+#[test]
+fn a_clock_hours_off_is_reported_and_the_merge_stays_correct() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_s, mut rs) = network(dir.path(), &["a", "b"]);
+    let t = rs[0].ticket("clocks");
+    rs[0].sync();
+    rs[1].sync();
+    rs[1].clock.advance(3 * 3_600_000); // b's clock runs 3 hours ahead
+    rs[1].set("lee", t, TicketField::Group, "future");
+    rs[1].sync();
+    rs[0].set("dana", t, TicketField::Category, "present");
+    let rep = rs[0].sync();
+    assert!(rep.warnings.iter().any(|w| w.contains("ahead of this machine's clock")), "{:?}", rep.warnings);
+    assert!(sync::status(&rs[0].store).unwrap().warnings.iter().any(|w| w.contains("clock")));
+    rs[1].sync();
+    // a's later edit still gets an HLC after b's (the HLC never goes back).
+    rs[0].set("dana", t, TicketField::Group, "now");
+    rs[0].sync();
+    rs[1].sync();
+    assert_eq!(rs[1].store.ticket(t).unwrap().group.as_deref(), Some("now"));
+    assert_converged(&rs);
+}
+
+// ------------------------------------------------------------------ the binary
+
+struct Cli {
+    dir: PathBuf,
+}
+
+impl Cli {
+    fn cmd(&self, db: &str, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_tix"));
+        c.arg("--db").arg(self.dir.join(db));
+        if !args.contains(&"--as") {
+            c.arg("--as").arg("dana");
+        }
+        c.args(args);
+        c.env("TIX_CONFIG", self.dir.join("no-config.toml")).env_remove("TIX_DB").current_dir(&self.dir);
+        c
+    }
+    fn run(&self, db: &str, args: &[&str]) -> Output {
+        self.cmd(db, args).stdin(Stdio::null()).output().unwrap()
+    }
+    fn ok(&self, db: &str, args: &[&str]) -> String {
+        let o = self.run(db, args);
+        assert!(o.status.success(), "tix {args:?} failed: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    }
+    fn fails(&self, db: &str, args: &[&str], code: i32) -> String {
+        let o = self.run(db, args);
+        assert_eq!(o.status.code(), Some(code), "tix {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stderr).unwrap()
+    }
+    fn json(&self, db: &str, args: &[&str]) -> serde_json::Value {
+        let mut a = vec!["--json"];
+        a.extend_from_slice(args);
+        serde_json::from_str(&self.ok(db, &a)).unwrap()
+    }
+}
+
+#[test]
+fn the_sync_commands_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Cli { dir: dir.path().to_path_buf() };
+    t.ok("a.db", &["init"]);
+    t.ok("b.db", &["init"]);
+    assert_eq!(t.ok("a.db", &["ticket", "new", "--title", "Printer jam"]).trim(), "#1");
+    let out = t.ok("a.db", &["sync", "init", "shared.db"]);
+    assert!(out.contains("created the shared store"), "{out}");
+    // init never replaces a file.
+    let before = std::fs::read(dir.path().join("shared.db")).unwrap();
+    let err = t.fails("b.db", &["sync", "init", "shared.db"], 1);
+    assert!(err.contains("exists already"), "{err}");
+    assert_eq!(std::fs::read(dir.path().join("shared.db")).unwrap(), before);
+    assert!(
+        !std::fs::read_dir(dir.path()).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().contains(".tmp-")),
+        "no temporary file left behind"
+    );
+    // Joining a store never seen asks; without a terminal, --yes is needed.
+    let err = t.fails("b.db", &["sync", "join", "shared.db"], 2);
+    assert!(err.contains("--yes"), "{err}");
+    t.ok("b.db", &["sync", "join", "--yes", "shared.db"]);
+    // Provisional numbers: shown with ~, accepted by show, final after a sync.
+    let created = t.json("b.db", &["ticket", "new", "--title", "From b"]);
+    assert_eq!(created["number"], "~1");
+    assert!(t.ok("b.db", &["ticket", "show", "~1"]).starts_with("#~1 From b"));
+    let rep = t.json("b.db", &["sync"]);
+    assert_eq!(rep["pushed"], 1);
+    assert_eq!(rep["numbered"], 1);
+    assert!(t.ok("b.db", &["ticket", "show", "2"]).starts_with("#2 From b"));
+    t.fails("b.db", &["ticket", "show", "~1"], 3);
+    // Status, human and JSON.
+    let st = t.json("b.db", &["sync", "status"]);
+    assert_eq!(st["joined"], true);
+    assert_eq!(st["unsynced"], 0);
+    assert_eq!(st["offline"], false);
+    assert!(st["path"].as_str().unwrap().ends_with("shared.db"));
+    assert!(st["last_sync"].is_string());
+    assert!(st["notices"].as_array().unwrap().is_empty());
+    // Offline: exit 1, one clear line, local work continues, status says so.
+    std::fs::rename(dir.path().join("shared.db"), dir.path().join("away.db")).unwrap();
+    t.ok("b.db", &["ticket", "note", "2", "--body", "while offline"]);
+    let err = t.fails("b.db", &["sync"], 1);
+    assert!(err.starts_with("tix: offline: no shared store at") && err.trim().lines().count() == 1, "{err}");
+    let st = t.json("b.db", &["sync", "status"]);
+    assert_eq!(st["offline"], true);
+    assert_eq!(st["unsynced"], 2, "the note and the agent's person record");
+    assert!(st["last_error"].as_str().unwrap().contains("offline"));
+    assert!(t.ok("b.db", &["sync", "status"]).contains("offline"));
+    std::fs::rename(dir.path().join("away.db"), dir.path().join("shared.db")).unwrap();
+    t.ok("b.db", &["sync"]);
+    t.ok("a.db", &["sync"]);
+    // Both stores verify after syncing.
+    assert!(t.ok("a.db", &["store", "verify"]).contains("OK"));
+    assert!(t.ok("b.db", &["store", "verify"]).contains("OK"));
+    let list = t.ok("a.db", &["ticket", "list", "--csv"]);
+    assert!(list.contains("\n2,") && list.contains("\n1,"), "{list}");
+    // A damaged file: exit 1, a pointer to rebuild; rebuild keeps the bad one aside.
+    std::fs::write(dir.path().join("shared.db"), "not a database ".repeat(100)).unwrap();
+    let err = t.fails("a.db", &["sync"], 1);
+    assert!(err.contains("tix sync rebuild"), "{err}");
+    let out = t.ok("a.db", &["sync", "rebuild"]);
+    assert!(out.contains("kept as") && out.contains("shared.db.bad-"), "{out}");
+    t.ok("b.db", &["sync"]);
+    assert!(t.ok("b.db", &["store", "verify"]).contains("OK"));
+}
+
+#[test]
+fn the_loser_of_a_concurrent_edit_is_told_by_tix_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Cli { dir: dir.path().to_path_buf() };
+    t.ok("a.db", &["init"]);
+    t.ok("a.db", &["ticket", "new", "--title", "Contested"]);
+    t.ok("a.db", &["sync", "init", "shared.db"]);
+    t.ok("b.db", &["init"]);
+    t.ok("b.db", &["sync", "join", "--yes", "shared.db"]);
+    t.ok("a.db", &["ticket", "update", "1", "--group", "desk"]);
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    t.ok("b.db", &["--as", "lee", "ticket", "update", "1", "--group", "network"]);
+    t.ok("a.db", &["sync"]);
+    t.ok("b.db", &["sync"]);
+    let out = t.ok("a.db", &["sync"]);
+    assert!(out.contains("notice: your change to group on #1 was superseded by lee"), "{out}");
+    // Printed once; listed until acknowledged.
+    assert!(!t.ok("a.db", &["sync"]).contains("notice"));
+    let st = t.json("a.db", &["sync", "status"]);
+    assert_eq!(st["notices"].as_array().unwrap().len(), 1);
+    assert_eq!(st["notices"][0]["field"], "group");
+    t.ok("a.db", &["sync", "notices", "--ack"]);
+    assert!(t.json("a.db", &["sync", "status"])["notices"].as_array().unwrap().is_empty());
+}
+
+// ------------------------------------------------------------------ processes at once
+
+/// Four processes write and sync against one shared file at the same time.
+#[test]
+fn four_processes_syncing_at_once_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Cli { dir: dir.path().to_path_buf() };
+    t.ok("r0.db", &["init"]);
+    t.ok("r0.db", &["sync", "init", "shared.db"]);
+    for i in 1..4 {
+        t.ok(&format!("r{i}.db"), &["init"]);
+        t.ok(&format!("r{i}.db"), &["sync", "join", "--yes", "shared.db"]);
+    }
+    let rounds = 6;
+    let started = std::time::Instant::now();
+    let handles: Vec<_> = (0..4)
+        .map(|i| {
+            let dir = dir.path().to_path_buf();
+            std::thread::spawn(move || {
+                let t = Cli { dir };
+                let db = format!("r{i}.db");
+                let mut ids = Vec::new();
+                for k in 0..rounds {
+                    let v = t.json(&db, &["ticket", "new", "--title", &format!("r{i} k{k}")]);
+                    ids.push(v["id"].as_str().unwrap().to_string());
+                    let o = t.run(&db, &["sync"]);
+                    assert!(o.status.success(), "sync failed: {}", String::from_utf8_lossy(&o.stderr));
+                }
+                ids
+            })
+        })
+        .collect();
+    let ids: Vec<String> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    assert!(started.elapsed().as_secs() < 120, "bounded wait");
+    for _ in 0..2 {
+        for i in 0..4 {
+            t.ok(&format!("r{i}.db"), &["sync"]);
+        }
+    }
+    let mut lists = Vec::new();
+    for i in 0..4 {
+        let l = t.json(&format!("r{i}.db"), &["ticket", "list", "--all", "--limit", "1000"]);
+        let mut got: Vec<(String, String)> = l["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["id"].as_str().unwrap().to_string(), r["number"].to_string()))
+            .collect();
+        got.sort();
+        assert_eq!(got.len(), ids.len());
+        let nums: HashSet<_> = got.iter().map(|(_, n)| n.clone()).collect();
+        assert_eq!(nums.len(), got.len(), "numbers are unique");
+        assert!(nums.iter().all(|n| !n.contains('~')), "all final: {nums:?}");
+        lists.push(got);
+    }
+    for id in &ids {
+        assert!(lists[0].iter().any(|(i, _)| i == id), "ticket {id} lost");
+    }
+    assert!(lists.iter().all(|l| *l == lists[0]), "same tickets and numbers everywhere");
+    let c = rusqlite::Connection::open(dir.path().join("shared.db")).unwrap();
+    let ok: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(ok, "ok");
+}
+
+// ------------------------------------------------------------------ crashes
+
+#[cfg(unix)]
+fn crash_run(kills: usize, seed: u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Cli { dir: dir.path().to_path_buf() };
+    let names = ["r0.db", "r1.db", "r2.db"];
+    t.ok(names[0], &["init"]);
+    t.ok(names[0], &["sync", "init", "shared.db"]);
+    for n in &names[1..] {
+        t.ok(n, &["init"]);
+        t.ok(n, &["sync", "join", "--yes", "shared.db"]);
+    }
+    let mut rng = seed;
+    let mut next = move |m: u64| {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng % m
+    };
+    let mut acked: Vec<String> = Vec::new();
+    let mut killed = 0;
+    let mut i = 0u64;
+    while killed < kills {
+        i += 1;
+        let db = names[next(3) as usize];
+        let args: Vec<String> = if next(3) == 0 {
+            vec!["--json".into(), "ticket".into(), "new".into(), "--title".into(), format!("crash {i}")]
+        } else {
+            vec!["sync".into()]
+        };
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut child =
+            t.cmd(db, &argv).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+        let delay = next(40);
+        std::thread::sleep(std::time::Duration::from_millis(delay));
+        let finished = child.try_wait().unwrap().is_some();
+        if !finished {
+            child.kill().unwrap(); // SIGKILL
+            killed += 1;
+        }
+        let out = child.wait_with_output().unwrap();
+        if finished && out.status.success() && args[0] == "--json" {
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            acked.push(v["id"].as_str().unwrap().to_string());
+        }
+    }
+    // Final syncs: everyone twice.
+    for _ in 0..2 {
+        for n in &names {
+            t.ok(n, &["sync"]);
+        }
+    }
+    let mut seen: Option<Vec<(String, String)>> = None;
+    for n in &names {
+        let l = t.json(n, &["ticket", "list", "--all", "--limit", "100000"]);
+        let mut got: Vec<(String, String)> = l["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["id"].as_str().unwrap().to_string(), r["number"].to_string()))
+            .collect();
+        got.sort();
+        let ids: HashSet<_> = got.iter().map(|(i, _)| i.clone()).collect();
+        let nums: HashSet<_> = got.iter().map(|(_, n)| n.clone()).collect();
+        assert_eq!(ids.len(), got.len(), "no duplicated ticket");
+        assert_eq!(nums.len(), got.len(), "no duplicated number");
+        for a in &acked {
+            assert!(ids.contains(a), "acknowledged ticket {a} missing from {n}");
+        }
+        if let Some(s) = &seen {
+            assert_eq!(s, &got, "{n} differs");
+        }
+        seen = Some(got);
+        assert!(t.ok(n, &["store", "verify"]).contains("OK"));
+    }
+    for f in ["shared.db", "r0.db", "r1.db", "r2.db"] {
+        let c = rusqlite::Connection::open(dir.path().join(f)).unwrap();
+        let ok: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(ok, "ok", "{f}");
+    }
+    eprintln!("{kills} kills, {} acknowledged tickets, {i} processes", acked.len());
+}
+
+/// Processes that write and sync, SIGKILLed at random moments (200 kills).
+#[cfg(unix)]
+#[test]
+fn killed_processes_lose_no_acknowledged_write() {
+    crash_run(200, 0x9E37_79B9_7F4A_7C15);
+}
+
+/// The soak variant: `cargo test --release --test sync -- --ignored soak --nocapture`.
+#[cfg(unix)]
+#[test]
+#[ignore]
+fn soak_killed_processes_lose_no_acknowledged_write() {
+    for seed in 1..=5u64 {
+        crash_run(1_000, seed.wrapping_mul(0x2545_F491_4F6C_DD1D));
+    }
+}
+
+// ------------------------------------------------------------------ property
+
+#[derive(Debug, Clone)]
+enum Act {
+    New(usize),
+    Set(usize, usize, u8, u8),
+    Note(usize, usize),
+    Link(usize, usize, usize, bool),
+    Delete(usize, usize, bool),
+    Sync(usize),
+    Clock(usize, i64),
+}
+
+fn act() -> impl Strategy<Value = Act> {
+    prop_oneof![
+        (0usize..3).prop_map(Act::New),
+        (0usize..3, 0usize..6, 0u8..4, 0u8..3).prop_map(|(r, t, f, v)| Act::Set(r, t, f, v)),
+        (0usize..3, 0usize..6).prop_map(|(r, t)| Act::Note(r, t)),
+        (0usize..3, 0usize..6, 0usize..6, any::<bool>()).prop_map(|(r, a, b, rm)| Act::Link(r, a, b, rm)),
+        (0usize..3, 0usize..6, any::<bool>()).prop_map(|(r, t, d)| Act::Delete(r, t, d)),
+        (0usize..3).prop_map(Act::Sync),
+        (0usize..3, -7_200_000i64..7_200_000).prop_map(|(r, ms)| Act::Clock(r, ms)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// Three replicas, random concurrent edits and sync orders, clocks that jump: after
+    /// everyone syncs twice, all states are identical, equal to a fold of all ops
+    /// delivered in another order and in other batches, and no number is shown twice.
+    #[test]
+    fn replicas_converge_whatever_the_history(acts in prop::collection::vec(act(), 1..60), seed in any::<u64>()) {
+        let dir = tempfile::tempdir().unwrap();
+        let (_s, mut rs) = network(dir.path(), &["a", "b", "c"]);
+        let people: Vec<PersonId> = (0..2).map(|_| PersonId::new_random()).collect();
+        for (i, p) in people.iter().enumerate() {
+            rs[0].store.commit("admin", vec![Change::new_person(*p, PersonRecord::agent(format!("agent{i}"), format!("a{i}")))]).unwrap();
+        }
+        for r in rs.iter_mut() { r.sync(); }
+        let mut tickets: Vec<TicketId> = Vec::new();
+        let pick = |v: &[TicketId], i: usize| (!v.is_empty()).then(|| v[i % v.len()]);
+        for a in acts {
+            let (r, changes) = match a {
+                Act::New(r) => {
+                    let id = TicketId::new_random();
+                    tickets.push(id);
+                    (r, vec![plan::new_ticket(id, NewTicket::titled(format!("t{}", tickets.len())), &PriorityMatrix::default())])
+                }
+                Act::Set(r, t, f, v) => {
+                    let Some(t) = pick(&tickets, t) else { continue };
+                    let (field, value) = match f {
+                        0 => (TicketField::Group, ["desk", "net", "apps"][v as usize].to_string()),
+                        1 => (TicketField::Title, format!("title {v}")),
+                        2 => (TicketField::Assignee, people[v as usize % 2].to_string()),
+                        _ => (TicketField::Status, ["open", "pending", "resolved"][v as usize].to_string()),
+                    };
+                    (r, vec![Change::set_ticket(t, field, Some(value)).allow_reopen()])
+                }
+                Act::Note(r, t) => {
+                    let Some(t) = pick(&tickets, t) else { continue };
+                    let kind = if t.0.as_bytes()[15] % 2 == 0 { EntryKind::Note } else { EntryKind::Reply };
+                    (r, vec![Change::entry(t, EntryRecord { kind, body: format!("entry on {r}"), author: None, minutes: None })])
+                }
+                Act::Link(r, a, b, rm) => {
+                    let (Some(a), Some(b)) = (pick(&tickets, a), pick(&tickets, b)) else { continue };
+                    (r, vec![Change::link(a, LinkTarget::Ticket { id: b, rel: TicketRel::Related }, rm)])
+                }
+                Act::Delete(r, t, d) => {
+                    let Some(t) = pick(&tickets, t) else { continue };
+                    (r, vec![Change::set_ticket(t, TicketField::Deleted, Some(d.to_string()))])
+                }
+                Act::Sync(r) => { rs[r].sync(); continue; }
+                Act::Clock(r, ms) => { rs[r].clock.advance(ms); continue; }
+            };
+            rs[r].clock.advance(7);
+            // Refused changes (a ticket this replica has not seen yet, a bad transition) are fine.
+            let _ = rs[r].store.commit("tech", changes);
+        }
+        for _ in 0..2 {
+            for r in rs.iter_mut() { r.sync(); }
+        }
+        for r in &rs[1..] {
+            let d = rs[0].store.diff_state(&r.store).unwrap();
+            prop_assert!(d.is_empty(), "{:?}", d);
+        }
+        let nums = numbers(&rs[0].store);
+        prop_assert!(nums.values().all(|n| !n.is_provisional()));
+        // The same set of ops in another order and other batches gives the same state.
+        let mut ops = all_raw_ops(&rs[1].store);
+        let mut x = seed | 1;
+        for i in (1..ops.len()).rev() {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            ops.swap(i, (x % (i as u64 + 1)) as usize);
+        }
+        let fresh = tempfile::tempdir().unwrap();
+        let mut f = Store::open(&fresh.path().join("f.db"), OpenMode::Create).unwrap();
+        let mut rest = &ops[..];
+        while !rest.is_empty() {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            let n = 1 + (x % 7) as usize;
+            let (now, later) = rest.split_at(n.min(rest.len()));
+            f.ingest_raw(now.to_vec()).unwrap();
+            rest = later;
+        }
+        let d = f.diff_state(&rs[0].store).unwrap();
+        prop_assert!(d.is_empty(), "{:?}", d);
+        let scratch = tempfile::tempdir().unwrap();
+        for r in &rs {
+            let v = r.store.verify(scratch.path()).unwrap();
+            prop_assert!(v.ok(), "{:?}", v);
+            std::fs::remove_file(scratch.path().join("tix-verify.db")).ok();
+        }
+    }
+}
+
+// ------------------------------------------------------------------ benchmark
+
+/// The sync benchmark (numbers in the README):
+/// `cargo test --release --test sync -- --ignored bench_sync --nocapture`
+/// (`TIX_BENCH_TICKETS`, default 110,000 demo tickets ≈ 1,000,000 ops).
+#[test]
+#[ignore]
+fn bench_sync() {
+    use std::time::Instant;
+    let tickets: u64 = std::env::var("TIX_BENCH_TICKETS").ok().and_then(|v| v.parse().ok()).unwrap_or(110_000);
+    let dir = tempfile::tempdir().unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    let build = |name: &str, tickets: u64| -> Store {
+        let p = dir.path().join(name);
+        let t = Instant::now();
+        let s = tix::demo::build(&p, &tix::demo::DemoOptions { tickets, seed: 42, now_ms: now }, |_, _| {}).unwrap();
+        eprintln!("demo {name}: {} tickets, {} ops in {:.1} s", s.tickets, s.ops, t.elapsed().as_secs_f64());
+        Store::open(&p, OpenMode::Existing).unwrap()
+    };
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        v[v.len() / 2]
+    };
+    // A shared store of about 1,000,000 ops.
+    let mut a = build("a.db", tickets);
+    let shared = dir.path().join("shared.db");
+    let t = Instant::now();
+    let r = sync::init(&mut a, &shared).unwrap();
+    eprintln!(
+        "sync init (push {} ops): {:.1} s, longest lock {:.0} ms; shared file {} MB",
+        a.op_count().unwrap(),
+        t.elapsed().as_secs_f64(),
+        r.max_lock_ms,
+        std::fs::metadata(&shared).unwrap().len() / 1_000_000
+    );
+    // No-op sync, as a whole (open, check, compare heads).
+    let runs: Vec<f64> = (0..9)
+        .map(|_| {
+            let t = Instant::now();
+            let r = sync::sync_now(&mut a).unwrap();
+            assert_eq!(r.pushed + r.pulled, 0);
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    eprintln!("no-op sync against {} ops: median {:.1} ms", a.op_count().unwrap(), median(runs));
+    // Push 10,000 new local ops.
+    let ids: Vec<TicketId> = a
+        .queue(&tix::store::TicketQuery { active: None, limit: 1000, ..Default::default() })
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let changes: Vec<Change> = (0..10_000)
+        .map(|i| {
+            let e = EntryRecord { kind: EntryKind::Note, body: format!("bench note {i}"), author: None, minutes: None };
+            Change::entry(ids[i % ids.len()], e)
+        })
+        .collect();
+    a.commit("bench", changes).unwrap();
+    let t = Instant::now();
+    let r = sync::sync_now(&mut a).unwrap();
+    assert_eq!(r.pushed, 10_000);
+    eprintln!("push 10,000 ops: {:.2} s, longest lock {:.0} ms", t.elapsed().as_secs_f64(), r.max_lock_ms);
+    // Pull about 100,000 ops into a fresh replica.
+    let mut c = build("c.db", tickets / 10);
+    let shared2 = dir.path().join("shared2.db");
+    sync::init(&mut c, &shared2).unwrap();
+    let mut d = Store::open(&dir.path().join("d.db"), OpenMode::Create).unwrap();
+    let t = Instant::now();
+    let r = sync::join(&mut d, &shared2, |_| true).unwrap();
+    eprintln!("pull {} ops into a fresh replica: {:.2} s", r.pulled, t.elapsed().as_secs_f64());
+    assert!(c.diff_state(&d).unwrap().is_empty());
+    // And the whole 1,000,000 into a fresh replica.
+    let mut e = Store::open(&dir.path().join("e.db"), OpenMode::Create).unwrap();
+    let t = Instant::now();
+    let r = sync::join(&mut e, &shared, |_| true).unwrap();
+    eprintln!("pull {} ops into a fresh replica: {:.1} s", r.pulled, t.elapsed().as_secs_f64());
+}
