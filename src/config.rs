@@ -25,7 +25,7 @@ pub struct Config {
 }
 
 /// `[console]`: how the console looks and what it listens to.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConsoleConfig {
     /// ASCII borders and glyphs (as `--ascii`).
@@ -38,6 +38,19 @@ pub struct ConsoleConfig {
     /// the terminal's own selection and copy away).
     #[serde(default)]
     pub mouse: bool,
+    /// Seconds between background syncs when the store syncs (0: only on ctrl-y).
+    #[serde(default = "default_sync_interval")]
+    pub sync_interval: u64,
+}
+
+fn default_sync_interval() -> u64 {
+    120
+}
+
+impl Default for ConsoleConfig {
+    fn default() -> Self {
+        ConsoleConfig { ascii: false, monochrome: false, mouse: false, sync_interval: default_sync_interval() }
+    }
 }
 
 /// A queue view from the config file, already checked.

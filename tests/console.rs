@@ -63,6 +63,7 @@ fn app(dir: &std::path::Path, tickets: usize, width: u16, height: u16, ascii: bo
         matrix: PriorityMatrix::default(),
         views: None,
         mouse: false,
+        sync_interval: 0,
     };
     App::new(s, defaults::keymap(), o)
 }
@@ -257,6 +258,7 @@ fn the_worker_answers_effects_in_order_while_keys_stay_responsive() {
         matrix: PriorityMatrix::default(),
         views: None,
         mouse: false,
+        sync_interval: 0,
     };
     let (mut a, results) = App::with_worker(store, defaults::keymap(), o);
     assert_eq!(a.pending(), 1, "the first page is being loaded");
@@ -696,6 +698,7 @@ fn views_come_from_the_config() {
         matrix: PriorityMatrix::default(),
         views: Some(views),
         mouse: false,
+        sync_interval: 0,
     };
     let a = App::new(s, defaults::keymap(), o);
     assert_eq!(a.model.queue.views[0].name, "P1 only");
@@ -747,4 +750,80 @@ fn a_click_selects_the_queue_row_under_it() {
     assert_eq!(a.model.queue.selected, 3, "below the last ticket: nothing");
     a.dispatch(tix::tui::action::Action::Click { x: 10, y: 0 });
     assert_eq!(a.model.queue.selected, 3, "the title line is no row");
+}
+
+#[test]
+fn the_console_syncs_on_a_key_shows_the_state_and_reports_a_lost_edit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 3, 80, 24, false);
+    assert_eq!(a.model.sync, None, "a store that does not sync shows no sync state");
+    keys(&mut a, "<ctrl-y>");
+    assert!(a.model.status.as_ref().unwrap().0.contains("does not sync"));
+    drop(a);
+    // The desk's shared store, made from this store; a colleague joins it.
+    let shared = dir.path().join("shared.db");
+    let mut mine = Store::open(&dir.path().join("c.db"), OpenMode::Existing).unwrap();
+    tix::sync::init(&mut mine, &shared).unwrap();
+    drop(mine);
+    // Sam's clock runs a few minutes ahead of this machine's (the console writes with the
+    // real clock), so Sam's later change is the later one.
+    let sam_clock = ManualClock::new(chrono::Utc::now().timestamp_millis() + 5 * 60_000);
+    let mut sam =
+        Store::open_with_clock(&dir.path().join("sam.db"), OpenMode::Create, Arc::new(sam_clock.clone())).unwrap();
+    tix::sync::join(&mut sam, &shared, |_| true).unwrap();
+    let o = Options {
+        agent: "dana".into(),
+        me: Some(PersonId::from_bytes([1; 16])),
+        now_ms: NOW,
+        width: 80,
+        height: 24,
+        color: false,
+        ascii: false,
+        matrix: PriorityMatrix::default(),
+        views: None,
+        mouse: false,
+        sync_interval: 0,
+    };
+    let mut a = App::new(Store::open(&dir.path().join("c.db"), OpenMode::Existing).unwrap(), defaults::keymap(), o);
+    assert!(a.model.sync.as_deref().unwrap().starts_with("synced "), "{:?}", a.model.sync);
+    assert!(screen(&a).contains("synced "), "the status line shows it:\n{}", screen(&a));
+    keys(&mut a, "] ]");
+    assert_eq!(a.model.queue.total, 3);
+    // Sam opens a ticket and sets a field of #2 while Dana changes the same field.
+    let t2 = sam.ticket_by_number(tix::domain::TicketNumber(2)).unwrap();
+    sam_clock.advance(60_000);
+    sam.commit(
+        "sam",
+        vec![plan::new_ticket(TicketId::new_random(), NewTicket::titled("Sam's ticket"), &PriorityMatrix::default())],
+    )
+    .unwrap();
+    open_ticket(&mut a, 2);
+    keys(&mut a, "o d a n a s - g r o u p <enter>");
+    sam_clock.advance(120_000);
+    sam.commit(
+        "sam",
+        vec![Change::set_ticket(t2.id, tix::domain::ticket::TicketField::Group, Some("sams-group".into()))],
+    )
+    .unwrap();
+    tix::sync::sync_now(&mut sam).unwrap();
+    keys(&mut a, "<ctrl-y>");
+    assert_eq!(a.model.queue.total, 4, "Sam's ticket came in and the queue reloaded");
+    assert_eq!(
+        a.model.detail.view.as_ref().unwrap().ticket.group.as_deref(),
+        Some("sams-group"),
+        "the open ticket reloaded"
+    );
+    let (msg, _) = a.model.status.clone().unwrap();
+    assert!(msg.contains("your change to group on #2 was superseded by sam"), "{msg}");
+    assert!(
+        tix::sync::notices(&Store::open(&dir.path().join("c.db"), OpenMode::Existing).unwrap()).unwrap().is_empty(),
+        "shown = acknowledged"
+    );
+    // The share goes away: offline, and work goes on.
+    std::fs::rename(&shared, dir.path().join("moved.db")).unwrap();
+    keys(&mut a, ": sync <enter>");
+    assert!(a.model.sync.as_deref().unwrap().starts_with("offline"), "{:?}", a.model.sync);
+    keys(&mut a, "n still <space> working <ctrl-s>");
+    assert_eq!(a.model.status.as_ref().unwrap().0, "internal note added to #2");
+    assert!(a.model.sync.as_deref().unwrap().starts_with("offline"));
 }

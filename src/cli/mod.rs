@@ -173,6 +173,7 @@ pub fn console(ctx: &Ctx) -> Result<()> {
         color: std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && !ctx.config.console.monochrome,
         ascii: ctx.ascii || ctx.config.console.ascii,
         mouse: ctx.config.console.mouse,
+        sync_interval: ctx.config.console.sync_interval,
         matrix: ctx.config.matrix,
         views: Some(views),
     };

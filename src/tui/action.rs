@@ -69,6 +69,7 @@ commands! {
     LinkToTicket = "link-to-ticket", "link the selected item to the open ticket";
     InsertExcerpt = "insert-excerpt", "start a reply with the article's excerpt";
     CopyRef = "copy-ref", "copy the ticket reference (OSC 52 clipboard)";
+    SyncNow = "sync-now", "sync with the shared store now";
     StartFilter = "start-filter", "filter: status:open prio:1 assignee:me words";
     StartCommand = "start-command", "command: :42 opens #42, :view NAME, :q";
     StartSearch = "start-search", "type a search";
@@ -154,8 +155,14 @@ pub enum Action {
     },
     /// A message for the status line.
     Message(String),
-    /// The sync state changed (status line).
-    Sync(String),
+    /// A sync ran (or its state was read): the status line's words, how many ops came
+    /// in (views reload when some did), and notices of local changes that lost.
+    Synced {
+        state: Option<String>,
+        pulled: usize,
+        notices: Vec<String>,
+        error: Option<String>,
+    },
     KbLoaded {
         generation: u64,
         hits: Vec<crate::store::ArticleHit>,

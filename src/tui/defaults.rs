@@ -49,6 +49,7 @@ const GLOBAL: &[(&str, Command)] = &[
     ("ctrl-c", Command::Quit),
     ("?", Command::ToggleHelp),
     ("ctrl-r", Command::Refresh),
+    ("ctrl-y", Command::SyncNow),
     ("tab", Command::NextPane),
     ("backtab", Command::PrevPane),
     ("1", Command::FocusQueue),

@@ -135,6 +135,7 @@ pub fn run(store: &mut Store, who: &mut Who, effect: Effect) -> Action {
             Ok(items) => Action::PickItems { field, items },
             Err(e) => Action::Failed(e.to_string()),
         },
+        Effect::SyncNow => sync_action(store),
         // Terminal effects are run by the driver, never here.
         Effect::Copy(_) | Effect::ExternalEditor { .. } => {
             Action::Failed("internal: a terminal effect reached the store worker".into())
@@ -320,4 +321,47 @@ pub fn supersedes(later: &Effect, earlier: &Effect) -> bool {
             | (Effect::LoadArticle(_), Effect::LoadArticle(_))
             | (Effect::LoadAssetTickets(_), Effect::LoadAssetTickets(_))
     )
+}
+
+/// Sync now and say how it went, for the status line. Notices of local changes that
+/// lost are shown in the status line, which is their author seeing them: they are
+/// acknowledged (`tix sync notices` lists them until then).
+pub fn sync_action(store: &mut Store) -> Action {
+    let result = crate::sync::sync_now(store);
+    let (pulled, error) = match &result {
+        Ok(r) => (r.pulled, r.warnings.first().cloned()),
+        Err(crate::sync::SyncError::NotJoined) => (0, None),
+        Err(e) => (0, Some(e.to_string())),
+    };
+    let mut notices = Vec::new();
+    if let Ok(list) = crate::sync::notices(store) {
+        let ids: Vec<i64> = list.iter().map(|n| n.id).collect();
+        notices = list.into_iter().map(|n| n.message).collect();
+        if !ids.is_empty() {
+            let _ = crate::sync::ack_notices(store, Some(&ids));
+        }
+    }
+    Action::Synced { state: sync_state(store), pulled, notices, error }
+}
+
+/// The status line's sync words: `None` when this store does not sync.
+pub fn sync_state(store: &Store) -> Option<String> {
+    let s = crate::sync::status(store).ok().filter(|s| s.joined)?;
+    let unsynced = if s.unsynced > 0 { format!(" · {} unsynced", s.unsynced) } else { String::new() };
+    let when = |t: &Option<String>| {
+        t.as_deref()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| crate::domain::time::local(t.timestamp_millis()))
+            .map(|t| t.get(11..).unwrap_or(&t).to_string())
+    };
+    Some(if s.needs_rebuild {
+        "sync stopped: tix sync rebuild".to_string()
+    } else if s.offline {
+        format!("offline{unsynced}")
+    } else {
+        match when(&s.last_sync) {
+            Some(t) => format!("synced {t}{unsynced}"),
+            None => format!("not synced yet{unsynced}"),
+        }
+    })
 }

@@ -46,6 +46,8 @@ pub struct Options {
     pub ascii: bool,
     /// Mouse capture (config `[console] mouse = true`).
     pub mouse: bool,
+    /// Background sync every this many seconds when the store syncs (0: only on key).
+    pub sync_interval: u64,
     pub matrix: crate::domain::ticket::PriorityMatrix,
     /// Queue views from the config file (the built-in ones when `None`).
     pub views: Option<Vec<queue::View>>,
@@ -64,8 +66,16 @@ pub struct App {
 /// Where effects run: inline (tests: deterministic) or on a worker thread with its own
 /// store connection (the console: a slow query never blocks typing).
 enum Runner {
-    Inline { store: Box<Store>, who: effect::Who },
-    Worker { tx: mpsc::Sender<Effect>, pending: usize },
+    Inline {
+        store: Box<Store>,
+        who: effect::Who,
+    },
+    Worker {
+        tx: mpsc::Sender<Effect>,
+        pending: usize,
+        /// Wakes the sync thread (when the store syncs).
+        sync: Option<mpsc::Sender<()>>,
+    },
 }
 
 impl App {
@@ -89,9 +99,11 @@ impl App {
     /// results arrive on the receiver and go to [`App::receive`].
     pub fn with_worker(store: Store, keymap: Keymap<PaneId, Command>, o: Options) -> (App, mpsc::Receiver<Action>) {
         let mut who = effect::Who { actor: o.agent.clone(), me: o.me, matrix: o.matrix };
+        let interval = o.sync_interval;
         let model = initial_model(&store, &keymap, o);
         let (etx, erx) = mpsc::channel::<Effect>();
         let (atx, arx) = mpsc::channel::<Action>();
+        let sync = spawn_sync(&store, interval, atx.clone());
         let mut store = store;
         std::thread::spawn(move || {
             let mut queue: std::collections::VecDeque<Effect> = std::collections::VecDeque::new();
@@ -120,7 +132,7 @@ impl App {
             model,
             keymap,
             keys: KeyState::new(),
-            runner: Runner::Worker { tx: etx, pending: 0 },
+            runner: Runner::Worker { tx: etx, pending: 0, sync },
             terminal: vec![],
         };
         let effects = app.model.start();
@@ -130,10 +142,18 @@ impl App {
 
     /// A result from the worker.
     pub fn receive(&mut self, action: Action) {
-        if let Runner::Worker { pending, .. } = &mut self.runner {
+        // Sync results arrive on their own, not as answers to effects.
+        if let Runner::Worker { pending, .. } = &mut self.runner
+            && !matches!(action, Action::Synced { .. })
+        {
             *pending = pending.saturating_sub(1);
         }
         self.dispatch(action);
+    }
+
+    /// Whether a sync thread runs beside the worker.
+    pub fn syncs(&self) -> bool {
+        matches!(&self.runner, Runner::Worker { sync: Some(_), .. })
     }
 
     /// Effects sent to the worker and not yet answered.
@@ -190,7 +210,12 @@ impl App {
                     let result = effect::run(store, who, e);
                     self.dispatch(result);
                 }
-                Runner::Worker { tx, pending } => {
+                Runner::Worker { sync, .. } if e == Effect::SyncNow => {
+                    if let Some(s) = sync {
+                        let _ = s.send(());
+                    }
+                }
+                Runner::Worker { tx, pending, .. } => {
                     if tx.send(e).is_ok() {
                         *pending += 1;
                     } else {
@@ -206,6 +231,7 @@ fn initial_model(store: &Store, keymap: &Keymap<PaneId, Command>, o: Options) ->
     let store_name =
         store.path().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "store".into());
     let views = o.views.clone().filter(|v| !v.is_empty()).unwrap_or_else(|| queue::default_views(o.me));
+    let sync_state = effect::sync_state(store);
     Model {
         queue: queue::QueueState::new(views, o.me),
         show_help: false,
@@ -226,11 +252,36 @@ fn initial_model(store: &Store, keymap: &Keymap<PaneId, Command>, o: Options) ->
         confirm: None,
         kb: kb::KbState::default(),
         assets: assets::AssetState::default(),
-        sync: None,
+        sync: sync_state,
         open_on_load: false,
         matrix: o.matrix,
         theme: theme::Theme::new(o.color, o.ascii),
     }
+}
+
+/// The background sync: a thread with its own store connection that syncs every
+/// `interval` seconds and whenever woken, and reports on the action channel. `None` when
+/// the store does not sync.
+fn spawn_sync(store: &Store, interval: u64, out: mpsc::Sender<Action>) -> Option<mpsc::Sender<()>> {
+    effect::sync_state(store)?;
+    let path = store.path().to_path_buf();
+    let (tx, rx) = mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        let Ok(mut store) = Store::open(&path, crate::store::OpenMode::Existing) else { return };
+        let wait = if interval == 0 { Duration::MAX } else { Duration::from_secs(interval) };
+        loop {
+            match rx.recv_timeout(wait) {
+                Ok(()) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+            // Wake-ups that queued up while syncing need no second sync.
+            while rx.try_recv().is_ok() {}
+            if out.send(effect::sync_action(&mut store)).is_err() {
+                break;
+            }
+        }
+    });
+    Some(tx)
 }
 
 /// Why the console cannot open here.
@@ -294,7 +345,12 @@ pub fn run_console(store: Store, keymap: Keymap<PaneId, Command>, mut o: Options
             }
             // Sleep until input, or until the next minute for ages and countdowns: no idle redraws.
             let now = chrono::Utc::now().timestamp_millis();
-            let wait = if app.pending() > 0 { 15 } else { 60_000 - now.rem_euclid(60_000) };
+            let mut wait = if app.pending() > 0 { 15 } else { 60_000 - now.rem_euclid(60_000) };
+            if app.syncs() {
+                // Sync results arrive unasked: look for them every second (no redraw
+                // unless one came).
+                wait = wait.min(1_000);
+            }
             if event::poll(Duration::from_millis(wait as u64))? {
                 match event::read()? {
                     Event::Key(k) => {

@@ -81,6 +81,8 @@ pub enum Effect {
         text: String,
     },
     LoadPickItems(PickField),
+    /// Sync with the shared store now (in the background).
+    SyncNow,
     /// Terminal: put text on the clipboard through OSC 52 (works over SSH).
     Copy(String),
     /// Terminal: hand a draft to $VISUAL / $EDITOR and take it back.
@@ -286,6 +288,14 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
                 m.form = Some(FormState::new(m.matrix));
                 return vec![];
             }
+            Command::SyncNow => {
+                if m.sync.is_none() {
+                    m.complain("this store does not sync: tix sync init PATH or tix sync join PATH");
+                    return vec![];
+                }
+                m.sync = Some("syncing…".into());
+                return vec![Effect::SyncNow];
+            }
             Command::ToggleHelp => {
                 m.show_help = !m.show_help;
                 return vec![];
@@ -359,9 +369,29 @@ fn results(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
             m.now_ms = *now_ms;
             vec![]
         }
-        Action::Sync(state) => {
-            m.sync = Some(state.clone());
-            vec![]
+        Action::Synced { state, pulled, notices, error } => {
+            m.sync = state.clone();
+            if let Some(e) = error {
+                m.complain(e.clone());
+            }
+            if let Some(first) = notices.first() {
+                let more = if notices.len() > 1 {
+                    format!(" (+{} more: tix sync notices)", notices.len() - 1)
+                } else {
+                    String::new()
+                };
+                m.complain(format!("{first}{more}"));
+            }
+            if *pulled == 0 {
+                return Some(vec![]);
+            }
+            // Other technicians' work came in: what is on screen reloads.
+            m.queue.loading = true;
+            let mut out = vec![m.queue.load(m.queue.offset)];
+            if let Some(t) = m.open_ticket() {
+                out.push(Effect::LoadTicket(t.id));
+            }
+            out
         }
         Action::QueueLoaded { generation, offset, rows, total, exact } => {
             let page = m.page();
@@ -719,6 +749,7 @@ fn run_command(m: &mut Model, text: &str) -> Vec<Effect> {
             m.form = Some(FormState::new(m.matrix));
             vec![]
         }
+        "sync" => update(m, Action::Command(Command::SyncNow)),
         "view" | "v" => {
             let want = rest.to_lowercase();
             match m.queue.views.iter().position(|v| v.name.to_lowercase().starts_with(&want) && !want.is_empty()) {
