@@ -269,11 +269,8 @@ fn spawn_sync(store: &Store, interval: u64, out: mpsc::Sender<Action>) -> Option
     std::thread::spawn(move || {
         let Ok(mut store) = Store::open(&path, crate::store::OpenMode::Existing) else { return };
         let wait = if interval == 0 { Duration::MAX } else { Duration::from_secs(interval) };
-        loop {
-            match rx.recv_timeout(wait) {
-                Ok(()) | Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            }
+        // Until the console goes away: on a wake-up or when the interval is up.
+        while !matches!(rx.recv_timeout(wait), Err(mpsc::RecvTimeoutError::Disconnected)) {
             // Wake-ups that queued up while syncing need no second sync.
             while rx.try_recv().is_ok() {}
             if out.send(effect::sync_action(&mut store)).is_err() {
