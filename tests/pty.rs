@@ -39,12 +39,19 @@ struct Term {
 
 impl Term {
     fn spawn(db: &Path, dir: &Path) -> Term {
+        Term::spawn_with(db, dir, &[])
+    }
+
+    fn spawn_with(db: &Path, dir: &Path, env: &[(&str, &str)]) -> Term {
         let pty = native_pty_system().openpty(PtySize { rows: 24, cols: 80, pixel_width: 0, pixel_height: 0 }).unwrap();
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_tix"));
         cmd.args(["--db", db.to_str().unwrap(), "--as", "dana"]);
         cmd.env("TERM", "xterm-256color");
         cmd.env("TIX_CONFIG", dir.join("none.toml"));
         cmd.env_remove("NO_COLOR");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pty.slave.spawn_command(cmd).unwrap();
         drop(pty.slave);
         let watch = Shared::default();
@@ -181,4 +188,43 @@ fn a_technician_opens_a_ticket_takes_it_and_quits_and_hostile_text_stays_inert()
     assert!(shown.contains("\"name\": \"dana\""), "{shown}");
     let shown = tix(&db, dir.path(), &["--json", "ticket", "show", "1"]);
     assert!(shown.contains("Checked the tunnel logs"), "{shown}");
+}
+
+/// `y` puts the ticket number on the clipboard through OSC 52; `e` hands a note to
+/// $EDITOR (here a script standing in for vim), and the console takes the screen back
+/// and saves the note from the editor.
+#[test]
+fn copy_goes_through_osc52_and_the_external_editor_hands_the_screen_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("pty.db");
+    tix(&db, dir.path(), &["init"]);
+    tix(&db, dir.path(), &["ticket", "new", "--title", "Docking station dead", "--urgency", "1"]);
+    let editor = dir.path().join("fake-editor.sh");
+    std::fs::write(&editor, "#!/bin/sh\nprintf 'Swapped the dock.\\nWorks now.\\n' >> \"$1\"\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut t = Term::spawn_with(&db, dir.path(), &[("VISUAL", editor.to_str().unwrap())]);
+    t.wait_for("My open");
+    t.send("]");
+    t.wait_for("Unassigned · 1 of 1");
+    t.send("y");
+    t.wait_for("copied #1");
+    assert_eq!(t.watch.0.lock().unwrap().clipboard, vec![b"IzE=".to_vec()], "base64 of #1");
+    t.send("\r");
+    t.wait_for("Timeline");
+    t.send("e");
+    // Back from the editor: the draft is in the pane, the console redrawn in full.
+    let s = t.wait_for("Swapped the dock.");
+    assert!(s.contains("INTERNAL NOTE on #1") && s.contains("Works now."), "{s}");
+    assert!(t.parser.lock().unwrap().screen().alternate_screen(), "back on the console's screen");
+    t.send("\x13"); // ctrl-s
+    t.wait_for("internal note added to #1");
+    t.send("q");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while t.child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "tix did not quit");
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    let shown = tix(&db, dir.path(), &["--json", "ticket", "show", "1"]);
+    assert!(shown.contains("Swapped the dock.\\nWorks now."), "{shown}");
 }
