@@ -333,7 +333,9 @@ fn demo_builds_a_realistic_verifiable_store() {
         assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
         serde_json::from_slice::<Value>(&o.stdout).unwrap()
     };
-    let built = run(&["--json", "demo", "--tickets", "1500", "--seed", "7", "--no-tui"]);
+    // "Now" pinned: two builds a minute apart would otherwise date (and so identify)
+    // their tickets differently.
+    let built = run(&["--json", "demo", "--tickets", "1500", "--seed", "7", "--now", "2026-11-20", "--no-tui"]);
     let s = &built["summary"];
     assert_eq!(s["tickets"], 1500);
     let open = s["open"].as_f64().unwrap() / 1500.0;
@@ -352,7 +354,7 @@ fn demo_builds_a_realistic_verifiable_store() {
     assert!(v["mismatches"].as_array().unwrap().is_empty());
     // Deterministic: the same seed gives the same tickets (ids and text).
     let first = run(&["--json", "ticket", "show", "17"]);
-    run(&["--json", "demo", "--tickets", "1500", "--seed", "7", "--no-tui"]);
+    run(&["--json", "demo", "--tickets", "1500", "--seed", "7", "--now", "2026-11-20", "--no-tui"]);
     let again = run(&["--json", "ticket", "show", "17"]);
     assert_eq!(first["id"], again["id"]);
     assert_eq!(first["title"], again["title"]);
@@ -379,4 +381,82 @@ fn a_read_only_store_is_refused_clearly() {
     Command::new("chattr").arg("-i").arg(&t.db).status().unwrap();
     assert!(e.contains("read-only"), "{e}");
     assert_eq!(t.json(&["ticket", "show", "1"])["entry_count"], 0, "nothing was written");
+}
+
+#[test]
+fn the_query_language_filters_lists_and_views_headless() {
+    let t = Tix::new();
+    let new = |args: &[&str]| {
+        let mut a = vec!["ticket", "new"];
+        a.extend_from_slice(args);
+        t.ok(&a);
+    };
+    new(&["--title", "Printer jam on floor 3", "--category", "hardware", "--tags", "vip,floor3", "--channel", "email"]);
+    new(&[
+        "--title",
+        "Jam session room booking",
+        "--category",
+        "facilities",
+        "--type",
+        "request",
+        "--requester",
+        "Jane Doe <jane@example.com>",
+    ]);
+    new(&[
+        "--title",
+        "VPN drops",
+        "--body",
+        "the printer jam was unrelated",
+        "--category",
+        "network",
+        "--channel",
+        "email",
+    ]);
+    let numbers = |q: &str| -> Vec<u64> {
+        let v = t.json(&["ticket", "list", "--all", "-q", q]);
+        let mut n: Vec<u64> = v["tickets"].as_array().unwrap().iter().map(|r| r["number"].as_u64().unwrap()).collect();
+        n.sort();
+        n
+    };
+    assert_eq!(numbers("category:hardware"), vec![1]);
+    assert_eq!(numbers("!category:hardware"), vec![2, 3]);
+    assert_eq!(numbers("tag:vip"), vec![1]);
+    assert_eq!(numbers("tag:vip,nope"), Vec::<u64>::new(), "all tags must be there");
+    assert_eq!(numbers("channel:email"), vec![1, 3]);
+    assert_eq!(numbers("type:request"), vec![2]);
+    assert_eq!(numbers("requester:jane"), vec![2]);
+    assert_eq!(numbers("jam"), vec![1, 2, 3], "words: full text, description included");
+    assert_eq!(numbers("\"printer jam\""), vec![1, 3], "a phrase: words together, in order");
+    assert_eq!(numbers("\"jam printer\""), Vec::<u64>::new());
+    assert_eq!(numbers("jam !category:network,facilities"), vec![1]);
+    assert_eq!(numbers("created:>-1h updated:>-1h"), vec![1, 2, 3]);
+    assert_eq!(numbers("created:<-1h"), Vec::<u64>::new());
+    assert_eq!(numbers("created:<2000-01-01"), Vec::<u64>::new());
+    assert_eq!(numbers("sla:breached"), Vec::<u64>::new());
+    t.ok(&["ticket", "update", "3", "--status", "resolved"]);
+    assert_eq!(numbers("!status:resolved,closed"), vec![1, 2]);
+    // Errors name the token; usage errors exit 2.
+    let e = t.fails(&["ticket", "list", "-q", "jam colour:red"], 2);
+    assert!(e.contains("'colour:red'") && e.contains("unknown field"), "{e}");
+    let e = t.fails(&["ticket", "list", "-q", "\"unclosed"], 2);
+    assert!(e.contains("not closed"), "{e}");
+
+    // Views from the config file run headless with the same rows as in the console.
+    std::fs::write(
+        t.dir().join("no-config.toml"),
+        "[[views]]\nname = \"Email backlog\"\nfilter = \"channel:email\"\nsort = \"newest\"\n\n[[views]]\nname = \"Hardware\"\nfilter = \"category:hardware\"\n",
+    )
+    .unwrap();
+    let list = t.json(&["view", "list"]);
+    assert_eq!(list[0]["name"], "Email backlog");
+    assert_eq!(list[0]["sort"], "newest");
+    let v = t.json(&["view", "run", "email"]);
+    let got: Vec<u64> = v["tickets"].as_array().unwrap().iter().map(|r| r["number"].as_u64().unwrap()).collect();
+    assert_eq!(got, vec![1], "open only, newest first (#3 is resolved)");
+    let e = t.fails(&["view", "run", "nothing"], 3);
+    assert!(e.contains("Email backlog, Hardware"), "{e}");
+    let bad = "[[views]]\nname = \"Bad\"\nfilter = \"prio:9\"\n";
+    std::fs::write(t.dir().join("no-config.toml"), bad).unwrap();
+    let e = t.fails(&["view", "list"], 1);
+    assert!(e.contains("no-config.toml:2") && e.contains("prio:9"), "{e}");
 }

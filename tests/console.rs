@@ -700,8 +700,19 @@ fn views_come_from_the_config() {
         mouse: false,
         sync_interval: 0,
     };
-    let a = App::new(s, defaults::keymap(), o);
+    let mut a = App::new(s, defaults::keymap(), o);
     assert_eq!(a.model.queue.views[0].name, "P1 only");
+    // Headless (`tix view run`) and console give the same rows, in the same order.
+    let store = Store::open(&dir.path().join("c.db"), OpenMode::Existing).unwrap();
+    keys(&mut a, "]");
+    let view = &a.model.queue.views[1];
+    let (mut q, _) = view.query(None);
+    q.limit = 50;
+    let headless: Vec<_> = store.queue(&q).unwrap().into_iter().map(|r| r.number).collect();
+    let console: Vec<_> = a.model.queue.rows.iter().map(|r| r.number).collect();
+    assert_eq!(headless, console);
+    assert!(!console.is_empty());
+    keys(&mut a, "[");
     assert!(screen(&a).contains("P1 only · 1 of 1"), "{}", screen(&a));
     assert!(tix::tui::queue::View::from_filter("bad", "prio:9", None).unwrap_err().contains("bad"));
 }

@@ -16,9 +16,13 @@ pub struct DemoArgs {
     /// How many tickets (about 10% stay open)
     #[arg(long, default_value_t = 5_000)]
     tickets: u64,
-    /// Random seed: the same seed gives the same store
+    /// Random seed: the same seed (and --now) gives the same store
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Build the history as if today were this day (YYYY-MM-DD; default: now), e.g. to
+    /// get byte-identical demo stores on different days
+    #[arg(long)]
+    now: Option<String>,
     /// Build the store and print a summary instead of opening the console
     #[arg(long)]
     no_tui: bool,
@@ -51,7 +55,17 @@ pub fn run(ctx: &Ctx, a: DemoArgs) -> Result<()> {
         }
     }
     // "Now" to the minute, so two builds in the same minute are identical.
-    let now_ms = chrono::Utc::now().timestamp_millis() / 60_000 * 60_000;
+    let now_ms = match a.now.as_deref() {
+        None => chrono::Utc::now().timestamp_millis() / 60_000 * 60_000,
+        Some(d) => match crate::domain::time::parse_date(d) {
+            Some(day) => chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(12, 0, 0))
+                .map(|t| t.and_utc().timestamp_millis())
+                .ok_or_else(|| CliError::Usage(format!("--now {d}: not a day")))?,
+            None => return Err(CliError::Usage(format!("--now '{d}': use a day such as 2026-11-22")).into()),
+        },
+    };
     let opts = DemoOptions { tickets: a.tickets, seed: a.seed, now_ms };
     let started = Instant::now();
     let quiet = ctx.out.json;

@@ -9,6 +9,7 @@ mod person;
 mod store_cmd;
 mod sync;
 mod ticket;
+mod view;
 
 use std::path::PathBuf;
 
@@ -66,6 +67,9 @@ pub enum Command {
     /// People: agents and requesters
     #[command(subcommand)]
     Person(person::PersonCmd),
+    /// Queue views, headless: list, run NAME (the console's rows, for cron and scripts)
+    #[command(subcommand)]
+    View(view::ViewCmd),
     /// Sync with a shared store file: init, join, status, rebuild, notices (no subcommand: sync now)
     Sync(sync::SyncArgs),
     /// Build a realistic demo store, then open the console on it
@@ -154,16 +158,7 @@ pub fn console(ctx: &Ctx) -> Result<()> {
             .map_err(|e| CliError::Failed(e.to_string()))?;
     }
     let me = store.find_person(&ctx.actor)?.map(|p| p.id);
-    let views = ctx
-        .config
-        .views
-        .iter()
-        .map(|v| {
-            let sort = v.sort.as_deref().and_then(crate::tui::queue::sort_by_name);
-            crate::tui::queue::View::from_filter(&v.name, &v.filter, sort)
-        })
-        .collect::<std::result::Result<Vec<_>, String>>()
-        .map_err(CliError::Failed)?;
+    let views = view::views(ctx, me)?;
     let opts = crate::tui::Options {
         agent: ctx.actor.clone(),
         me,
@@ -266,6 +261,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Asset(c)) => asset::run(&ctx, c),
         Some(Command::Person(c)) => person::run(&ctx, c),
         Some(Command::Sync(a)) => sync::run(&ctx, a),
+        Some(Command::View(c)) => view::run(&ctx, c),
         Some(Command::Demo(a)) => demo::run(&ctx, a),
         Some(Command::Completions { shell }) => {
             clap_complete::generate(shell, &mut Cli::command(), "tix", &mut std::io::stdout());

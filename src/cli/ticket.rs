@@ -100,6 +100,11 @@ pub struct ListArgs {
     /// Full-text search in title, description and timeline
     #[arg(long)]
     text: Option<String>,
+    /// The query language the console's `/` filter speaks: `status:open,pending prio:<=2
+    /// assignee:me|none|NAME group:G category:C tag:T type:T channel:C requester:NAME
+    /// updated:>-2h created:<2026-11-01 sla:breached|at-risk !field:value "a phrase" words`
+    #[arg(long, short = 'q')]
+    query: Option<String>,
     /// priority, updated, newest or oldest
     #[arg(long, default_value = "priority")]
     sort: String,
@@ -309,6 +314,26 @@ fn new(ctx: &Ctx, a: NewArgs) -> Result<()> {
     ctx.out.emit(&Created { number, id }, || number.to_string())
 }
 
+/// Narrow `q` by a query in the console's language (errors name the token, exit 2).
+pub fn apply_query(ctx: &Ctx, store: &crate::store::Store, q: &mut TicketQuery, text: &str) -> Result<()> {
+    let spec = crate::domain::filter::parse(text).map_err(|e| CliError::Usage(format!("query {e}")))?;
+    let me = store.find_person(&ctx.actor)?.map(|p| p.id);
+    if let Some(name) = q.narrow(&spec, Some(me.unwrap_or_else(PersonId::new_random))) {
+        match store.find_person(&name)? {
+            Some(p) => q.assignee = Some(AssigneeFilter::Person(p.id)),
+            None => bail!(CliError::NotFound(format!("query: no agent '{name}'"))),
+        }
+    }
+    if !spec.words.is_empty() {
+        let words = spec.words.join(" ");
+        q.text = Some(match q.text.take() {
+            Some(t) => format!("{t} {words}"),
+            None => words,
+        });
+    }
+    Ok(())
+}
+
 fn sort_of(s: &str) -> Result<Sort> {
     Ok(match s {
         "priority" => Sort::Priority,
@@ -342,7 +367,7 @@ fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
             _ => Some(AssigneeFilter::Person(PersonId::new_random())),
         },
     };
-    let q = TicketQuery {
+    let mut q = TicketQuery {
         active: if a.all || !a.status.is_empty() { None } else { Some(true) },
         statuses: a.status,
         assignee,
@@ -350,12 +375,21 @@ fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
         priorities: a.priority,
         requester: None,
         text: a.text,
+        conds: vec![],
         sort: sort_of(&a.sort)?,
         limit: a.limit,
         offset: a.offset,
     };
-    let rows = store.queue(&q)?;
-    if a.csv {
+    if let Some(text) = &a.query {
+        apply_query(ctx, &store, &mut q, text)?;
+    }
+    print_list(ctx, &store, &q, a.csv)
+}
+
+/// One page of a ticket query as a table, CSV or JSON (`tix ticket list`, `tix view run`).
+pub fn print_list(ctx: &Ctx, store: &crate::store::Store, q: &TicketQuery, csv: bool) -> Result<()> {
+    let rows = store.queue(q)?;
+    if csv {
         let mut w = csv::Writer::from_writer(std::io::stdout().lock());
         w.write_record([
             "number",
@@ -385,10 +419,10 @@ fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
         return Ok(());
     }
     // The count is a second query; JSON callers get it, people see it under the table.
-    let (total, exact) = if ctx.out.json || rows.len() as u32 >= a.limit {
-        store.count_upto(&q, TEXT_COUNT_CAP)?
+    let (total, exact) = if ctx.out.json || rows.len() as u32 >= q.limit {
+        store.count_upto(q, TEXT_COUNT_CAP)?
     } else {
-        (rows.len() as u64 + a.offset, true)
+        (rows.len() as u64 + q.offset, true)
     };
     let now = store.now_ms();
     ctx.out.emit(&ListOut { total, total_exact: exact, tickets: rows.clone() }, || {

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::{Result, Store, StoreError, must};
 use crate::domain::asset::{Asset, AssetRecord, AssetStatus};
+use crate::domain::filter::{Cmp, FilterSpec, SlaTest, Test, Who};
 use crate::domain::ids::{ArticleId, AssetId, PersonId, ReplicaId, TicketId, TicketNumber};
 use crate::domain::kb::{Article, ArticleRecord};
 use crate::domain::op::{Hlc, LinkTarget, Op, Payload, checksum};
@@ -42,8 +43,10 @@ pub struct TicketQuery {
     pub group: Option<String>,
     pub priorities: Vec<Priority>,
     pub requester: Option<PersonId>,
-    /// Full-text words (title, description, timeline).
+    /// Full-text words (title, description, timeline); `"a b"` is a phrase.
     pub text: Option<String>,
+    /// Further conditions from the query language (categories, tags, times, SLA, negations).
+    pub conds: Vec<crate::domain::filter::Cond>,
     pub sort: Sort,
     pub limit: u32,
     pub offset: u64,
@@ -127,8 +130,27 @@ fn ticket_row_at(r: &Row<'_>, base: usize) -> rusqlite::Result<TicketRow> {
 /// opt-in because a prefix query merges every matching term's postings before it
 /// yields a row (90 ms instead of 0.5 ms for a common word on a million tickets).
 pub fn fts_query(text: &str) -> Option<String> {
-    let words: Vec<String> = text
-        .split_whitespace()
+    // A quoted stretch is a phrase: its words must stand together, in order.
+    let mut words: Vec<String> = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('"') {
+        let Some(len) = rest[open + 1..].find('"') else { break };
+        let phrase: Vec<&str> = rest[open + 1..open + 1 + len]
+            .split(|c: char| !c.is_alphanumeric() && c != '_')
+            .filter(|w| !w.is_empty())
+            .collect();
+        // The index keeps no positions: the words are required here, their order is
+        // checked by the query's phrase condition.
+        words.extend(phrase.iter().map(|w| format!("\"{w}\"")));
+        words.extend(fts_words(&rest[..open]));
+        rest = &rest[open + 1 + len + 1..];
+    }
+    words.extend(fts_words(rest));
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+fn fts_words(text: &str) -> Vec<String> {
+    text.split_whitespace()
         .flat_map(|token| {
             let prefix = token.ends_with('*');
             let parts: Vec<&str> =
@@ -139,8 +161,35 @@ pub fn fts_query(text: &str) -> Option<String> {
                 .enumerate()
                 .map(move |(i, w)| if prefix && i + 1 == n { format!("\"{w}\"*") } else { format!("\"{w}\"") })
         })
-        .collect();
-    (!words.is_empty()).then(|| words.join(" "))
+        .collect()
+}
+
+impl TicketQuery {
+    /// Narrow this query by a parsed filter (the query language). `me` resolves
+    /// `assignee:me`; a named assignee is returned for the caller to resolve.
+    pub fn narrow(&mut self, s: &FilterSpec, me: Option<PersonId>) -> Option<String> {
+        if !s.statuses.is_empty() {
+            self.statuses = s.statuses.clone();
+            self.active = None;
+        }
+        if !s.priorities.is_empty() {
+            self.priorities = s.priorities.clone();
+        }
+        if s.group.is_some() {
+            self.group = s.group.clone();
+        }
+        self.conds.extend(s.conds.iter().cloned());
+        let mut named = None;
+        match &s.assignee {
+            Some(Who::Me) => {
+                self.assignee = Some(AssigneeFilter::Person(me.unwrap_or(PersonId(Uuid::nil()))));
+            }
+            Some(Who::Nobody) => self.assignee = Some(AssigneeFilter::Unassigned),
+            Some(Who::Named(n)) => named = Some(n.clone()),
+            None => {}
+        }
+        named
+    }
 }
 
 impl Store {
@@ -183,7 +232,74 @@ impl Store {
             args.push(Value::Blob(p.0.as_bytes().to_vec()));
             w.push(format!("t.requester = ?{}", args.len()));
         }
+        for c in &q.conds {
+            let sql = self.cond_sql(&c.test, args);
+            w.push(if c.negate { format!("NOT ({sql})") } else { sql });
+        }
         w.join(" AND ")
+    }
+
+    /// SQL for one query-language condition (bound values go to `args`).
+    fn cond_sql(&self, t: &Test, args: &mut Vec<Value>) -> String {
+        let mut bind = |v: Value| {
+            args.push(v);
+            format!("?{}", args.len())
+        };
+        let any = |col: &str, vals: Vec<String>, bind: &mut dyn FnMut(Value) -> String| {
+            let marks: Vec<String> = vals.into_iter().map(|v| bind(Value::Text(v))).collect();
+            format!("coalesce({col}, '') IN ({})", marks.join(", "))
+        };
+        let now = self.now_ms();
+        match t {
+            Test::Status(v) => any("t.status", v.iter().map(|s| s.as_str().to_string()).collect(), &mut bind),
+            Test::Group(v) => any("t.grp", v.clone(), &mut bind),
+            Test::Category(v) => any("t.category", v.clone(), &mut bind),
+            Test::Type(v) => any("t.type", v.iter().map(|s| s.as_str().to_string()).collect(), &mut bind),
+            Test::Channel(v) => any("t.channel", v.iter().map(|s| s.as_str().to_string()).collect(), &mut bind),
+            Test::Tags(v) => v
+                .iter()
+                .map(|tag| {
+                    format!("(',' || coalesce(t.tags, '') || ',') LIKE {}", bind(Value::Text(format!("%,{tag},%"))))
+                })
+                .collect::<Vec<_>>()
+                .join(" AND "),
+            Test::Requester(who) => {
+                let pre = bind(Value::Text(format!("{}%", like_escape(who))));
+                format!(
+                    "t.requester IN (SELECT id FROM people WHERE name LIKE {pre} ESCAPE '\\' OR email LIKE {pre} ESCAPE '\\')"
+                )
+            }
+            Test::Phrase(p) => {
+                let p = bind(Value::Text(p.to_lowercase()));
+                format!("instr(lower(t.title || ' ' || t.description), {p}) > 0")
+            }
+            Test::Updated(cmp, when) | Test::Created(cmp, when) => {
+                let col = if matches!(t, Test::Updated(..)) { "t.updated_at" } else { "t.created_at" };
+                let at = bind(Value::Integer(when.resolve(now)));
+                match cmp {
+                    Cmp::After => format!("{col} > {at}"),
+                    Cmp::Before => format!("{col} < {at}"),
+                }
+            }
+            Test::Sla(s) => {
+                // Work remains and a promise is (about to be) missed: the first response
+                // while none was given, or the resolution.
+                let limit = bind(Value::Integer(match s {
+                    SlaTest::Breached => now,
+                    SlaTest::AtRisk => now + crate::domain::time::HOUR,
+                }));
+                let due = format!(
+                    "((t.first_response_at IS NULL AND t.response_due < {limit}) OR t.resolution_due < {limit})"
+                );
+                match s {
+                    SlaTest::Breached => format!("t.active = 1 AND {due}"),
+                    SlaTest::AtRisk => format!(
+                        "t.active = 1 AND {due} AND NOT ((t.first_response_at IS NULL AND t.response_due < {n}) OR t.resolution_due < {n})",
+                        n = bind(Value::Integer(now))
+                    ),
+                }
+            }
+        }
     }
 
     fn order_clause(sort: Sort) -> &'static str {

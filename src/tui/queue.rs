@@ -8,7 +8,7 @@ use ratatui::widgets::{Cell, Row, Table, Widget};
 
 use super::model::Effect;
 use super::theme::Theme;
-use crate::domain::filter::{FilterSpec, Who};
+use crate::domain::filter::FilterSpec;
 use crate::domain::ids::PersonId;
 use crate::domain::text;
 use crate::domain::ticket::{Priority, Status};
@@ -28,6 +28,18 @@ pub struct View {
 }
 
 impl View {
+    /// The view's query, the same for the console and `tix view run`: its base query
+    /// narrowed by its filter, words matched exactly. A named assignee is returned for
+    /// the caller to resolve against the store.
+    pub fn query(&self, me: Option<PersonId>) -> (TicketQuery, Option<String>) {
+        let mut q = self.query.clone();
+        let named = q.narrow(&self.spec, me);
+        if !self.spec.words.is_empty() {
+            q.text = Some(self.spec.words.join(" "));
+        }
+        (q, named)
+    }
+
     /// A view from the config file: a name, a filter, and an optional order.
     pub fn from_filter(name: &str, filter: &str, sort: Option<Sort>) -> Result<View, String> {
         let spec = crate::domain::filter::parse(filter).map_err(|e| format!("view '{name}': filter {e}"))?;
@@ -121,13 +133,13 @@ impl QueueState {
     /// The query for a window starting at `offset`: the view narrowed by the filter. A
     /// named assignee is resolved by the effect (it needs the store).
     pub fn query(&self, offset: u64) -> (TicketQuery, Option<String>) {
-        let view = &self.views[self.view];
-        let mut q = TicketQuery { limit: WINDOW, offset, ..view.query.clone() };
+        let (mut q, mut named) = self.views[self.view].query(self.me);
+        q.limit = WINDOW;
+        q.offset = offset;
         if let Some(sort) = self.sort {
             q.sort = sort;
         }
-        let mut named = apply_spec(&mut q, &view.spec, self.me);
-        if let Some(n) = apply_spec(&mut q, &self.spec, self.me) {
+        if let Some(n) = apply_typed(&mut q, &self.spec, self.me) {
             named = Some(n);
         }
         (q, named)
@@ -342,38 +354,30 @@ impl QueueState {
     }
 }
 
-/// Narrow a query by a parsed filter; returns an assignee name still to resolve.
-fn apply_spec(q: &mut TicketQuery, s: &FilterSpec, me: Option<PersonId>) -> Option<String> {
-    if !s.statuses.is_empty() {
-        q.statuses = s.statuses.clone();
-        q.active = None;
-    }
-    if !s.priorities.is_empty() {
-        q.priorities = s.priorities.clone();
-    }
-    if s.group.is_some() {
-        q.group = s.group.clone();
-    }
-    let mut named = None;
-    match &s.assignee {
-        Some(Who::Me) => q.assignee = Some(AssigneeFilter::Person(me.unwrap_or(PersonId(uuid::Uuid::nil())))),
-        Some(Who::Nobody) => q.assignee = Some(AssigneeFilter::Unassigned),
-        Some(Who::Named(n)) => named = Some(n.clone()),
-        None => {}
-    }
+/// Narrow a query by a filter being typed; returns an assignee name still to resolve.
+fn apply_typed(q: &mut TicketQuery, s: &FilterSpec, me: Option<PersonId>) -> Option<String> {
+    let named = q.narrow(s, me);
     if !s.words.is_empty() {
         // As you type, the last word matches as a prefix once it has three letters (a
         // shorter prefix merges too many terms to be quick; the loaded rows are narrowed
-        // by it in memory meanwhile).
+        // by it in memory meanwhile). Phrases are whole.
         let mut words = s.words.clone();
         if let Some(last) = words.pop() {
-            if last.chars().count() >= 3 {
+            if last.starts_with('"') {
+                words.push(last);
+            } else if last.chars().count() >= 3 {
                 words.push(format!("{last}*"));
             } else if words.is_empty() {
                 return named;
             }
         }
-        q.text = Some(words.join(" "));
+        if !words.is_empty() {
+            let typed = words.join(" ");
+            q.text = Some(match q.text.take() {
+                Some(t) => format!("{t} {typed}"),
+                None => typed,
+            });
+        }
     }
     named
 }
