@@ -22,6 +22,10 @@ pub struct Config {
     /// Queue views (`[[views]]`); empty: the built-in ones.
     pub views: Vec<ViewConfig>,
     pub console: ConsoleConfig,
+    /// `[[macros]]`: named multi-field actions.
+    pub macros: Vec<crate::domain::macros::Macro>,
+    /// `[[canned]]`: texts for the editor (`::` in a draft).
+    pub canned: Vec<crate::domain::macros::Canned>,
 }
 
 /// `[console]`: how the console looks and what it listens to.
@@ -91,6 +95,10 @@ struct Raw {
     keys: Option<toml::Table>,
     #[serde(default)]
     views: Vec<RawView>,
+    #[serde(default)]
+    macros: Vec<crate::domain::macros::Macro>,
+    #[serde(default)]
+    canned: Vec<crate::domain::macros::Canned>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -150,6 +158,12 @@ impl Config {
             cfg.views = user.views;
         }
         cfg.console = user.console;
+        if !user.macros.is_empty() {
+            cfg.macros = user.macros;
+        }
+        if !user.canned.is_empty() {
+            cfg.canned = user.canned;
+        }
         cfg.source = Some(path.to_path_buf());
         cfg.text = Some(text);
         Ok(cfg)
@@ -191,7 +205,16 @@ impl Config {
             }
             views.push(ViewConfig { name: v.name, filter: v.filter, sort: v.sort });
         }
+        for m in &raw.macros {
+            m.check().map_err(|message| ConfigError {
+                file: file.to_string(),
+                line: line_of(text, &format!("name = \"{}\"", m.name)),
+                message,
+            })?;
+        }
         Ok(Config {
+            macros: raw.macros,
+            canned: raw.canned,
             agent_name: raw.agent.name,
             store_path: raw.store.path,
             matrix,

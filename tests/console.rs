@@ -64,8 +64,20 @@ fn app(dir: &std::path::Path, tickets: usize, width: u16, height: u16, ascii: bo
         views: None,
         mouse: false,
         sync_interval: 0,
+        macros: test_macros(),
+        canned: vec![tix::domain::macros::Canned {
+            name: "Greeting".into(),
+            text: "Hello, thank you for contacting the service desk.".into(),
+        }],
     };
     App::new(s, defaults::keymap(), o)
+}
+
+fn test_macros() -> Vec<tix::domain::macros::Macro> {
+    vec![toml::from_str(
+        "name = \"Password reset done\"\nreply = \"Your password was reset.\"\nstatus = \"resolved\"\ncategory = \"access\"\n",
+    )
+    .unwrap()]
 }
 
 fn screen(app: &App) -> String {
@@ -259,6 +271,8 @@ fn the_worker_answers_effects_in_order_while_keys_stay_responsive() {
         views: None,
         mouse: false,
         sync_interval: 0,
+        macros: vec![],
+        canned: vec![],
     };
     let (mut a, results) = App::with_worker(store, defaults::keymap(), o);
     assert_eq!(a.pending(), 1, "the first page is being loaded");
@@ -699,6 +713,8 @@ fn views_come_from_the_config() {
         views: Some(views),
         mouse: false,
         sync_interval: 0,
+        macros: vec![],
+        canned: vec![],
     };
     let mut a = App::new(s, defaults::keymap(), o);
     assert_eq!(a.model.queue.views[0].name, "P1 only");
@@ -794,6 +810,8 @@ fn the_console_syncs_on_a_key_shows_the_state_and_reports_a_lost_edit() {
         views: None,
         mouse: false,
         sync_interval: 0,
+        macros: vec![],
+        canned: vec![],
     };
     let mut a = App::new(Store::open(&dir.path().join("c.db"), OpenMode::Existing).unwrap(), defaults::keymap(), o);
     assert!(a.model.sync.as_deref().unwrap().starts_with("synced "), "{:?}", a.model.sync);
@@ -837,4 +855,85 @@ fn the_console_syncs_on_a_key_shows_the_state_and_reports_a_lost_edit() {
     keys(&mut a, "n still <space> working <ctrl-s>");
     assert_eq!(a.model.status.as_ref().unwrap().0, "internal note added to #2");
     assert!(a.model.sync.as_deref().unwrap().starts_with("offline"));
+}
+
+#[test]
+fn marked_tickets_take_a_bulk_edit_after_a_confirmation_that_counts_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 8, 80, 24, false);
+    keys(&mut a, "] ]"); // All open
+    keys(&mut a, "v v");
+    assert_eq!(a.model.queue.marked.len(), 2);
+    let s = screen(&a);
+    assert!(s.contains("2 marked") && s.matches('*').count() >= 2, "{s}");
+    keys(&mut a, "j V");
+    assert_eq!(a.model.queue.marked.len(), 4, "V marks from the last mark to here");
+    keys(&mut a, "s p e n d <enter>");
+    let q = a.model.confirm.as_ref().unwrap().question.clone();
+    assert!(q.contains("status → pending on 4 marked tickets"), "{q}");
+    let marked: Vec<u64> = a.model.queue.marked.iter().map(|m| m.1.0).collect();
+    keys(&mut a, "y");
+    assert_eq!(a.model.status.as_ref().unwrap().0, "4 of 4 changed");
+    assert!(a.model.queue.marked.is_empty(), "marks clear after the action");
+    for n in &marked {
+        assert_eq!(ticket_in_store(dir.path(), *n).1.status.as_str(), "pending", "#{n}");
+    }
+    // A move some tickets do not allow: those are refused and named, the rest done.
+    keys(&mut a, "g g v v s c l o <enter> y");
+    let (msg, err) = a.model.status.clone().unwrap();
+    assert!(
+        err && msg.starts_with("0 of 2 changed; refused #") && msg.contains("resolved before it is closed"),
+        "{msg}"
+    );
+    // Esc clears marks first.
+    keys(&mut a, "v <esc>");
+    assert!(a.model.queue.marked.is_empty());
+}
+
+#[test]
+fn a_macro_applies_several_fields_and_a_reply_after_saying_what_it_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 5, 80, 24, false);
+    open_ticket(&mut a, 2);
+    keys(&mut a, "m");
+    insta::assert_snapshot!("macro_picker_80x24", screen(&a));
+    keys(&mut a, "<enter>");
+    let q = a.model.confirm.as_ref().unwrap().question.clone();
+    assert_eq!(
+        q,
+        "apply \"Password reset done\" to #2: public reply (24 chars), status → resolved, category → access? y/n"
+    );
+    keys(&mut a, "y");
+    let (s, t) = ticket_in_store(dir.path(), 2);
+    assert_eq!((t.status.as_str(), t.category.as_deref()), ("resolved", Some("access")));
+    let tl = s.timeline(t.id).unwrap();
+    assert!(tl.iter().any(
+        |i| matches!(&i.event, tix::store::TimelineEvent::Entry { body, .. } if body == "Your password was reset.")
+    ));
+    // The same macro on marked queue rows.
+    keys(&mut a, "<esc> ] ] v v m <enter> y");
+    assert_eq!(a.model.status.as_ref().unwrap().0, "2 of 2 changed");
+}
+
+#[test]
+fn canned_texts_and_kb_excerpts_go_into_the_draft() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 3, 80, 24, false);
+    add_kb_and_assets(dir.path());
+    open_ticket(&mut a, 1);
+    keys(&mut a, "r H i <space> : :");
+    assert!(a.model.picker.is_some(), ":: offers the canned texts");
+    assert_eq!(a.model.editor.as_ref().unwrap().text, "Hi ");
+    keys(&mut a, "<enter>");
+    assert_eq!(a.model.editor.as_ref().unwrap().text, "Hi Hello, thank you for contacting the service desk.");
+    keys(&mut a, "<enter> ? ?");
+    assert!(a.model.editor.is_none() && a.model.parked.is_some(), "the draft waits");
+    assert_eq!(a.model.focus, defaults::PaneId::Kb);
+    keys(&mut a, "v p n <enter> i");
+    let e = a.model.editor.as_ref().unwrap();
+    assert_eq!(e.kind, tix::domain::ticket::EntryKind::Reply, "the same draft came back");
+    assert!(e.text.starts_with("Hi Hello") && e.text.contains("Quit the VPN client"), "{}", e.text);
+    // ?? then esc returns to the draft unchanged.
+    keys(&mut a, "? ? <esc> <esc>");
+    assert!(a.model.editor.is_some() && a.model.parked.is_none());
 }

@@ -169,6 +169,8 @@ pub fn console(ctx: &Ctx) -> Result<()> {
         ascii: ctx.ascii || ctx.config.console.ascii,
         mouse: ctx.config.console.mouse,
         sync_interval: ctx.config.console.sync_interval,
+        macros: ctx.config.macros.clone(),
+        canned: ctx.config.canned.clone(),
         matrix: ctx.config.matrix,
         views: Some(views),
     };

@@ -6,6 +6,7 @@ pub mod enums;
 pub mod filter;
 pub mod ids;
 pub mod kb;
+pub mod macros;
 pub mod op;
 pub mod person;
 pub mod plan;

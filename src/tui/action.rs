@@ -69,6 +69,9 @@ commands! {
     LinkToTicket = "link-to-ticket", "link the selected item to the open ticket";
     InsertExcerpt = "insert-excerpt", "start a reply with the article's excerpt";
     CopyRef = "copy-ref", "copy the ticket reference (OSC 52 clipboard)";
+    ToggleMark = "toggle-mark", "mark or unmark the ticket for a bulk action";
+    MarkRange = "mark-range", "mark from the last mark to here";
+    ApplyMacro = "apply-macro", "apply a macro (to the marked tickets in the queue)";
     SyncNow = "sync-now", "sync with the shared store now";
     StartFilter = "start-filter", "filter: status:open prio:1 assignee:me words";
     StartCommand = "start-command", "command: :42 opens #42, :view NAME, :q";
@@ -155,6 +158,11 @@ pub enum Action {
     },
     /// A message for the status line.
     Message(String),
+    /// A bulk action finished: its report; the queue reloads and the marks clear.
+    BulkDone {
+        message: String,
+        error: bool,
+    },
     /// A sync ran (or its state was read): the status line's words, how many ops came
     /// in (views reload when some did), and notices of local changes that lost.
     Synced {

@@ -77,6 +77,14 @@ const QUEUE: &[(&str, Command)] = &[
     ("t", Command::TakeTicket),
     ("c", Command::NewTicket),
     ("S", Command::CycleSort),
+    ("v", Command::ToggleMark),
+    ("V", Command::MarkRange),
+    ("m", Command::ApplyMacro),
+    ("s", Command::SetStatus),
+    ("p", Command::SetPriority),
+    ("a", Command::SetAssignee),
+    ("o", Command::SetGroup),
+    ("C", Command::SetCategory),
     ("y", Command::CopyRef),
     ("/", Command::StartFilter),
     (":", Command::StartCommand),
@@ -112,6 +120,7 @@ const DETAIL: &[(&str, Command)] = &[
     ("L", Command::LinkTicket),
     ("y", Command::CopyRef),
     ("c", Command::NewTicket),
+    ("m", Command::ApplyMacro),
 ];
 
 /// The search panes (KB, assets) share their list keys.

@@ -136,6 +136,20 @@ pub fn run(store: &mut Store, who: &mut Who, effect: Effect) -> Action {
             Err(e) => Action::Failed(e.to_string()),
         },
         Effect::SyncNow => sync_action(store),
+        Effect::ApplyMacro { seen, m } => {
+            let id = seen.id;
+            let result = (|| -> Result<usize, StoreError> {
+                let mut changes = Vec::new();
+                let me = ensure_me(who, &mut changes);
+                changes.extend(m.plan(&seen, me, &who.matrix));
+                Ok(store.commit(&who.actor, changes)?.len())
+            })();
+            match result {
+                Ok(_) => Action::Changed { message: format!("\"{}\" applied to {}", m.name, seen.number), ticket: id },
+                Err(e) => Action::FailedOn { message: e.to_string(), ticket: id },
+            }
+        }
+        Effect::Bulk { tickets, edit, m } => bulk(store, who, &tickets, edit, m.as_deref()),
         // Terminal effects are run by the driver, never here.
         Effect::Copy(_) | Effect::ExternalEditor { .. } => {
             Action::Failed("internal: a terminal effect reached the store worker".into())
@@ -305,7 +319,7 @@ fn pick_items(store: &Store, field: PickField) -> Result<Vec<PickItem>, StoreErr
             );
             v
         }
-        PickField::Status | PickField::Priority => vec![],
+        PickField::Status | PickField::Priority | PickField::Macro | PickField::Canned => vec![],
     })
 }
 
@@ -364,4 +378,61 @@ pub fn sync_state(store: &Store) -> Option<String> {
             None => format!("not synced yet{unsynced}"),
         }
     })
+}
+
+/// This agent's person id, creating the person (in `changes`) on first use.
+fn ensure_me(who: &mut Who, changes: &mut Vec<Change>) -> PersonId {
+    match who.me {
+        Some(me) => me,
+        None => {
+            let me = PersonId::new_random();
+            changes.push(Change::new_person(me, PersonRecord::agent(who.actor.clone(), who.actor.clone())));
+            who.me = Some(me);
+            me
+        }
+    }
+}
+
+/// An edit or a macro on each ticket in turn, each read as it is now and committed on
+/// its own: a refusal (a status move a ticket does not allow) leaves the others done,
+/// and the report names it.
+fn bulk(
+    store: &mut Store,
+    who: &mut Who,
+    tickets: &[(TicketId, crate::domain::TicketNumber)],
+    edit: Option<plan::TicketEdit>,
+    m: Option<&crate::domain::macros::Macro>,
+) -> Action {
+    let (mut done, mut unchanged, mut refused) = (0, 0, Vec::new());
+    for (id, number) in tickets {
+        let result = (|| -> Result<usize, StoreError> {
+            let seen = store.ticket(*id)?;
+            let mut changes = Vec::new();
+            if let Some(m) = m {
+                let me = ensure_me(who, &mut changes);
+                changes.extend(m.plan(&seen, me, &who.matrix));
+            }
+            if let Some(e) = &edit {
+                changes.extend(plan::edit(&seen, e.clone(), &who.matrix));
+            }
+            Ok(store.commit(&who.actor, changes)?.len())
+        })();
+        match result {
+            Ok(0) => unchanged += 1,
+            Ok(_) => done += 1,
+            Err(e) => refused.push(format!("{number}: {e}")),
+        }
+    }
+    let mut msg = format!("{done} of {} changed", tickets.len());
+    if unchanged > 0 {
+        msg.push_str(&format!(", {unchanged} already so"));
+    }
+    match refused.first() {
+        None => Action::BulkDone { message: msg, error: false },
+        Some(first) => {
+            let more =
+                if refused.len() > 1 { format!(" (+{} more refused)", refused.len() - 1) } else { String::new() };
+            Action::BulkDone { message: format!("{msg}; refused {first}{more}"), error: true }
+        }
+    }
 }

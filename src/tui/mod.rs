@@ -48,6 +48,9 @@ pub struct Options {
     pub mouse: bool,
     /// Background sync every this many seconds when the store syncs (0: only on key).
     pub sync_interval: u64,
+    /// Macros and canned texts from the config.
+    pub macros: Vec<crate::domain::macros::Macro>,
+    pub canned: Vec<crate::domain::macros::Canned>,
     pub matrix: crate::domain::ticket::PriorityMatrix,
     /// Queue views from the config file (the built-in ones when `None`).
     pub views: Option<Vec<queue::View>>,
@@ -254,6 +257,9 @@ fn initial_model(store: &Store, keymap: &Keymap<PaneId, Command>, o: Options) ->
         assets: assets::AssetState::default(),
         sync: sync_state,
         open_on_load: false,
+        macros: o.macros.clone(),
+        canned: o.canned.clone(),
+        parked: None,
         matrix: o.matrix,
         theme: theme::Theme::new(o.color, o.ascii),
     }

@@ -13,11 +13,12 @@ use super::detail::DetailState;
 use super::editor::EditorState;
 use super::form::FormState;
 use super::kb::KbState;
-use super::picker::{PickField, PickValue, PickerState};
+use super::picker::{PickField, PickItem, PickTarget, PickValue, PickerState};
 use super::queue::QueueState;
 use super::theme::Theme;
 use crate::domain::TicketNumber;
 use crate::domain::ids::{ArticleId, AssetId, TicketId};
+use crate::domain::macros::{Canned, Macro};
 use crate::domain::op::LinkTarget;
 use crate::domain::plan::{NewTicket, TicketEdit};
 use crate::domain::text;
@@ -66,6 +67,18 @@ pub enum Effect {
         number: TicketNumber,
     },
     CreateTicket(Box<NewTicket>),
+    /// A macro on the open ticket as it was seen.
+    ApplyMacro {
+        seen: Box<Ticket>,
+        m: Box<Macro>,
+    },
+    /// An edit or a macro on several tickets, each read as it is now and written on its
+    /// own (one refusal does not undo the others; the report says which).
+    Bulk {
+        tickets: Vec<(TicketId, TicketNumber)>,
+        edit: Option<TicketEdit>,
+        m: Option<Box<Macro>>,
+    },
     SearchKb {
         generation: u64,
         text: String,
@@ -139,6 +152,11 @@ pub struct Model {
     pub matrix: PriorityMatrix,
     /// A ticket asked for with enter / `:N` / create: focus moves to it when it arrives.
     pub open_on_load: bool,
+    /// Macros and canned texts from the config.
+    pub macros: Vec<Macro>,
+    pub canned: Vec<Canned>,
+    /// A draft set aside while `??` searches the KB for an excerpt.
+    pub parked: Option<EditorState>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,6 +183,9 @@ impl Model {
     pub fn context(&self) -> PaneId {
         if self.confirm.is_some() {
             return PaneId::Confirm;
+        }
+        if self.picker.is_some() {
+            return PaneId::Picker;
         }
         match &self.editor {
             Some(e) if e.review => return PaneId::Review,
@@ -215,6 +236,10 @@ impl Model {
     fn focus_pane(&mut self, pane: PaneId) -> Vec<Effect> {
         self.focus = pane;
         self.status = None;
+        // Leaving the KB pane returns to a draft set aside by `??`.
+        if pane != PaneId::Kb && self.parked.is_some() {
+            self.editor = self.parked.take();
+        }
         match pane {
             PaneId::Kb if self.kb.query.is_empty() => {
                 self.input = Some(Input { kind: InputKind::Kb, text: String::new() });
@@ -247,6 +272,11 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             _ => vec![],
         };
     }
+    if m.picker.is_some()
+        && let Some(effects) = update_picker(m, &action)
+    {
+        return effects;
+    }
     if m.editor.is_some()
         && let Some(effects) = update_editor(m, &action)
     {
@@ -254,11 +284,6 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
     }
     if m.form.is_some()
         && let Some(effects) = update_form(m, &action)
-    {
-        return effects;
-    }
-    if m.picker.is_some()
-        && let Some(effects) = update_picker(m, &action)
     {
         return effects;
     }
@@ -354,6 +379,17 @@ fn results(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
         Action::Message(msg) => {
             m.say(msg.clone());
             vec![]
+        }
+        Action::BulkDone { message, error } => {
+            m.status = Some((message.clone(), *error));
+            m.queue.marked.clear();
+            m.queue.anchor = None;
+            m.queue.loading = true;
+            let mut out = vec![m.queue.load(m.queue.offset)];
+            if let Some(t) = m.open_ticket() {
+                out.push(Effect::LoadTicket(t.id));
+            }
+            out
         }
         Action::Resize { width, height } => {
             m.width = *width;
@@ -511,7 +547,12 @@ fn update_queue(m: &mut Model, action: Action) -> Vec<Effect> {
             m.input = Some(Input { kind: InputKind::Command, text: String::new() });
             vec![]
         }
-        // Esc in the queue clears a filter.
+        // Esc in the queue clears the marks, then a filter.
+        Command::CancelInput if !q.marked.is_empty() => {
+            q.marked.clear();
+            q.anchor = None;
+            vec![]
+        }
         Command::CancelInput if !q.filter.is_empty() => {
             q.filter.clear();
             q.spec = Default::default();
@@ -538,8 +579,56 @@ fn update_queue(m: &mut Model, action: Action) -> Vec<Effect> {
             Some(r) => vec![Effect::Copy(r.number.to_string())],
             None => vec![],
         },
+        Command::ToggleMark => {
+            q.toggle_mark();
+            // Mark and move on, as in mutt.
+            moved(q, q.selected as i64 + 1)
+        }
+        Command::MarkRange => {
+            q.mark_range();
+            vec![]
+        }
+        Command::ApplyMacro => {
+            let t = q.targets();
+            if !t.is_empty() {
+                open_macros(m, PickTarget::Many(t));
+            }
+            vec![]
+        }
+        Command::SetStatus | Command::SetPriority | Command::SetAssignee | Command::SetGroup | Command::SetCategory => {
+            let field = match c {
+                Command::SetStatus => PickField::Status,
+                Command::SetPriority => PickField::Priority,
+                Command::SetAssignee => PickField::Assignee,
+                Command::SetGroup => PickField::Group,
+                _ => PickField::Category,
+            };
+            let t = q.targets();
+            if t.is_empty() {
+                return vec![];
+            }
+            let p = PickerState::for_target(field, PickTarget::Many(t));
+            let load = p.loading;
+            m.picker = Some(p);
+            if load { vec![Effect::LoadPickItems(field)] } else { vec![] }
+        }
         _ => vec![],
     }
+}
+
+/// The macro pick-list, or why there is none.
+fn open_macros(m: &mut Model, target: PickTarget) {
+    if m.macros.is_empty() {
+        m.complain("no macros: define [[macros]] in the config file (see assets/config.toml)");
+        return;
+    }
+    let items = m
+        .macros
+        .iter()
+        .enumerate()
+        .map(|(i, mac)| PickItem { label: format!("{} — {}", mac.name, mac.describe()), value: PickValue::Macro(i) })
+        .collect();
+    m.picker = Some(PickerState::with_items(PickField::Macro, target, items));
 }
 
 /// Keys in the note/reply editor and its review; `None` passes other actions on.
@@ -549,6 +638,31 @@ fn update_editor(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
         Action::Insert(c) if !e.review => {
             e.text.push(*c);
             e.confirm_discard = false;
+            let canned = e.text.ends_with("::");
+            let kb = e.text.ends_with("??");
+            if canned || kb {
+                e.text.truncate(e.text.len() - 2);
+            }
+            if canned {
+                // Canned texts.
+                if m.canned.is_empty() {
+                    m.complain("no canned texts: define [[canned]] in the config file");
+                } else {
+                    let items = m
+                        .canned
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| PickItem { label: c.name.clone(), value: PickValue::Canned(i) })
+                        .collect();
+                    m.picker = Some(PickerState::with_items(PickField::Canned, PickTarget::Draft, items));
+                }
+            } else if kb {
+                // A KB excerpt: the draft waits while the KB pane searches.
+                m.parked = m.editor.take();
+                m.focus = PaneId::Kb;
+                m.input = Some(Input { kind: InputKind::Kb, text: m.kb.query.clone() });
+                m.say("KB: search, then i inserts the excerpt into your draft (esc returns to it)");
+            }
         }
         Action::Command(Command::DeleteBack) if !e.review => {
             e.text.pop();
@@ -654,24 +768,66 @@ fn update_picker(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
                 return Some(vec![]);
             };
             let p = m.picker.take().expect("picker is open");
-            let effect = Effect::Edit { seen: p.ticket.clone(), edit: p.edit(v.clone()) };
-            // Closing is final: ask first.
-            if v == PickValue::Status(Status::Closed) {
-                m.confirm = Some(Confirm {
-                    question: format!(
-                        "close {}? A closed ticket can only come back by reopening. y/n",
-                        p.ticket.number
-                    ),
-                    effect,
-                });
-                return Some(vec![]);
-            }
-            return Some(vec![effect]);
+            return Some(picked(m, p, v));
         }
         Action::Command(_) => {}
         _ => return None,
     }
     Some(vec![])
+}
+
+/// A choice was made in a pick-list: run it, or ask first where it cannot be undone or
+/// reaches more than the open ticket.
+fn picked(m: &mut Model, p: PickerState, v: PickValue) -> Vec<Effect> {
+    let what = p.what();
+    match (p.target.clone(), v.clone()) {
+        (PickTarget::Draft, PickValue::Canned(i)) => {
+            if let (Some(e), Some(c)) = (m.editor.as_mut(), m.canned.get(i)) {
+                e.text.push_str(&c.text);
+            }
+            vec![]
+        }
+        (PickTarget::Draft, _) => vec![],
+        (PickTarget::One(seen), PickValue::Macro(i)) => {
+            let Some(mac) = m.macros.get(i).cloned() else { return vec![] };
+            m.confirm = Some(Confirm {
+                question: format!("apply \"{}\" to {what}: {}? y/n", mac.name, mac.describe()),
+                effect: Effect::ApplyMacro { seen, m: Box::new(mac) },
+            });
+            vec![]
+        }
+        (PickTarget::Many(tickets), PickValue::Macro(i)) => {
+            let Some(mac) = m.macros.get(i).cloned() else { return vec![] };
+            m.confirm = Some(Confirm {
+                question: format!("apply \"{}\" to {what}: {}? y/n", mac.name, mac.describe()),
+                effect: Effect::Bulk { tickets, edit: None, m: Some(Box::new(mac)) },
+            });
+            vec![]
+        }
+        (PickTarget::Many(tickets), v) => {
+            let e = p.edit(v);
+            let many = tickets.len() > 1;
+            let effect = Effect::Bulk { tickets, edit: Some(e), m: None };
+            if many || matches!(p.field, PickField::Status) {
+                m.confirm = Some(Confirm { question: format!("set {} on {what}? y/n", p.choice_words()), effect });
+                vec![]
+            } else {
+                vec![effect]
+            }
+        }
+        (PickTarget::One(seen), v) => {
+            let effect = Effect::Edit { seen: seen.clone(), edit: p.edit(v.clone()) };
+            // Closing is final: ask first.
+            if v == PickValue::Status(Status::Closed) {
+                m.confirm = Some(Confirm {
+                    question: format!("close {}? A closed ticket can only come back by reopening. y/n", seen.number),
+                    effect,
+                });
+                return vec![];
+            }
+            vec![effect]
+        }
+    }
 }
 
 /// Keys typed into a prompt; `None` passes other actions on.
@@ -822,6 +978,10 @@ fn update_detail(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
         Command::SetAssignee => return Some(picker(m, PickField::Assignee)),
         Command::SetGroup => return Some(picker(m, PickField::Group)),
         Command::SetCategory => return Some(picker(m, PickField::Category)),
+        Command::ApplyMacro => {
+            let t = m.open_ticket().cloned()?;
+            open_macros(m, PickTarget::One(Box::new(t)));
+        }
         Command::LinkTicket => {
             if m.open_ticket().is_some() {
                 m.input = Some(Input { kind: InputKind::LinkTicket, text: String::new() });
@@ -877,6 +1037,15 @@ fn update_kb(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
                 target: LinkTarget::Article { id: a.0 },
                 what: format!("KB \"{}\"", text::clean(&a.1)),
             }]
+        }
+        Command::InsertExcerpt if m.parked.is_some() => {
+            let Some(excerpt) = m.kb.current().map(KbState::excerpt) else { return Some(vec![]) };
+            let mut e = m.parked.take().expect("parked");
+            e.text.push_str(&excerpt);
+            m.editor = Some(e);
+            m.focus = PaneId::Detail;
+            m.status = None;
+            vec![]
         }
         Command::InsertExcerpt => {
             let Some(excerpt) = m.kb.current().map(KbState::excerpt) else { return Some(vec![]) };

@@ -11,7 +11,8 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 use super::theme::Theme;
 use super::widgets;
-use crate::domain::ids::PersonId;
+use crate::domain::TicketNumber;
+use crate::domain::ids::{PersonId, TicketId};
 use crate::domain::plan::TicketEdit;
 use crate::domain::text;
 use crate::domain::ticket::{Priority, Status, Ticket};
@@ -23,6 +24,21 @@ pub enum PickField {
     Assignee,
     Group,
     Category,
+    /// A macro from the config.
+    Macro,
+    /// A canned text for the editor.
+    Canned,
+}
+
+/// What a pick applies to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PickTarget {
+    /// The open ticket, as it was shown (the lost-update guard).
+    One(Box<Ticket>),
+    /// Marked queue rows (or the selected one): each is read as it is when applied.
+    Many(Vec<(TicketId, TicketNumber)>),
+    /// The draft in the editor.
+    Draft,
 }
 
 impl PickField {
@@ -33,6 +49,8 @@ impl PickField {
             PickField::Assignee => "assignee",
             PickField::Group => "group",
             PickField::Category => "category",
+            PickField::Macro => "macro",
+            PickField::Canned => "canned text",
         }
     }
 
@@ -49,6 +67,9 @@ pub enum PickValue {
     Priority(Option<Priority>),
     Person(Option<PersonId>),
     Text(Option<String>),
+    /// Index into the macros / canned texts.
+    Macro(usize),
+    Canned(usize),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -60,8 +81,7 @@ pub struct PickItem {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PickerState {
     pub field: PickField,
-    /// The ticket as it was shown when the list opened (the lost-update guard).
-    pub ticket: Box<Ticket>,
+    pub target: PickTarget,
     pub items: Vec<PickItem>,
     pub filter: String,
     /// Items shown: (index into `items`, matched chars of the label).
@@ -71,19 +91,35 @@ pub struct PickerState {
 }
 
 impl PickerState {
-    /// A pick-list for `field` on `ticket`; lists that need the store start empty and
-    /// loading (the caller asks for the items).
+    /// A pick-list for `field` on the open ticket; lists that need the store start
+    /// empty and loading (the caller asks for the items).
     pub fn new(field: PickField, ticket: Ticket) -> Self {
+        Self::for_target(field, PickTarget::One(Box::new(ticket)))
+    }
+
+    /// A pick-list with its items given (macros, canned texts), for any target.
+    pub fn with_items(field: PickField, target: PickTarget, items: Vec<PickItem>) -> Self {
+        let mut p = Self::for_target(field, target);
+        p.set_items(items);
+        p
+    }
+
+    pub fn for_target(field: PickField, target: PickTarget) -> Self {
+        let current = match &target {
+            PickTarget::One(t) => Some(t.status),
+            _ => None,
+        };
         let items = match field {
+            // For one ticket: the moves its status allows; for many, every status (each
+            // ticket's own move is checked when it is applied).
             PickField::Status => {
                 [Status::New, Status::Open, Status::Pending, Status::OnHold, Status::Resolved, Status::Closed]
                     .into_iter()
-                    .filter(|s| *s != ticket.status && (ticket.status.check_transition(*s, true).is_ok()))
+                    .filter(|s| current.is_none_or(|c| *s != c && c.check_transition(*s, true).is_ok()))
                     .map(|s| PickItem {
-                        label: if !ticket.status.is_open() && s.is_open() {
-                            format!("{s} (reopen)")
-                        } else {
-                            s.to_string()
+                        label: match current {
+                            Some(c) if !c.is_open() && s.is_open() => format!("{s} (reopen)"),
+                            _ => s.to_string(),
                         },
                         value: PickValue::Status(s),
                     })
@@ -99,16 +135,8 @@ impl PickerState {
             }
             _ => vec![],
         };
-        let loading = items.is_empty();
-        let mut p = PickerState {
-            field,
-            ticket: Box::new(ticket),
-            items,
-            filter: String::new(),
-            shown: vec![],
-            selected: 0,
-            loading,
-        };
+        let loading = items.is_empty() && !matches!(field, PickField::Macro | PickField::Canned);
+        let mut p = PickerState { field, target, items, filter: String::new(), shown: vec![], selected: 0, loading };
         p.refilter();
         p
     }
@@ -171,15 +199,38 @@ impl PickerState {
         let mut e = TicketEdit::default();
         match (self.field, v) {
             (_, PickValue::Status(s)) => {
-                e.reopen = !self.ticket.status.is_open() && s.is_open();
+                e.reopen = match &self.target {
+                    PickTarget::One(t) => !t.status.is_open() && s.is_open(),
+                    _ => false,
+                };
                 e.status = Some(s);
             }
             (_, PickValue::Priority(p)) => e.priority = Some(p),
             (_, PickValue::Person(p)) => e.assignee = Some(p),
             (PickField::Category, PickValue::Text(t)) => e.category = Some(t),
             (_, PickValue::Text(t)) => e.group = Some(t),
+            (_, PickValue::Macro(_) | PickValue::Canned(_)) => {}
         }
         e
+    }
+
+    /// "status → resolved": the choice in words, for confirmations.
+    pub fn choice_words(&self) -> String {
+        let label = match self.shown.get(self.selected) {
+            Some((i, _)) => self.items[*i].label.clone(),
+            None => self.filter.trim().to_string(),
+        };
+        format!("{} → {}", self.field.name(), text::clean(&label))
+    }
+
+    /// "#42" or "12 marked tickets", for titles and confirmations.
+    pub fn what(&self) -> String {
+        match &self.target {
+            PickTarget::One(t) => t.number.to_string(),
+            PickTarget::Many(v) if v.len() == 1 => v[0].1.to_string(),
+            PickTarget::Many(v) => format!("{} marked tickets", v.len()),
+            PickTarget::Draft => "the draft".into(),
+        }
     }
 
     pub fn render(&self, area: Rect, buf: &mut Buffer, theme: &Theme) {
@@ -188,7 +239,10 @@ impl PickerState {
         let h = (self.shown.len().max(1) as u16 + 4).min(area.height).max(5.min(area.height));
         let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
         Clear.render(r, buf);
-        let title = format!(" {} of {} ", self.field.name(), self.ticket.number);
+        let title = match self.field {
+            PickField::Macro | PickField::Canned => format!(" {} for {} ", self.field.name(), self.what()),
+            _ => format!(" {} of {} ", self.field.name(), self.what()),
+        };
         let block = Block::default().borders(Borders::ALL).border_set(theme.border()).title(title);
         let inner = block.inner(r);
         block.render(r, buf);

@@ -8,8 +8,9 @@ use ratatui::widgets::{Cell, Row, Table, Widget};
 
 use super::model::Effect;
 use super::theme::Theme;
+use crate::domain::TicketNumber;
 use crate::domain::filter::FilterSpec;
-use crate::domain::ids::PersonId;
+use crate::domain::ids::{PersonId, TicketId};
 use crate::domain::text;
 use crate::domain::ticket::{Priority, Status};
 use crate::domain::time;
@@ -107,6 +108,10 @@ pub struct QueueState {
     pub sort: Option<Sort>,
     /// Matched characters of each loaded row's title (for the filter's words).
     pub marks: Vec<Vec<usize>>,
+    /// Tickets marked for a bulk action (`v`, `V`), in marking order.
+    pub marked: Vec<(TicketId, TicketNumber)>,
+    /// Where the last `v` was: `V` marks from there to the selection.
+    pub anchor: Option<u64>,
 }
 
 impl QueueState {
@@ -127,6 +132,8 @@ impl QueueState {
             me,
             sort: None,
             marks: vec![],
+            marked: vec![],
+            anchor: None,
         }
     }
 
@@ -228,6 +235,46 @@ impl QueueState {
         self.load(0)
     }
 
+    /// `v`: mark or unmark the selected row.
+    pub fn toggle_mark(&mut self) {
+        let Some(r) = self.selected_row() else { return };
+        let key = (r.id, r.number);
+        match self.marked.iter().position(|m| m.0 == key.0) {
+            Some(i) => {
+                self.marked.remove(i);
+            }
+            None => self.marked.push(key),
+        }
+        self.anchor = Some(self.selected);
+    }
+
+    /// `V`: mark every loaded row from the last `v` to the selection.
+    pub fn mark_range(&mut self) {
+        let from = self.anchor.unwrap_or(self.selected);
+        let (a, b) = (from.min(self.selected), from.max(self.selected));
+        for i in a..=b {
+            if let Some(r) = i.checked_sub(self.offset).and_then(|k| self.rows.get(k as usize))
+                && !self.marked.iter().any(|m| m.0 == r.id)
+            {
+                self.marked.push((r.id, r.number));
+            }
+        }
+        self.anchor = Some(self.selected);
+    }
+
+    pub fn is_marked(&self, id: TicketId) -> bool {
+        self.marked.iter().any(|m| m.0 == id)
+    }
+
+    /// What a bulk action applies to: the marked tickets, else the selected one.
+    pub fn targets(&self) -> Vec<(TicketId, TicketNumber)> {
+        if self.marked.is_empty() {
+            self.selected_row().map(|r| vec![(r.id, r.number)]).unwrap_or_default()
+        } else {
+            self.marked.clone()
+        }
+    }
+
     pub fn selected_row(&self) -> Option<&TicketRow> {
         self.selected.checked_sub(self.offset).and_then(|i| self.rows.get(i as usize))
     }
@@ -273,6 +320,14 @@ impl QueueState {
             format!("{view} · loading…")
         } else if self.total == 0 && !self.loading {
             format!("{view} · no tickets")
+        } else if !self.marked.is_empty() {
+            let more = if self.exact { "" } else { "+" };
+            format!(
+                "{view} · {} of {}{more} · {} marked",
+                (self.selected + 1).min(self.total.max(1)),
+                text::thousands(self.total),
+                self.marked.len()
+            )
         } else {
             let more = if self.exact { "" } else { "+" };
             let busy = if self.loading { " …" } else { "" };
@@ -307,7 +362,8 @@ impl QueueState {
         let rows = self.visible(height).map(|(i, r)| {
             let g = theme.glyphs;
             let mut cells = vec![
-                Cell::from(r.number.to_string()),
+                // Marked rows carry a star before the number (not colour alone).
+                Cell::from(if self.is_marked(r.id) { format!("*{}", r.number) } else { r.number.to_string() }),
                 Cell::from(r.priority.label()).style(theme.priority(r.priority)),
                 Cell::from(r.status.as_str()),
                 Cell::from(time::age(r.created_at, now_ms)),
