@@ -1,6 +1,7 @@
 //! Plain types and rules: no IO, no SQL, no terminal.
 
 pub mod asset;
+pub mod calendar;
 pub mod clock;
 pub mod enums;
 pub mod filter;
@@ -10,6 +11,8 @@ pub mod macros;
 pub mod op;
 pub mod person;
 pub mod plan;
+pub mod sla;
+pub mod sla_config;
 pub mod text;
 pub mod ticket;
 pub mod time;

@@ -2,4 +2,5 @@
 //! into changes and commits them through the store's write path.
 
 pub mod assets;
+pub mod ics;
 pub mod kb;

@@ -1,0 +1,887 @@
+//! Business calendars: when the service desk is open, in the calendar's own time zone.
+//!
+//! A calendar is a time zone, zero or more working spans per weekday and a set of
+//! holidays (whole days off, as dates in the calendar's zone). Business time is the
+//! set of real instants whose *wall-clock* time in the zone falls inside a working
+//! span of a day that is not a holiday. From that one definition follow the DST rules:
+//!
+//! - spring forward: wall-clock times in the gap never happen, so a span that covers
+//!   the gap is shorter that day (`01:00-04:00` in Berlin on the last Sunday of March
+//!   is 2 real hours); a span wholly inside the gap is empty;
+//! - fall back: wall-clock times in the repeated hour happen twice, and both count
+//!   (`01:00-04:00` on the last Sunday of October is 4 real hours; `01:00-01:30` in
+//!   New York on the first Sunday of November is two half hours, one in EDT and one
+//!   in EST);
+//! - a 24/7 calendar therefore counts real elapsed time, whatever the clocks do.
+//!
+//! Offsets are looked up at the edges of each day (and weekly over long stretches),
+//! which assumes a zone never changes its UTC offset twice within about two days: true
+//! of the tz database in practice.
+//!
+//! All functions are pure and work day by day (a couple of time-zone lookups per
+//! calendar day), never minute by minute, so durations of weeks cost a few hundred
+//! lookups. Instants are UTC milliseconds, as everywhere in tix.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate, Offset, TimeZone};
+use chrono_tz::Tz;
+
+use super::time::{DAY, HOUR, MINUTE};
+
+/// Minutes in a day; a span may end at `24:00`.
+pub const DAY_MINUTES: u16 = 24 * 60;
+
+/// How far [`add_business`] looks ahead before it gives up (about 100 years); a
+/// deadline further away than that is "never" (`i64::MAX`).
+const MAX_DAYS: u32 = 36_600;
+
+/// Weekday names as written in config, Monday first (the index used by [`Calendar::hours`]).
+pub const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/// A calendar cannot be built as given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CalendarError {
+    #[error("'{0}' is not HH:MM-HH:MM (such as 08:00-17:00)")]
+    BadSpan(String),
+    #[error(
+        "'{0}' ends before it starts (a span cannot cross midnight: write 22:00-24:00 on one day and 00:00-06:00 on the next)"
+    )]
+    Backwards(String),
+    #[error("spans {0} and {1} overlap")]
+    Overlap(String, String),
+    #[error("calendar '{0}' has no working hours on any day, so no business time would ever elapse")]
+    NoHours(String),
+    #[error("unknown time zone '{0}' (use an IANA name such as Europe/Berlin or America/New_York)")]
+    UnknownZone(String),
+    #[error("a business day of {0} ms is not between 1 minute and 24 hours")]
+    BadDayLength(i64),
+}
+
+/// Working hours within one day: `[start, end)` in minutes after local midnight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub start: u16,
+    pub end: u16,
+}
+
+impl Span {
+    /// A span from minutes after midnight; `end` may be 1440 (`24:00`).
+    pub fn new(start: u16, end: u16) -> Option<Span> {
+        (start < end && end <= DAY_MINUTES).then_some(Span { start, end })
+    }
+
+    /// The whole day, `00:00-24:00`.
+    pub const ALL_DAY: Span = Span { start: 0, end: DAY_MINUTES };
+
+    /// Parse `08:00-17:00` (also `8:00-17:00` and `00:00-24:00`).
+    pub fn parse(s: &str) -> Result<Span, CalendarError> {
+        let bad = || CalendarError::BadSpan(s.trim().to_string());
+        let (a, b) = s.trim().split_once('-').ok_or_else(bad)?;
+        let (a, b) = (hhmm(a.trim()).ok_or_else(bad)?, hhmm(b.trim()).ok_or_else(bad)?);
+        Span::new(a, b).ok_or_else(|| if a >= b { CalendarError::Backwards(s.trim().to_string()) } else { bad() })
+    }
+
+    pub fn minutes(self) -> i64 {
+        i64::from(self.end - self.start)
+    }
+}
+
+impl std::fmt::Display for Span {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:02}:{:02}-{:02}:{:02}", self.start / 60, self.start % 60, self.end / 60, self.end % 60)
+    }
+}
+
+/// `HH:MM` → minutes after midnight; `24:00` allowed.
+fn hhmm(s: &str) -> Option<u16> {
+    let (h, m) = s.split_once(':')?;
+    if !(1..=2).contains(&h.len()) || m.len() != 2 || !h.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+    (m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(h * 60 + m)
+}
+
+/// One day's hours as written in config: `08:00-12:00,13:00-17:00`; empty or `closed`
+/// is no hours. Spans are sorted; touching spans are merged; overlapping ones are an error.
+pub fn parse_day_hours(s: &str) -> Result<Vec<Span>, CalendarError> {
+    let t = s.trim();
+    if t.is_empty() || t.eq_ignore_ascii_case("closed") {
+        return Ok(Vec::new());
+    }
+    let spans = t.split(',').map(Span::parse).collect::<Result<Vec<_>, _>>()?;
+    normalize_spans(spans)
+}
+
+/// Sort, merge touching spans, refuse overlaps.
+pub fn normalize_spans(mut spans: Vec<Span>) -> Result<Vec<Span>, CalendarError> {
+    spans.sort();
+    let mut out: Vec<Span> = Vec::with_capacity(spans.len());
+    for s in spans {
+        match out.last_mut() {
+            Some(last) if s.start < last.end => return Err(CalendarError::Overlap(last.to_string(), s.to_string())),
+            Some(last) if s.start == last.end => last.end = s.end,
+            _ => out.push(s),
+        }
+    }
+    Ok(out)
+}
+
+/// A business calendar. Build with [`Calendar::new`] (or [`Calendar::always`] for 24/7).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Calendar {
+    name: String,
+    tz: Tz,
+    /// Working spans per weekday, Monday first; sorted, disjoint, not touching.
+    week: [Vec<Span>; 7],
+    /// Whole days off, with a name (may be empty).
+    holidays: BTreeMap<NaiveDate, String>,
+    /// The length of "1d" in business durations, in ms.
+    day_ms: i64,
+    /// Business ms in a week without holidays or offset changes, and per weekday.
+    week_ms: i64,
+    weekday_ms: [i64; 7],
+}
+
+impl Calendar {
+    /// A calendar with the given weekly hours (Monday first). Spans are normalised
+    /// (sorted, touching ones merged). A week without any hours is an error: no
+    /// business time would ever elapse and every deadline would be "never".
+    ///
+    /// The business day ("1d" in durations) defaults to the longest day of the week:
+    /// mon-fri 08:00-17:00 → 9h, mon-fri 08:00-12:00,13:00-17:00 → 8h, 24/7 → 24h.
+    pub fn new(name: impl Into<String>, tz: Tz, week: [Vec<Span>; 7]) -> Result<Calendar, CalendarError> {
+        let name = name.into();
+        let mut norm: [Vec<Span>; 7] = Default::default();
+        for (i, spans) in week.into_iter().enumerate() {
+            norm[i] = normalize_spans(spans)?;
+        }
+        let day_minutes = norm.iter().map(|d| d.iter().map(|s| s.minutes()).sum::<i64>()).max().unwrap_or(0);
+        if day_minutes == 0 {
+            return Err(CalendarError::NoHours(name));
+        }
+        let weekday_ms: [i64; 7] = std::array::from_fn(|i| norm[i].iter().map(|s| s.minutes()).sum::<i64>() * MINUTE);
+        let week_ms = weekday_ms.iter().sum();
+        Ok(Calendar {
+            name,
+            tz,
+            week: norm,
+            holidays: BTreeMap::new(),
+            day_ms: day_minutes * MINUTE,
+            week_ms,
+            weekday_ms,
+        })
+    }
+
+    /// Open around the clock, every day (holidays can still be added).
+    pub fn always(name: impl Into<String>, tz: Tz) -> Calendar {
+        Calendar::new(name, tz, std::array::from_fn(|_| vec![Span::ALL_DAY])).expect("24/7 has hours")
+    }
+
+    /// Parse an IANA zone name such as `Europe/Berlin`.
+    pub fn parse_tz(s: &str) -> Result<Tz, CalendarError> {
+        s.trim().parse::<Tz>().map_err(|_| CalendarError::UnknownZone(s.trim().to_string()))
+    }
+
+    /// Set the length of "1d" explicitly (between 1 minute and 24 hours).
+    pub fn with_day_length(mut self, ms: i64) -> Result<Calendar, CalendarError> {
+        if !(MINUTE..=DAY).contains(&ms) {
+            return Err(CalendarError::BadDayLength(ms));
+        }
+        self.day_ms = ms;
+        Ok(self)
+    }
+
+    /// Add a holiday (a whole day off in the calendar's zone). A date given twice keeps
+    /// the first non-empty name.
+    pub fn add_holiday(&mut self, date: NaiveDate, name: impl Into<String>) {
+        let name = name.into();
+        let e = self.holidays.entry(date).or_default();
+        if e.is_empty() {
+            *e = name;
+        }
+    }
+
+    /// [`Calendar::add_holiday`], chained.
+    pub fn with_holidays<I, S>(mut self, days: I) -> Calendar
+    where
+        I: IntoIterator<Item = (NaiveDate, S)>,
+        S: Into<String>,
+    {
+        for (d, n) in days {
+            self.add_holiday(d, n);
+        }
+        self
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    pub fn tz(&self) -> Tz {
+        self.tz
+    }
+    /// The length of one business day ("1d"), in ms.
+    pub fn day_ms(&self) -> i64 {
+        self.day_ms
+    }
+    /// Working spans of a weekday, 0 = Monday.
+    pub fn hours(&self, weekday: usize) -> &[Span] {
+        &self.week[weekday % 7]
+    }
+    pub fn holidays(&self) -> impl Iterator<Item = (NaiveDate, &str)> {
+        self.holidays.iter().map(|(d, n)| (*d, n.as_str()))
+    }
+    pub fn is_holiday(&self, date: NaiveDate) -> bool {
+        self.holidays.contains_key(&date)
+    }
+
+    /// UTC offset in ms at a real instant.
+    fn offset(&self, real_ms: i64) -> i64 {
+        match chrono::DateTime::from_timestamp_millis(real_ms) {
+            Some(t) => i64::from(self.tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc()) * 1000,
+            None => 0,
+        }
+    }
+
+    /// The local date of a real instant.
+    pub fn local_date(&self, ms: i64) -> NaiveDate {
+        date_of_local(ms.saturating_add(self.offset(ms)))
+    }
+
+    /// Whether the 7 local days from `d` are a plain week: no holiday and no UTC offset
+    /// change, so their business time is `week_ms`. Lets long spans go a week at a time.
+    fn plain_week(&self, d: NaiveDate) -> bool {
+        let Some(end) = d.checked_add_days(chrono::Days::new(7)) else { return false };
+        if self.holidays.range(d..end).next().is_some() {
+            return false;
+        }
+        let l0 = local_ms_of(d);
+        let o = self.offset(l0 - 16 * HOUR);
+        o == self.offset(l0 + 7 * DAY / 2) && o == self.offset(l0 + 7 * DAY + 16 * HOUR)
+    }
+
+    /// Business ms of the whole local days `d0..=d1`. Stretches of up to four weeks with
+    /// a constant UTC offset (sampled weekly) are summed from the weekly pattern minus
+    /// their holidays; others go day by day.
+    fn whole_days(&self, d0: NaiveDate, d1: NaiveDate) -> i64 {
+        let mut total = 0;
+        let mut d = d0;
+        let mut buf = Vec::new();
+        while d <= d1 {
+            let end = d.checked_add_days(chrono::Days::new(27)).map_or(d1, |e| e.min(d1));
+            let (l0, l1) = (local_ms_of(d), local_ms_of(end) + DAY);
+            let o = self.offset(l0 - 16 * HOUR);
+            let mut t = l0 + 7 * DAY;
+            let mut constant = o == self.offset(l1 + 16 * HOUR);
+            while constant && t < l1 {
+                constant = o == self.offset(t);
+                t += 7 * DAY;
+            }
+            if constant {
+                let n = (end - d).num_days() + 1;
+                let w = d.weekday().num_days_from_monday() as usize;
+                total += n / 7 * self.week_ms;
+                total += (0..(n % 7) as usize).map(|i| self.weekday_ms[(w + i) % 7]).sum::<i64>();
+                total -= self
+                    .holidays
+                    .range(d..=end)
+                    .map(|(h, _)| self.weekday_ms[h.weekday().num_days_from_monday() as usize])
+                    .sum::<i64>();
+            } else {
+                let mut x = d;
+                while x <= end {
+                    self.day_intervals(x, &mut buf);
+                    total += buf.iter().map(|(lo, hi)| hi - lo).sum::<i64>();
+                    match x.succ_opt() {
+                        Some(n) => x = n,
+                        None => break,
+                    }
+                }
+            }
+            match end.succ_opt() {
+                Some(n) => d = n,
+                None => break,
+            }
+        }
+        total
+    }
+
+    /// The working spans of a local date (empty on holidays).
+    fn spans_on(&self, date: NaiveDate) -> &[Span] {
+        if self.holidays.contains_key(&date) {
+            return &[];
+        }
+        &self.week[date.weekday().num_days_from_monday() as usize]
+    }
+
+    /// Business time on a local date as real `[start, end)` intervals, sorted, into `out`
+    /// (cleared first). See the module notes for the DST rules this implements.
+    fn day_intervals(&self, date: NaiveDate, out: &mut Vec<(i64, i64)>) {
+        out.clear();
+        let spans = self.spans_on(date);
+        if spans.is_empty() {
+            return;
+        }
+        let l0 = local_ms_of(date);
+        // Real instants whose local date is `date` lie within this window (offsets are
+        // within ±16h, historic local mean times included).
+        let (w0, w1) = (l0 - 16 * HOUR, l0 + DAY + 16 * HOUR);
+        let (o0, o1) = (self.offset(w0), self.offset(w1));
+        if o0 == o1 {
+            // No offset change near this day: a plain translation.
+            for s in spans {
+                out.push((l0 + i64::from(s.start) * MINUTE - o0, l0 + i64::from(s.end) * MINUTE - o0));
+            }
+            return;
+        }
+        // Offset changes: cut the window into pieces of constant offset, and map each
+        // span through each piece.
+        let pieces = self.constant_offset_pieces(w0, w1);
+        for s in spans {
+            let (ls, le) = (l0 + i64::from(s.start) * MINUTE, l0 + i64::from(s.end) * MINUTE);
+            for &(r0, r1, off) in &pieces {
+                let (lo, hi) = (ls.max(r0 + off), le.min(r1 + off));
+                if lo < hi {
+                    out.push((lo - off, hi - off));
+                }
+            }
+        }
+        out.sort_unstable();
+        // Merge touching intervals (a span split at a transition that is no gap).
+        let mut merged: Vec<(i64, i64)> = Vec::with_capacity(out.len());
+        for &(a, b) in out.iter() {
+            match merged.last_mut() {
+                Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                _ => merged.push((a, b)),
+            }
+        }
+        *out = merged;
+    }
+
+    /// `[w0, w1)` cut into `(start, end, offset)` pieces of constant UTC offset. Samples
+    /// every 2 hours and bisects each change down to the millisecond.
+    fn constant_offset_pieces(&self, w0: i64, w1: i64) -> Vec<(i64, i64, i64)> {
+        const STEP: i64 = 2 * HOUR;
+        let mut pieces = Vec::with_capacity(3);
+        let mut start = w0;
+        let mut off = self.offset(w0);
+        let mut t = w0;
+        while t < w1 {
+            let next = (t + STEP).min(w1);
+            let o = self.offset(next);
+            if o != off {
+                // The change is in (t, next]: find the first millisecond with the new offset.
+                let (mut lo, mut hi) = (t, next);
+                while hi - lo > 1 {
+                    let mid = lo + (hi - lo) / 2;
+                    if self.offset(mid) == off { lo = mid } else { hi = mid }
+                }
+                pieces.push((start, hi, off));
+                start = hi;
+                off = self.offset(hi);
+                // A second change within the same step is caught on the next pass.
+                t = hi;
+                continue;
+            }
+            t = next;
+        }
+        pieces.push((start, w1, off));
+        pieces
+    }
+}
+
+/// Milliseconds of local midnight of `date`, counted as if the zone were UTC.
+fn local_ms_of(date: NaiveDate) -> i64 {
+    i64::from(date.num_days_from_ce() - UNIX_EPOCH_DAYS_FROM_CE) * DAY
+}
+
+/// The date of a local millisecond count.
+fn date_of_local(local_ms: i64) -> NaiveDate {
+    let days = local_ms.div_euclid(DAY) + i64::from(UNIX_EPOCH_DAYS_FROM_CE);
+    i32::try_from(days).ok().and_then(NaiveDate::from_num_days_from_ce_opt).unwrap_or(if days < 0 {
+        NaiveDate::MIN
+    } else {
+        NaiveDate::MAX
+    })
+}
+
+/// `NaiveDate::from_ymd(1970, 1, 1).num_days_from_ce()`.
+const UNIX_EPOCH_DAYS_FROM_CE: i32 = 719_163;
+
+/// Whether the calendar is open at the instant `ms`.
+pub fn is_open(cal: &Calendar, ms: i64) -> bool {
+    let local = ms.saturating_add(cal.offset(ms));
+    let date = date_of_local(local);
+    let minute_ms = local.rem_euclid(DAY);
+    cal.spans_on(date).iter().any(|s| i64::from(s.start) * MINUTE <= minute_ms && minute_ms < i64::from(s.end) * MINUTE)
+}
+
+/// Business milliseconds in `[a, b)`; 0 when `b <= a`.
+pub fn business_between(cal: &Calendar, a: i64, b: i64) -> i64 {
+    if b <= a {
+        return 0;
+    }
+    let (first, last) = (cal.local_date(a), cal.local_date(b));
+    let mut buf = Vec::new();
+    // Day by day from `d0` to `d1`, clipped to [a, b).
+    let mut clipped = |d0: NaiveDate, d1: NaiveDate| {
+        let mut total = 0;
+        let mut date = d0;
+        while date <= d1 {
+            cal.day_intervals(date, &mut buf);
+            for &(lo, hi) in &buf {
+                let (lo, hi) = (lo.max(a), hi.min(b));
+                if lo < hi {
+                    total += hi - lo;
+                }
+            }
+            match date.succ_opt() {
+                Some(d) => date = d,
+                None => break,
+            }
+        }
+        total
+    };
+    let before = first.pred_opt().unwrap_or(first);
+    let after = last.succ_opt().unwrap_or(last);
+    match (first.succ_opt(), last.pred_opt()) {
+        // The days strictly between the dates of `a` and `b` lie wholly inside [a, b).
+        (Some(m0), Some(m1)) if m0 <= m1 => clipped(before, first) + cal.whole_days(m0, m1) + clipped(last, after),
+        _ => clipped(before, after),
+    }
+}
+
+/// The instant at which `duration_ms` of business time has elapsed after `start_ms`:
+/// the *earliest* such instant, so a deadline that uses up a day's last hour lands on
+/// that day's closing time, not on the next opening. `duration_ms <= 0` walks backwards
+/// (the *latest* instant `t` with `business_between(t, start) == -duration_ms`), which
+/// gives the moment a target turns at-risk: `add_business(cal, due, -warn)`.
+/// `duration_ms == 0` is `start_ms`. Further than ~100 years: `i64::MAX` / `i64::MIN`.
+pub fn add_business(cal: &Calendar, start_ms: i64, duration_ms: i64) -> i64 {
+    if duration_ms == 0 {
+        return start_ms;
+    }
+    let mut buf = Vec::new();
+    if duration_ms > 0 {
+        let mut rem = duration_ms;
+        let first = cal.local_date(start_ms);
+        let mut date = first.pred_opt().unwrap_or(NaiveDate::MIN);
+        let mut days = 0;
+        while days < MAX_DAYS {
+            // A whole plain week that does not use up the rest goes in one step.
+            if date > first && rem > cal.week_ms && cal.plain_week(date) {
+                rem -= cal.week_ms;
+                date = date + chrono::Days::new(7);
+                days += 7;
+                continue;
+            }
+            days += 1;
+            cal.day_intervals(date, &mut buf);
+            for &(lo, hi) in &buf {
+                let lo = lo.max(start_ms);
+                if lo >= hi {
+                    continue;
+                }
+                if hi - lo >= rem {
+                    return lo + rem;
+                }
+                rem -= hi - lo;
+            }
+            match date.succ_opt() {
+                Some(d) => date = d,
+                None => break,
+            }
+        }
+        i64::MAX
+    } else {
+        let mut rem = duration_ms.checked_neg().unwrap_or(i64::MAX);
+        let first = cal.local_date(start_ms);
+        let mut date = first.succ_opt().unwrap_or(NaiveDate::MAX);
+        let mut days = 0;
+        while days < MAX_DAYS {
+            // Going back: the week ending with `date` (days date-6 ..= date).
+            if let Some(wk) = date.checked_sub_days(chrono::Days::new(6))
+                && date < first
+                && rem > cal.week_ms
+                && cal.plain_week(wk)
+            {
+                rem -= cal.week_ms;
+                date = wk.pred_opt().unwrap_or(NaiveDate::MIN);
+                days += 7;
+                continue;
+            }
+            days += 1;
+            cal.day_intervals(date, &mut buf);
+            for &(lo, hi) in buf.iter().rev() {
+                let hi = hi.min(start_ms);
+                if lo >= hi {
+                    continue;
+                }
+                if hi - lo >= rem {
+                    return hi - rem;
+                }
+                rem -= hi - lo;
+            }
+            match date.pred_opt() {
+                Some(d) => date = d,
+                None => break,
+            }
+        }
+        i64::MIN
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use chrono::{NaiveDateTime, Utc};
+    use proptest::prelude::*;
+
+    /// `"2026-03-27 16:00"` in the calendar's zone → UTC ms (must exist and be unambiguous).
+    pub(crate) fn at(cal: &Calendar, s: &str) -> i64 {
+        let n = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+        cal.tz()
+            .from_local_datetime(&n)
+            .single()
+            .unwrap_or_else(|| panic!("{s} is not a single local time"))
+            .timestamp_millis()
+    }
+
+    /// `"2026-03-29 01:00"` as UTC → ms.
+    pub(crate) fn utc(s: &str) -> i64 {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap().and_utc().timestamp_millis()
+    }
+
+    /// An instant shown in the calendar's zone with its abbreviation: `2026-03-30 09:00 CEST`.
+    pub(crate) fn show(cal: &Calendar, ms: i64) -> String {
+        Utc.timestamp_millis_opt(ms).unwrap().with_timezone(&cal.tz()).format("%Y-%m-%d %H:%M %Z").to_string()
+    }
+
+    pub(crate) fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn week(spec: [&str; 7]) -> [Vec<Span>; 7] {
+        spec.map(|s| parse_day_hours(s).unwrap())
+    }
+
+    /// Berlin office: mon-fri 08:00-12:00 and 13:00-17:00 (8h days), Christmas Eve and
+    /// Day (Thu 24 + Fri 25 Dec 2026), New Year's Eve and Day (Thu 31 Dec, Fri 1 Jan 2027).
+    pub(crate) fn berlin_office() -> Calendar {
+        let d = "08:00-12:00,13:00-17:00";
+        Calendar::new("office", Calendar::parse_tz("Europe/Berlin").unwrap(), week([d, d, d, d, d, "", ""]))
+            .unwrap()
+            .with_holidays([
+                (day("2026-12-24"), "Heiligabend"),
+                (day("2026-12-25"), "1. Weihnachtstag"),
+                (day("2026-12-31"), "Silvester"),
+                (day("2027-01-01"), "Neujahr"),
+            ])
+    }
+
+    /// New York office: mon-fri 09:00-17:00 (8h days); Thanksgiving Thu 26 Nov 2026.
+    pub(crate) fn ny_office() -> Calendar {
+        let d = "09:00-17:00";
+        Calendar::new("ny", Calendar::parse_tz("America/New_York").unwrap(), week([d, d, d, d, d, "", ""]))
+            .unwrap()
+            .with_holidays([(day("2026-11-26"), "Thanksgiving")])
+    }
+
+    #[test]
+    fn spans_parse_merge_and_refuse_nonsense() {
+        assert_eq!(parse_day_hours("08:00-12:00, 13:00-17:00").unwrap().len(), 2);
+        // Touching spans merge; order does not matter.
+        assert_eq!(parse_day_hours("12:00-17:00,08:00-12:00").unwrap(), vec![Span::new(480, 1020).unwrap()]);
+        assert_eq!(parse_day_hours("00:00-24:00").unwrap(), vec![Span::ALL_DAY]);
+        assert_eq!(parse_day_hours("8:00-9:30").unwrap(), vec![Span::new(480, 570).unwrap()]);
+        assert_eq!(parse_day_hours("").unwrap(), vec![]);
+        assert_eq!(parse_day_hours("closed").unwrap(), vec![]);
+        assert!(matches!(parse_day_hours("8-17"), Err(CalendarError::BadSpan(s)) if s == "8-17"));
+        assert!(matches!(parse_day_hours("08:00-24:30"), Err(CalendarError::BadSpan(_))));
+        assert!(matches!(parse_day_hours("08:60-09:00"), Err(CalendarError::BadSpan(_))));
+        assert!(matches!(parse_day_hours("22:00-06:00"), Err(CalendarError::Backwards(_))));
+        assert!(matches!(parse_day_hours("09:00-09:00"), Err(CalendarError::Backwards(_))));
+        let e = parse_day_hours("08:00-12:00,11:00-13:00").unwrap_err();
+        assert_eq!(e.to_string(), "spans 08:00-12:00 and 11:00-13:00 overlap");
+        assert_eq!(Span::parse("08:05-17:00").unwrap().to_string(), "08:05-17:00");
+    }
+
+    #[test]
+    fn a_calendar_without_hours_is_refused_and_day_length_is_the_longest_day() {
+        let tz = Calendar::parse_tz("Europe/Berlin").unwrap();
+        let e = Calendar::new("never", tz, Default::default()).unwrap_err();
+        assert!(e.to_string().contains("would ever elapse"), "{e}");
+        assert!(Calendar::parse_tz("Mars/Olympus").is_err());
+        assert_eq!(berlin_office().day_ms(), 8 * HOUR);
+        assert_eq!(Calendar::always("x", tz).day_ms(), 24 * HOUR);
+        // mon-thu 9h, fri 4h: the longest day.
+        let c = Calendar::new(
+            "x",
+            tz,
+            week(["08:00-17:00", "08:00-17:00", "08:00-17:00", "08:00-17:00", "08:00-12:00", "", ""]),
+        )
+        .unwrap();
+        assert_eq!(c.day_ms(), 9 * HOUR);
+        assert_eq!(c.clone().with_day_length(8 * HOUR).unwrap().day_ms(), 8 * HOUR);
+        assert!(c.with_day_length(25 * HOUR).is_err());
+    }
+
+    /// `(start, duration, expected due)`, all in the Berlin office calendar, worked by hand.
+    #[test]
+    fn berlin_office_deadlines() {
+        let cal = berlin_office();
+        let cases: &[(&str, i64, &str)] = &[
+            // Inside hours, same morning: 09:00 + 2h = 11:00.
+            ("2026-03-10 09:00", 2 * HOUR, "2026-03-10 11:00 CET"),
+            // Across lunch: 11:00 + 2h = 1h till 12:00, lunch, 1h from 13:00 → 14:00.
+            ("2026-03-10 11:00", 2 * HOUR, "2026-03-10 14:00 CET"),
+            // Exactly the rest of the day ends at closing time, not next morning.
+            ("2026-03-10 15:00", 2 * HOUR, "2026-03-10 17:00 CET"),
+            // Past closing: 16:00 + 2h = 1h Tue, 1h Wed from 08:00 → Wed 09:00.
+            ("2026-03-10 16:00", 2 * HOUR, "2026-03-11 09:00 CET"),
+            // Starting before opening: 06:30 counts from 08:00 → 08:00 + 3h = 11:00.
+            ("2026-03-10 06:30", 3 * HOUR, "2026-03-10 11:00 CET"),
+            // Starting at lunch: 12:20 counts from 13:00 → 14:30.
+            ("2026-03-10 12:20", 90 * MINUTE, "2026-03-10 14:30 CET"),
+            // Starting at night after closing: 23:59 Tue → Wed 08:00 + 30m.
+            ("2026-03-10 23:59", 30 * MINUTE, "2026-03-11 08:30 CET"),
+            // Starting on a Saturday: counts from Monday 08:00.
+            ("2026-03-14 10:00", 4 * HOUR, "2026-03-16 12:00 CET"),
+            // Friday 16:00 + 2h over the weekend → Monday 09:00.
+            ("2026-03-13 16:00", 2 * HOUR, "2026-03-16 09:00 CET"),
+            // Three business days (24h) from Tuesday 10:00: 6h Tue, 8h Wed, 8h Thu,
+            // 2h Fri → Fri 10:00.
+            ("2026-03-10 10:00", 24 * HOUR, "2026-03-13 10:00 CET"),
+            // Two weeks (10 business days = 80h) from Mon 08:00 → Fri of the next week 17:00.
+            ("2026-03-02 08:00", 80 * HOUR, "2026-03-13 17:00 CET"),
+            // DST: Berlin springs forward Sun 29 Mar 2026. Fri 16:00 CET + 2h = 1h Fri,
+            // 1h Mon from 08:00 CEST → Mon 09:00 CEST (07:00 UTC, not 08:00 UTC).
+            ("2026-03-27 16:00", 2 * HOUR, "2026-03-30 09:00 CEST"),
+            // DST: falls back Sun 25 Oct 2026. Fri 23 Oct 16:30 CEST + 1h → Mon 08:30 CET.
+            ("2026-10-23 16:30", HOUR, "2026-10-26 08:30 CET"),
+            // Christmas: Wed 23 Dec 16:00 + 2h: 1h Wed; Thu 24 + Fri 25 holidays, weekend
+            // → Mon 28 Dec 09:00.
+            ("2026-12-23 16:00", 2 * HOUR, "2026-12-28 09:00 CET"),
+            // Starting on a holiday (Thu 24 Dec) → counts from Mon 28 Dec 08:00.
+            ("2026-12-24 10:00", 4 * HOUR, "2026-12-28 12:00 CET"),
+            // Holidays next to a weekend and the year end: Wed 30 Dec 15:00 + 1d (8h):
+            // 2h Wed, Thu 31 + Fri 1 Jan off, weekend → Mon 4 Jan 2027 from 08:00, 6h → 15:00.
+            ("2026-12-30 15:00", 8 * HOUR, "2027-01-04 15:00 CET"),
+        ];
+        for (start, dur, want) in cases {
+            let s = at(&cal, start);
+            let due = add_business(&cal, s, *dur);
+            assert_eq!(show(&cal, due), *want, "{start} + {}m", dur / MINUTE);
+            assert_eq!(business_between(&cal, s, due), *dur, "{start} .. {want}");
+        }
+    }
+
+    #[test]
+    fn new_york_deadlines_across_dst_and_thanksgiving() {
+        let cal = ny_office();
+        let cases: &[(&str, i64, &str)] = &[
+            // Springs forward Sun 8 Mar 2026: Fri 6 Mar 16:00 EST + 3h → 1h Fri, Mon 9 Mar
+            // 09:00 EDT + 2h = 11:00 EDT (15:00 UTC; the naive UTC sum would say 16:00 UTC).
+            ("2026-03-06 16:00", 3 * HOUR, "2026-03-09 11:00 EDT"),
+            // Falls back Sun 1 Nov 2026: Fri 30 Oct 15:00 EDT + 4h → 2h Fri, Mon 2 Nov 11:00 EST.
+            ("2026-10-30 15:00", 4 * HOUR, "2026-11-02 11:00 EST"),
+            // Thanksgiving Thu 26 Nov: Wed 25 Nov 16:00 + 2h → 1h Wed, Fri 27 Nov 10:00.
+            ("2026-11-25 16:00", 2 * HOUR, "2026-11-27 10:00 EST"),
+        ];
+        for (start, dur, want) in cases {
+            let s = at(&cal, start);
+            let due = add_business(&cal, s, *dur);
+            assert_eq!(show(&cal, due), *want, "{start}");
+            assert_eq!(business_between(&cal, s, due), *dur);
+        }
+        assert_eq!(at(&cal, "2026-03-09 11:00"), utc("2026-03-09 15:00"));
+    }
+
+    #[test]
+    fn round_the_clock_counts_real_time_through_dst() {
+        let berlin = Calendar::always("24/7", Calendar::parse_tz("Europe/Berlin").unwrap());
+        // Sat 28 Mar 12:00 CET (11:00Z) + 24h of business time = 24 real hours
+        // → Sun 29 Mar 11:00Z = 13:00 CEST (the wall clock says 25h later).
+        let s = at(&berlin, "2026-03-28 12:00");
+        assert_eq!(show(&berlin, add_business(&berlin, s, 24 * HOUR)), "2026-03-29 13:00 CEST");
+        // The short day is 23h long, the long day 25h.
+        assert_eq!(
+            business_between(&berlin, at(&berlin, "2026-03-29 00:00"), at(&berlin, "2026-03-30 00:00")),
+            23 * HOUR
+        );
+        assert_eq!(
+            business_between(&berlin, at(&berlin, "2026-10-25 00:00"), at(&berlin, "2026-10-26 00:00")),
+            25 * HOUR
+        );
+        // A week across the change: 7 × 24h − 1h.
+        assert_eq!(
+            business_between(&berlin, at(&berlin, "2026-03-25 00:00"), at(&berlin, "2026-04-01 00:00")),
+            167 * HOUR
+        );
+        // A holiday in a 24/7 calendar removes exactly that local day.
+        let h = berlin.clone().with_holidays([(day("2026-03-29"), "")]);
+        // Sat 28 Mar 23:00 CET + 2h: 1h to midnight, Sunday off, Monday 00:00 CEST + 1h.
+        assert_eq!(show(&h, add_business(&h, at(&h, "2026-03-28 23:00"), 2 * HOUR)), "2026-03-30 01:00 CEST");
+        assert!(is_open(&berlin, utc("2026-03-29 01:30")));
+    }
+
+    #[test]
+    fn spans_in_the_dst_gap_and_the_repeated_hour() {
+        let tz = Calendar::parse_tz("Europe/Berlin").unwrap();
+        // Sundays 01:00-04:00 only.
+        let cal = Calendar::new("night", tz, week(["", "", "", "", "", "", "01:00-04:00"])).unwrap();
+        // Spring forward, Sun 29 Mar: 01:00-02:00 CET = 00:00-01:00Z, 02:00-03:00 does not
+        // exist, 03:00-04:00 CEST = 01:00-02:00Z → 2h, one continuous UTC interval.
+        assert_eq!(business_between(&cal, utc("2026-03-28 00:00"), utc("2026-03-30 00:00")), 2 * HOUR);
+        assert_eq!(add_business(&cal, utc("2026-03-28 00:00"), 90 * MINUTE), utc("2026-03-29 01:30"));
+        // Fall back, Sun 25 Oct: 01:00-02:00 CEST = 23:00-00:00Z, 02:00-03:00 CEST =
+        // 00:00-01:00Z, 02:00-03:00 CET = 01:00-02:00Z, 03:00-04:00 CET = 02:00-03:00Z → 4h.
+        assert_eq!(business_between(&cal, utc("2026-10-24 00:00"), utc("2026-10-26 00:00")), 4 * HOUR);
+        assert_eq!(add_business(&cal, utc("2026-10-24 00:00"), 4 * HOUR), utc("2026-10-25 03:00"));
+        // A span wholly inside the gap is empty that day but not on other Sundays.
+        let gap = Calendar::new("gap", tz, week(["", "", "", "", "", "", "02:15-02:45"])).unwrap();
+        assert_eq!(business_between(&gap, utc("2026-03-28 00:00"), utc("2026-03-30 00:00")), 0);
+        assert_eq!(business_between(&gap, utc("2026-03-21 00:00"), utc("2026-03-23 00:00")), 30 * MINUTE);
+        // Starting in the gap week: the first 30m after Sat 28 Mar come on Sun 5 Apr
+        // 02:15-02:45 CEST = 00:15-00:45Z.
+        assert_eq!(add_business(&gap, utc("2026-03-28 00:00"), 30 * MINUTE), utc("2026-04-05 00:45"));
+
+        // New York, Sun 1 Nov 2026, span 01:00-01:30: 01:00-01:30 EDT = 05:00-05:30Z and
+        // again 01:00-01:30 EST = 06:00-06:30Z. Two intervals, 1h in all.
+        let ny = Calendar::new(
+            "x",
+            Calendar::parse_tz("America/New_York").unwrap(),
+            week(["", "", "", "", "", "", "01:00-01:30"]),
+        )
+        .unwrap();
+        assert_eq!(business_between(&ny, utc("2026-10-31 00:00"), utc("2026-11-02 00:00")), HOUR);
+        assert!(is_open(&ny, utc("2026-11-01 05:10")));
+        assert!(!is_open(&ny, utc("2026-11-01 05:45"))); // 01:45 EDT
+        assert!(is_open(&ny, utc("2026-11-01 06:10"))); // 01:10 EST
+        // 45m: the first half hour, then 15m of the second pass → 06:15Z.
+        assert_eq!(add_business(&ny, utc("2026-10-31 00:00"), 45 * MINUTE), utc("2026-11-01 06:15"));
+        // Backwards from the end: 45m before 06:30Z is 05:15Z.
+        assert_eq!(add_business(&ny, utc("2026-11-01 06:30"), -45 * MINUTE), utc("2026-11-01 05:15"));
+    }
+
+    #[test]
+    fn is_open_follows_the_wall_clock() {
+        let cal = berlin_office();
+        assert!(is_open(&cal, at(&cal, "2026-03-10 08:00")));
+        assert!(!is_open(&cal, at(&cal, "2026-03-10 07:59")));
+        assert!(!is_open(&cal, at(&cal, "2026-03-10 12:30")));
+        assert!(!is_open(&cal, at(&cal, "2026-03-10 17:00")));
+        assert!(is_open(&cal, at(&cal, "2026-03-10 16:59")));
+        assert!(!is_open(&cal, at(&cal, "2026-03-14 10:00"))); // Saturday
+        assert!(!is_open(&cal, at(&cal, "2026-12-24 10:00"))); // holiday
+        // Monday after spring-forward: 08:00 CEST = 06:00Z.
+        assert!(is_open(&cal, utc("2026-03-30 06:00")));
+        assert!(!is_open(&cal, utc("2026-03-30 06:59") - 60 * MINUTE));
+    }
+
+    #[test]
+    fn between_and_backwards() {
+        let cal = berlin_office();
+        let (a, b) = (at(&cal, "2026-03-13 16:00"), at(&cal, "2026-03-16 09:00"));
+        assert_eq!(business_between(&cal, a, b), 2 * HOUR);
+        assert_eq!(business_between(&cal, b, a), 0);
+        assert_eq!(business_between(&cal, a, a), 0);
+        // Backwards: 30m before Mon 08:15 is Fri 16:45.
+        assert_eq!(show(&cal, add_business(&cal, at(&cal, "2026-03-16 08:15"), -30 * MINUTE)), "2026-03-13 16:45 CET");
+        // 1h before Mon 08:00 (= the end of Friday) lands at Fri 16:00.
+        assert_eq!(show(&cal, add_business(&cal, at(&cal, "2026-03-16 08:00"), -HOUR)), "2026-03-13 16:00 CET");
+        assert_eq!(add_business(&cal, a, 0), a);
+        // A year of business time: ~250 days of 8h, computed day by day.
+        let y = add_business(&cal, a, 250 * 8 * HOUR);
+        assert_eq!(business_between(&cal, a, y), 250 * 8 * HOUR);
+    }
+
+    fn any_calendar() -> impl Strategy<Value = Calendar> {
+        let zones = prop::sample::select(vec![
+            "Europe/Berlin",
+            "America/New_York",
+            "UTC",
+            "Australia/Lord_Howe",
+            "Asia/Kolkata",
+        ]);
+        let span = (0u16..1440, 1u16..720).prop_map(|(s, l)| Span { start: s, end: (s + l).min(DAY_MINUTES) });
+        let dayspec = prop::collection::vec(span, 0..3);
+        (zones, prop::array::uniform7(dayspec), prop::collection::vec(0i64..800, 0..20)).prop_filter_map(
+            "needs hours",
+            |(z, days, hol)| {
+                // Drop overlapping spans rather than reject the whole case.
+                let days = days.map(|mut v| {
+                    v.sort();
+                    let mut keep: Vec<Span> = Vec::new();
+                    for s in v {
+                        if keep.last().is_none_or(|l| s.start > l.end) {
+                            keep.push(s);
+                        }
+                    }
+                    keep
+                });
+                let cal = Calendar::new("p", z.parse().unwrap(), days).ok()?;
+                let base = day("2026-01-01");
+                Some(cal.with_holidays(hol.into_iter().map(|d| (base + chrono::Days::new(d as u64), ""))))
+            },
+        )
+    }
+
+    /// The plain definition, one day at a time: the oracle for the week-at-a-time paths.
+    fn day_by_day(cal: &Calendar, a: i64, b: i64) -> i64 {
+        let (mut d, last) = (cal.local_date(a).pred_opt().unwrap(), cal.local_date(b).succ_opt().unwrap());
+        let (mut total, mut buf) = (0, Vec::new());
+        while d <= last {
+            cal.day_intervals(d, &mut buf);
+            total += buf.iter().map(|&(lo, hi)| (hi.min(b) - lo.max(a)).max(0)).sum::<i64>();
+            d = d.succ_opt().unwrap();
+        }
+        total
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        #[test]
+        fn adding_then_measuring_gives_the_duration_back(
+            cal in any_calendar(),
+            start in utc("2026-01-01 00:00")..utc("2028-01-01 00:00"),
+            dur in 1i64..(30 * DAY),
+        ) {
+            let due = add_business(&cal, start, dur);
+            prop_assert!(due > start);
+            prop_assert_eq!(business_between(&cal, start, due), dur);
+            // The earliest such instant: the millisecond before it is business time.
+            prop_assert!(is_open(&cal, due - 1), "{} not open", show(&cal, due - 1));
+            // And backwards from the deadline gives an instant no earlier than the start
+            // with the same business time in between.
+            let back = add_business(&cal, due, -dur);
+            prop_assert!(back >= start);
+            prop_assert_eq!(business_between(&cal, back, due), dur);
+            prop_assert!(is_open(&cal, back));
+        }
+
+        #[test]
+        fn measuring_is_additive_monotonic_and_agrees_with_is_open(
+            cal in any_calendar(),
+            a in utc("2026-01-01 00:00")..utc("2028-01-01 00:00"),
+            x in 0i64..(40 * DAY),
+            y in 0i64..(40 * DAY),
+            probe in 0i64..(40 * DAY),
+        ) {
+            let (b, c) = (a + x, a + x + y);
+            prop_assert_eq!(business_between(&cal, a, c), day_by_day(&cal, a, c));
+            let ab = business_between(&cal, a, b);
+            let bc = business_between(&cal, b, c);
+            prop_assert_eq!(ab + bc, business_between(&cal, a, c));
+            prop_assert!(ab <= b - a);
+            // A single millisecond is business time exactly when the calendar is open.
+            let p = a + probe;
+            let one = business_between(&cal, p, p + 1);
+            prop_assert_eq!(one == 1, is_open(&cal, p));
+            // Deadlines never move backwards when the duration grows.
+            prop_assert!(add_business(&cal, a, x + 1) <= add_business(&cal, a, x + y + 1));
+        }
+    }
+}
