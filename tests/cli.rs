@@ -460,3 +460,22 @@ fn the_query_language_filters_lists_and_views_headless() {
     let e = t.fails(&["view", "list"], 1);
     assert!(e.contains("no-config.toml:2") && e.contains("prio:9"), "{e}");
 }
+
+#[test]
+fn the_report_as_json_csv_and_text() {
+    let t = Tix::new();
+    t.ok(&["ticket", "new", "--title", "One", "--group", "=HYPERLINK(\"x\")"]);
+    t.ok(&["ticket", "new", "--title", "Two", "--group", "network"]);
+    t.ok(&["ticket", "update", "2", "--status", "resolved"]);
+    let r = t.json(&["report"]);
+    assert_eq!(r["open"], 1);
+    assert_eq!((r["created"].as_u64(), r["resolved"].as_u64()), (Some(2), Some(1)));
+    assert_eq!(r["days"].as_array().unwrap().len(), 30);
+    let csv = t.ok(&["report", "--csv"]);
+    assert!(csv.starts_with("section,label,value\n"), "{csv}");
+    assert!(csv.contains("group,\"'=HYPERLINK"), "formula-looking labels are neutralised: {csv}");
+    let text = t.ok(&["report", "--from", "2020-01-01", "--to", "2020-01-03"]);
+    assert!(text.contains("2020-01-01 to 2020-01-03: 0 created, 0 resolved"), "{text}");
+    assert!(t.fails(&["report", "--from", "2026-13-01"], 2).contains("--from"));
+    assert!(t.fails(&["report", "--from", "2026-02-01", "--to", "2026-01-01"], 2).contains("on or before"));
+}

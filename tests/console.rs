@@ -937,3 +937,20 @@ fn canned_texts_and_kb_excerpts_go_into_the_draft() {
     keys(&mut a, "? ? <esc> <esc>");
     assert!(a.model.editor.is_some() && a.model.parked.is_none());
 }
+
+#[test]
+fn the_dashboard_counts_the_desk_at_80x24_and_160x48() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 12, 80, 24, false);
+    keys(&mut a, "5");
+    let r = a.model.dashboard.report.as_ref().expect("counted on the worker (inline here)");
+    assert_eq!(r.open, 12);
+    // The period is the 30 days ending today (NOW is 11:06 UTC): it starts 29 days 11 h
+    // ago, and the first four tickets (30 days ago + 3, 6, 9, 12 h) came in before it.
+    assert_eq!(r.created, 8);
+    let s = screen(&a);
+    assert!(s.contains("backlog: 12 open") && s.contains("P1") && s.contains("Dana Whitfield"), "{s}");
+    insta::assert_snapshot!("dashboard_80x24", s);
+    a.dispatch(tix::tui::action::Action::Resize { width: 160, height: 48 });
+    insta::assert_snapshot!("dashboard_160x48", screen(&a));
+}

@@ -377,3 +377,62 @@ fn a_real_v1_store_opens_upgrades_and_verifies() {
     assert_eq!(s.ticket(id).unwrap().number, TicketNumber(2));
     assert!(s.last_hlc().unwrap() > before);
 }
+
+/// The report's figures on a history worked out by hand (a manual clock, whole days).
+#[test]
+fn the_report_counts_the_backlog_the_period_and_the_medians() {
+    use std::sync::Arc;
+    use tix::domain::clock::ManualClock;
+    use tix::domain::time::{DAY, HOUR, MINUTE};
+    let dir = tempfile::tempdir().unwrap();
+    let day0 = 20_000 * DAY; // 2024-10-04, midnight UTC
+    let clock = ManualClock::new(day0 + 9 * HOUR);
+    let mut s = Store::open_with_clock(&dir.path().join("r.db"), OpenMode::Create, Arc::new(clock.clone())).unwrap();
+    let dana = agent(&mut s, "Dana");
+    let m = PriorityMatrix::default();
+    let mk = |s: &mut Store, title: &str, group: &str| {
+        let id = TicketId::new_random();
+        let mut t = NewTicket::titled(title);
+        t.group = Some(group.into());
+        s.commit("x", vec![plan::new_ticket(id, t, &m)]).unwrap();
+        id
+    };
+    // Day 0, 09:00: A and B. A answered at 09:30 and resolved at 11:00 (by Dana).
+    let a = mk(&mut s, "A", "network");
+    let b = mk(&mut s, "B", "network");
+    clock.advance(30 * MINUTE);
+    let t = s.ticket(a).unwrap();
+    s.commit("dana", plan::take(&t, dana, &m)).unwrap();
+    let t = s.ticket(a).unwrap();
+    s.commit("dana", plan::entry(&t, EntryKind::Reply, "on it".into(), None)).unwrap();
+    clock.advance(90 * MINUTE);
+    let t = s.ticket(a).unwrap();
+    s.commit("dana", plan::edit(&t, TicketEdit { status: Some(Status::Resolved), ..Default::default() }, &m)).unwrap();
+    // Day 1, 09:00: C (desk); B answered at 10:00 (an hour after it came in a day ago).
+    clock.set(day0 + DAY + 9 * HOUR);
+    let c = mk(&mut s, "C", "desk");
+    clock.set(day0 + DAY + 10 * HOUR);
+    let t = s.ticket(b).unwrap();
+    s.commit("dana", plan::entry(&t, EntryKind::Reply, "looking".into(), None)).unwrap();
+    let t = s.ticket(c).unwrap();
+    s.commit("dana", plan::take(&t, dana, &m)).unwrap();
+    // Day 3, noon: the report for days 0..2 (day 2 empty).
+    clock.set(day0 + 3 * DAY + 12 * HOUR);
+    let r = s.report(day0, day0 + 3 * DAY).unwrap();
+    assert_eq!(r.open, 2, "B and C");
+    let get = |v: &[tix::store::Count], l: &str| v.iter().find(|c| c.label == l).map(|c| c.count);
+    assert_eq!(get(&r.by_status, "open"), Some(2), "B opened by its reply, C taken");
+    assert_eq!(get(&r.by_group, "network"), Some(1));
+    assert_eq!(get(&r.by_group, "desk"), Some(1));
+    assert_eq!(get(&r.age, "1-3 days"), Some(1), "C: 2 days 3 hours");
+    assert_eq!(get(&r.age, "3-7 days"), Some(1), "B: 3 days 3 hours");
+    let per_day: Vec<(u64, u64)> = r.days.iter().map(|d| (d.created, d.resolved)).collect();
+    assert_eq!(per_day, vec![(2, 1), (1, 0), (0, 0)]);
+    assert_eq!((r.created, r.resolved), (3, 1));
+    // First responses: A after 30 min, B after 25 h → the upper median of two is 25 h.
+    assert_eq!(r.median_first_response_min, Some(25.0 * 60.0));
+    assert_eq!(r.median_resolution_min, Some(120.0), "A: 2 hours");
+    assert_eq!(r.sla_compliance, None, "no targets in this history");
+    let d = r.agents.iter().find(|x| x.agent == "Dana").unwrap();
+    assert_eq!((d.open, d.resolved), (1, 1));
+}

@@ -8,6 +8,7 @@ mod output;
 mod person;
 mod store_cmd;
 mod sync;
+mod report;
 mod ticket;
 mod view;
 
@@ -67,6 +68,8 @@ pub enum Command {
     /// People: agents and requesters
     #[command(subcommand)]
     Person(person::PersonCmd),
+    /// The desk's numbers: backlog, created vs resolved per day, SLA, medians, agents
+    Report(report::ReportArgs),
     /// Queue views, headless: list, run NAME (the console's rows, for cron and scripts)
     #[command(subcommand)]
     View(view::ViewCmd),
@@ -264,6 +267,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Person(c)) => person::run(&ctx, c),
         Some(Command::Sync(a)) => sync::run(&ctx, a),
         Some(Command::View(c)) => view::run(&ctx, c),
+        Some(Command::Report(a)) => report::run(&ctx, a),
         Some(Command::Demo(a)) => demo::run(&ctx, a),
         Some(Command::Completions { shell }) => {
             clap_complete::generate(shell, &mut Cli::command(), "tix", &mut std::io::stdout());

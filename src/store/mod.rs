@@ -9,6 +9,7 @@
 pub(crate) mod apply;
 mod fields;
 mod lookup;
+mod report;
 mod query;
 pub mod schema;
 mod sync_support;
@@ -26,6 +27,7 @@ use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::ids::{ReplicaId, TicketNumber};
 use crate::domain::op::{Change, Expect, Hlc, Op, Payload, RawOp};
 
+pub use report::{AgentLoad, Count, Day, Report};
 pub use query::{
     ArticleHit, AssigneeFilter, Segment, Sort, TicketQuery, TicketRow, TimelineEvent, TimelineItem, fts_query,
 };

@@ -53,6 +53,7 @@ commands! {
     FocusDetail = "focus-detail", "the ticket pane";
     FocusKb = "focus-kb", "the KB search pane";
     FocusAssets = "focus-assets", "the asset lookup pane";
+    FocusDashboard = "focus-dashboard", "the dashboard: backlog, SLA, agents";
     NewTicket = "new-ticket", "new ticket (form)";
     TakeTicket = "take-ticket", "assign the ticket to me";
     AddNote = "add-note", "write an internal note";
@@ -158,6 +159,7 @@ pub enum Action {
     },
     /// A message for the status line.
     Message(String),
+    ReportLoaded(Box<crate::store::Report>),
     /// A bulk action finished: its report; the queue reloads and the marks clear.
     BulkDone {
         message: String,

@@ -12,6 +12,7 @@ pub enum PaneId {
     Detail,
     Kb,
     Assets,
+    Dashboard,
     /// The `/` and `:` prompts: plain printable keys are typed into the prompt.
     Prompt,
     /// The note/reply editor: printable keys and Enter are text.
@@ -33,6 +34,7 @@ impl PaneId {
             "detail" => Some(PaneId::Detail),
             "kb" => Some(PaneId::Kb),
             "assets" => Some(PaneId::Assets),
+            "dashboard" => Some(PaneId::Dashboard),
             "form" => Some(PaneId::Form),
             "picker" => Some(PaneId::Picker),
             "confirm" => Some(PaneId::Confirm),
@@ -56,6 +58,7 @@ const GLOBAL: &[(&str, Command)] = &[
     ("2", Command::FocusDetail),
     ("3", Command::FocusKb),
     ("4", Command::FocusAssets),
+    ("5", Command::FocusDashboard),
 ];
 
 const QUEUE: &[(&str, Command)] = &[

@@ -136,6 +136,10 @@ pub fn run(store: &mut Store, who: &mut Who, effect: Effect) -> Action {
             Err(e) => Action::Failed(e.to_string()),
         },
         Effect::SyncNow => sync_action(store),
+        Effect::LoadReport { from, to } => match store.report(from, to) {
+            Ok(r) => Action::ReportLoaded(Box::new(r)),
+            Err(e) => Action::Failed(e.to_string()),
+        },
         Effect::ApplyMacro { seen, m } => {
             let id = seen.id;
             let result = (|| -> Result<usize, StoreError> {

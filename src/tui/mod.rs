@@ -5,6 +5,7 @@
 
 pub mod action;
 pub mod assets;
+pub mod dashboard;
 pub mod defaults;
 pub mod detail;
 pub mod editor;
@@ -254,6 +255,7 @@ fn initial_model(store: &Store, keymap: &Keymap<PaneId, Command>, o: Options) ->
         picker: None,
         confirm: None,
         kb: kb::KbState::default(),
+        dashboard: dashboard::DashState::default(),
         assets: assets::AssetState::default(),
         sync: sync_state,
         open_on_load: false,

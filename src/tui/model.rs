@@ -94,6 +94,11 @@ pub enum Effect {
         text: String,
     },
     LoadPickItems(PickField),
+    /// The dashboard's figures for [from, to).
+    LoadReport {
+        from: i64,
+        to: i64,
+    },
     /// Sync with the shared store now (in the background).
     SyncNow,
     /// Terminal: put text on the clipboard through OSC 52 (works over SSH).
@@ -141,6 +146,7 @@ pub struct Model {
     pub focus: PaneId,
     pub detail: DetailState,
     pub kb: KbState,
+    pub dashboard: super::dashboard::DashState,
     pub assets: AssetState,
     /// An open `/` or `:` prompt.
     pub input: Option<Input>,
@@ -176,7 +182,7 @@ pub struct Input {
 }
 
 /// The panes Tab cycles through, in order (also their 1–4 keys).
-pub const PANES: [PaneId; 4] = [PaneId::Queue, PaneId::Detail, PaneId::Kb, PaneId::Assets];
+pub const PANES: [PaneId; 5] = [PaneId::Queue, PaneId::Detail, PaneId::Kb, PaneId::Assets, PaneId::Dashboard];
 
 impl Model {
     /// Which bindings apply now.
@@ -250,6 +256,8 @@ impl Model {
             PaneId::Detail if self.detail.view.is_none() => {
                 self.say("no ticket open: enter on a queue row or :NUMBER opens one");
             }
+            // The figures are counted afresh each time the pane is shown.
+            PaneId::Dashboard => return vec![self.dashboard.load(self.now_ms)],
             _ => {}
         }
         vec![]
@@ -309,6 +317,7 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             Command::FocusDetail => return m.focus_pane(PaneId::Detail),
             Command::FocusKb => return m.focus_pane(PaneId::Kb),
             Command::FocusAssets => return m.focus_pane(PaneId::Assets),
+            Command::FocusDashboard => return m.focus_pane(PaneId::Dashboard),
             Command::NewTicket => {
                 m.form = Some(FormState::new(m.matrix));
                 return vec![];
@@ -336,6 +345,11 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
         PaneId::Detail => update_detail(m, &action),
         PaneId::Kb => update_kb(m, &action),
         PaneId::Assets => update_assets(m, &action),
+        PaneId::Dashboard => match action {
+            Action::Command(Command::Refresh) => Some(vec![m.dashboard.load(m.now_ms)]),
+            Action::Command(Command::Back) => Some(m.focus_pane(PaneId::Queue)),
+            _ => None,
+        },
         _ => None,
     };
     if let Some(effects) = handled {
@@ -378,6 +392,11 @@ fn results(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
         }
         Action::Message(msg) => {
             m.say(msg.clone());
+            vec![]
+        }
+        Action::ReportLoaded(r) => {
+            m.dashboard.report = Some(r.clone());
+            m.dashboard.loading = false;
             vec![]
         }
         Action::BulkDone { message, error } => {
@@ -1134,6 +1153,7 @@ pub fn render(m: &Model, f: &mut Frame) {
             PaneId::Detail => m.detail.render(body, buf, m.now_ms, &m.theme),
             PaneId::Kb => m.kb.render(body, buf, &m.theme),
             PaneId::Assets => m.assets.render(body, buf, m.now_ms, &m.theme),
+            PaneId::Dashboard => m.dashboard.render(body, buf, &m.theme),
             _ => m.queue.render(body, buf, m.now_ms, &m.theme),
         },
     }
@@ -1149,8 +1169,13 @@ pub fn render(m: &Model, f: &mut Frame) {
 /// The top line: pane tabs (focused one bold and bracketed) and the pane's title.
 fn render_head(m: &Model, f: &mut Frame, area: Rect) {
     let g = m.theme.glyphs;
-    let names =
-        [(PaneId::Queue, "1 queue"), (PaneId::Detail, "2 ticket"), (PaneId::Kb, "3 KB"), (PaneId::Assets, "4 assets")];
+    let names = [
+        (PaneId::Queue, "1 queue"),
+        (PaneId::Detail, "2 ticket"),
+        (PaneId::Kb, "3 KB"),
+        (PaneId::Assets, "4 assets"),
+        (PaneId::Dashboard, "5 dashboard"),
+    ];
     let mut spans = vec![Span::styled(" tix ", Style::default().add_modifier(Modifier::BOLD))];
     let mut used = 5;
     let narrow = area.width < 100;
@@ -1171,6 +1196,7 @@ fn render_head(m: &Model, f: &mut Frame, area: Rect) {
         (false, PaneId::Detail) => m.detail.title(),
         (false, PaneId::Kb) => "knowledge base".to_string(),
         (false, PaneId::Assets) => "asset lookup".to_string(),
+        (false, PaneId::Dashboard) => "dashboard".to_string(),
         _ => m.queue.title(),
     };
     let room = (area.width as usize).saturating_sub(used + 3);

@@ -1,0 +1,234 @@
+//! The desk's numbers: backlog by status, priority and group; created vs resolved per
+//! day; backlog age; SLA compliance; median response and resolution times; per-agent
+//! load. Aggregates in SQLite, a handful of rows out: nothing is loaded whole.
+
+use rusqlite::params;
+use serde::Serialize;
+
+use super::{Result, Store};
+use crate::domain::time::DAY;
+
+/// Counts under a label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Count {
+    pub label: String,
+    pub count: u64,
+}
+
+/// One day of the period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Day {
+    /// YYYY-MM-DD (UTC).
+    pub day: String,
+    pub created: u64,
+    pub resolved: u64,
+}
+
+/// An agent's share of the work.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AgentLoad {
+    pub agent: String,
+    /// Open tickets assigned now.
+    pub open: u64,
+    /// Tickets assigned to them that were resolved in the period.
+    pub resolved: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// The period, [from, to) in ms; "created" and "resolved" figures are within it.
+    pub from: i64,
+    pub to: i64,
+    /// The backlog now.
+    pub open: u64,
+    pub by_status: Vec<Count>,
+    pub by_priority: Vec<Count>,
+    pub by_group: Vec<Count>,
+    /// The backlog by age: < 1 day, 1–3 days, 3–7 days, 7–30 days, older.
+    pub age: Vec<Count>,
+    pub days: Vec<Day>,
+    pub created: u64,
+    pub resolved: u64,
+    /// Tickets resolved in the period that had a resolution due time, and how many of
+    /// those were resolved by it (`None` when no ticket had one).
+    pub sla_measured: u64,
+    pub sla_met: u64,
+    pub sla_compliance: Option<f64>,
+    /// Medians over tickets created in the period, in minutes.
+    pub median_first_response_min: Option<f64>,
+    pub median_resolution_min: Option<f64>,
+    pub agents: Vec<AgentLoad>,
+}
+
+impl Store {
+    /// The report for [from, to) (ms). Counts of the backlog are as of now.
+    pub fn report(&self, from: i64, to: i64) -> Result<Report> {
+        let c = self.conn();
+        let err = |e| self.classify(e);
+        let one = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<u64> {
+            c.prepare_cached(sql)
+                .and_then(|mut s| s.query_row(p, |r| r.get::<_, i64>(0)))
+                .map(|n| n as u64)
+                .map_err(err)
+        };
+        // The backlog: one pass over the open tickets (the `active` index range).
+        let now = self.now_ms();
+        let mut by_status: Vec<Count> = Vec::new();
+        let mut by_priority: Vec<Count> = Vec::new();
+        let mut by_group: Vec<Count> = Vec::new();
+        const AGES: [(&str, i64); 5] = [
+            ("< 1 day", DAY),
+            ("1-3 days", 3 * DAY),
+            ("3-7 days", 7 * DAY),
+            ("7-30 days", 30 * DAY),
+            ("> 30 days", i64::MAX),
+        ];
+        let mut age: Vec<Count> = AGES.iter().map(|(l, _)| Count { label: l.to_string(), count: 0 }).collect();
+        let bump = |v: &mut Vec<Count>, label: String| match v.iter_mut().find(|c| c.label == label) {
+            Some(c) => c.count += 1,
+            None => v.push(Count { label, count: 1 }),
+        };
+        {
+            let mut st = c
+                .prepare_cached("SELECT status, priority, grp, created_at FROM tickets WHERE active = 1")
+                .map_err(err)?;
+            let mut rows = st.query([]).map_err(err)?;
+            while let Some(r) = rows.next().map_err(err)? {
+                bump(&mut by_status, r.get(0).map_err(err)?);
+                bump(&mut by_priority, format!("P{}", r.get::<_, i64>(1).map_err(err)?));
+                bump(&mut by_group, r.get::<_, Option<String>>(2).map_err(err)?.unwrap_or_else(|| "-".into()));
+                let a = now - r.get::<_, i64>(3).map_err(err)?;
+                if let Some(i) = AGES.iter().position(|(_, max)| a < *max) {
+                    age[i].count += 1;
+                }
+            }
+        }
+        by_status.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
+        by_priority.sort_by(|a, b| a.label.cmp(&b.label));
+        by_group.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
+        let open: u64 = by_priority.iter().map(|c| c.count).sum();
+        // The period: one pass over the tickets created in it (created per day and the
+        // response and resolution times for the medians), and the resolved index.
+        let first_day = from.div_euclid(DAY);
+        let last_day = (to - 1).div_euclid(DAY);
+        let mut days: Vec<Day> = (first_day..=last_day)
+            .map(|d| Day { day: crate::domain::time::iso_date(d * DAY), created: 0, resolved: 0 })
+            .collect();
+        let mut responses: Vec<i64> = Vec::new();
+        let mut resolutions: Vec<i64> = Vec::new();
+        {
+            let mut st = c
+                .prepare_cached(
+                    "SELECT created_at, first_response_at, resolved_at FROM tickets
+                     WHERE created_at >= ?1 AND created_at < ?2 AND deleted = 0",
+                )
+                .map_err(err)?;
+            let mut rows = st.query(params![from, to]).map_err(err)?;
+            while let Some(r) = rows.next().map_err(err)? {
+                let created: i64 = r.get(0).map_err(err)?;
+                if let Some(d) = days.get_mut((created.div_euclid(DAY) - first_day) as usize) {
+                    d.created += 1;
+                }
+                if let Some(t) = r.get::<_, Option<i64>>(1).map_err(err)? {
+                    responses.push(t - created);
+                }
+                if let Some(t) = r.get::<_, Option<i64>>(2).map_err(err)? {
+                    resolutions.push(t - created);
+                }
+            }
+        }
+        {
+            let mut st = c
+                .prepare_cached(
+                    "SELECT resolved_at / ?3, count(*) FROM tickets WHERE resolved_at >= ?1 AND resolved_at < ?2
+                     AND deleted = 0 GROUP BY 1",
+                )
+                .map_err(err)?;
+            let mut rows = st.query(params![from, to, DAY]).map_err(err)?;
+            while let Some(r) = rows.next().map_err(err)? {
+                let d: i64 = r.get(0).map_err(err)?;
+                if let Some(day) = days.get_mut((d - first_day) as usize) {
+                    day.resolved = r.get::<_, i64>(1).map_err(err)? as u64;
+                }
+            }
+        }
+        let created = days.iter().map(|d| d.created).sum();
+        let resolved = days.iter().map(|d| d.resolved).sum();
+        let sla_measured = one(
+            "SELECT count(*) FROM tickets WHERE resolved_at >= ?1 AND resolved_at < ?2 AND resolution_due IS NOT NULL",
+            &[&from, &to],
+        )?;
+        let sla_met = one(
+            "SELECT count(*) FROM tickets WHERE resolved_at >= ?1 AND resolved_at < ?2 AND resolution_due IS NOT NULL
+             AND resolved_at <= resolution_due",
+            &[&from, &to],
+        )?;
+        let median = |v: &mut Vec<i64>| -> Option<f64> {
+            if v.is_empty() {
+                return None;
+            }
+            let mid = v.len() / 2;
+            Some(*v.select_nth_unstable(mid).1 as f64 / 60_000.0)
+        };
+        let median_first_response_min = median(&mut responses);
+        let median_resolution_min = median(&mut resolutions);
+        // Per agent: open now (the assignee index) and resolved in the period (the
+        // resolved index), joined here; agents are few.
+        let open_by: Vec<(Option<String>, u64)> = counts_by(
+            c,
+            "SELECT p.name, count(*) FROM tickets t JOIN people p ON p.id = t.assignee
+             WHERE t.active = 1 GROUP BY t.assignee",
+            params![],
+        )
+        .map_err(err)?;
+        let resolved_by: Vec<(Option<String>, u64)> = counts_by(
+            c,
+            "SELECT p.name, count(*) FROM tickets t JOIN people p ON p.id = t.assignee
+             WHERE t.resolved_at >= ?1 AND t.resolved_at < ?2 GROUP BY t.assignee",
+            params![from, to],
+        )
+        .map_err(err)?;
+        let mut agents: Vec<AgentLoad> = Vec::new();
+        for (name, n, resolved) in
+            open_by.iter().map(|(a, n)| (a, *n, 0)).chain(resolved_by.iter().map(|(a, n)| (a, 0, *n)))
+        {
+            let name = name.clone().unwrap_or_else(|| "-".into());
+            match agents.iter_mut().find(|x| x.agent == name) {
+                Some(x) => {
+                    x.open += n;
+                    x.resolved += resolved;
+                }
+                None => agents.push(AgentLoad { agent: name, open: n, resolved }),
+            }
+        }
+        agents.sort_by(|a, b| b.open.cmp(&a.open).then_with(|| a.agent.cmp(&b.agent)));
+        Ok(Report {
+            from,
+            to,
+            open,
+            by_status,
+            by_priority,
+            by_group,
+            age,
+            days,
+            created,
+            resolved,
+            sla_compliance: (sla_measured > 0).then(|| sla_met as f64 * 100.0 / sla_measured as f64),
+            sla_measured,
+            sla_met,
+            median_first_response_min,
+            median_resolution_min,
+            agents,
+        })
+    }
+}
+
+fn counts_by<P: rusqlite::Params>(
+    c: &rusqlite::Connection,
+    sql: &str,
+    p: P,
+) -> rusqlite::Result<Vec<(Option<String>, u64)>> {
+    let mut st = c.prepare_cached(sql)?;
+    let rows = st.query_map(p, |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, i64>(1)? as u64)))?;
+    rows.collect()
+}
