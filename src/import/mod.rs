@@ -2,4 +2,6 @@
 //! into changes and commits them through the store's write path.
 
 pub mod assets;
+pub mod email;
 pub mod kb;
+pub mod tickets;
