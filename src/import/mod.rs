@@ -3,5 +3,6 @@
 
 pub mod assets;
 pub mod email;
+pub mod history;
 pub mod kb;
 pub mod tickets;

@@ -8,6 +8,7 @@
 
 pub(crate) mod apply;
 mod fields;
+mod intake;
 mod lookup;
 mod query;
 pub mod schema;
@@ -26,6 +27,7 @@ use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::ids::{ReplicaId, TicketNumber};
 use crate::domain::op::{Change, Expect, Hlc, Op, Payload, RawOp};
 
+pub use intake::{ArticleExport, AssetExport, Attachment, TicketExport};
 pub use query::{
     ArticleHit, AssigneeFilter, Segment, Sort, TicketQuery, TicketRow, TimelineEvent, TimelineItem, fts_query,
 };
