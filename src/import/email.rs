@@ -24,7 +24,7 @@
 use std::borrow::Cow;
 
 use base64::Engine as _;
-use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders};
+use mail_parser::{Address, HeaderName, HeaderValue, Message, MessageParser, MimeHeaders};
 use serde::Serialize;
 
 use crate::config::IntakeConfig;
@@ -120,14 +120,16 @@ pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Mail, String> {
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err("the message is empty".into());
     }
-    let bytes = lone_cr_to_lf(bytes);
+    let bytes = legacy_headers_to_utf8(lone_cr_to_lf(bytes));
     let msg = MessageParser::default()
         .parse(bytes.as_ref())
         .ok_or_else(|| "not an e-mail message: no header lines found".to_string())?;
     if msg.headers().is_empty() {
         return Err("not an e-mail message: no header lines found".into());
     }
-    let message_id = match msg.message_id().map(str::trim).filter(|m| !m.is_empty()) {
+    // A header that appears twice counts the first time (mail-parser keeps the last).
+    let first_text = |name: HeaderName<'static>| msg.header_values(name).find_map(|v| v.as_text()).map(str::trim);
+    let message_id = match first_text(HeaderName::MessageId).filter(|m| !m.is_empty()) {
         Some(m) if m.len() <= 998 => m.to_string(),
         _ => format!("tix-{}@tix.invalid", &blake3::hash(&bytes).to_hex()[..32]),
     };
@@ -161,7 +163,7 @@ pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Mail, String> {
             Ok(())
         }
     };
-    let subject = msg.subject().map(str::trim).unwrap_or("").to_string();
+    let subject = first_text(HeaderName::Subject).unwrap_or("").to_string();
     field("subject", &subject)?;
     field("sender address", &email)?;
     if let Some(n) = &name {
@@ -174,7 +176,7 @@ pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Mail, String> {
     mail.refs = references(&msg);
     let mut body = String::new();
     for i in 0..msg.text_body_count() {
-        if let Some(t) = msg.body_text(i) {
+        if let Some(t) = undeclared_8bit(&msg, i).map(Cow::Owned).or_else(|| msg.body_text(i)) {
             let t = t.trim_matches(['\r', '\n']);
             if t.trim().is_empty() {
                 continue;
@@ -230,9 +232,48 @@ fn lone_cr_to_lf(bytes: &[u8]) -> Cow<'_, [u8]> {
     Cow::Owned(bytes.iter().map(|&b| if b == b'\r' { b'\n' } else { b }).collect())
 }
 
-/// (display name, address) of whoever sent it.
+/// Header lines that are not UTF-8 are legacy 8-bit text (RFC 6532 allows only UTF-8 raw):
+/// read them as Windows-1252, the usual superset of Latin-1, rather than lose the letters.
+fn legacy_headers_to_utf8(bytes: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
+    let end = bytes.windows(2).position(|w| w == b"\n\n").or_else(|| bytes.windows(4).position(|w| w == b"\r\n\r\n"));
+    let end = end.unwrap_or(bytes.len());
+    if std::str::from_utf8(&bytes[..end]).is_ok() {
+        return bytes;
+    }
+    let (head, _, _) = encoding_rs::WINDOWS_1252.decode(&bytes[..end]);
+    let mut out = head.into_owned().into_bytes();
+    out.extend_from_slice(&bytes[end..]);
+    Cow::Owned(out)
+}
+
+/// A text part sent as raw 8-bit bytes that are not UTF-8 and whose charset is missing or
+/// unknown (mail-parser then shows U+FFFD): read as Windows-1252 instead.
+fn undeclared_8bit(msg: &Message<'_>, i: usize) -> Option<String> {
+    let part = msg.parts.get(*msg.text_body.get(i)? as usize)?;
+    let mail_parser::PartType::Text(text) = &part.body else { return None };
+    if !text.contains('\u{FFFD}') || part.encoding != mail_parser::Encoding::None {
+        return None;
+    }
+    let declared = part
+        .content_type()
+        .and_then(|c| c.attribute("charset"))
+        .and_then(|c| encoding_rs::Encoding::for_label(c.trim().as_bytes()).filter(|e| *e != encoding_rs::UTF_8));
+    if part.content_type().and_then(|c| c.attribute("charset")).is_some() && declared.is_some() {
+        return None; // a known charset: mail-parser decoded it as declared
+    }
+    let raw = msg.raw_message.get(part.offset_body as usize..part.offset_end as usize)?;
+    if std::str::from_utf8(raw).is_ok() {
+        return None;
+    }
+    Some(encoding_rs::WINDOWS_1252.decode(raw).0.into_owned())
+}
+
+/// (display name, address) of whoever sent it (the first From, else Sender, else Reply-To).
 fn sender(msg: &Message<'_>) -> Option<(Option<String>, String)> {
-    [msg.from(), msg.sender(), msg.reply_to()].into_iter().flatten().find_map(first_address)
+    [HeaderName::From, HeaderName::Sender, HeaderName::ReplyTo]
+        .into_iter()
+        .flat_map(|h| msg.header_values(h).filter_map(|v| v.as_address()))
+        .find_map(first_address)
 }
 
 fn first_address(a: &Address<'_>) -> Option<(Option<String>, String)> {
@@ -458,6 +499,29 @@ mod tests {
         assert_eq!(m.skip.unwrap().kind, SkipKind::Loop);
         let hops = "Received: from a by b\n".repeat(MAX_HOPS + 1);
         assert_eq!(kind(&format!("From: a@x\n{hops}Subject: x\n\nb")), Some(SkipKind::Loop));
+    }
+
+    #[test]
+    fn the_first_of_duplicate_headers_counts() {
+        let m = mail(
+            "From: A <a@x>\nFrom: B <b@x>\nSubject: one\nSubject: two\nMessage-ID: <1@x>\nMessage-ID: <2@x>\n\nb\n",
+        );
+        assert_eq!((m.from_email.as_str(), m.subject.as_str(), m.message_id.as_str()), ("a@x", "one", "1@x"));
+    }
+
+    #[test]
+    fn undeclared_8bit_text_reads_as_windows_1252() {
+        let m = parse(b"From: Ren\xe9 <r@x>\nSubject: Probl\xe8me\n\nr\xe9pond \x80\n", &Limits::default()).unwrap();
+        assert_eq!((m.from_name.as_deref(), m.subject.as_str()), (Some("Ren\u{e9}"), "Probl\u{e8}me"));
+        assert_eq!(m.body, "r\u{e9}pond \u{20ac}");
+        let m = parse(
+            b"From: r@x\nSubject: s\nContent-Type: text/plain; charset=x-klingon\n\nCaf\xe9\n",
+            &Limits::default(),
+        );
+        assert_eq!(m.unwrap().body, "Caf\u{e9}");
+        // UTF-8 as sent stays UTF-8.
+        let m = parse("From: r@x\nSubject: Grüße\n\nGrüße\n".as_bytes(), &Limits::default()).unwrap();
+        assert_eq!((m.subject.as_str(), m.body.as_str()), ("Grüße", "Grüße"));
     }
 
     #[test]
