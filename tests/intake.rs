@@ -568,8 +568,11 @@ fn interesting_byte() -> impl Strategy<Value = u8> {
     ]
 }
 
+/// (where, what to do, byte): one edit of a mutation.
+type Edit = (prop::sample::Index, u8, u8);
+
 /// Insert, replace, delete or duplicate bytes at random places.
-fn mutate(mut data: Vec<u8>, edits: Vec<(prop::sample::Index, u8, u8)>) -> Vec<u8> {
+fn mutate(mut data: Vec<u8>, edits: Vec<Edit>) -> Vec<u8> {
     for (at, op, byte) in edits {
         let i = at.index(data.len() + 1);
         match op % 4 {
@@ -587,7 +590,7 @@ fn mutate(mut data: Vec<u8>, edits: Vec<(prop::sample::Index, u8, u8)>) -> Vec<u
     data
 }
 
-fn edits() -> impl Strategy<Value = Vec<(prop::sample::Index, u8, u8)>> {
+fn edits() -> impl Strategy<Value = Vec<Edit>> {
     prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), interesting_byte()), 1..24)
 }
 
@@ -674,7 +677,7 @@ proptest! {
     }
 }
 
-fn maildir_round(msgs: &[(usize, Vec<(prop::sample::Index, u8, u8)>)]) {
+fn maildir_round(msgs: &[(usize, Vec<Edit>)]) {
     let t = Tix::new();
     let md = maildir(&t, &[]);
     for (i, (which, e)) in msgs.iter().enumerate() {
