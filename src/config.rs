@@ -26,6 +26,38 @@ pub struct Config {
     pub macros: Vec<crate::domain::macros::Macro>,
     /// `[[canned]]`: texts for the editor (`::` in a draft).
     pub canned: Vec<crate::domain::macros::Canned>,
+    pub intake: IntakeConfig,
+}
+
+/// `[intake]`: limits and loop guards for e-mail intake.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IntakeConfig {
+    /// Largest message accepted, in bytes; a larger one is rejected, naming its size.
+    pub max_message_bytes: u64,
+    /// Longest subject or sender accepted, in bytes (decoded); longer is rejected.
+    pub max_field_bytes: u64,
+    /// Longest body text accepted, in bytes (decoded); longer is rejected.
+    pub max_body_bytes: u64,
+    /// Attachments: name, type and size are always kept; content up to this many bytes each.
+    pub max_attachment_bytes: u64,
+    /// The desk's own intake address: mail from it, or whose X-Loop names it, is a loop.
+    pub address: Option<String>,
+    /// More messages than this from one sender within an hour are treated as a mail loop.
+    pub max_per_sender_per_hour: u32,
+}
+
+impl Default for IntakeConfig {
+    fn default() -> Self {
+        IntakeConfig {
+            max_message_bytes: 25 * 1024 * 1024,
+            max_field_bytes: 16 * 1024,
+            max_body_bytes: 1024 * 1024,
+            max_attachment_bytes: 1024 * 1024,
+            address: None,
+            max_per_sender_per_hour: 30,
+        }
+    }
 }
 
 /// `[console]`: how the console looks and what it listens to.
@@ -99,6 +131,7 @@ struct Raw {
     macros: Vec<crate::domain::macros::Macro>,
     #[serde(default)]
     canned: Vec<crate::domain::macros::Canned>,
+    intake: Option<IntakeConfig>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -164,6 +197,7 @@ impl Config {
         if !user.canned.is_empty() {
             cfg.canned = user.canned;
         }
+        cfg.intake = user.intake;
         cfg.source = Some(path.to_path_buf());
         cfg.text = Some(text);
         Ok(cfg)
@@ -222,6 +256,7 @@ impl Config {
             text: None,
             views,
             console: raw.console.unwrap_or_default(),
+            intake: raw.intake.unwrap_or_default(),
         })
     }
 }
@@ -272,6 +307,17 @@ mod tests {
         assert_eq!(e.line, 2, "{e}");
         assert!(e.message.contains("mause"), "{e}");
         assert_eq!(Config::parse(DEFAULT_TOML, "d").unwrap().console, ConsoleConfig::default());
+    }
+
+    #[test]
+    fn intake_limits_are_read_and_checked() {
+        let c = Config::parse("[intake]\nmax_attachment_bytes = 10\naddress = \"desk@x.org\"\n", "i.toml").unwrap();
+        assert_eq!(c.intake.max_attachment_bytes, 10);
+        assert_eq!(c.intake.address.as_deref(), Some("desk@x.org"));
+        assert_eq!(c.intake.max_message_bytes, IntakeConfig::default().max_message_bytes);
+        let e = Config::parse("[intake]\nmax_attachment = 10\n", "i.toml").unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+        assert_eq!(Config::parse(DEFAULT_TOML, "d").unwrap().intake, IntakeConfig::default());
     }
 
     #[test]

@@ -183,6 +183,7 @@ fn add_history(dir: &std::path::Path) {
                 body: "Checked the mail headers: spoofed sender.\nBlocked the domain.".into(),
                 author: None,
                 minutes: Some(15),
+                origin: None,
             },
         )],
     )
@@ -197,6 +198,7 @@ fn add_history(dir: &std::path::Path) {
                 body: "Thanks for reporting this \u{1b}[2J phishing mail.".into(),
                 author: None,
                 minutes: None,
+                origin: None,
             },
         )],
     )

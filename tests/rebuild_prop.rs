@@ -110,7 +110,7 @@ proptest! {
                     None => continue,
                 },
                 Action::Entry(t, reply, body) => match pick(&tickets, t) {
-                    Some(t) => vec![Change::entry(t, EntryRecord { kind: if reply { EntryKind::Reply } else { EntryKind::Note }, body, author: None, minutes: None })],
+                    Some(t) => vec![Change::entry(t, EntryRecord { kind: if reply { EntryKind::Reply } else { EntryKind::Note }, body, author: None, minutes: None, origin: None })],
                     None => continue,
                 },
                 Action::NewAsset(tag) => {

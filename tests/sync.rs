@@ -49,7 +49,7 @@ impl Replica {
     }
     fn note(&mut self, t: TicketId, body: &str) {
         self.clock.advance(10);
-        let e = EntryRecord { kind: EntryKind::Note, body: body.into(), author: None, minutes: None };
+        let e = EntryRecord { kind: EntryKind::Note, body: body.into(), author: None, minutes: None, origin: None };
         self.store.commit("tech", vec![Change::entry(t, e)]).unwrap();
     }
     fn sync(&mut self) -> sync::SyncReport {
@@ -960,7 +960,7 @@ proptest! {
                 Act::Note(r, t) => {
                     let Some(t) = pick(&tickets, t) else { continue };
                     let kind = if t.0.as_bytes()[15] % 2 == 0 { EntryKind::Note } else { EntryKind::Reply };
-                    (r, vec![Change::entry(t, EntryRecord { kind, body: format!("entry on {r}"), author: None, minutes: None })])
+                    (r, vec![Change::entry(t, EntryRecord { kind, body: format!("entry on {r}"), author: None, minutes: None, origin: None })])
                 }
                 Act::Link(r, a, b, rm) => {
                     let (Some(a), Some(b)) = (pick(&tickets, a), pick(&tickets, b)) else { continue };
@@ -1068,7 +1068,13 @@ fn bench_sync() {
         .collect();
     let changes: Vec<Change> = (0..10_000)
         .map(|i| {
-            let e = EntryRecord { kind: EntryKind::Note, body: format!("bench note {i}"), author: None, minutes: None };
+            let e = EntryRecord {
+                kind: EntryKind::Note,
+                body: format!("bench note {i}"),
+                author: None,
+                minutes: None,
+                origin: None,
+            };
             Change::entry(ids[i % ids.len()], e)
         })
         .collect();

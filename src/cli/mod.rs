@@ -3,12 +3,15 @@
 
 mod asset;
 mod demo;
+mod export;
+mod import_cmd;
+mod ingest;
 mod kb;
 mod output;
 mod person;
+mod report;
 mod store_cmd;
 mod sync;
-mod report;
 mod ticket;
 mod view;
 
@@ -73,6 +76,14 @@ pub enum Command {
     /// Queue views, headless: list, run NAME (the console's rows, for cron and scripts)
     #[command(subcommand)]
     View(view::ViewCmd),
+    /// E-mail to tickets: one message, or a maildir's new messages
+    #[command(subcommand)]
+    Ingest(ingest::IngestCmd),
+    /// Bring tickets from another help desk, or a store's history, into this store
+    #[command(subcommand)]
+    Import(import_cmd::ImportCmd),
+    /// Write tickets, assets or KB articles (CSV, JSON, JSONL) or the op log (JSONL) to stdout
+    Export(export::ExportArgs),
     /// Sync with a shared store file: init, join, status, rebuild, notices (no subcommand: sync now)
     Sync(sync::SyncArgs),
     /// Build a realistic demo store, then open the console on it
@@ -265,6 +276,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Kb(c)) => kb::run(&ctx, c),
         Some(Command::Asset(c)) => asset::run(&ctx, c),
         Some(Command::Person(c)) => person::run(&ctx, c),
+        Some(Command::Ingest(c)) => ingest::run(&ctx, c),
+        Some(Command::Import(c)) => import_cmd::run(&ctx, c),
+        Some(Command::Export(a)) => export::run(&ctx, a),
         Some(Command::Sync(a)) => sync::run(&ctx, a),
         Some(Command::View(c)) => view::run(&ctx, c),
         Some(Command::Report(a)) => report::run(&ctx, a),

@@ -450,6 +450,7 @@ struct ShowOut {
     ticket: crate::domain::ticket::Ticket,
     timeline: Vec<crate::store::TimelineItem>,
     assets: Vec<crate::domain::asset::Asset>,
+    attachments: Vec<crate::store::Attachment>,
     articles: Vec<serde_json::Value>,
     related: Vec<serde_json::Value>,
 }
@@ -461,11 +462,13 @@ fn show(ctx: &Ctx, n: TicketNumber) -> Result<()> {
     let assets = store.ticket_assets(t.id)?;
     let articles = store.ticket_articles(t.id)?;
     let related = store.related_tickets(t.id)?;
+    let attachments = store.ticket_attachments(t.id)?;
     let today = time::iso_date(store.now_ms());
     let out = ShowOut {
         ticket: t.clone(),
         timeline: timeline.clone(),
         assets: assets.clone(),
+        attachments: attachments.clone(),
         articles: articles.iter().map(|(id, title)| serde_json::json!({ "id": id, "title": title })).collect(),
         related: related
             .iter()
@@ -514,6 +517,18 @@ fn show(ctx: &Ctx, n: TicketNumber) -> Result<()> {
                     line(a.record.hostname.as_deref().unwrap_or("")),
                     line(a.record.model.as_deref().unwrap_or("")),
                     crate::domain::asset::warranty_state(a.record.warranty_end.as_deref(), &today)
+                ));
+            }
+        }
+        if !attachments.is_empty() {
+            s.push_str("\nAttachments:\n");
+            for a in &attachments {
+                let kept = if a.stored { "" } else { ", content not kept (over the size cap)" };
+                s.push_str(&format!(
+                    "  {} ({}, {} bytes{kept})\n",
+                    line(&a.name),
+                    line(&a.content_type),
+                    thousands(a.size)
                 ));
             }
         }

@@ -426,7 +426,8 @@ fn step(
     let text = |list: &[&'static str], r: &mut ChaCha8Rng| {
         fill(pick_str(r, list), requester.first, host, tag, site, agent_first, r)
     };
-    let entry = |kind, body, author, minutes| Change::entry(tid, EntryRecord { kind, body, author, minutes });
+    let entry =
+        |kind, body, author, minutes| Change::entry(tid, EntryRecord { kind, body, author, minutes, origin: None });
     match ev.step {
         Step::Create => {
             let channel = *pick(
@@ -478,6 +479,7 @@ fn step(
                 priority: matrix.priority(urgency, impact),
                 priority_override: false,
                 created_at: None,
+                origin: None,
             };
             push(out, actor, Change::new_ticket(tid, rec));
             if let Some((aid, _, _)) = &asset {

@@ -84,6 +84,9 @@ pub struct TicketRecord {
     /// An explicit creation time (imports); otherwise the op's time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<i64>,
+    /// Where it came from outside tix (an e-mail, a row of an imported file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
 }
 
 /// A note or reply on a ticket's timeline. Append-only.
@@ -97,6 +100,45 @@ pub struct EntryRecord {
     /// Time spent, in minutes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub minutes: Option<u32>,
+    /// Where it came from outside tix (a requester's e-mail).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
+}
+
+/// Where a ticket or an entry came from outside tix. The store folds every origin into
+/// an index (`origins`), so that intake is idempotent (a message or row already taken
+/// in is recognised by its key) and replies find their ticket by Message-ID.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    /// `mail:<message-id>` for an e-mail, `import:<key>` for a row of an imported file.
+    pub key: String,
+    /// The sender's address (e-mail), for loop detection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender: Option<String>,
+    /// Attachments of an e-mail, in message order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachmentRecord>,
+}
+
+impl Origin {
+    pub fn key(key: impl Into<String>) -> Origin {
+        Origin { key: key.into(), sender: None, attachments: vec![] }
+    }
+}
+
+/// An attachment: name, type and size always; the content (base64) when it was within
+/// the configured size cap. Content travels in the op, so that sync carries it and a
+/// rebuild from the op log restores it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentRecord {
+    pub name: String,
+    pub content_type: String,
+    pub size: u64,
+    /// BLAKE3 of the content, hex.
+    pub hash: String,
+    /// The content in standard base64, absent when it was over the cap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
 }
 
 /// What a ticket links to.

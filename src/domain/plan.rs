@@ -67,6 +67,7 @@ pub fn new_ticket(id: TicketId, t: NewTicket, matrix: &PriorityMatrix) -> Change
             priority: t.priority.unwrap_or(computed),
             priority_override: t.priority.is_some_and(|p| p != computed),
             created_at: None,
+            origin: None,
         },
     )
 }
@@ -172,7 +173,7 @@ pub fn take(seen: &Ticket, me: PersonId, matrix: &PriorityMatrix) -> Vec<Change>
 
 /// A note or reply. A public reply to a new ticket opens it.
 pub fn entry(seen: &Ticket, kind: EntryKind, body: String, minutes: Option<u32>) -> Vec<Change> {
-    let mut out = vec![Change::entry(seen.id, EntryRecord { kind, body, author: None, minutes })];
+    let mut out = vec![Change::entry(seen.id, EntryRecord { kind, body, author: None, minutes, origin: None })];
     if kind == EntryKind::Reply && seen.status == Status::New {
         out.push(
             Change::set_ticket(seen.id, TicketField::Status, Some(Status::Open.to_string()))

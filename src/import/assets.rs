@@ -652,6 +652,52 @@ fn unterminated_quote(data: &[u8], delim: u8) -> Option<(usize, usize)> {
 /// is a row error in [`ParsedAssets::errors`]. An empty file is `Ok` with no rows.
 pub fn parse_assets_csv(bytes: &[u8], file: &str) -> Result<ParsedAssets, RowError> {
     let fail = |line: u64, message: String| RowError { file: file.to_string(), line, message };
+    let mut layout: Option<Layout> = None;
+    let mut out = ParsedAssets::default();
+    let mut tags = HashMap::new();
+    for_each_record(bytes, file, |event| {
+        match event {
+            Event::Header { rec, delim, .. } => {
+                let l = Layout::new(rec, delim)?;
+                out.ignored_columns = l.ignored.clone();
+                layout = Some(l);
+            }
+            Event::Ragged { line, message } => out.errors.push(fail(line, message)),
+            Event::Row { rec, line, spans } => {
+                let layout = layout.as_ref().expect("the header comes first");
+                match layout.row(rec, line, spans, &mut tags) {
+                    Ok(row) => out.rows.push(row),
+                    Err(problems) => out.errors.extend(problems.into_iter().map(|m| fail(line, m))),
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// What [`for_each_record`] found, in file order.
+pub(crate) enum Event<'a> {
+    /// The header record (the first non-blank one) and the file's delimiter.
+    Header { rec: &'a ByteRecord, delim: u8 },
+    /// A record with as many fields as the header, not all blank. `spans` describes a
+    /// record that runs over several lines (empty otherwise), for messages.
+    Row { rec: &'a ByteRecord, line: u64, spans: &'a str },
+    /// A record with another number of fields than the header.
+    Ragged { line: u64, message: String },
+}
+
+/// Read a CSV file the way every tix importer does: UTF-16 refused, a UTF-8 byte-order mark
+/// and Excel's `sep=` line skipped, the delimiter sniffed from the header line, CRLF, LF or
+/// lone-CR line ends, physical line numbers (a multi-line record at the line it starts), an
+/// unterminated quote refused as a whole-file error at the line where it opens, blank records
+/// skipped. `f` returning `Err` for the header makes the whole file fail at the header line.
+pub(crate) fn for_each_record(
+    bytes: &[u8],
+    file: &str,
+    mut f: impl FnMut(Event<'_>) -> Result<(), String>,
+) -> Result<(), RowError> {
+    let fail = |line: u64, message: String| RowError { file: file.to_string(), line, message };
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
         return Err(fail(1, "the file is UTF-16; save it as \"CSV UTF-8\" and import that".into()));
     }
@@ -704,13 +750,10 @@ pub fn parse_assets_csv(bytes: &[u8], file: &str) -> Result<ParsedAssets, RowErr
         ));
     }
     if !header_found {
-        return Ok(ParsedAssets::default());
+        return Ok(());
     }
-    let layout = Layout::new(&rec, delim).map_err(|m| fail(header_line, m))?;
-
-    let mut out = ParsedAssets { ignored_columns: layout.ignored.clone(), ..ParsedAssets::default() };
-    let mut tags = HashMap::new();
-    let expected = layout.names.len();
+    let expected = rec.len();
+    f(Event::Header { rec: &rec, delim }).map_err(|m| fail(header_line, m))?;
     loop {
         match rdr.read_byte_record(&mut rec) {
             Ok(true) => {}
@@ -731,16 +774,13 @@ pub fn parse_assets_csv(bytes: &[u8], file: &str) -> Result<ParsedAssets, RowErr
             String::new()
         };
         if rec.len() != expected {
-            out.errors
-                .push(fail(line, format!("expected {expected} fields as in the header, found {}{spans}", rec.len())));
+            let message = format!("expected {expected} fields as in the header, found {}{spans}", rec.len());
+            f(Event::Ragged { line, message }).map_err(|m| fail(line, m))?;
             continue;
         }
-        match layout.row(&rec, line, &spans, &mut tags) {
-            Ok(row) => out.rows.push(row),
-            Err(problems) => out.errors.extend(problems.into_iter().map(|m| fail(line, m))),
-        }
+        f(Event::Row { rec: &rec, line, spans: &spans }).map_err(|m| fail(line, m))?;
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -2,5 +2,8 @@
 //! into changes and commits them through the store's write path.
 
 pub mod assets;
+pub mod email;
+pub mod history;
 pub mod ics;
 pub mod kb;
+pub mod tickets;

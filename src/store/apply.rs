@@ -3,6 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use base64::Engine as _;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
@@ -11,7 +12,7 @@ use super::fields::{self, Col};
 use super::{Result, Store, StoreError, classify};
 use crate::domain::DomainError;
 use crate::domain::ids::{PersonId, ReplicaId, TicketNumber};
-use crate::domain::op::{Change, EntryRecord, Expect, FieldSet, LinkTarget, Op, Payload, RawOp, checksum};
+use crate::domain::op::{Change, EntryRecord, Expect, FieldSet, LinkTarget, Op, Origin, Payload, RawOp, checksum};
 use crate::domain::ticket::{EntryKind, Level, Priority, Status, TicketField, TicketType};
 use crate::domain::time;
 
@@ -122,6 +123,9 @@ impl<'a> Applier<'a> {
             c.prepare_cached("DELETE FROM tickets WHERE rowid = ?1")
                 .and_then(|mut s| s.execute([rowid]))
                 .map_err(|e| self.err(e))?;
+            for sql in ["DELETE FROM origins WHERE ticket = ?1", "DELETE FROM attachments WHERE ticket = ?1"] {
+                c.prepare_cached(sql).and_then(|mut s| s.execute([entity])).map_err(|e| self.err(e))?;
+            }
             self.fts_dirty.retain(|(r, _)| *r != rowid);
         }
         self.tickets.remove(&entity);
@@ -515,6 +519,9 @@ impl<'a> Applier<'a> {
                     let rowid = c.last_insert_rowid();
                     self.tickets.insert(id, (rowid, tk.number.map(|n| n.0 as i64).unwrap_or(0)));
                     fts::insert(c, rowid, 0, &tk.title, &tk.description).map_err(fail)?;
+                    if let Some(o) = &tk.origin {
+                        fold_origin(c, id, op.hlc.0 as i64, o).map_err(fail)?;
+                    }
                 }
                 n
             }
@@ -552,7 +559,7 @@ impl<'a> Applier<'a> {
                     other => other.map(|_| 0),
                 }
             }
-            Payload::TicketEntry(EntryRecord { kind, author, body, .. }) => {
+            Payload::TicketEntry(EntryRecord { kind, author, body, origin, .. }) => {
                 let reply = *kind == EntryKind::Reply;
                 match self.ticket_rowid(id) {
                     Ok(Some(rowid)) => {
@@ -570,6 +577,9 @@ impl<'a> Applier<'a> {
                             .and_then(|mut st| st.query_row([rowid], |r| r.get(0)))
                             .map_err(fail)?;
                         fts::insert(c, rowid, slot, "", body).map_err(fail)?;
+                        if let Some(o) = origin {
+                            fold_origin(c, id, op.hlc.0 as i64, o).map_err(fail)?;
+                        }
                         r
                     }
                     other => other.map(|_| 0),
@@ -763,6 +773,38 @@ pub(crate) mod fts {
         }
         Ok(())
     }
+}
+
+/// Index an origin (and its attachments) of a ticket. Independent of the order ops are
+/// folded in: a key seen twice keeps the earliest op's clock; content is keyed by its hash.
+fn fold_origin(c: &Connection, ticket: Uuid, hlc: i64, o: &Origin) -> rusqlite::Result<()> {
+    c.prepare_cached(
+        "INSERT INTO origins(key, ticket, hlc, sender) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(key, ticket) DO UPDATE SET hlc = MIN(hlc, excluded.hlc)",
+    )?
+    .execute(params![o.key, ticket, hlc, o.sender])?;
+    for (seq, a) in o.attachments.iter().enumerate() {
+        let content = a.content.as_deref().and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok());
+        c.prepare_cached(
+            "INSERT OR IGNORE INTO attachments(ticket, origin, seq, name, content_type, size, hash, stored)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?
+        .execute(params![
+            ticket,
+            o.key,
+            seq as i64,
+            a.name,
+            a.content_type,
+            a.size as i64,
+            a.hash,
+            content.is_some()
+        ])?;
+        if let Some(bytes) = content {
+            c.prepare_cached("INSERT OR IGNORE INTO attachment_content(hash, content) VALUES (?1, ?2)")?
+                .execute(params![a.hash, bytes])?;
+        }
+    }
+    Ok(())
 }
 
 fn nonempty(s: &str, what: &str) -> Result<()> {

@@ -8,9 +8,10 @@
 
 pub(crate) mod apply;
 mod fields;
+mod intake;
 mod lookup;
-mod report;
 mod query;
+mod report;
 pub mod schema;
 mod sync_support;
 mod verify;
@@ -27,10 +28,11 @@ use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::ids::{ReplicaId, TicketNumber};
 use crate::domain::op::{Change, Expect, Hlc, Op, Payload, RawOp};
 
-pub use report::{AgentLoad, Count, Day, Report};
+pub use intake::{ArticleExport, AssetExport, Attachment, TicketExport};
 pub use query::{
     ArticleHit, AssigneeFilter, Segment, Sort, TicketQuery, TicketRow, TimelineEvent, TimelineItem, fts_query,
 };
+pub use report::{AgentLoad, Count, Day, Report};
 pub use verify::VerifyReport;
 
 pub use sync_support::{IngestReport, Notice};

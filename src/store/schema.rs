@@ -207,6 +207,42 @@ CREATE TABLE sync_notices (
     UNIQUE (winner, winner_counter)
 );
 "#,
+    // 3: intake and interchange. Both tables are folds of the op log (the `origin` of
+    // ticket.new and ticket.entry ops), so `tix store verify` rebuilds and checks them.
+    r#"
+-- Where tickets and entries came from outside tix: `mail:<Message-ID>` for an e-mail,
+-- `import:<key>` for a row of an imported file. Intake looks keys up here, so that a
+-- re-run creates nothing twice and a reply finds its ticket by In-Reply-To/References.
+-- The same message taken in on two replicas gives two rows; the earliest (hlc) wins.
+CREATE TABLE origins (
+    key    TEXT NOT NULL,
+    ticket BLOB NOT NULL,
+    hlc    INTEGER NOT NULL,
+    sender TEXT,
+    PRIMARY KEY (key, ticket)
+) WITHOUT ROWID;
+CREATE INDEX origins_ticket ON origins(ticket);
+CREATE INDEX origins_sender ON origins(sender COLLATE NOCASE, hlc) WHERE sender IS NOT NULL;
+
+-- Attachments of e-mailed tickets and replies: name, type and size always.
+CREATE TABLE attachments (
+    ticket       BLOB NOT NULL,
+    origin       TEXT NOT NULL,
+    seq          INTEGER NOT NULL,
+    name         TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size         INTEGER NOT NULL,
+    hash         TEXT NOT NULL,
+    stored       INTEGER NOT NULL,
+    PRIMARY KEY (ticket, origin, seq)
+) WITHOUT ROWID;
+
+-- Attachment content up to the configured cap, once per distinct content (BLAKE3, hex).
+CREATE TABLE attachment_content (
+    hash    TEXT PRIMARY KEY,
+    content BLOB NOT NULL
+) WITHOUT ROWID;
+"#,
 ];
 
 /// The schema version this binary writes.

@@ -49,6 +49,13 @@ const TABLES: &[(&str, usize, &str)] = &[
                 purchase_date, warranty_end, notes, updated_at, deleted FROM assets ORDER BY id",
     ),
     ("articles", 1, "SELECT id, title, body, tags, category, internal, source, updated_at, deleted FROM articles ORDER BY id"),
+    ("origins", 2, "SELECT key, ticket, hlc, sender FROM origins ORDER BY key, ticket"),
+    (
+        "attachments",
+        3,
+        "SELECT ticket, origin, seq, name, content_type, size, hash, stored FROM attachments ORDER BY ticket, origin, seq",
+    ),
+    ("attachment_content", 1, "SELECT hash, content FROM attachment_content ORDER BY hash"),
 ];
 
 const MAX_REPORTED: usize = 5;

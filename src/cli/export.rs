@@ -1,0 +1,164 @@
+//! `tix export tickets|assets|kb|history`: everything, streamed row by row to stdout, in a
+//! stable column order; CSV cells guarded against spreadsheet formula injection.
+
+use std::io::{BufWriter, Write};
+
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+
+use super::output::csv_safe;
+use super::{CliError, Ctx};
+use crate::import::history;
+use crate::import::tickets::Format;
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum What {
+    Tickets,
+    Assets,
+    Kb,
+    History,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// tickets, assets, kb or history
+    #[arg(value_enum)]
+    what: What,
+    /// csv, json or jsonl (history: jsonl only) [default: csv; history: jsonl]
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+}
+
+/// An export error: the store's, or the output's (a closed pipe ends quietly in `main`).
+#[derive(Debug, thiserror::Error)]
+enum ExportError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Csv(#[from] csv::Error),
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    #[error("{0}")]
+    Other(String),
+}
+
+pub fn run(ctx: &Ctx, a: ExportArgs) -> Result<()> {
+    let store = ctx.open()?;
+    let format = match (a.what, a.format) {
+        (What::History, None | Some(Format::Jsonl)) => Format::Jsonl,
+        (What::History, Some(_)) => {
+            return Err(CliError::Usage("history is exported as jsonl only".into()).into());
+        }
+        (_, f) => f.unwrap_or(Format::Csv),
+    };
+    let stdout = std::io::stdout().lock();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout);
+    let r = match a.what {
+        What::Tickets => rows(&mut out, format, store_tickets(&store), crate::store::TicketExport::COLUMNS),
+        What::Assets => rows(&mut out, format, store_assets(&store), crate::store::AssetExport::COLUMNS),
+        What::Kb => rows(&mut out, format, store_articles(&store), crate::store::ArticleExport::COLUMNS),
+        What::History => history_out(&store, &mut out),
+    };
+    let r = r.and_then(|_| out.flush().map_err(ExportError::from));
+    match r {
+        Ok(()) => Ok(()),
+        Err(ExportError::Store(e)) => Err(e.into()),
+        Err(ExportError::Io(e)) => Err(e.into()),
+        Err(ExportError::Csv(e)) => match e.into_kind() {
+            csv::ErrorKind::Io(io) => Err(io.into()),
+            other => Err(CliError::Failed(format!("{other:?}")).into()),
+        },
+        Err(ExportError::Json(e)) if e.is_io() => Err(std::io::Error::from(e).into()),
+        Err(e) => Err(CliError::Failed(e.to_string()).into()),
+    }
+}
+
+/// A row source: calls `f` for each row, streaming.
+type Source<'a, T> = Box<dyn FnOnce(&mut dyn FnMut(T) -> Result<(), ExportError>) -> Result<u64, ExportError> + 'a>;
+
+fn store_tickets(s: &Store) -> Source<'_, crate::store::TicketExport> {
+    Box::new(move |f| s.export_tickets(f))
+}
+fn store_assets(s: &Store) -> Source<'_, crate::store::AssetExport> {
+    Box::new(move |f| s.export_assets(f))
+}
+fn store_articles(s: &Store) -> Source<'_, crate::store::ArticleExport> {
+    Box::new(move |f| s.export_articles(f))
+}
+
+/// Rows that know their CSV cells.
+trait Cells: Serialize {
+    fn cells(&self) -> Vec<String>;
+}
+impl Cells for crate::store::TicketExport {
+    fn cells(&self) -> Vec<String> {
+        crate::store::TicketExport::cells(self)
+    }
+}
+impl Cells for crate::store::AssetExport {
+    fn cells(&self) -> Vec<String> {
+        crate::store::AssetExport::cells(self)
+    }
+}
+impl Cells for crate::store::ArticleExport {
+    fn cells(&self) -> Vec<String> {
+        crate::store::ArticleExport::cells(self)
+    }
+}
+
+/// Write rows as CSV (cells guarded against formula injection), a JSON array or JSON lines.
+fn rows<T: Cells>(
+    out: &mut dyn Write,
+    format: Format,
+    source: Source<'_, T>,
+    columns: &[&str],
+) -> Result<(), ExportError> {
+    match format {
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record(columns)?;
+            source(&mut |row: T| {
+                w.write_record(row.cells().iter().map(|c| csv_safe(c).into_owned()))?;
+                Ok(())
+            })?;
+            w.flush()?;
+        }
+        Format::Json => {
+            out.write_all(b"[")?;
+            let mut first = true;
+            source(&mut |row: T| {
+                out.write_all(if first { b"\n" } else { b",\n" })?;
+                first = false;
+                serde_json::to_writer(&mut *out, &row)?;
+                Ok(())
+            })?;
+            out.write_all(b"\n]\n")?;
+        }
+        Format::Jsonl => {
+            source(&mut |row: T| {
+                serde_json::to_writer(&mut *out, &row)?;
+                out.write_all(b"\n")?;
+                Ok(())
+            })?;
+        }
+    }
+    Ok(())
+}
+
+fn history_out(store: &Store, out: &mut dyn Write) -> Result<(), ExportError> {
+    let header =
+        history::Header { tix_history: history::FORMAT_VERSION, store_id: store.store_id()?, ops: store.op_count()? };
+    serde_json::to_writer(&mut *out, &header)?;
+    out.write_all(b"\n")?;
+    store.export_ops(|op| {
+        let l = history::op_line(&op).map_err(ExportError::Other)?;
+        out.write_all(l.as_bytes())?;
+        out.write_all(b"\n")?;
+        Ok::<(), ExportError>(())
+    })?;
+    Ok(())
+}
