@@ -22,6 +22,10 @@ pub struct Config {
     /// Queue views (`[[views]]`); empty: the built-in ones.
     pub views: Vec<ViewConfig>,
     pub console: ConsoleConfig,
+    /// `[sla]`: calendars and policies, checked; empty when none are configured.
+    pub sla: std::sync::Arc<crate::domain::sla_config::SlaSetup>,
+    /// Changes whenever the SLA configuration does (the store re-times open tickets).
+    pub sla_fingerprint: String,
     /// `[[macros]]`: named multi-field actions.
     pub macros: Vec<crate::domain::macros::Macro>,
     /// `[[canned]]`: texts for the editor (`::` in a draft).
@@ -100,7 +104,7 @@ pub struct ViewConfig {
 }
 
 /// The sort orders a view may name.
-pub const SORTS: [&str; 4] = ["priority", "updated", "newest", "oldest"];
+pub const SORTS: [&str; 5] = ["priority", "due", "updated", "newest", "oldest"];
 
 #[derive(Debug, thiserror::Error)]
 #[error("{file}:{line}: {message}")]
@@ -127,6 +131,8 @@ struct Raw {
     keys: Option<toml::Table>,
     #[serde(default)]
     views: Vec<RawView>,
+    #[serde(default)]
+    sla: Option<crate::domain::sla_config::SlaSection>,
     #[serde(default)]
     macros: Vec<crate::domain::macros::Macro>,
     #[serde(default)]
@@ -191,6 +197,10 @@ impl Config {
             cfg.views = user.views;
         }
         cfg.console = user.console;
+        if !user.sla.policies.is_empty() || !user.sla.calendars.is_empty() {
+            cfg.sla = user.sla;
+            cfg.sla_fingerprint = user.sla_fingerprint;
+        }
         if !user.macros.is_empty() {
             cfg.macros = user.macros;
         }
@@ -246,7 +256,29 @@ impl Config {
                 message,
             })?;
         }
+        // SLA: calendars (with holidays from .ics files, relative to the config file's
+        // folder) and policies; an error names its key and line.
+        let (sla, sla_fingerprint) = match &raw.sla {
+            None => (Default::default(), String::new()),
+            Some(section) => {
+                let base = Path::new(file).parent().map(Path::to_path_buf).unwrap_or_default();
+                let mut load = |p: &str| -> Result<Vec<(chrono::NaiveDate, String)>, String> {
+                    let path = base.join(p);
+                    crate::import::ics::read_file(&path).map(|v| v.into_iter().map(|h| (h.date, h.name)).collect())
+                };
+                let setup = section.validate(&mut load).map_err(|e| ConfigError {
+                    file: file.to_string(),
+                    line: crate::domain::sla_config::line_of_key(text, &e.key).unwrap_or(0),
+                    message: format!("{}: {}", e.key, e.message),
+                })?;
+                // Of what was understood, holidays from .ics files included.
+                let fingerprint = blake3::hash(format!("{setup:?}").as_bytes()).to_hex().to_string();
+                (std::sync::Arc::new(setup), fingerprint)
+            }
+        };
         Ok(Config {
+            sla,
+            sla_fingerprint,
             macros: raw.macros,
             canned: raw.canned,
             agent_name: raw.agent.name,

@@ -479,3 +479,40 @@ fn the_report_as_json_csv_and_text() {
     assert!(t.fails(&["report", "--from", "2026-13-01"], 2).contains("--from"));
     assert!(t.fails(&["report", "--from", "2026-02-01", "--to", "2026-01-01"], 2).contains("on or before"));
 }
+
+#[test]
+fn sla_clocks_from_the_config_show_filter_and_sort() {
+    let t = Tix::new();
+    std::fs::write(
+        t.dir().join("no-config.toml"),
+        "[[sla.policies]]\nname = \"Critical\"\npriority = [1]\nfirst_response = \"30m\"\nresolution = \"4h\"\nwarn_before = \"4h\"\n\n\
+         [[sla.policies]]\nname = \"Standard\"\nfirst_response = \"1d\"\nresolution = \"5d\"\n",
+    )
+    .unwrap();
+    t.ok(&["ticket", "new", "--title", "Mail down", "--urgency", "1", "--impact", "1"]); // P1
+    t.ok(&["ticket", "new", "--title", "New mouse", "--urgency", "3", "--impact", "3"]); // P4
+    let show = t.json(&["ticket", "show", "1"]);
+    assert_eq!(show["sla"]["policy"], "Critical");
+    let summary = show["sla"]["summary"].as_str().unwrap();
+    // A 4 h warning on a 4 h target: at risk from the start.
+    assert!(summary.contains("first response") && summary.contains("(AT RISK)"), "{summary}");
+    assert_eq!(t.json(&["ticket", "show", "2"])["sla"]["policy"], "Standard");
+    let st = t.json(&["sla", "status"]);
+    assert_eq!((st["at_risk"].as_u64(), st["breached"].as_u64()), (Some(1), Some(0)));
+    let numbers = |args: &[&str]| -> Vec<u64> {
+        let mut a = vec!["ticket", "list"];
+        a.extend_from_slice(args);
+        t.json(&a)["tickets"].as_array().unwrap().iter().map(|r| r["number"].as_u64().unwrap()).collect()
+    };
+    assert_eq!(numbers(&["-q", "sla:at-risk"]), vec![1]);
+    assert_eq!(numbers(&["-q", "sla:breached"]), Vec::<u64>::new());
+    assert_eq!(numbers(&["--sort", "due"]), vec![1, 2], "soonest due first");
+    // A reply meets the first response; a bad SLA config names its key and line.
+    t.ok(&["ticket", "reply", "1", "--body", "On it"]);
+    let summary = t.json(&["ticket", "show", "1"])["sla"]["summary"].as_str().unwrap().to_string();
+    assert!(summary.starts_with("first response met"), "{summary}");
+    assert!(t.ok(&["sla", "show", "1"]).contains("policy Critical"));
+    std::fs::write(t.dir().join("no-config.toml"), "[[sla.policies]]\nname = \"X\"\nresolution = \"soon\"\n").unwrap();
+    let e = t.fails(&["ticket", "list"], 1);
+    assert!(e.contains("no-config.toml:3") && e.contains("sla.policies[0].resolution"), "{e}");
+}

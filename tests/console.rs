@@ -64,6 +64,8 @@ fn app(dir: &std::path::Path, tickets: usize, width: u16, height: u16, ascii: bo
         views: None,
         mouse: false,
         sync_interval: 0,
+        sla: Default::default(),
+        sla_fingerprint: String::new(),
         macros: test_macros(),
         canned: vec![tix::domain::macros::Canned {
             name: "Greeting".into(),
@@ -273,6 +275,8 @@ fn the_worker_answers_effects_in_order_while_keys_stay_responsive() {
         views: None,
         mouse: false,
         sync_interval: 0,
+        sla: Default::default(),
+        sla_fingerprint: String::new(),
         macros: vec![],
         canned: vec![],
     };
@@ -655,6 +659,8 @@ fn copy_sort_and_link_ticket_from_the_keyboard() {
     let first = a.model.queue.rows[0].number;
     assert_eq!(a.terminal, vec![model::Effect::Copy(first.to_string())], "OSC 52 is the driver's job");
     keys(&mut a, "S");
+    assert!(screen(&a).contains("by due"), "time to breach comes first after priority");
+    keys(&mut a, "S");
     assert!(screen(&a).contains("by updated"));
     keys(&mut a, "S S");
     assert_eq!(a.model.queue.sort_name(), "oldest");
@@ -715,6 +721,8 @@ fn views_come_from_the_config() {
         views: Some(views),
         mouse: false,
         sync_interval: 0,
+        sla: Default::default(),
+        sla_fingerprint: String::new(),
         macros: vec![],
         canned: vec![],
     };
@@ -812,6 +820,8 @@ fn the_console_syncs_on_a_key_shows_the_state_and_reports_a_lost_edit() {
         views: None,
         mouse: false,
         sync_interval: 0,
+        sla: Default::default(),
+        sla_fingerprint: String::new(),
         macros: vec![],
         canned: vec![],
     };
@@ -955,4 +965,56 @@ fn the_dashboard_counts_the_desk_at_80x24_and_160x48() {
     insta::assert_snapshot!("dashboard_80x24", s);
     a.dispatch(tix::tui::action::Action::Resize { width: 160, height: 48 });
     insta::assert_snapshot!("dashboard_160x48", screen(&a));
+}
+
+#[test]
+fn sla_clocks_show_in_the_queue_the_ticket_and_the_status_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = app(dir.path(), 4, 80, 24, false);
+    drop(a);
+    // A 24/7 policy for everything: first response in 30 days, warned 30 days ahead
+    // (so at risk at once), resolution in 60 days.
+    let section: tix::domain::sla_config::SlaSection = toml::from_str(
+        "[[policies]]\nname = \"Standard\"\nfirst_response = \"30d\"\nresolution = \"60d\"\nwarn_before = \"30d\"\n",
+    )
+    .unwrap();
+    let setup = section.validate(&mut |_: &str| Ok(vec![])).unwrap();
+    let o = Options {
+        agent: "dana".into(),
+        me: Some(PersonId::from_bytes([1; 16])),
+        now_ms: NOW,
+        width: 80,
+        height: 24,
+        color: false,
+        ascii: false,
+        matrix: PriorityMatrix::default(),
+        views: None,
+        mouse: false,
+        sync_interval: 0,
+        sla: std::sync::Arc::new(setup),
+        sla_fingerprint: "test".into(),
+        macros: vec![],
+        canned: vec![],
+    };
+    // The store's clock and the console's "now" agree, as they do outside tests.
+    let clock = ManualClock::new(NOW);
+    let s = Store::open_with_clock(&dir.path().join("c.db"), OpenMode::Existing, Arc::new(clock)).unwrap();
+    let mut a = App::new(s, defaults::keymap(), o);
+    let c = a.model.sla_counts.expect("clocks computed at start");
+    assert_eq!(c.breached, 0, "{c:?}");
+    assert_eq!(c.at_risk + c.breached, 4, "{c:?}");
+    keys(&mut a, "] ]");
+    let shown = screen(&a);
+    assert!(shown.contains("SLA ") && shown.contains("at risk"), "status line:\n{shown}");
+    assert!(a.model.queue.rows.iter().all(|r| r.resolution_due.is_some()), "every row has a due time");
+    open_ticket(&mut a, 2);
+    let v = a.model.detail.view.as_ref().unwrap();
+    let (policy, summary, _) = v.sla.as_ref().unwrap();
+    assert_eq!(policy, "Standard");
+    assert!(summary.starts_with("first response"), "{summary}");
+    assert!(screen(&a).contains("(Standard)"), "{}", screen(&a));
+    // A reply meets the first response; the clock and the queue follow.
+    keys(&mut a, "r o k <ctrl-s> s");
+    let (_, summary, _) = a.model.detail.view.as_ref().unwrap().sla.clone().unwrap();
+    assert!(summary.starts_with("first response met"), "{summary}");
 }

@@ -10,6 +10,7 @@ mod kb;
 mod output;
 mod person;
 mod report;
+mod sla;
 mod store_cmd;
 mod sync;
 mod ticket;
@@ -71,6 +72,9 @@ pub enum Command {
     /// People: agents and requesters
     #[command(subcommand)]
     Person(person::PersonCmd),
+    /// SLA clocks of the open tickets: status, show NUMBER, retime
+    #[command(subcommand)]
+    Sla(sla::SlaCmd),
     /// The desk's numbers: backlog, created vs resolved per day, SLA, medians, agents
     Report(report::ReportArgs),
     /// Queue views, headless: list, run NAME (the console's rows, for cron and scripts)
@@ -183,6 +187,8 @@ pub fn console(ctx: &Ctx) -> Result<()> {
         ascii: ctx.ascii || ctx.config.console.ascii,
         mouse: ctx.config.console.mouse,
         sync_interval: ctx.config.console.sync_interval,
+        sla: ctx.config.sla.clone(),
+        sla_fingerprint: ctx.config.sla_fingerprint.clone(),
         macros: ctx.config.macros.clone(),
         canned: ctx.config.canned.clone(),
         matrix: ctx.config.matrix,
@@ -282,6 +288,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Sync(a)) => sync::run(&ctx, a),
         Some(Command::View(c)) => view::run(&ctx, c),
         Some(Command::Report(a)) => report::run(&ctx, a),
+        Some(Command::Sla(c)) => sla::run(&ctx, c),
         Some(Command::Demo(a)) => demo::run(&ctx, a),
         Some(Command::Completions { shell }) => {
             clap_complete::generate(shell, &mut Cli::command(), "tix", &mut std::io::stdout());

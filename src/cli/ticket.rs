@@ -340,6 +340,7 @@ fn sort_of(s: &str) -> Result<Sort> {
         "updated" => Sort::Updated,
         "newest" => Sort::Newest,
         "oldest" => Sort::Oldest,
+        "due" => Sort::Due,
         o => bail!(CliError::Usage(format!("unknown sort '{o}' (expected priority, updated, newest or oldest)"))),
     })
 }
@@ -383,6 +384,8 @@ fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
     if let Some(text) = &a.query {
         apply_query(ctx, &store, &mut q, text)?;
     }
+    let mut store = store;
+    super::sla::refresh(ctx, &mut store)?;
     print_list(ctx, &store, &q, a.csv)
 }
 
@@ -453,6 +456,9 @@ struct ShowOut {
     attachments: Vec<crate::store::Attachment>,
     articles: Vec<serde_json::Value>,
     related: Vec<serde_json::Value>,
+    /// The SLA clock now, when a policy applies: `{ "policy", "summary" }`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sla: Option<serde_json::Value>,
 }
 
 fn show(ctx: &Ctx, n: TicketNumber) -> Result<()> {
@@ -464,7 +470,10 @@ fn show(ctx: &Ctx, n: TicketNumber) -> Result<()> {
     let related = store.related_tickets(t.id)?;
     let attachments = store.ticket_attachments(t.id)?;
     let today = time::iso_date(store.now_ms());
+    let sla = store.ticket_sla(&ctx.config.sla, t.id)?;
+    let sla_line = sla.as_ref().map(|s| (s.policy.clone(), crate::domain::sla::summary(&s.clock, s.day_ms)));
     let out = ShowOut {
+        sla: sla_line.as_ref().map(|(p, s)| serde_json::json!({ "policy": p, "summary": s })),
         ticket: t.clone(),
         timeline: timeline.clone(),
         assets: assets.clone(),
@@ -491,6 +500,9 @@ fn show(ctx: &Ctx, n: TicketNumber) -> Result<()> {
             t.category.as_deref().map(line).unwrap_or_else(|| "no category".into()),
             t.channel
         ));
+        if let Some((policy, summary)) = &sla_line {
+            s.push_str(&format!("SLA ({}) {summary}\n", line(policy)));
+        }
         s.push_str(&format!(
             "requester {} · assignee {} · group {}\n",
             person(&t.requester),

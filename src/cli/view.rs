@@ -103,6 +103,8 @@ pub fn run(ctx: &Ctx, cmd: ViewCmd) -> Result<()> {
             }
             q.limit = limit;
             q.offset = offset;
+            let mut store = store;
+            super::sla::refresh(ctx, &mut store)?;
             print_list(ctx, &store, &q, csv)
         }
     }

@@ -528,6 +528,24 @@ fn units(ms: i64, day_ms: i64) -> String {
     }
 }
 
+/// A clock in one line of words: "first response met · resolution 2h 10m left (AT RISK)".
+/// States are words, not colours.
+pub fn summary(clock: &SlaClock, day_ms: i64) -> String {
+    clock
+        .targets()
+        .map(|(kind, c)| match c.state {
+            SlaState::Met => format!("{} met", kind.label()),
+            SlaState::Paused => format!("{} paused ({})", kind.label(), describe_remaining(c.remaining_ms, day_ms)),
+            SlaState::AtRisk { .. } => {
+                format!("{} {} (AT RISK)", kind.label(), describe_remaining(c.remaining_ms, day_ms))
+            }
+            SlaState::Breached => format!("{} {} (BREACHED)", kind.label(), describe_remaining(c.remaining_ms, day_ms)),
+            SlaState::Ok => format!("{} {}", kind.label(), describe_remaining(c.remaining_ms, day_ms)),
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,7 @@ mod lookup;
 mod query;
 mod report;
 pub mod schema;
+mod sla;
 mod sync_support;
 mod verify;
 
@@ -33,6 +34,7 @@ pub use query::{
     ArticleHit, AssigneeFilter, Segment, Sort, TicketQuery, TicketRow, TimelineEvent, TimelineItem, fts_query,
 };
 pub use report::{AgentLoad, Count, Day, Report};
+pub use sla::{SlaCounts, TicketSla};
 pub use verify::VerifyReport;
 
 pub use sync_support::{IngestReport, Notice};

@@ -31,6 +31,8 @@ pub enum Sort {
     /// Newest tickets first (also the order of text search results).
     Newest,
     Oldest,
+    /// Time to breach (the SLA), soonest first.
+    Due,
 }
 
 /// A queue filter. Empty fields do not filter.
@@ -65,7 +67,11 @@ pub struct TicketRow {
     pub group: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The SLA's most urgent open target's due time (else the ticket's resolution due).
     pub resolution_due: Option<i64>,
+    /// When that target turns at risk.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_warn: Option<i64>,
 }
 
 /// A piece of a search snippet: matched or not.
@@ -102,7 +108,11 @@ pub enum TimelineEvent {
     Linked { target: String, removed: bool },
 }
 
-const ROW_COLS: &str = "t.number, t.id, t.priority, t.status, t.title, r.name, a.name, t.grp, t.created_at, t.updated_at, t.resolution_due";
+/// The columns of a queue row. The due time is the SLA cache's most urgent open target
+/// (a primary-key probe per row), else a due time set on the ticket itself.
+const ROW_COLS: &str = "t.number, t.id, t.priority, t.status, t.title, r.name, a.name, t.grp, t.created_at, t.updated_at, \
+     coalesce((SELECT next_due FROM sla WHERE sla.ticket = t.rowid), t.resolution_due), \
+     (SELECT warn_at FROM sla WHERE sla.ticket = t.rowid)";
 
 fn ticket_row(r: &Row<'_>) -> rusqlite::Result<TicketRow> {
     ticket_row_at(r, 0)
@@ -122,6 +132,7 @@ fn ticket_row_at(r: &Row<'_>, base: usize) -> rusqlite::Result<TicketRow> {
         created_at: r.get(base + 8)?,
         updated_at: r.get(base + 9)?,
         resolution_due: r.get(base + 10)?,
+        due_warn: r.get(base + 11)?,
     })
 }
 
@@ -282,20 +293,16 @@ impl Store {
                 }
             }
             Test::Sla(s) => {
-                // Work remains and a promise is (about to be) missed: the first response
-                // while none was given, or the resolution.
-                let limit = bind(Value::Integer(match s {
-                    SlaTest::Breached => now,
-                    SlaTest::AtRisk => now + crate::domain::time::HOUR,
-                }));
-                let due = format!(
-                    "((t.first_response_at IS NULL AND t.response_due < {limit}) OR t.resolution_due < {limit})"
-                );
+                // Work remains and a promise is missed (breached) or nears its warning
+                // threshold (at risk), by the SLA cache.
+                let n = bind(Value::Integer(now));
                 match s {
-                    SlaTest::Breached => format!("t.active = 1 AND {due}"),
+                    SlaTest::Breached => format!(
+                        "t.active = 1 AND EXISTS (SELECT 1 FROM sla WHERE sla.ticket = t.rowid AND sla.next_due <= {n})"
+                    ),
                     SlaTest::AtRisk => format!(
-                        "t.active = 1 AND {due} AND NOT ((t.first_response_at IS NULL AND t.response_due < {n}) OR t.resolution_due < {n})",
-                        n = bind(Value::Integer(now))
+                        "t.active = 1 AND EXISTS (SELECT 1 FROM sla WHERE sla.ticket = t.rowid AND sla.next_due > {n} \
+                         AND sla.warn_at <= {n})"
                     ),
                 }
             }
@@ -308,6 +315,12 @@ impl Store {
             Sort::Updated => "t.updated_at DESC",
             Sort::Newest => "t.rowid DESC",
             Sort::Oldest => "t.rowid",
+            // Time to breach: the SLA cache's most urgent due time, soonest first; tickets
+            // without one after, by priority.
+            Sort::Due => {
+                "(SELECT next_due FROM sla WHERE sla.ticket = t.rowid) IS NULL, \
+                 (SELECT next_due FROM sla WHERE sla.ticket = t.rowid), t.priority, t.updated_at DESC"
+            }
         }
     }
 

@@ -243,6 +243,26 @@ CREATE TABLE attachment_content (
     content BLOB NOT NULL
 ) WITHOUT ROWID;
 "#,
+    // 4: SLA clocks: a cache derived from each ticket's history and the SLA configuration
+    // (not a fold of the op log alone, so `tix store verify` does not compare it; it is
+    // recomputed whenever a ticket or the configuration changes).
+    r#"
+CREATE TABLE sla (
+    ticket         INTEGER PRIMARY KEY,   -- tickets.rowid
+    version        TEXT NOT NULL,         -- the ticket state it was computed for
+    policy         TEXT NOT NULL,
+    -- The most urgent target still open: its kind, due instant and warning instant.
+    next_kind      TEXT,
+    next_due       INTEGER,
+    warn_at        INTEGER,
+    response_due   INTEGER,
+    update_due     INTEGER,
+    resolution_due INTEGER,
+    -- ok, at-risk, breached, met, paused: as computed; later instants compare to the dues.
+    state          TEXT NOT NULL
+);
+CREATE INDEX sla_next_due ON sla(next_due) WHERE next_due IS NOT NULL;
+"#,
 ];
 
 /// The schema version this binary writes.

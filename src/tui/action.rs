@@ -160,6 +160,12 @@ pub enum Action {
     /// A message for the status line.
     Message(String),
     ReportLoaded(Box<crate::store::Report>),
+    /// The SLA cache is up to date: how many clocks were computed, and how the open
+    /// tickets stand (`None`: no SLA configured).
+    SlaRefreshed {
+        computed: usize,
+        counts: Option<crate::store::SlaCounts>,
+    },
     /// A bulk action finished: its report; the queue reloads and the marks clear.
     BulkDone {
         message: String,

@@ -24,6 +24,8 @@ pub struct TicketView {
     pub related: Vec<(String, TicketRow)>,
     /// The requester's other open tickets.
     pub others: Vec<TicketRow>,
+    /// The SLA now: policy, the targets in words, the worst open state.
+    pub sla: Option<(String, String, Option<crate::domain::sla::SlaState>)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -74,7 +76,19 @@ impl DetailState {
             "opened",
             format!("{} ago · updated {} ago", time::age(t.created_at, now_ms), time::age(t.updated_at, now_ms)),
         ));
-        if t.status.is_open() && (t.response_due.is_some() || t.resolution_due.is_some()) {
+        if let Some((policy, summary, worst)) = &v.sla {
+            let late = matches!(
+                worst,
+                Some(crate::domain::sla::SlaState::Breached | crate::domain::sla::SlaState::AtRisk { .. })
+            );
+            out.push(Line::from(vec![
+                Span::styled(format!("{:<10}", "SLA"), bold),
+                Span::styled(
+                    format!("{summary} ({})", text::clean(policy)),
+                    if late { theme.error } else { Style::default() },
+                ),
+            ]));
+        } else if t.status.is_open() && (t.response_due.is_some() || t.resolution_due.is_some()) {
             let mut parts = Vec::new();
             if let Some(d) = t.response_due.filter(|_| t.first_response_at.is_none()) {
                 parts.push(format!("first response {}", due_words(d, now_ms)));

@@ -23,6 +23,8 @@ pub struct Who {
     pub actor: String,
     pub me: Option<PersonId>,
     pub matrix: PriorityMatrix,
+    pub sla: std::sync::Arc<crate::domain::sla_config::SlaSetup>,
+    pub sla_fingerprint: String,
 }
 
 /// Run one effect and report its outcome as an action.
@@ -67,11 +69,11 @@ pub fn run(store: &mut Store, who: &mut Who, effect: Effect) -> Action {
                 Err(e) => Action::FailedOn { message: e.to_string(), ticket: id },
             }
         }
-        Effect::OpenNumber(n) => match store.ticket_id(n).and_then(|id| load_ticket(store, id)) {
+        Effect::OpenNumber(n) => match store.ticket_id(n).and_then(|id| load_ticket(store, who, id)) {
             Ok(v) => Action::TicketLoaded(Box::new(v)),
             Err(e) => Action::Failed(e.to_string()),
         },
-        Effect::LoadTicket(id) => match load_ticket(store, id) {
+        Effect::LoadTicket(id) => match load_ticket(store, who, id) {
             Ok(v) => Action::TicketLoaded(Box::new(v)),
             Err(e) => Action::Failed(e.to_string()),
         },
@@ -136,6 +138,15 @@ pub fn run(store: &mut Store, who: &mut Who, effect: Effect) -> Action {
             Err(e) => Action::Failed(e.to_string()),
         },
         Effect::SyncNow => sync_action(store),
+        Effect::RefreshSla => {
+            if who.sla.policies.is_empty() {
+                return Action::SlaRefreshed { computed: 0, counts: None };
+            }
+            match store.refresh_sla(&who.sla, &who.sla_fingerprint).and_then(|n| Ok((n, store.sla_counts()?))) {
+                Ok((computed, counts)) => Action::SlaRefreshed { computed, counts: Some(counts) },
+                Err(e) => Action::Failed(e.to_string()),
+            }
+        }
         Effect::LoadReport { from, to } => match store.report(from, to) {
             Ok(r) => Action::ReportLoaded(Box::new(r)),
             Err(e) => Action::Failed(e.to_string()),
@@ -191,7 +202,7 @@ pub fn run(store: &mut Store, who: &mut Who, effect: Effect) -> Action {
     }
 }
 
-fn load_ticket(store: &Store, id: TicketId) -> Result<TicketView, StoreError> {
+fn load_ticket(store: &Store, who: &Who, id: TicketId) -> Result<TicketView, StoreError> {
     let ticket = store.ticket(id)?;
     let others = match &ticket.requester {
         Some(p) => store
@@ -207,6 +218,9 @@ fn load_ticket(store: &Store, id: TicketId) -> Result<TicketView, StoreError> {
         assets: store.ticket_assets(id)?,
         articles: store.ticket_articles(id)?,
         related: store.related_tickets(id)?,
+        sla: store
+            .ticket_sla(&who.sla, id)?
+            .map(|s| (s.policy.clone(), crate::domain::sla::summary(&s.clock, s.day_ms), s.clock.worst_open_state())),
         others,
         ticket,
     })

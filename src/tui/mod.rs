@@ -49,6 +49,9 @@ pub struct Options {
     pub mouse: bool,
     /// Background sync every this many seconds when the store syncs (0: only on key).
     pub sync_interval: u64,
+    /// SLA policies and calendars from the config, and their fingerprint.
+    pub sla: std::sync::Arc<crate::domain::sla_config::SlaSetup>,
+    pub sla_fingerprint: String,
     /// Macros and canned texts from the config.
     pub macros: Vec<crate::domain::macros::Macro>,
     pub canned: Vec<crate::domain::macros::Canned>,
@@ -85,7 +88,13 @@ enum Runner {
 impl App {
     /// The app with effects run inline, in order (tests: deterministic).
     pub fn new(store: Store, keymap: Keymap<PaneId, Command>, o: Options) -> App {
-        let who = effect::Who { actor: o.agent.clone(), me: o.me, matrix: o.matrix };
+        let who = effect::Who {
+            actor: o.agent.clone(),
+            me: o.me,
+            matrix: o.matrix,
+            sla: o.sla.clone(),
+            sla_fingerprint: o.sla_fingerprint.clone(),
+        };
         let model = initial_model(&store, &keymap, o);
         let mut app = App {
             model,
@@ -102,7 +111,13 @@ impl App {
     /// The app with effects on a worker thread that owns the store connection; their
     /// results arrive on the receiver and go to [`App::receive`].
     pub fn with_worker(store: Store, keymap: Keymap<PaneId, Command>, o: Options) -> (App, mpsc::Receiver<Action>) {
-        let mut who = effect::Who { actor: o.agent.clone(), me: o.me, matrix: o.matrix };
+        let mut who = effect::Who {
+            actor: o.agent.clone(),
+            me: o.me,
+            matrix: o.matrix,
+            sla: o.sla.clone(),
+            sla_fingerprint: o.sla_fingerprint.clone(),
+        };
         let interval = o.sync_interval;
         let model = initial_model(&store, &keymap, o);
         let (etx, erx) = mpsc::channel::<Effect>();
@@ -262,6 +277,8 @@ fn initial_model(store: &Store, keymap: &Keymap<PaneId, Command>, o: Options) ->
         macros: o.macros.clone(),
         canned: o.canned.clone(),
         parked: None,
+        // Some(..) when SLAs are configured: the console keeps their clocks up to date.
+        sla_counts: (!o.sla.policies.is_empty()).then(Default::default),
         matrix: o.matrix,
         theme: theme::Theme::new(o.color, o.ascii),
     }

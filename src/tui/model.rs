@@ -101,6 +101,8 @@ pub enum Effect {
     },
     /// Sync with the shared store now (in the background).
     SyncNow,
+    /// Bring the SLA clocks of changed tickets up to date (start, each minute, after writes).
+    RefreshSla,
     /// Terminal: put text on the clipboard through OSC 52 (works over SSH).
     Copy(String),
     /// Terminal: hand a draft to $VISUAL / $EDITOR and take it back.
@@ -163,6 +165,8 @@ pub struct Model {
     pub canned: Vec<Canned>,
     /// A draft set aside while `??` searches the KB for an excerpt.
     pub parked: Option<EditorState>,
+    /// Open tickets at risk / breached, when SLAs are configured (status line).
+    pub sla_counts: Option<crate::store::SlaCounts>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -217,7 +221,9 @@ impl Model {
     /// The effects to run when the console opens.
     pub fn start(&mut self) -> Vec<Effect> {
         self.queue.loading = true;
-        vec![self.queue.load(0)]
+        let mut out = if self.sla_counts.is_some() { vec![Effect::RefreshSla] } else { vec![] };
+        out.push(self.queue.load(0));
+        out
     }
 
     /// The ticket open in the detail pane.
@@ -422,7 +428,18 @@ fn results(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
         }
         Action::Tick { now_ms } => {
             m.now_ms = *now_ms;
-            vec![]
+            // Clocks move: the cache is refreshed (cheap when nothing changed).
+            if m.sla_counts.is_some() { vec![Effect::RefreshSla] } else { vec![] }
+        }
+        Action::SlaRefreshed { computed, counts } => {
+            m.sla_counts = *counts;
+            // New clocks change what the queue shows: reload it.
+            if *computed > 0 {
+                m.queue.loading = true;
+                vec![m.queue.load(m.queue.offset)]
+            } else {
+                vec![]
+            }
         }
         Action::Synced { state, pulled, notices, error } => {
             m.sync = state.clone();
@@ -1109,7 +1126,8 @@ fn after_change(m: &mut Model, ticket: TicketId) -> Vec<Effect> {
     let q = &mut m.queue;
     q.loading = true;
     let offset = q.offset;
-    let mut out = vec![q.load(offset)];
+    let mut out = if m.sla_counts.is_some() { vec![Effect::RefreshSla] } else { vec![] };
+    out.push(q.load(offset));
     if m.detail.view.as_ref().is_some_and(|v| v.ticket.id == ticket) {
         out.push(Effect::LoadTicket(ticket));
     }
@@ -1238,6 +1256,12 @@ fn render_status(m: &Model, f: &mut Frame, area: Rect) {
         return;
     }
     let sync = m.sync.as_ref().map(|s| format!(" · {}", text::clean(s))).unwrap_or_default();
+    let sync = match m.sla_counts {
+        Some(c) if c.breached > 0 || c.at_risk > 0 => {
+            format!("{sync} · SLA {} breached, {} at risk", c.breached, c.at_risk)
+        }
+        _ => sync,
+    };
     let left = format!(" {} · {}{sync}", text::clean(&m.agent), text::clean(&m.store_name));
     let hints = match (m.editor.as_ref().map(|e| e.hints()), m.context()) {
         (Some(h), _) => h,
@@ -1254,13 +1278,13 @@ fn render_status(m: &Model, f: &mut Frame, area: Rect) {
         Some((s, false)) => (format!(" · {}", text::clean(s)), Style::default()),
         None => (String::new(), Style::default()),
     };
-    // A message wins over the hints when room is short.
-    let hints =
-        if m.status.is_some() && (area.width as usize) < text::width(&left) + text::width(&msg) + text::width(hints) {
-            "? help "
-        } else {
-            hints
-        };
+    // A message (or an SLA warning) wins over the hints when room is short.
+    let urgent = m.status.is_some() || m.sla_counts.is_some_and(|c| c.breached + c.at_risk > 0);
+    let hints = if urgent && (area.width as usize) < text::width(&left) + text::width(&msg) + text::width(hints) {
+        "? help "
+    } else {
+        hints
+    };
     let room = (area.width as usize).saturating_sub(text::width(hints) + 1);
     let left_full = format!("{left}{msg}");
     let left_fit = text::fit(&left_full, room, g);

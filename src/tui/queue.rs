@@ -54,8 +54,13 @@ impl View {
 }
 
 /// Sort orders offered in the console, in cycling order, with their names.
-pub const SORTS: [(Sort, &str); 4] =
-    [(Sort::Priority, "priority"), (Sort::Updated, "updated"), (Sort::Newest, "newest"), (Sort::Oldest, "oldest")];
+pub const SORTS: [(Sort, &str); 5] = [
+    (Sort::Priority, "priority"),
+    (Sort::Due, "due"),
+    (Sort::Updated, "updated"),
+    (Sort::Newest, "newest"),
+    (Sort::Oldest, "oldest"),
+];
 
 pub fn sort_by_name(name: &str) -> Option<Sort> {
     SORTS.iter().find(|(_, n)| *n == name).map(|(s, _)| *s)
@@ -369,8 +374,12 @@ impl QueueState {
                 Cell::from(time::age(r.created_at, now_ms)),
                 // Resolution due (SLA), while work remains; overdue in the error style
                 // (bold without colour) and with a minus sign.
+                // (the SLA's most urgent target); at risk with a "!" (bold in mono).
                 match r.resolution_due.filter(|_| r.status.is_open()) {
                     Some(due) if due < now_ms => Cell::from(time::until(due, now_ms)).style(theme.error),
+                    Some(due) if r.due_warn.is_some_and(|w| w <= now_ms) => {
+                        Cell::from(format!("{}!", time::until(due, now_ms))).style(theme.error)
+                    }
                     Some(due) => Cell::from(time::until(due, now_ms)),
                     None => Cell::from("-"),
                 },
@@ -503,6 +512,7 @@ mod tests {
             created_at: 0,
             updated_at: 0,
             resolution_due: None,
+            due_warn: None,
         }
     }
 }

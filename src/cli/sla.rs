@@ -1,0 +1,131 @@
+//! `tix sla status|show|retime`: the SLA clocks of the open tickets.
+
+use anyhow::Result;
+use clap::Subcommand;
+use serde::Serialize;
+
+use super::{CliError, Ctx};
+use crate::domain::TicketNumber;
+use crate::domain::sla::{SlaState, describe_remaining};
+use crate::domain::time;
+use crate::store::{Store, TicketSla};
+
+#[derive(Debug, Subcommand)]
+pub enum SlaCmd {
+    /// How many open tickets are at risk or breached (re-times what changed first)
+    Status,
+    /// One ticket's clocks: policy, each target's due time and state
+    Show { number: TicketNumber },
+    /// Compute every open ticket's clock again (after changing calendars or policies
+    /// this happens by itself; this forces it)
+    Retime,
+}
+
+/// Bring the SLA cache up to date, when SLAs are configured. Returns how many clocks
+/// were computed.
+pub fn refresh(ctx: &Ctx, store: &mut Store) -> Result<usize> {
+    Ok(store.refresh_sla(&ctx.config.sla, &ctx.config.sla_fingerprint)?)
+}
+
+#[derive(Serialize)]
+struct StatusOut {
+    policies: usize,
+    retimed: usize,
+    at_risk: u64,
+    breached: u64,
+}
+
+#[derive(Serialize)]
+struct TargetOut {
+    target: &'static str,
+    state: &'static str,
+    due: Option<String>,
+    met_at: Option<String>,
+    remaining: String,
+}
+
+#[derive(Serialize)]
+struct ShowOut {
+    number: TicketNumber,
+    policy: Option<String>,
+    targets: Vec<TargetOut>,
+}
+
+pub fn state_word(s: SlaState) -> &'static str {
+    match s {
+        SlaState::Ok => "ok",
+        SlaState::AtRisk { .. } => "at risk",
+        SlaState::Breached => "breached",
+        SlaState::Met => "met",
+        SlaState::Paused => "paused",
+    }
+}
+
+/// The targets of a clock in words, for people and JSON.
+fn targets(t: &TicketSla) -> Vec<TargetOut> {
+    t.clock
+        .targets()
+        .map(|(kind, c)| TargetOut {
+            target: kind.label(),
+            state: state_word(c.state),
+            due: c.due.map(time::rfc3339),
+            met_at: c.met_at.map(time::rfc3339),
+            remaining: match c.state {
+                SlaState::Met => "met".into(),
+                SlaState::Paused => format!("paused, {}", describe_remaining(c.remaining_ms, t.day_ms)),
+                _ => describe_remaining(c.remaining_ms, t.day_ms),
+            },
+        })
+        .collect()
+}
+
+pub fn run(ctx: &Ctx, cmd: SlaCmd) -> Result<()> {
+    let mut store = ctx.open()?;
+    let setup = ctx.config.sla.clone();
+    if setup.policies.is_empty() {
+        return Err(CliError::Failed(
+            "no SLA policies are configured: add [[sla.policies]] (and [[sla.calendars]]) to the config file; \
+             assets/config.toml shows how"
+                .into(),
+        )
+        .into());
+    }
+    match cmd {
+        SlaCmd::Status | SlaCmd::Retime => {
+            if matches!(cmd, SlaCmd::Retime) {
+                store.refresh_sla(&setup, "")?; // forget every clock
+            }
+            let retimed = refresh(ctx, &mut store)?;
+            let c = store.sla_counts()?;
+            let out = StatusOut { policies: setup.policies.len(), retimed, at_risk: c.at_risk, breached: c.breached };
+            ctx.out.emit(&out, || {
+                format!("{} at risk · {} breached ({} clocks computed now)", c.at_risk, c.breached, retimed)
+            })
+        }
+        SlaCmd::Show { number } => {
+            let id = store.ticket_id(number)?;
+            let t = store.ticket_sla(&setup, id)?;
+            let out = ShowOut {
+                number,
+                policy: t.as_ref().map(|t| t.policy.clone()),
+                targets: t.as_ref().map(targets).unwrap_or_default(),
+            };
+            ctx.out.emit(&out, || match &t {
+                None => format!("{number}: no SLA policy applies"),
+                Some(t) => {
+                    let mut s = format!("{number}: policy {}\n", super::output::line(&t.policy));
+                    for x in targets(t) {
+                        s.push_str(&format!(
+                            "  {:<15} {:<9} {}{}\n",
+                            x.target,
+                            x.state,
+                            x.remaining,
+                            x.due.map(|d| format!(" (due {d})")).unwrap_or_default()
+                        ));
+                    }
+                    s
+                }
+            })
+        }
+    }
+}

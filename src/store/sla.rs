@@ -1,0 +1,275 @@
+//! SLA clocks kept with the store: computed from each ticket's op history and the SLA
+//! configuration (policies and business calendars), cached in the `sla` table for the
+//! open tickets so that a queue can be classified, filtered and sorted by time to
+//! breach with plain comparisons. The cache is derived data, like a search index: it
+//! is recomputed when a ticket or the configuration changes, never folded from ops.
+
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+
+use super::{Result, Store};
+use crate::domain::ids::TicketId;
+use crate::domain::op::Payload;
+use crate::domain::sla::{self, SlaClock, SlaEvent, SlaFacts, SlaPolicy, SlaState};
+use crate::domain::sla_config::SlaSetup;
+use crate::domain::ticket::{EntryKind, Priority, Status, TicketField, TicketType};
+
+/// What identifies a ticket's state for its SLA: when any of it changes, the clock is
+/// computed again.
+const VERSION: &str = "t.updated_at || ':' || t.entry_count || ':' || t.status || ':' || t.priority || ':' || \
+                       t.type || ':' || coalesce(t.category, '') || ':' || coalesce(t.grp, '')";
+
+/// What chooses a ticket's policy: priority, type, category, group, VIP requester.
+type Facts = (Priority, TicketType, Option<String>, Option<String>, bool);
+
+/// A ticket's live SLA: the policy, its clock, and the calendar's business-day length
+/// (for "3d left").
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketSla {
+    pub policy: String,
+    pub clock: SlaClock,
+    pub day_ms: i64,
+}
+
+/// How the open tickets stand, from the cache.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SlaCounts {
+    pub at_risk: u64,
+    pub breached: u64,
+}
+
+fn state_name(s: SlaState) -> &'static str {
+    match s {
+        SlaState::Ok => "ok",
+        SlaState::AtRisk { .. } => "at-risk",
+        SlaState::Breached => "breached",
+        SlaState::Met => "met",
+        SlaState::Paused => "paused",
+    }
+}
+
+impl Store {
+    /// The policy a ticket starts under and its SLA events, from its op history.
+    fn sla_history(&self, setup: &SlaSetup, id: TicketId) -> Result<Option<(SlaPolicy, Vec<SlaEvent>)>> {
+        let ops = self.entity_ops(id.0)?;
+        let mut events = Vec::new();
+        let mut facts: Option<Facts> = None;
+        let mut status = Status::New;
+        let mut first: Option<SlaPolicy> = None;
+        let mut current: Option<String> = None;
+        let matched = |f: &Facts| {
+            let facts =
+                SlaFacts { priority: f.0, kind: f.1, category: f.2.as_deref(), group: f.3.as_deref(), vip: f.4 };
+            sla::match_policy(&setup.policies, &facts).cloned()
+        };
+        for op in ops {
+            let at = op.hlc.millis();
+            match &op.payload {
+                Payload::TicketNew(r) => {
+                    let vip = match r.requester {
+                        Some(p) => self.person(p).map(|p| p.record.vip).unwrap_or(false),
+                        None => false,
+                    };
+                    let f = (r.priority, r.kind, r.category.clone(), r.group.clone(), vip);
+                    let Some(p) = matched(&f) else { return Ok(None) };
+                    current = Some(p.name.clone());
+                    first = Some(p);
+                    facts = Some(f);
+                    status = r.status;
+                    events.push(SlaEvent::Created { at });
+                    if r.status != Status::New {
+                        events.push(SlaEvent::StatusChanged { at, from: Status::New, to: r.status });
+                    }
+                }
+                Payload::TicketSet(s) => {
+                    let Some(f) = facts.as_mut() else { continue };
+                    let to = s.to.clone();
+                    match s.field {
+                        TicketField::Status => {
+                            if let Some(to) = to.and_then(|v| v.parse::<Status>().ok())
+                                && to != status
+                            {
+                                events.push(SlaEvent::StatusChanged { at, from: status, to });
+                                status = to;
+                            }
+                            continue;
+                        }
+                        TicketField::Priority => {
+                            if let Some(p) = to.and_then(|v| v.parse::<Priority>().ok()) {
+                                f.0 = p;
+                            }
+                        }
+                        TicketField::Type => {
+                            if let Some(k) = to.and_then(|v| v.parse::<TicketType>().ok()) {
+                                f.1 = k;
+                            }
+                        }
+                        TicketField::Category => f.2 = to,
+                        TicketField::Group => f.3 = to,
+                        _ => continue,
+                    }
+                    // A field that chooses the policy changed: new targets from now on.
+                    if let Some(p) = matched(f)
+                        && current.as_deref() != Some(p.name.as_str())
+                    {
+                        current = Some(p.name.clone());
+                        events.push(SlaEvent::PolicyChanged { at, targets: p.targets });
+                    }
+                }
+                Payload::TicketEntry(e) => events.push(match e.kind {
+                    EntryKind::Reply => SlaEvent::PublicReply { at },
+                    EntryKind::Note => SlaEvent::InternalNote { at },
+                }),
+                _ => {}
+            }
+        }
+        let Some(mut p) = first else { return Ok(None) };
+        // The name shown is the policy in force now.
+        if let Some(name) = current {
+            p.name = name;
+        }
+        Ok(Some((p, events)))
+    }
+
+    /// A ticket's SLA now, computed from its history (`None`: no policy applies).
+    pub fn ticket_sla(&self, setup: &SlaSetup, id: TicketId) -> Result<Option<TicketSla>> {
+        if setup.policies.is_empty() {
+            return Ok(None);
+        }
+        let Some((policy, events)) = self.sla_history(setup, id)? else { return Ok(None) };
+        // The calendar of the policy the ticket started under (a policy change keeps it).
+        let Some(cal) = setup.calendar(&policy.calendar) else { return Ok(None) };
+        let clock = sla::compute(&policy, cal, &events, self.now_ms());
+        Ok(Some(TicketSla { policy: policy.name, clock, day_ms: cal.day_ms() }))
+    }
+
+    /// Bring the cached clocks of the open tickets up to date: those whose state changed
+    /// since, all of them when the configuration changed (`fingerprint` differs), none
+    /// for tickets no longer open. Returns how many were computed.
+    pub fn refresh_sla(&mut self, setup: &SlaSetup, fingerprint: &str) -> Result<usize> {
+        let path = self.path.clone();
+        let err = |e| super::classify(&path, e);
+        let known: Option<String> = self
+            .conn()
+            .query_row("SELECT value FROM meta WHERE key = 'sla_config'", [], |r| r.get(0))
+            .optional()
+            .map_err(err)?;
+        if known.as_deref() != Some(fingerprint) {
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
+            tx.execute("DELETE FROM sla", []).map_err(err)?;
+            tx.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('sla_config', ?1)", [fingerprint])
+                .map_err(err)?;
+            tx.commit().map_err(err)?;
+        }
+        if setup.policies.is_empty() {
+            return Ok(0);
+        }
+        self.conn()
+            .execute(
+                "DELETE FROM sla WHERE NOT EXISTS (SELECT 1 FROM tickets t WHERE t.rowid = sla.ticket AND t.active = 1)",
+                [],
+            )
+            .map_err(err)?;
+        let stale: Vec<(i64, TicketId, String)> = {
+            let sql = format!(
+                "SELECT t.rowid, t.id, {VERSION} FROM tickets t LEFT JOIN sla s ON s.ticket = t.rowid
+                 WHERE t.active = 1 AND (s.version IS NULL OR s.version != {VERSION})"
+            );
+            let mut st = self.conn().prepare_cached(&sql).map_err(err)?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, TicketId(r.get(1)?), r.get(2)?))).map_err(err)?;
+            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(err)?
+        };
+        for chunk in stale.chunks(2_000) {
+            let mut rows = Vec::with_capacity(chunk.len());
+            for (rowid, id, version) in chunk {
+                rows.push((*rowid, version.clone(), self.ticket_sla(setup, *id)?));
+            }
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
+            {
+                let mut ins = tx
+                    .prepare_cached(
+                        "INSERT OR REPLACE INTO sla(ticket, version, policy, next_kind, next_due, warn_at,
+                         response_due, update_due, resolution_due, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    )
+                    .map_err(err)?;
+                for (rowid, version, t) in rows {
+                    let Some(t) = t else {
+                        // No policy applies: remember that, so it is not asked again.
+                        ins.execute(params![
+                            rowid,
+                            version,
+                            "",
+                            None::<String>,
+                            None::<i64>,
+                            None::<i64>,
+                            None::<i64>,
+                            None::<i64>,
+                            None::<i64>,
+                            "none"
+                        ])
+                        .map_err(err)?;
+                        continue;
+                    };
+                    let c = &t.clock;
+                    let next = c.most_urgent();
+                    let due = |x: Option<&sla::TargetClock>| x.filter(|x| x.is_open()).and_then(|x| x.due);
+                    let state = c.worst_open_state().map(state_name).unwrap_or("met");
+                    ins.execute(params![
+                        rowid,
+                        version,
+                        t.policy,
+                        next.map(|(k, _)| k.label()),
+                        next.and_then(|(_, x)| x.due),
+                        next.and_then(|(_, x)| x.warn_at),
+                        due(c.first_response.as_ref()),
+                        due(c.next_update.as_ref()),
+                        due(c.resolution.as_ref()),
+                        state,
+                    ])
+                    .map_err(err)?;
+                }
+            }
+            tx.commit().map_err(err)?;
+        }
+        Ok(stale.len())
+    }
+
+    /// Open tickets at risk and breached now, from the cache.
+    pub fn sla_counts(&self) -> Result<SlaCounts> {
+        let now = self.now_ms();
+        self.conn()
+            .query_row(
+                "SELECT count(*) FILTER (WHERE next_due <= ?1),
+                        count(*) FILTER (WHERE next_due > ?1 AND warn_at <= ?1)
+                 FROM sla WHERE next_due IS NOT NULL",
+                [now],
+                |r| Ok(SlaCounts { breached: r.get::<_, i64>(0)? as u64, at_risk: r.get::<_, i64>(1)? as u64 }),
+            )
+            .map_err(|e| self.classify(e))
+    }
+
+    /// SLA compliance over the tickets resolved in [from, to): (with a resolution
+    /// target, met on time). Computed from each one's history.
+    pub fn sla_compliance(&self, setup: &SlaSetup, from: i64, to: i64) -> Result<(u64, u64)> {
+        if setup.policies.is_empty() {
+            return Ok((0, 0));
+        }
+        let ids: Vec<TicketId> = self.collect(
+            "SELECT id FROM tickets WHERE resolved_at >= ?1 AND resolved_at < ?2 AND deleted = 0",
+            params![from, to],
+            |r| Ok(TicketId(r.get(0)?)),
+        )?;
+        let (mut measured, mut met) = (0, 0);
+        for id in ids {
+            if let Some(t) = self.ticket_sla(setup, id)?
+                && let Some(r) = t.clock.resolution
+                && r.met_at.is_some()
+            {
+                measured += 1;
+                if r.state == SlaState::Met {
+                    met += 1;
+                }
+            }
+        }
+        Ok((measured, met))
+    }
+}
