@@ -436,3 +436,52 @@ fn the_report_counts_the_backlog_the_period_and_the_medians() {
     let d = r.agents.iter().find(|x| x.agent == "Dana").unwrap();
     assert_eq!((d.open, d.resolved), (1, 1));
 }
+
+/// The SLA cache follows the tickets: computed once, again only for what changed,
+/// dropped for tickets that are done, all again when the configuration changes.
+#[test]
+fn sla_clocks_are_cached_and_refreshed_only_where_tickets_changed() {
+    use std::sync::Arc;
+    use tix::domain::clock::ManualClock;
+    use tix::domain::sla_config::SlaSection;
+    use tix::domain::time::{HOUR, MINUTE};
+    let dir = tempfile::tempdir().unwrap();
+    let clock = ManualClock::new(1_790_000_000_000);
+    let mut s = Store::open_with_clock(&dir.path().join("s.db"), OpenMode::Create, Arc::new(clock.clone())).unwrap();
+    let section: SlaSection = toml::from_str(
+        "[[policies]]\nname = \"All\"\nfirst_response = \"1h\"\nresolution = \"8h\"\nwarn_before = \"30m\"\n",
+    )
+    .unwrap();
+    let setup = section.validate(&mut |_: &str| Ok(vec![])).unwrap();
+    let a = ticket(&mut s, "A");
+    clock.advance(MINUTE);
+    let b = ticket(&mut s, "B");
+    assert_eq!(s.refresh_sla(&setup, "v1").unwrap(), 2);
+    assert_eq!(s.refresh_sla(&setup, "v1").unwrap(), 0, "nothing changed");
+    let c = s.sla_counts().unwrap();
+    assert_eq!((c.at_risk, c.breached), (0, 0));
+    // 40 minutes on: both first responses are at risk; an hour on, breached.
+    clock.advance(40 * MINUTE);
+    assert_eq!(s.sla_counts().unwrap().at_risk, 2, "classified from the cache, no recompute");
+    clock.advance(HOUR);
+    assert_eq!(s.sla_counts().unwrap().breached, 2);
+    // A reply to A: only A is computed again (its first response is now met, late).
+    let t = s.ticket(a).unwrap();
+    s.commit("dana", plan::entry(&t, EntryKind::Reply, "here".into(), None)).unwrap();
+    assert_eq!(s.refresh_sla(&setup, "v1").unwrap(), 1);
+    let sla = s.ticket_sla(&setup, a).unwrap().unwrap();
+    assert!(sla.clock.first_response.unwrap().met_at.is_some());
+    // B resolved: it leaves the cache.
+    let t = s.ticket(b).unwrap();
+    s.commit(
+        "dana",
+        plan::edit(&t, TicketEdit { status: Some(Status::Resolved), ..Default::default() }, &PriorityMatrix::default()),
+    )
+    .unwrap();
+    s.refresh_sla(&setup, "v1").unwrap();
+    assert_eq!(s.refresh_sla_full(&setup, "v1").unwrap(), 0, "a full check agrees: all up to date");
+    let c = s.sla_counts().unwrap();
+    assert_eq!((c.breached, c.at_risk), (0, 0), "A's late first response is met; its 8 h resolution runs; B is done");
+    // Another configuration: every open clock again.
+    assert_eq!(s.refresh_sla(&setup, "v2").unwrap(), 1);
+}

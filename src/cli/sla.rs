@@ -95,7 +95,7 @@ pub fn run(ctx: &Ctx, cmd: SlaCmd) -> Result<()> {
             if matches!(cmd, SlaCmd::Retime) {
                 store.refresh_sla(&setup, "")?; // forget every clock
             }
-            let retimed = refresh(ctx, &mut store)?;
+            let retimed = store.refresh_sla_full(&setup, &ctx.config.sla_fingerprint)?;
             let c = store.sla_counts()?;
             let out = StatusOut { policies: setup.policies.len(), retimed, at_risk: c.at_risk, breached: c.breached };
             ctx.out.emit(&out, || {

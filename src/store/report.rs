@@ -2,7 +2,7 @@
 //! day; backlog age; SLA compliance; median response and resolution times; per-agent
 //! load. Aggregates in SQLite, a handful of rows out: nothing is loaded whole.
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::{Result, Store};
@@ -65,12 +65,6 @@ impl Store {
     pub fn report(&self, from: i64, to: i64) -> Result<Report> {
         let c = self.conn();
         let err = |e| self.classify(e);
-        let one = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<u64> {
-            c.prepare_cached(sql)
-                .and_then(|mut s| s.query_row(p, |r| r.get::<_, i64>(0)))
-                .map(|n| n as u64)
-                .map_err(err)
-        };
         // The backlog: one pass over the open tickets (the `active` index range).
         let now = self.now_ms();
         let mut by_status: Vec<Count> = Vec::new();
@@ -107,8 +101,10 @@ impl Store {
         by_priority.sort_by(|a, b| a.label.cmp(&b.label));
         by_group.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
         let open: u64 = by_priority.iter().map(|c| c.count).sum();
-        // The period: one pass over the tickets created in it (created per day and the
-        // response and resolution times for the medians), and the resolved index.
+        // The period: one sequential pass over the tickets (creation times have no index
+        // and the resolved ones need their assignee and due time): created and resolved
+        // per day, response and resolution times for the medians, SLA compliance of the
+        // resolved, and who resolved them.
         let first_day = from.div_euclid(DAY);
         let last_day = (to - 1).div_euclid(DAY);
         let mut days: Vec<Day> = (first_day..=last_day)
@@ -116,53 +112,43 @@ impl Store {
             .collect();
         let mut responses: Vec<i64> = Vec::new();
         let mut resolutions: Vec<i64> = Vec::new();
+        let (mut sla_measured, mut sla_met) = (0u64, 0u64);
+        let mut resolved_by: std::collections::HashMap<Option<Vec<u8>>, u64> = Default::default();
         {
             let mut st = c
                 .prepare_cached(
-                    "SELECT created_at, first_response_at, resolved_at FROM tickets
-                     WHERE created_at >= ?1 AND created_at < ?2 AND deleted = 0",
+                    "SELECT created_at, first_response_at, resolved_at, assignee, resolution_due FROM tickets
+                     WHERE deleted = 0 AND ((created_at >= ?1 AND created_at < ?2) OR (resolved_at >= ?1 AND resolved_at < ?2))",
                 )
                 .map_err(err)?;
             let mut rows = st.query(params![from, to]).map_err(err)?;
+            let in_period = |t: i64| t >= from && t < to;
             while let Some(r) = rows.next().map_err(err)? {
                 let created: i64 = r.get(0).map_err(err)?;
-                if let Some(d) = days.get_mut((created.div_euclid(DAY) - first_day) as usize) {
-                    d.created += 1;
+                let resolved_at: Option<i64> = r.get(2).map_err(err)?;
+                if in_period(created) {
+                    days[(created.div_euclid(DAY) - first_day) as usize].created += 1;
+                    if let Some(t) = r.get::<_, Option<i64>>(1).map_err(err)? {
+                        responses.push(t - created);
+                    }
+                    if let Some(t) = resolved_at {
+                        resolutions.push(t - created);
+                    }
                 }
-                if let Some(t) = r.get::<_, Option<i64>>(1).map_err(err)? {
-                    responses.push(t - created);
-                }
-                if let Some(t) = r.get::<_, Option<i64>>(2).map_err(err)? {
-                    resolutions.push(t - created);
-                }
-            }
-        }
-        {
-            let mut st = c
-                .prepare_cached(
-                    "SELECT resolved_at / ?3, count(*) FROM tickets WHERE resolved_at >= ?1 AND resolved_at < ?2
-                     AND deleted = 0 GROUP BY 1",
-                )
-                .map_err(err)?;
-            let mut rows = st.query(params![from, to, DAY]).map_err(err)?;
-            while let Some(r) = rows.next().map_err(err)? {
-                let d: i64 = r.get(0).map_err(err)?;
-                if let Some(day) = days.get_mut((d - first_day) as usize) {
-                    day.resolved = r.get::<_, i64>(1).map_err(err)? as u64;
+                if let Some(t) = resolved_at.filter(|t| in_period(*t)) {
+                    days[(t.div_euclid(DAY) - first_day) as usize].resolved += 1;
+                    *resolved_by.entry(r.get::<_, Option<Vec<u8>>>(3).map_err(err)?).or_default() += 1;
+                    if let Some(due) = r.get::<_, Option<i64>>(4).map_err(err)? {
+                        sla_measured += 1;
+                        if t <= due {
+                            sla_met += 1;
+                        }
+                    }
                 }
             }
         }
         let created = days.iter().map(|d| d.created).sum();
         let resolved = days.iter().map(|d| d.resolved).sum();
-        let sla_measured = one(
-            "SELECT count(*) FROM tickets WHERE resolved_at >= ?1 AND resolved_at < ?2 AND resolution_due IS NOT NULL",
-            &[&from, &to],
-        )?;
-        let sla_met = one(
-            "SELECT count(*) FROM tickets WHERE resolved_at >= ?1 AND resolved_at < ?2 AND resolution_due IS NOT NULL
-             AND resolved_at <= resolution_due",
-            &[&from, &to],
-        )?;
         let median = |v: &mut Vec<i64>| -> Option<f64> {
             if v.is_empty() {
                 return None;
@@ -172,34 +158,33 @@ impl Store {
         };
         let median_first_response_min = median(&mut responses);
         let median_resolution_min = median(&mut resolutions);
-        // Per agent: open now (the assignee index) and resolved in the period (the
-        // resolved index), joined here; agents are few.
-        let open_by: Vec<(Option<String>, u64)> = counts_by(
-            c,
-            "SELECT p.name, count(*) FROM tickets t JOIN people p ON p.id = t.assignee
-             WHERE t.active = 1 GROUP BY t.assignee",
-            params![],
-        )
-        .map_err(err)?;
-        let resolved_by: Vec<(Option<String>, u64)> = counts_by(
-            c,
-            "SELECT p.name, count(*) FROM tickets t JOIN people p ON p.id = t.assignee
-             WHERE t.resolved_at >= ?1 AND t.resolved_at < ?2 GROUP BY t.assignee",
-            params![from, to],
-        )
-        .map_err(err)?;
-        let mut agents: Vec<AgentLoad> = Vec::new();
-        for (name, n, resolved) in
-            open_by.iter().map(|(a, n)| (a, *n, 0)).chain(resolved_by.iter().map(|(a, n)| (a, 0, *n)))
+        // Per agent: open now (the assignee index, grouped by id) and resolved in the
+        // period (from the pass above); names looked up for the few agents.
+        let mut open_by: std::collections::HashMap<Option<Vec<u8>>, u64> = Default::default();
         {
-            let name = name.clone().unwrap_or_else(|| "-".into());
-            match agents.iter_mut().find(|x| x.agent == name) {
-                Some(x) => {
-                    x.open += n;
-                    x.resolved += resolved;
-                }
-                None => agents.push(AgentLoad { agent: name, open: n, resolved }),
+            let mut st = c
+                .prepare_cached("SELECT assignee, count(*) FROM tickets WHERE active = 1 GROUP BY assignee")
+                .map_err(err)?;
+            let mut rows = st.query([]).map_err(err)?;
+            while let Some(r) = rows.next().map_err(err)? {
+                open_by.insert(r.get(0).map_err(err)?, r.get::<_, i64>(1).map_err(err)? as u64);
             }
+        }
+        let mut ids: Vec<&Option<Vec<u8>>> = open_by.keys().chain(resolved_by.keys()).collect();
+        ids.sort();
+        ids.dedup();
+        let mut agents: Vec<AgentLoad> = Vec::new();
+        for id in ids {
+            let Some(bytes) = id else { continue }; // unassigned
+            let name: Option<String> = c
+                .prepare_cached("SELECT name FROM people WHERE id = ?1")
+                .and_then(|mut s| s.query_row([bytes], |r| r.get(0)).optional())
+                .map_err(err)?;
+            agents.push(AgentLoad {
+                agent: name.unwrap_or_else(|| "?".into()),
+                open: open_by.get(id).copied().unwrap_or(0),
+                resolved: resolved_by.get(id).copied().unwrap_or(0),
+            });
         }
         agents.sort_by(|a, b| b.open.cmp(&a.open).then_with(|| a.agent.cmp(&b.agent)));
         Ok(Report {
@@ -221,14 +206,4 @@ impl Store {
             agents,
         })
     }
-}
-
-fn counts_by<P: rusqlite::Params>(
-    c: &rusqlite::Connection,
-    sql: &str,
-    p: P,
-) -> rusqlite::Result<Vec<(Option<String>, u64)>> {
-    let mut st = c.prepare_cached(sql)?;
-    let rows = st.query_map(p, |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, i64>(1)? as u64)))?;
-    rows.collect()
 }

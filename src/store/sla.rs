@@ -142,41 +142,75 @@ impl Store {
         Ok(Some(TicketSla { policy: policy.name, clock, day_ms: cal.day_ms() }))
     }
 
-    /// Bring the cached clocks of the open tickets up to date: those whose state changed
-    /// since, all of them when the configuration changed (`fingerprint` differs), none
-    /// for tickets no longer open. Returns how many were computed.
+    /// Bring the cached clocks of the open tickets up to date: those changed since the
+    /// last refresh (a range of the `(active, updated_at)` index: cheap when little
+    /// changed), everything when the configuration changed (`fingerprint` differs).
+    /// Returns how many clocks were computed.
     pub fn refresh_sla(&mut self, setup: &SlaSetup, fingerprint: &str) -> Result<usize> {
+        self.refresh_sla_with(setup, fingerprint, false)
+    }
+
+    /// As [`Store::refresh_sla`], but checking every open ticket's state against its
+    /// clock (what a sync that brought in old changes needs; `tix sla status` and the
+    /// console's start do this).
+    pub fn refresh_sla_full(&mut self, setup: &SlaSetup, fingerprint: &str) -> Result<usize> {
+        self.refresh_sla_with(setup, fingerprint, true)
+    }
+
+    fn refresh_sla_with(&mut self, setup: &SlaSetup, fingerprint: &str, full: bool) -> Result<usize> {
         let path = self.path.clone();
         let err = |e| super::classify(&path, e);
-        let known: Option<String> = self
-            .conn()
-            .query_row("SELECT value FROM meta WHERE key = 'sla_config'", [], |r| r.get(0))
-            .optional()
-            .map_err(err)?;
+        let meta = |k: &str| -> Result<Option<String>> {
+            self.conn().query_row("SELECT value FROM meta WHERE key = ?1", [k], |r| r.get(0)).optional().map_err(err)
+        };
+        let known = meta("sla_config")?;
+        let watermark: Option<i64> = meta("sla_watermark")?.and_then(|v| v.parse().ok());
+        let full = full || known.as_deref() != Some(fingerprint) || watermark.is_none();
         if known.as_deref() != Some(fingerprint) {
             let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
             tx.execute("DELETE FROM sla", []).map_err(err)?;
             tx.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('sla_config', ?1)", [fingerprint])
                 .map_err(err)?;
+            tx.execute("DELETE FROM meta WHERE key = 'sla_watermark'", []).map_err(err)?;
             tx.commit().map_err(err)?;
         }
         if setup.policies.is_empty() {
             return Ok(0);
         }
-        self.conn()
-            .execute(
-                "DELETE FROM sla WHERE NOT EXISTS (SELECT 1 FROM tickets t WHERE t.rowid = sla.ticket AND t.active = 1)",
-                [],
-            )
-            .map_err(err)?;
-        let stale: Vec<(i64, TicketId, String)> = {
+        // Where to look: every open ticket, or those changed since the watermark (a
+        // ticket closed since is dropped from the cache).
+        let since = if full { i64::MIN } else { watermark.unwrap_or(i64::MIN) };
+        if full {
+            self.conn()
+                .execute(
+                    "DELETE FROM sla WHERE NOT EXISTS (SELECT 1 FROM tickets t WHERE t.rowid = sla.ticket AND t.active = 1)",
+                    [],
+                )
+                .map_err(err)?;
+        } else {
+            self.conn()
+                .execute(
+                    "DELETE FROM sla WHERE ticket IN
+                     (SELECT rowid FROM tickets WHERE active = 0 AND updated_at >= ?1)",
+                    [since],
+                )
+                .map_err(err)?;
+        }
+        let (stale, newest): (Vec<(i64, TicketId, String)>, Option<i64>) = {
             let sql = format!(
-                "SELECT t.rowid, t.id, {VERSION} FROM tickets t LEFT JOIN sla s ON s.ticket = t.rowid
-                 WHERE t.active = 1 AND (s.version IS NULL OR s.version != {VERSION})"
+                "SELECT t.rowid, t.id, {VERSION}, t.updated_at FROM tickets t LEFT JOIN sla s ON s.ticket = t.rowid
+                 WHERE t.active = 1 AND t.updated_at >= ?1 AND (s.version IS NULL OR s.version != {VERSION})"
             );
             let mut st = self.conn().prepare_cached(&sql).map_err(err)?;
-            let rows = st.query_map([], |r| Ok((r.get(0)?, TicketId(r.get(1)?), r.get(2)?))).map_err(err)?;
-            rows.collect::<rusqlite::Result<Vec<_>>>().map_err(err)?
+            let mut newest: Option<i64> = None;
+            let mut out = Vec::new();
+            let mut rows = st.query([since]).map_err(err)?;
+            while let Some(r) = rows.next().map_err(err)? {
+                let updated: i64 = r.get(3).map_err(err)?;
+                newest = Some(newest.map_or(updated, |n: i64| n.max(updated)));
+                out.push((r.get(0).map_err(err)?, TicketId(r.get(1).map_err(err)?), r.get(2).map_err(err)?));
+            }
+            (out, newest)
         };
         for chunk in stale.chunks(2_000) {
             let mut rows = Vec::with_capacity(chunk.len());
@@ -229,6 +263,23 @@ impl Store {
                 }
             }
             tx.commit().map_err(err)?;
+        }
+        // Changes up to the newest seen are in; the next refresh starts there (a second's
+        // overlap: changes in the same millisecond are not lost).
+        let newest = match (full, newest) {
+            (_, Some(n)) => Some(n),
+            // A full pass that found nothing to do: the newest open ticket marks the spot.
+            (true, None) => self
+                .conn()
+                .query_row("SELECT max(updated_at) FROM tickets WHERE active = 1", [], |r| r.get::<_, Option<i64>>(0))
+                .map_err(err)?,
+            (false, None) => None,
+        };
+        if let Some(n) = newest {
+            let mark = n.saturating_sub(1_000).max(watermark.unwrap_or(i64::MIN));
+            self.conn()
+                .execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('sla_watermark', ?1)", [mark.to_string()])
+                .map_err(err)?;
         }
         Ok(stale.len())
     }

@@ -138,11 +138,16 @@ pub fn run(store: &mut Store, who: &mut Who, effect: Effect) -> Action {
             Err(e) => Action::Failed(e.to_string()),
         },
         Effect::SyncNow => sync_action(store),
-        Effect::RefreshSla => {
+        Effect::RefreshSla { full } => {
             if who.sla.policies.is_empty() {
                 return Action::SlaRefreshed { computed: 0, counts: None };
             }
-            match store.refresh_sla(&who.sla, &who.sla_fingerprint).and_then(|n| Ok((n, store.sla_counts()?))) {
+            let refreshed = if full {
+                store.refresh_sla_full(&who.sla, &who.sla_fingerprint)
+            } else {
+                store.refresh_sla(&who.sla, &who.sla_fingerprint)
+            };
+            match refreshed.and_then(|n| Ok((n, store.sla_counts()?))) {
                 Ok((computed, counts)) => Action::SlaRefreshed { computed, counts: Some(counts) },
                 Err(e) => Action::Failed(e.to_string()),
             }
@@ -352,6 +357,7 @@ pub fn supersedes(later: &Effect, earlier: &Effect) -> bool {
             | (Effect::FindPeople { .. }, Effect::FindPeople { .. })
             | (Effect::LoadArticle(_), Effect::LoadArticle(_))
             | (Effect::LoadAssetTickets(_), Effect::LoadAssetTickets(_))
+            | (Effect::RefreshSla { full: false }, Effect::RefreshSla { full: false })
     )
 }
 

@@ -101,8 +101,12 @@ pub enum Effect {
     },
     /// Sync with the shared store now (in the background).
     SyncNow,
-    /// Bring the SLA clocks of changed tickets up to date (start, each minute, after writes).
-    RefreshSla,
+    /// Bring the SLA clocks of changed tickets up to date (start, each minute, after
+    /// writes); `full` checks every open ticket (at start: a sync may have brought old
+    /// changes).
+    RefreshSla {
+        full: bool,
+    },
     /// Terminal: put text on the clipboard through OSC 52 (works over SSH).
     Copy(String),
     /// Terminal: hand a draft to $VISUAL / $EDITOR and take it back.
@@ -221,7 +225,7 @@ impl Model {
     /// The effects to run when the console opens.
     pub fn start(&mut self) -> Vec<Effect> {
         self.queue.loading = true;
-        let mut out = if self.sla_counts.is_some() { vec![Effect::RefreshSla] } else { vec![] };
+        let mut out = if self.sla_counts.is_some() { vec![Effect::RefreshSla { full: true }] } else { vec![] };
         out.push(self.queue.load(0));
         out
     }
@@ -429,7 +433,7 @@ fn results(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
         Action::Tick { now_ms } => {
             m.now_ms = *now_ms;
             // Clocks move: the cache is refreshed (cheap when nothing changed).
-            if m.sla_counts.is_some() { vec![Effect::RefreshSla] } else { vec![] }
+            if m.sla_counts.is_some() { vec![Effect::RefreshSla { full: false }] } else { vec![] }
         }
         Action::SlaRefreshed { computed, counts } => {
             m.sla_counts = *counts;
@@ -1126,7 +1130,7 @@ fn after_change(m: &mut Model, ticket: TicketId) -> Vec<Effect> {
     let q = &mut m.queue;
     q.loading = true;
     let offset = q.offset;
-    let mut out = if m.sla_counts.is_some() { vec![Effect::RefreshSla] } else { vec![] };
+    let mut out = if m.sla_counts.is_some() { vec![Effect::RefreshSla { full: false }] } else { vec![] };
     out.push(q.load(offset));
     if m.detail.view.as_ref().is_some_and(|v| v.ticket.id == ticket) {
         out.push(Effect::LoadTicket(ticket));
