@@ -1018,3 +1018,35 @@ fn sla_clocks_show_in_the_queue_the_ticket_and_the_status_line() {
     let (_, summary, _) = a.model.detail.view.as_ref().unwrap().sla.clone().unwrap();
     assert!(summary.starts_with("first response met"), "{summary}");
 }
+
+#[test]
+fn triage_walks_the_new_unassigned_tickets_one_decision_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 8, 80, 24, false);
+    // Tickets 1 and 5 are Dana's (open); 2, 3, 4, 6, 7, 8 are new and unassigned.
+    keys(&mut a, "T");
+    assert_eq!(a.model.context(), defaults::PaneId::Triage);
+    let first = a.model.open_ticket().unwrap().number.0;
+    assert_eq!(first, 2, "oldest first");
+    assert!(screen(&a).contains("TRIAGE (0 decided)"), "{}", screen(&a));
+    // u: urgency 1 → written, and straight on to the next ticket.
+    keys(&mut a, "u <enter>");
+    assert_eq!(ticket_in_store(dir.path(), 2).1.urgency.get(), 1);
+    assert_eq!(a.model.open_ticket().unwrap().number.0, 3);
+    // n skips; t takes (and moves on).
+    keys(&mut a, "n");
+    assert_eq!(a.model.open_ticket().unwrap().number.0, 4);
+    keys(&mut a, "t");
+    assert_eq!(ticket_in_store(dir.path(), 4).1.assignee.unwrap().name, "Dana Whitfield");
+    assert_eq!(a.model.open_ticket().unwrap().number.0, 6);
+    assert!(screen(&a).contains("TRIAGE (2 decided)"));
+    // Esc stops; the queue is back to its view.
+    keys(&mut a, "<esc>");
+    assert!(a.model.triage.is_none());
+    assert_eq!(a.model.focus, defaults::PaneId::Queue);
+    assert_eq!(a.model.status.as_ref().unwrap().0, "triage stopped: 2 decided");
+    // Walking to the end says so.
+    keys(&mut a, "T n n n n n n");
+    assert!(a.model.triage.is_none());
+    assert!(a.model.status.as_ref().unwrap().0.starts_with("triage done"), "{:?}", a.model.status);
+}

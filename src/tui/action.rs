@@ -73,6 +73,10 @@ commands! {
     ToggleMark = "toggle-mark", "mark or unmark the ticket for a bulk action";
     MarkRange = "mark-range", "mark from the last mark to here";
     ApplyMacro = "apply-macro", "apply a macro (to the marked tickets in the queue)";
+    Triage = "triage", "triage: walk the new unassigned tickets one by one";
+    SetUrgency = "set-urgency", "change the urgency (pick-list)";
+    SetImpact = "set-impact", "change the impact (pick-list)";
+    NextTicket = "next-ticket", "triage: on to the next ticket";
     SyncNow = "sync-now", "sync with the shared store now";
     StartFilter = "start-filter", "filter: status:open prio:1 assignee:me words";
     StartCommand = "start-command", "command: :42 opens #42, :view NAME, :q";

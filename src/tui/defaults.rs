@@ -13,6 +13,8 @@ pub enum PaneId {
     Kb,
     Assets,
     Dashboard,
+    /// Triage: one key per decision, then the next ticket.
+    Triage,
     /// The `/` and `:` prompts: plain printable keys are typed into the prompt.
     Prompt,
     /// The note/reply editor: printable keys and Enter are text.
@@ -35,6 +37,7 @@ impl PaneId {
             "kb" => Some(PaneId::Kb),
             "assets" => Some(PaneId::Assets),
             "dashboard" => Some(PaneId::Dashboard),
+            "triage" => Some(PaneId::Triage),
             "form" => Some(PaneId::Form),
             "picker" => Some(PaneId::Picker),
             "confirm" => Some(PaneId::Confirm),
@@ -80,6 +83,7 @@ const QUEUE: &[(&str, Command)] = &[
     ("t", Command::TakeTicket),
     ("c", Command::NewTicket),
     ("S", Command::CycleSort),
+    ("T", Command::Triage),
     ("v", Command::ToggleMark),
     ("V", Command::MarkRange),
     ("m", Command::ApplyMacro),
@@ -167,6 +171,20 @@ const PICKER: &[(&str, Command)] = &[
     ("backspace", Command::DeleteBack),
 ];
 
+const TRIAGE: &[(&str, Command)] = &[
+    ("u", Command::SetUrgency),
+    ("i", Command::SetImpact),
+    ("o", Command::SetGroup),
+    ("t", Command::TakeTicket),
+    ("m", Command::ApplyMacro),
+    ("n", Command::NextTicket),
+    ("space", Command::NextTicket),
+    ("j", Command::ScrollDown),
+    ("k", Command::ScrollUp),
+    ("r", Command::AddReply),
+    ("esc", Command::Back),
+];
+
 const CONFIRM: &[(&str, Command)] = &[("y", Command::Confirm), ("n", Command::Deny), ("esc", Command::Deny)];
 
 const EDITOR: &[(&str, Command)] = &[
@@ -193,7 +211,8 @@ pub fn keymap() -> Keymap<PaneId, Command> {
     for (s, c) in QUEUE {
         k.bind(PaneId::Queue, seq(s), *c).expect("default bindings are unambiguous");
     }
-    let panes: [(PaneId, &[(&str, Command)]); 11] = [
+    let panes: [(PaneId, &[(&str, Command)]); 12] = [
+        (PaneId::Triage, TRIAGE),
         (PaneId::Kb, SEARCH_LIST),
         (PaneId::Assets, SEARCH_LIST),
         (PaneId::Detail, DETAIL),

@@ -342,7 +342,12 @@ fn pick_items(store: &Store, field: PickField) -> Result<Vec<PickItem>, StoreErr
             );
             v
         }
-        PickField::Status | PickField::Priority | PickField::Macro | PickField::Canned => vec![],
+        PickField::Status
+        | PickField::Priority
+        | PickField::Urgency
+        | PickField::Impact
+        | PickField::Macro
+        | PickField::Canned => vec![],
     })
 }
 

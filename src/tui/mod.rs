@@ -279,6 +279,7 @@ fn initial_model(store: &Store, keymap: &Keymap<PaneId, Command>, o: Options) ->
         parked: None,
         // Some(..) when SLAs are configured: the console keeps their clocks up to date.
         sla_counts: (!o.sla.policies.is_empty()).then(Default::default),
+        triage: None,
         matrix: o.matrix,
         theme: theme::Theme::new(o.color, o.ascii),
     }

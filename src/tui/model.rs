@@ -171,6 +171,18 @@ pub struct Model {
     pub parked: Option<EditorState>,
     /// Open tickets at risk / breached, when SLAs are configured (status line).
     pub sla_counts: Option<crate::store::SlaCounts>,
+    /// Triage mode: walking the new unassigned tickets one by one.
+    pub triage: Option<Triage>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Triage {
+    /// Tickets already shown (decided or skipped).
+    pub seen: Vec<TicketId>,
+    /// How many were changed.
+    pub decided: usize,
+    /// The next ticket is to be opened when the queue answers.
+    pub want_next: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,6 +224,8 @@ impl Model {
             PaneId::Picker
         } else if self.input.is_some() {
             PaneId::Prompt
+        } else if self.triage.is_some() && self.focus == PaneId::Detail {
+            PaneId::Triage
         } else {
             self.focus
         }
@@ -351,6 +365,11 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             _ => {}
         }
     }
+    if m.context() == PaneId::Triage
+        && let Some(effects) = update_triage(m, &action)
+    {
+        return effects;
+    }
     let handled = match m.focus {
         PaneId::Detail => update_detail(m, &action),
         PaneId::Kb => update_kb(m, &action),
@@ -385,6 +404,14 @@ fn results(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
         }
         Action::Changed { message, ticket } => {
             m.say(message.clone());
+            if let Some(t) = m.triage.as_mut()
+                && m.detail.view.as_ref().is_some_and(|v| v.ticket.id == *ticket)
+            {
+                // A decision on the ticket in triage: on to the next one.
+                t.decided += 1;
+                t.seen.push(*ticket);
+                t.want_next = true;
+            }
             after_change(m, *ticket)
         }
         Action::FailedOn { message, ticket } => {
@@ -477,6 +504,10 @@ fn results(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
             }
             q.loading = false;
             q.set_rows(*offset, rows.clone(), *total, *exact);
+            if m.triage.as_ref().is_some_and(|t| t.want_next) {
+                return Some(triage_next(m));
+            }
+            let q = &mut m.queue;
             let sel = q.selected as i64;
             // The queue may have shrunk meanwhile; keep the selection on a real row.
             match q.select(sel, page) {
@@ -619,6 +650,16 @@ fn update_queue(m: &mut Model, action: Action) -> Vec<Effect> {
             Some(r) => vec![Effect::Copy(r.number.to_string())],
             None => vec![],
         },
+        Command::Triage => {
+            // The new, unassigned tickets, oldest first.
+            q.filter = "status:new assignee:none".into();
+            q.spec = crate::domain::filter::parse(&q.filter).unwrap_or_default();
+            q.sort = Some(crate::store::Sort::Oldest);
+            let e = q.restart();
+            m.triage = Some(Triage { want_next: true, ..Default::default() });
+            m.say("triage: u urgency · i impact · o group · t take · m macro · r reply · n next · esc stop");
+            vec![e]
+        }
         Command::ToggleMark => {
             q.toggle_mark();
             // Mark and move on, as in mutt.
@@ -653,6 +694,56 @@ fn update_queue(m: &mut Model, action: Action) -> Vec<Effect> {
             if load { vec![Effect::LoadPickItems(field)] } else { vec![] }
         }
         _ => vec![],
+    }
+}
+
+/// Keys in triage: decisions on the open ticket; anything else goes to the ticket pane.
+fn update_triage(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
+    let Action::Command(c) = action else { return None };
+    match c {
+        Command::SetUrgency | Command::SetImpact => {
+            let t = m.open_ticket().cloned()?;
+            let field = if *c == Command::SetUrgency { PickField::Urgency } else { PickField::Impact };
+            m.picker = Some(PickerState::new(field, t));
+            Some(vec![])
+        }
+        Command::NextTicket => {
+            let id = m.open_ticket().map(|t| t.id)?;
+            let t = m.triage.as_mut()?;
+            t.seen.push(id);
+            Some(triage_next(m))
+        }
+        Command::Back => {
+            let decided = m.triage.take().map(|t| t.decided).unwrap_or(0);
+            m.focus = PaneId::Queue;
+            m.queue.filter.clear();
+            m.queue.spec = Default::default();
+            m.queue.sort = None;
+            m.say(format!("triage stopped: {decided} decided"));
+            Some(vec![m.queue.restart()])
+        }
+        _ => None,
+    }
+}
+
+/// Open the next ticket in triage that was not shown yet, or finish.
+fn triage_next(m: &mut Model) -> Vec<Effect> {
+    let Some(t) = m.triage.as_mut() else { return vec![] };
+    t.want_next = false;
+    let next = m.queue.rows.iter().find(|r| !t.seen.contains(&r.id)).map(|r| r.id);
+    match next {
+        Some(id) => {
+            m.detail.loading = true;
+            m.open_on_load = true;
+            vec![Effect::LoadTicket(id)]
+        }
+        None => {
+            let decided = t.decided;
+            m.triage = None;
+            m.focus = PaneId::Queue;
+            m.say(format!("triage done: {decided} decided, nothing new and unassigned left"));
+            vec![]
+        }
     }
 }
 
@@ -1132,7 +1223,9 @@ fn after_change(m: &mut Model, ticket: TicketId) -> Vec<Effect> {
     let offset = q.offset;
     let mut out = if m.sla_counts.is_some() { vec![Effect::RefreshSla { full: false }] } else { vec![] };
     out.push(q.load(offset));
-    if m.detail.view.as_ref().is_some_and(|v| v.ticket.id == ticket) {
+    // (In triage the next ticket opens instead.)
+    let moving_on = m.triage.as_ref().is_some_and(|t| t.want_next);
+    if !moving_on && m.detail.view.as_ref().is_some_and(|v| v.ticket.id == ticket) {
         out.push(Effect::LoadTicket(ticket));
     }
     if let PaneId::Assets = m.focus
@@ -1215,6 +1308,9 @@ fn render_head(m: &Model, f: &mut Frame, area: Rect) {
     }
     let title = match (m.form.is_some(), m.focus) {
         (true, _) => "new ticket".to_string(),
+        (false, PaneId::Detail) if m.triage.is_some() => {
+            format!("TRIAGE ({} decided) {}", m.triage.as_ref().map(|t| t.decided).unwrap_or(0), m.detail.title())
+        }
         (false, PaneId::Detail) => m.detail.title(),
         (false, PaneId::Kb) => "knowledge base".to_string(),
         (false, PaneId::Assets) => "asset lookup".to_string(),
@@ -1273,6 +1369,7 @@ fn render_status(m: &Model, f: &mut Frame, area: Rect) {
         (None, PaneId::Picker) => "type to narrow  enter choose  esc cancel ",
         (None, PaneId::Queue) => "? help  enter open  c new  / filter  tab panes  q quit ",
         (None, PaneId::Detail) => "? help  n note  r reply  s status  a assign  esc back ",
+        (None, PaneId::Triage) => "u urgency i impact o group t take m macro n next esc stop ",
         (None, PaneId::Kb) => "/ search  l link  i reply with excerpt  esc back ",
         (None, PaneId::Assets) => "/ find  l link to ticket  esc back ",
         _ => "",

@@ -24,6 +24,8 @@ pub enum PickField {
     Assignee,
     Group,
     Category,
+    Urgency,
+    Impact,
     /// A macro from the config.
     Macro,
     /// A canned text for the editor.
@@ -49,6 +51,8 @@ impl PickField {
             PickField::Assignee => "assignee",
             PickField::Group => "group",
             PickField::Category => "category",
+            PickField::Urgency => "urgency",
+            PickField::Impact => "impact",
             PickField::Macro => "macro",
             PickField::Canned => "canned text",
         }
@@ -67,6 +71,7 @@ pub enum PickValue {
     Priority(Option<Priority>),
     Person(Option<PersonId>),
     Text(Option<String>),
+    Level(crate::domain::ticket::Level),
     /// Index into the macros / canned texts.
     Macro(usize),
     Canned(usize),
@@ -133,6 +138,14 @@ impl PickerState {
                 v.push(PickItem { label: "from urgency × impact".into(), value: PickValue::Priority(None) });
                 v
             }
+            PickField::Urgency | PickField::Impact => [(1u8, "1 high"), (2, "2 medium"), (3, "3 low")]
+                .into_iter()
+                .filter_map(|(n, l)| {
+                    crate::domain::ticket::Level::try_from(n)
+                        .ok()
+                        .map(|v| PickItem { label: l.to_string(), value: PickValue::Level(v) })
+                })
+                .collect(),
             _ => vec![],
         };
         let loading = items.is_empty() && !matches!(field, PickField::Macro | PickField::Canned);
@@ -209,6 +222,8 @@ impl PickerState {
             (_, PickValue::Person(p)) => e.assignee = Some(p),
             (PickField::Category, PickValue::Text(t)) => e.category = Some(t),
             (_, PickValue::Text(t)) => e.group = Some(t),
+            (PickField::Urgency, PickValue::Level(l)) => e.urgency = Some(l),
+            (_, PickValue::Level(l)) => e.impact = Some(l),
             (_, PickValue::Macro(_) | PickValue::Canned(_)) => {}
         }
         e
