@@ -1050,3 +1050,24 @@ fn triage_walks_the_new_unassigned_tickets_one_decision_at_a_time() {
     assert!(a.model.triage.is_none());
     assert!(a.model.status.as_ref().unwrap().0.starts_with("triage done"), "{:?}", a.model.status);
 }
+
+#[test]
+fn time_is_booked_with_a_note_and_totals_show_on_the_ticket() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 3, 80, 24, false);
+    open_ticket(&mut a, 2);
+    keys(&mut a, "n R e b o o t e d <ctrl-t> 1 h 1 5 <enter>");
+    assert_eq!(a.model.editor.as_ref().unwrap().minutes, Some(75));
+    assert!(screen(&a).contains("1h 15m booked"), "{}", screen(&a));
+    keys(&mut a, "<ctrl-t> s o o n <enter>");
+    assert!(a.model.status.as_ref().unwrap().1, "a bad time is refused");
+    assert_eq!(a.model.editor.as_ref().unwrap().minutes, Some(75), "and the booked time stays");
+    keys(&mut a, "<ctrl-s>");
+    assert_eq!(a.model.detail.view.as_ref().unwrap().minutes, 75);
+    assert!(screen(&a).contains("time      1h 15m booked"), "{}", screen(&a));
+    let (s, _) = ticket_in_store(dir.path(), 2);
+    let r = s.report(NOW - 60 * DAY, NOW + DAY).unwrap();
+    assert!(s.report(0, i64::MAX / 4).is_err(), "a period of millennia is refused, not allocated");
+    assert_eq!(r.time_total_min, 75);
+    assert_eq!(r.time[0].agent, "dana");
+}

@@ -85,6 +85,12 @@ fn write_csv(r: &Report) -> Result<()> {
         row("agent_open", &a.agent, a.open.to_string())?;
         row("agent_resolved", &a.agent, a.resolved.to_string())?;
     }
+    for t in &r.time {
+        row("agent_minutes", &t.agent, t.minutes.to_string())?;
+    }
+    for d in &r.days {
+        row("day_minutes", &d.day, d.minutes.to_string())?;
+    }
     w.flush()?;
     Ok(())
 }
@@ -131,6 +137,13 @@ fn human(r: &Report) -> String {
         opt(r.median_first_response_min),
         opt(r.median_resolution_min)
     ));
+    s.push_str(&format!("  time     {} booked", span(r.time_total_min as f64)));
+    if !r.time.is_empty() {
+        let top: Vec<String> =
+            r.time.iter().take(5).map(|t| format!("{} {}", line(&t.agent), span(t.minutes as f64))).collect();
+        s.push_str(&format!(" ({})", top.join(" · ")));
+    }
+    s.push('\n');
     s.push_str("\nAgents (open now / resolved in the period)\n");
     for a in &r.agents {
         s.push_str(&format!("  {:<24} {:>6} {:>6}\n", line(&a.agent), thousands(a.open), thousands(a.resolved)));

@@ -456,6 +456,8 @@ struct ShowOut {
     attachments: Vec<crate::store::Attachment>,
     articles: Vec<serde_json::Value>,
     related: Vec<serde_json::Value>,
+    /// Minutes booked on notes and replies, in all.
+    minutes: u64,
     /// The SLA clock now, when a policy applies: `{ "policy", "summary" }`.
     #[serde(skip_serializing_if = "Option::is_none")]
     sla: Option<serde_json::Value>,
@@ -472,7 +474,9 @@ fn show(ctx: &Ctx, n: TicketNumber) -> Result<()> {
     let today = time::iso_date(store.now_ms());
     let sla = store.ticket_sla(&ctx.config.sla, t.id)?;
     let sla_line = sla.as_ref().map(|s| (s.policy.clone(), crate::domain::sla::summary(&s.clock, s.day_ms)));
+    let minutes = store.ticket_minutes(t.id)?;
     let out = ShowOut {
+        minutes,
         sla: sla_line.as_ref().map(|(p, s)| serde_json::json!({ "policy": p, "summary": s })),
         ticket: t.clone(),
         timeline: timeline.clone(),
@@ -500,6 +504,9 @@ fn show(ctx: &Ctx, n: TicketNumber) -> Result<()> {
             t.category.as_deref().map(line).unwrap_or_else(|| "no category".into()),
             t.channel
         ));
+        if minutes > 0 {
+            s.push_str(&format!("time spent {}\n", time::minutes_text(minutes as u32)));
+        }
         if let Some((policy, summary)) = &sla_line {
             s.push_str(&format!("SLA ({}) {summary}\n", line(policy)));
         }

@@ -40,6 +40,15 @@ pub fn age(ms: i64, now: i64) -> String {
     }
 }
 
+/// Minutes as people read them: "45m", "1h 15m", "2h".
+pub fn minutes_text(m: u32) -> String {
+    match (m / 60, m % 60) {
+        (0, m) => format!("{m}m"),
+        (h, 0) => format!("{h}h"),
+        (h, m) => format!("{h}h {m}m"),
+    }
+}
+
 /// Time left until `due`: "4h", "2d"; negative (overdue) as "-3h".
 pub fn until(due: i64, now: i64) -> String {
     if due >= now { age(now, due) } else { format!("-{}", age(due, now)) }

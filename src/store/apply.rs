@@ -123,7 +123,11 @@ impl<'a> Applier<'a> {
             c.prepare_cached("DELETE FROM tickets WHERE rowid = ?1")
                 .and_then(|mut s| s.execute([rowid]))
                 .map_err(|e| self.err(e))?;
-            for sql in ["DELETE FROM origins WHERE ticket = ?1", "DELETE FROM attachments WHERE ticket = ?1"] {
+            for sql in [
+                "DELETE FROM origins WHERE ticket = ?1",
+                "DELETE FROM attachments WHERE ticket = ?1",
+                "DELETE FROM time_spent WHERE ticket = ?1",
+            ] {
                 c.prepare_cached(sql).and_then(|mut s| s.execute([entity])).map_err(|e| self.err(e))?;
             }
             self.fts_dirty.retain(|(r, _)| *r != rowid);
@@ -559,7 +563,14 @@ impl<'a> Applier<'a> {
                     other => other.map(|_| 0),
                 }
             }
-            Payload::TicketEntry(EntryRecord { kind, author, body, origin, .. }) => {
+            Payload::TicketEntry(EntryRecord { kind, author, body, origin, minutes }) => {
+                if let Some(m) = minutes.filter(|m| *m > 0) {
+                    c.prepare_cached(
+                        "INSERT OR IGNORE INTO time_spent(ticket, hlc, actor, at, minutes) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    )
+                    .and_then(|mut s| s.execute(params![id, op.hlc.0 as i64, op.actor, t, m]))
+                    .map_err(|e| self.err(e))?;
+                }
                 let reply = *kind == EntryKind::Reply;
                 match self.ticket_rowid(id) {
                     Ok(Some(rowid)) => {

@@ -33,7 +33,7 @@ pub use intake::{ArticleExport, AssetExport, Attachment, TicketExport};
 pub use query::{
     ArticleHit, AssigneeFilter, Segment, Sort, TicketQuery, TicketRow, TimelineEvent, TimelineItem, fts_query,
 };
-pub use report::{AgentLoad, Count, Day, Report};
+pub use report::{AgentLoad, AgentTime, Count, Day, Report};
 pub use sla::{SlaCounts, TicketSla};
 pub use verify::VerifyReport;
 

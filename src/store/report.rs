@@ -22,6 +22,15 @@ pub struct Day {
     pub day: String,
     pub created: u64,
     pub resolved: u64,
+    /// Minutes booked on notes and replies that day.
+    pub minutes: u64,
+}
+
+/// Time booked in the period by one agent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AgentTime {
+    pub agent: String,
+    pub minutes: u64,
 }
 
 /// An agent's share of the work.
@@ -58,6 +67,9 @@ pub struct Report {
     pub median_first_response_min: Option<f64>,
     pub median_resolution_min: Option<f64>,
     pub agents: Vec<AgentLoad>,
+    /// Time booked in the period, per agent (most first), and in all.
+    pub time: Vec<AgentTime>,
+    pub time_total_min: u64,
 }
 
 impl Store {
@@ -107,8 +119,15 @@ impl Store {
         // resolved, and who resolved them.
         let first_day = from.div_euclid(DAY);
         let last_day = (to - 1).div_euclid(DAY);
+        if last_day < first_day || last_day - first_day >= 3_660 {
+            return Err(crate::domain::DomainError::Invalid(format!(
+                "a report covers one day to ten years ({} days asked)",
+                last_day - first_day + 1
+            ))
+            .into());
+        }
         let mut days: Vec<Day> = (first_day..=last_day)
-            .map(|d| Day { day: crate::domain::time::iso_date(d * DAY), created: 0, resolved: 0 })
+            .map(|d| Day { day: crate::domain::time::iso_date(d * DAY), created: 0, resolved: 0, minutes: 0 })
             .collect();
         let mut responses: Vec<i64> = Vec::new();
         let mut resolutions: Vec<i64> = Vec::new();
@@ -186,6 +205,28 @@ impl Store {
                 resolved: resolved_by.get(id).copied().unwrap_or(0),
             });
         }
+        // Time booked: the time_spent index by time.
+        let mut time: Vec<AgentTime> = Vec::new();
+        {
+            let mut st = c
+                .prepare_cached("SELECT actor, at, minutes FROM time_spent WHERE at >= ?1 AND at < ?2")
+                .map_err(err)?;
+            let mut rows = st.query(params![from, to]).map_err(err)?;
+            while let Some(r) = rows.next().map_err(err)? {
+                let actor: String = r.get(0).map_err(err)?;
+                let at: i64 = r.get(1).map_err(err)?;
+                let m = r.get::<_, i64>(2).map_err(err)?.max(0) as u64;
+                if let Some(d) = days.get_mut((at.div_euclid(DAY) - first_day) as usize) {
+                    d.minutes += m;
+                }
+                match time.iter_mut().find(|t| t.agent == actor) {
+                    Some(t) => t.minutes += m,
+                    None => time.push(AgentTime { agent: actor, minutes: m }),
+                }
+            }
+        }
+        time.sort_by(|a, b| b.minutes.cmp(&a.minutes).then_with(|| a.agent.cmp(&b.agent)));
+        let time_total_min = time.iter().map(|t| t.minutes).sum();
         agents.sort_by(|a, b| b.open.cmp(&a.open).then_with(|| a.agent.cmp(&b.agent)));
         Ok(Report {
             from,
@@ -204,6 +245,19 @@ impl Store {
             median_first_response_min,
             median_resolution_min,
             agents,
+            time,
+            time_total_min,
         })
+    }
+}
+
+impl Store {
+    /// Minutes booked on a ticket in all.
+    pub fn ticket_minutes(&self, id: crate::domain::ids::TicketId) -> Result<u64> {
+        self.conn()
+            .prepare_cached("SELECT coalesce(sum(minutes), 0) FROM time_spent WHERE ticket = ?1")
+            .and_then(|mut s| s.query_row([id.0], |r| r.get::<_, i64>(0)))
+            .map(|n| n as u64)
+            .map_err(|e| self.classify(e))
     }
 }

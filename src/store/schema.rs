@@ -263,6 +263,23 @@ CREATE TABLE sla (
 );
 CREATE INDEX sla_next_due ON sla(next_due) WHERE next_due IS NOT NULL;
 "#,
+    // 5: time booked on notes and replies, by ticket, agent and day: a fold of the entry
+    // ops (their `minutes`), so totals need no walk of the op log. Filled from the log
+    // for stores made before.
+    r#"
+CREATE TABLE time_spent (
+    ticket  BLOB NOT NULL,     -- tickets.id
+    hlc     INTEGER NOT NULL,  -- of the entry op
+    actor   TEXT NOT NULL,     -- who booked it
+    at      INTEGER NOT NULL,  -- ms (the op's time)
+    minutes INTEGER NOT NULL,
+    PRIMARY KEY (ticket, hlc, actor)
+) WITHOUT ROWID;
+CREATE INDEX time_spent_at ON time_spent(at);
+INSERT OR IGNORE INTO time_spent(ticket, hlc, actor, at, minutes)
+    SELECT entity, hlc, actor, hlc >> 16, json_extract(payload, '$.minutes') FROM ops
+    WHERE kind = 'ticket.entry' AND json_extract(payload, '$.minutes') > 0;
+"#,
 ];
 
 /// The schema version this binary writes.

@@ -61,6 +61,7 @@ commands! {
     NoteInEditor = "note-in-editor", "write an internal note in $VISUAL / $EDITOR";
     ExternalEditor = "external-editor", "continue the draft in $VISUAL / $EDITOR";
     EditDraft = "edit-draft", "back to editing";
+    BookTime = "book-time", "book time spent with the note or reply (30m, 1h15)";
     SetStatus = "set-status", "change the status (pick-list)";
     SetPriority = "set-priority", "change the priority (pick-list)";
     SetAssignee = "set-assignee", "change the assignee (pick-list)";

@@ -192,6 +192,7 @@ const EDITOR: &[(&str, Command)] = &[
     ("esc", Command::CancelInput),
     ("backspace", Command::DeleteBack),
     ("ctrl-e", Command::ExternalEditor),
+    ("ctrl-t", Command::BookTime),
 ];
 
 const REVIEW: &[(&str, Command)] = &[

@@ -24,6 +24,8 @@ pub struct TicketView {
     pub related: Vec<(String, TicketRow)>,
     /// The requester's other open tickets.
     pub others: Vec<TicketRow>,
+    /// Minutes booked on the ticket in all.
+    pub minutes: u64,
     /// The SLA now: policy, the targets in words, the worst open state.
     pub sla: Option<(String, String, Option<crate::domain::sla::SlaState>)>,
 }
@@ -103,6 +105,9 @@ impl DetailState {
                     Span::styled(parts.join(" · "), if late { theme.error } else { Style::default() }),
                 ]));
             }
+        }
+        if v.minutes > 0 {
+            out.push(field("time", format!("{} booked", time::minutes_text(v.minutes as u32))));
         }
         if !t.tags.is_empty() {
             out.push(field("tags", text::clean(&t.tags.join(", ")).into_owned()));

@@ -22,11 +22,20 @@ pub struct EditorState {
     pub review: bool,
     /// Esc was pressed once on a non-empty draft: a second Esc discards it.
     pub confirm_discard: bool,
+    /// Time spent, booked with the entry (ctrl-t).
+    pub minutes: Option<u32>,
 }
 
 impl EditorState {
     pub fn new(kind: EntryKind, ticket: Ticket) -> Self {
-        EditorState { kind, ticket: Box::new(ticket), text: String::new(), review: false, confirm_discard: false }
+        EditorState {
+            kind,
+            ticket: Box::new(ticket),
+            text: String::new(),
+            review: false,
+            confirm_discard: false,
+            minutes: None,
+        }
     }
 
     pub fn title(&self) -> String {
@@ -35,14 +44,16 @@ impl EditorState {
             (EntryKind::Reply, false) => "PUBLIC REPLY",
             (EntryKind::Reply, true) => "REVIEW PUBLIC REPLY",
         };
-        format!("{what} on {}", self.ticket.number)
+        let time =
+            self.minutes.map(|m| format!(" · {} booked", crate::domain::time::minutes_text(m))).unwrap_or_default();
+        format!("{what} on {}{time}", self.ticket.number)
     }
 
     pub fn hints(&self) -> &'static str {
         match (self.kind, self.review) {
             (_, true) => "s send  e edit  c cancel ",
-            (EntryKind::Note, false) => "ctrl-s save  esc discard ",
-            (EntryKind::Reply, false) => "ctrl-s review  esc discard ",
+            (EntryKind::Note, false) => "ctrl-s save  ctrl-t time  esc discard ",
+            (EntryKind::Reply, false) => "ctrl-s review  ctrl-t time  esc discard ",
         }
     }
 

@@ -48,7 +48,7 @@ pub fn run(store: &mut Store, who: &mut Who, effect: Effect) -> Action {
                 Err(e) => Action::Failed(e.to_string()),
             }
         }
-        Effect::AddEntry { seen, kind, body } => {
+        Effect::AddEntry { seen, kind, body, minutes } => {
             let id = seen.id;
             let result = (|| -> Result<String, StoreError> {
                 let mut changes = Vec::new();
@@ -57,7 +57,7 @@ pub fn run(store: &mut Store, who: &mut Who, effect: Effect) -> Action {
                     changes.push(Change::new_person(me, PersonRecord::agent(who.actor.clone(), who.actor.clone())));
                     who.me = Some(me);
                 }
-                changes.extend(plan::entry(&seen, kind, body, None));
+                changes.extend(plan::entry(&seen, kind, body, minutes));
                 store.commit(&who.actor, changes)?;
                 Ok(match kind {
                     EntryKind::Note => format!("internal note added to {}", seen.number),
@@ -223,6 +223,7 @@ fn load_ticket(store: &Store, who: &Who, id: TicketId) -> Result<TicketView, Sto
         assets: store.ticket_assets(id)?,
         articles: store.ticket_articles(id)?,
         related: store.related_tickets(id)?,
+        minutes: store.ticket_minutes(id)?,
         sla: store
             .ticket_sla(&who.sla, id)?
             .map(|s| (s.policy.clone(), crate::domain::sla::summary(&s.clock, s.day_ms), s.clock.worst_open_state())),

@@ -42,6 +42,7 @@ pub enum Effect {
         seen: Box<Ticket>,
         kind: EntryKind,
         body: String,
+        minutes: Option<u32>,
     },
     LoadTicket(TicketId),
     /// Assign to me; `seen` is the ticket as shown (the lost-update guard), if it was.
@@ -193,6 +194,8 @@ pub enum InputKind {
     Assets,
     /// The number of a ticket to link to the open one.
     LinkTicket,
+    /// Time spent, for the draft in the editor.
+    Time,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -212,6 +215,10 @@ impl Model {
         }
         if self.picker.is_some() {
             return PaneId::Picker;
+        }
+        // A prompt opened over the editor (ctrl-t: time spent) takes the keys.
+        if self.input.is_some() {
+            return PaneId::Prompt;
         }
         match &self.editor {
             Some(e) if e.review => return PaneId::Review,
@@ -306,6 +313,12 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
     }
     if m.picker.is_some()
         && let Some(effects) = update_picker(m, &action)
+    {
+        return effects;
+    }
+    if m.input.is_some()
+        && m.editor.is_some()
+        && let Some(effects) = update_prompt(m, &action)
     {
         return effects;
     }
@@ -808,6 +821,10 @@ fn update_editor(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
             }
         }
         Action::Command(Command::EditDraft) => e.review = false,
+        Action::Command(Command::BookTime) if !e.review => {
+            let text = e.minutes.map(|m| m.to_string()).unwrap_or_default();
+            m.input = Some(Input { kind: InputKind::Time, text });
+        }
         Action::Command(Command::ExternalEditor) if !e.review => {
             return Some(vec![Effect::ExternalEditor { kind: e.kind, ticket: e.ticket.clone(), text: e.text.clone() }]);
         }
@@ -818,7 +835,7 @@ fn update_editor(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
                 e.review = true;
             } else {
                 let e = m.editor.take().expect("editor is open");
-                return Some(vec![Effect::AddEntry { seen: e.ticket, kind: e.kind, body: e.text }]);
+                return Some(vec![Effect::AddEntry { seen: e.ticket, kind: e.kind, body: e.text, minutes: e.minutes }]);
             }
         }
         Action::Command(_) | Action::Insert(_) => {}
@@ -985,6 +1002,17 @@ fn update_prompt(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
                 InputKind::Filter | InputKind::Kb | InputKind::Assets => vec![],
                 InputKind::Command => run_command(m, text.trim()),
                 InputKind::LinkTicket => link_number(m, text.trim()),
+                InputKind::Time => {
+                    match (crate::domain::time::parse_minutes(text.trim()), m.editor.as_mut()) {
+                        (_, None) => {}
+                        (None, Some(e)) if text.trim().is_empty() => e.minutes = None,
+                        (None, Some(_)) => {
+                            m.complain(format!("'{}' is not a time (30m, 1h, 1h15)", text::clean(&text)))
+                        }
+                        (Some(n), Some(e)) => e.minutes = Some(n),
+                    }
+                    vec![]
+                }
             });
         }
         Action::Command(_) => return Some(vec![]),
@@ -1008,7 +1036,7 @@ fn update_prompt(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
         },
         InputKind::Kb => m.kb.search(&text),
         InputKind::Assets => m.assets.search(&text),
-        InputKind::Command | InputKind::LinkTicket => vec![],
+        InputKind::Command | InputKind::LinkTicket | InputKind::Time => vec![],
     })
 }
 
@@ -1345,6 +1373,7 @@ fn render_status(m: &Model, f: &mut Frame, area: Rect) {
             InputKind::Kb => "KB search: ",
             InputKind::Assets => "find asset: ",
             InputKind::LinkTicket => "link ticket #",
+            InputKind::Time => "time spent (30m, 1h15): ",
         };
         let typed = text::clean(&input.text);
         let err = m.status.as_ref().filter(|s| s.1).map(|s| format!("   {}", text::clean(&s.0))).unwrap_or_default();
