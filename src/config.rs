@@ -26,6 +26,8 @@ pub struct Config {
     pub sla: std::sync::Arc<crate::domain::sla_config::SlaSetup>,
     /// Changes whenever the SLA configuration does (the store re-times open tickets).
     pub sla_fingerprint: String,
+    /// `[[routing]]`: rules applied to new tickets.
+    pub routing: Vec<crate::domain::routing::RoutingRule>,
     /// `[[macros]]`: named multi-field actions.
     pub macros: Vec<crate::domain::macros::Macro>,
     /// `[[canned]]`: texts for the editor (`::` in a draft).
@@ -134,6 +136,8 @@ struct Raw {
     #[serde(default)]
     sla: Option<crate::domain::sla_config::SlaSection>,
     #[serde(default)]
+    routing: Vec<crate::domain::routing::RoutingRule>,
+    #[serde(default)]
     macros: Vec<crate::domain::macros::Macro>,
     #[serde(default)]
     canned: Vec<crate::domain::macros::Canned>,
@@ -201,6 +205,9 @@ impl Config {
             cfg.sla = user.sla;
             cfg.sla_fingerprint = user.sla_fingerprint;
         }
+        if !user.routing.is_empty() {
+            cfg.routing = user.routing;
+        }
         if !user.macros.is_empty() {
             cfg.macros = user.macros;
         }
@@ -249,6 +256,13 @@ impl Config {
             }
             views.push(ViewConfig { name: v.name, filter: v.filter, sort: v.sort });
         }
+        for r in &raw.routing {
+            r.check().map_err(|message| ConfigError {
+                file: file.to_string(),
+                line: line_of(text, &format!("name = \"{}\"", r.name)),
+                message,
+            })?;
+        }
         for m in &raw.macros {
             m.check().map_err(|message| ConfigError {
                 file: file.to_string(),
@@ -277,6 +291,7 @@ impl Config {
             }
         };
         Ok(Config {
+            routing: raw.routing,
             sla,
             sla_fingerprint,
             macros: raw.macros,

@@ -516,3 +516,25 @@ fn sla_clocks_from_the_config_show_filter_and_sort() {
     let e = t.fails(&["ticket", "list"], 1);
     assert!(e.contains("no-config.toml:3") && e.contains("sla.policies[0].resolution"), "{e}");
 }
+
+#[test]
+fn routing_rules_fill_in_group_category_and_tags_on_create() {
+    let t = Tix::new();
+    std::fs::write(
+        t.dir().join("no-config.toml"),
+        "[[routing]]\nname = \"Network\"\nkeywords = [\"vpn\", \"wifi\"]\ngroup = \"network\"\ntags = [\"net\"]\n\n\
+         [[routing]]\nname = \"Mail\"\nchannel = \"email\"\nset_category = \"inbox\"\n",
+    )
+    .unwrap();
+    t.ok(&["ticket", "new", "--title", "VPN drops", "--channel", "phone"]);
+    t.ok(&["ticket", "new", "--title", "WiFi slow", "--group", "desk"]);
+    t.ok(&["ticket", "new", "--title", "Question", "--channel", "email"]);
+    let show = |n: &str| t.json(&["ticket", "show", n]);
+    let one = show("1");
+    assert_eq!((one["group"].as_str(), one["tags"][0].as_str()), (Some("network"), Some("net")));
+    assert_eq!(show("2")["group"], "desk", "a group given by hand stays");
+    assert_eq!(show("3")["category"], "inbox");
+    std::fs::write(t.dir().join("no-config.toml"), "[[routing]]\nname = \"Empty\"\ngroup = \"x\"\n").unwrap();
+    let e = t.fails(&["ticket", "list"], 1);
+    assert!(e.contains("no-config.toml:2") && e.contains("no condition"), "{e}");
+}

@@ -66,6 +66,7 @@ fn app(dir: &std::path::Path, tickets: usize, width: u16, height: u16, ascii: bo
         sync_interval: 0,
         sla: Default::default(),
         sla_fingerprint: String::new(),
+        routing: vec![],
         macros: test_macros(),
         canned: vec![tix::domain::macros::Canned {
             name: "Greeting".into(),
@@ -277,6 +278,7 @@ fn the_worker_answers_effects_in_order_while_keys_stay_responsive() {
         sync_interval: 0,
         sla: Default::default(),
         sla_fingerprint: String::new(),
+        routing: vec![],
         macros: vec![],
         canned: vec![],
     };
@@ -723,6 +725,7 @@ fn views_come_from_the_config() {
         sync_interval: 0,
         sla: Default::default(),
         sla_fingerprint: String::new(),
+        routing: vec![],
         macros: vec![],
         canned: vec![],
     };
@@ -822,6 +825,7 @@ fn the_console_syncs_on_a_key_shows_the_state_and_reports_a_lost_edit() {
         sync_interval: 0,
         sla: Default::default(),
         sla_fingerprint: String::new(),
+        routing: vec![],
         macros: vec![],
         canned: vec![],
     };
@@ -993,6 +997,7 @@ fn sla_clocks_show_in_the_queue_the_ticket_and_the_status_line() {
         sync_interval: 0,
         sla: std::sync::Arc::new(setup),
         sla_fingerprint: "test".into(),
+        routing: vec![],
         macros: vec![],
         canned: vec![],
     };

@@ -296,6 +296,7 @@ struct Planner<'a> {
     senders: HashMap<String, u64>,
     changes: Vec<Change>,
     matrix: crate::domain::ticket::PriorityMatrix,
+    routing: Vec<crate::domain::routing::RoutingRule>,
 }
 
 impl<'a> Planner<'a> {
@@ -311,6 +312,7 @@ impl<'a> Planner<'a> {
             senders: HashMap::new(),
             changes: vec![],
             matrix: ctx.config.matrix,
+            routing: ctx.config.routing.clone(),
         }
     }
 
@@ -367,6 +369,9 @@ impl<'a> Planner<'a> {
                 t.description = mail.body;
                 t.requester = Some(person);
                 t.channel = Channel::Email;
+                // A requester created in this batch has no site yet; a known one may.
+                let site = self.store.person_site(person).ok().flatten();
+                crate::domain::routing::route(&self.routing, &mut t, site.as_deref());
                 let mut change = plan::new_ticket(id, t, &self.matrix);
                 if let Payload::TicketNew(r) = &mut change.payload {
                     r.origin = Some(origin);

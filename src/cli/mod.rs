@@ -189,6 +189,7 @@ pub fn console(ctx: &Ctx) -> Result<()> {
         sync_interval: ctx.config.console.sync_interval,
         sla: ctx.config.sla.clone(),
         sla_fingerprint: ctx.config.sla_fingerprint.clone(),
+        routing: ctx.config.routing.clone(),
         macros: ctx.config.macros.clone(),
         canned: ctx.config.canned.clone(),
         matrix: ctx.config.matrix,

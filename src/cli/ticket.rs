@@ -307,6 +307,11 @@ fn new(ctx: &Ctx, a: NewArgs) -> Result<()> {
     t.urgency = a.urgency;
     t.impact = a.impact;
     t.priority = a.priority;
+    let site = match t.requester {
+        Some(p) => store.person_site(p)?,
+        None => None,
+    };
+    crate::domain::routing::route(&ctx.config.routing, &mut t, site.as_deref());
     let id = TicketId::new_random();
     changes.push(plan::new_ticket(id, t, &ctx.config.matrix));
     store.commit(&ctx.actor, changes)?;

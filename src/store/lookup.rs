@@ -77,3 +77,10 @@ pub(super) fn subsequence(text: &str) -> String {
     }
     p
 }
+
+impl Store {
+    /// The site of a person (for routing rules), if known.
+    pub fn person_site(&self, id: crate::domain::ids::PersonId) -> Result<Option<String>> {
+        Ok(self.person(id).ok().and_then(|p| p.record.site))
+    }
+}

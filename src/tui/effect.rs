@@ -25,6 +25,8 @@ pub struct Who {
     pub matrix: PriorityMatrix,
     pub sla: std::sync::Arc<crate::domain::sla_config::SlaSetup>,
     pub sla_fingerprint: String,
+    /// Routing rules applied to tickets created here.
+    pub routing: Vec<crate::domain::routing::RoutingRule>,
 }
 
 /// Run one effect and report its outcome as an action.
@@ -104,6 +106,12 @@ pub fn run(store: &mut Store, who: &mut Who, effect: Effect) -> Action {
             }
         }
         Effect::CreateTicket(t) => {
+            let mut t = t;
+            let site = match t.requester {
+                Some(p) => store.person_site(p).ok().flatten(),
+                None => None,
+            };
+            crate::domain::routing::route(&who.routing, &mut t, site.as_deref());
             let id = TicketId::new_random();
             match store.commit(&who.actor, vec![plan::new_ticket(id, *t, &who.matrix)]) {
                 Ok(_) => match store.ticket(id) {

@@ -52,6 +52,8 @@ pub struct Options {
     /// SLA policies and calendars from the config, and their fingerprint.
     pub sla: std::sync::Arc<crate::domain::sla_config::SlaSetup>,
     pub sla_fingerprint: String,
+    /// Routing rules for tickets created in the console.
+    pub routing: Vec<crate::domain::routing::RoutingRule>,
     /// Macros and canned texts from the config.
     pub macros: Vec<crate::domain::macros::Macro>,
     pub canned: Vec<crate::domain::macros::Canned>,
@@ -94,6 +96,7 @@ impl App {
             matrix: o.matrix,
             sla: o.sla.clone(),
             sla_fingerprint: o.sla_fingerprint.clone(),
+            routing: o.routing.clone(),
         };
         let model = initial_model(&store, &keymap, o);
         let mut app = App {
@@ -117,6 +120,7 @@ impl App {
             matrix: o.matrix,
             sla: o.sla.clone(),
             sla_fingerprint: o.sla_fingerprint.clone(),
+            routing: o.routing.clone(),
         };
         let interval = o.sync_interval;
         let model = initial_model(&store, &keymap, o);
