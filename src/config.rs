@@ -26,6 +26,8 @@ pub struct Config {
     pub sla: std::sync::Arc<crate::domain::sla_config::SlaSetup>,
     /// Changes whenever the SLA configuration does (the store re-times open tickets).
     pub sla_fingerprint: String,
+    /// `[[recurring]]`: tickets made on a schedule.
+    pub recurring: Vec<crate::domain::recurring::Recurring>,
     /// `[[routing]]`: rules applied to new tickets.
     pub routing: Vec<crate::domain::routing::RoutingRule>,
     /// `[[macros]]`: named multi-field actions.
@@ -138,6 +140,8 @@ struct Raw {
     #[serde(default)]
     routing: Vec<crate::domain::routing::RoutingRule>,
     #[serde(default)]
+    recurring: Vec<crate::domain::recurring::RecurringConfig>,
+    #[serde(default)]
     macros: Vec<crate::domain::macros::Macro>,
     #[serde(default)]
     canned: Vec<crate::domain::macros::Canned>,
@@ -205,6 +209,9 @@ impl Config {
             cfg.sla = user.sla;
             cfg.sla_fingerprint = user.sla_fingerprint;
         }
+        if !user.recurring.is_empty() {
+            cfg.recurring = user.recurring;
+        }
         if !user.routing.is_empty() {
             cfg.routing = user.routing;
         }
@@ -256,6 +263,14 @@ impl Config {
             }
             views.push(ViewConfig { name: v.name, filter: v.filter, sort: v.sort });
         }
+        let mut recurring = Vec::new();
+        for r in &raw.recurring {
+            recurring.push(r.check().map_err(|message| ConfigError {
+                file: file.to_string(),
+                line: line_of(text, &format!("name = \"{}\"", r.name)),
+                message,
+            })?);
+        }
         for r in &raw.routing {
             r.check().map_err(|message| ConfigError {
                 file: file.to_string(),
@@ -291,6 +306,7 @@ impl Config {
             }
         };
         Ok(Config {
+            recurring,
             routing: raw.routing,
             sla,
             sla_fingerprint,

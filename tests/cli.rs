@@ -538,3 +538,31 @@ fn routing_rules_fill_in_group_category_and_tags_on_create() {
     let e = t.fails(&["ticket", "list"], 1);
     assert!(e.contains("no-config.toml:2") && e.contains("no condition"), "{e}");
 }
+
+#[test]
+fn recurring_tickets_are_made_once_per_occurrence() {
+    let t = Tix::new();
+    std::fs::write(
+        t.dir().join("no-config.toml"),
+        "[[recurring]]\nname = \"Every minute\"\nschedule = \"* * * * *\"\ntitle = \"Check the backup\"\ngroup = \"infra\"\n\n\
+         [[recurring]]\nname = \"Never yet\"\nschedule = \"0 0 29 2 *\"\ntitle = \"Leap day\"\n",
+    )
+    .unwrap();
+    let out = t.json(&["schedule", "run"]);
+    assert_eq!(out[0]["created"], 1, "{out}");
+    assert!(out[0]["key"].as_str().unwrap().starts_with("schedule:Every minute:"));
+    assert!(out[1]["key"].is_null(), "no 29 February in the last week: nothing due");
+    // Run again (same minute, or the next: each occurrence once; at most one new).
+    let again = t.json(&["schedule", "run"]);
+    let made = t.json(&["ticket", "list"])["tickets"].as_array().unwrap().len();
+    assert!(made <= 2 && (again[0]["created"].is_null() || made == 2), "{again} {made}");
+    assert_eq!(t.json(&["ticket", "show", "1"])["group"], "infra");
+    assert!(t.ok(&["schedule", "list"]).contains("Every minute"));
+    std::fs::write(
+        t.dir().join("no-config.toml"),
+        "[[recurring]]\nname = \"Bad\"\nschedule = \"hourly\"\ntitle = \"x\"\n",
+    )
+    .unwrap();
+    let e = t.fails(&["schedule", "run"], 1);
+    assert!(e.contains("no-config.toml:2") && e.contains("use daily"), "{e}");
+}

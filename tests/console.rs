@@ -67,6 +67,7 @@ fn app(dir: &std::path::Path, tickets: usize, width: u16, height: u16, ascii: bo
         sla: Default::default(),
         sla_fingerprint: String::new(),
         routing: vec![],
+        recurring: vec![],
         macros: test_macros(),
         canned: vec![tix::domain::macros::Canned {
             name: "Greeting".into(),
@@ -279,6 +280,7 @@ fn the_worker_answers_effects_in_order_while_keys_stay_responsive() {
         sla: Default::default(),
         sla_fingerprint: String::new(),
         routing: vec![],
+        recurring: vec![],
         macros: vec![],
         canned: vec![],
     };
@@ -726,6 +728,7 @@ fn views_come_from_the_config() {
         sla: Default::default(),
         sla_fingerprint: String::new(),
         routing: vec![],
+        recurring: vec![],
         macros: vec![],
         canned: vec![],
     };
@@ -826,6 +829,7 @@ fn the_console_syncs_on_a_key_shows_the_state_and_reports_a_lost_edit() {
         sla: Default::default(),
         sla_fingerprint: String::new(),
         routing: vec![],
+        recurring: vec![],
         macros: vec![],
         canned: vec![],
     };
@@ -998,6 +1002,7 @@ fn sla_clocks_show_in_the_queue_the_ticket_and_the_status_line() {
         sla: std::sync::Arc::new(setup),
         sla_fingerprint: "test".into(),
         routing: vec![],
+        recurring: vec![],
         macros: vec![],
         canned: vec![],
     };

@@ -485,3 +485,28 @@ fn sla_clocks_are_cached_and_refreshed_only_where_tickets_changed() {
     // Another configuration: every open clock again.
     assert_eq!(s.refresh_sla(&setup, "v2").unwrap(), 1);
 }
+
+#[test]
+fn each_recurring_occurrence_is_made_once() {
+    use std::sync::Arc;
+    use tix::domain::clock::ManualClock;
+    use tix::domain::recurring::RecurringConfig;
+    use tix::domain::time::{DAY, HOUR};
+    let dir = tempfile::tempdir().unwrap();
+    let day = 20_400 * DAY; // midnight UTC
+    let clock = ManualClock::new(day + 10 * HOUR);
+    let mut s = Store::open_with_clock(&dir.path().join("r.db"), OpenMode::Create, Arc::new(clock.clone())).unwrap();
+    let r: RecurringConfig =
+        toml::from_str("name = \"Daily check\"\nschedule = \"daily 09:00\"\ntitle = \"Check the backups\"\n").unwrap();
+    let templates = vec![r.check().unwrap()];
+    let run = |s: &mut Store| s.run_recurring("cron", &templates, &[], &PriorityMatrix::default()).unwrap();
+    assert!(run(&mut s)[0].created.is_some(), "today's 09:00 is due at 10:00");
+    assert_eq!(run(&mut s)[0].created, None, "a second run makes nothing");
+    clock.advance(DAY);
+    assert!(run(&mut s)[0].created.is_some(), "tomorrow's occurrence");
+    assert_eq!(s.ticket_count().unwrap(), 2);
+    // Three days away: only the latest missed occurrence is made, not one per day.
+    clock.advance(3 * DAY);
+    run(&mut s);
+    assert_eq!(s.ticket_count().unwrap(), 3);
+}

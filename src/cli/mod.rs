@@ -10,6 +10,7 @@ mod kb;
 mod output;
 mod person;
 mod report;
+mod schedule;
 mod sla;
 mod store_cmd;
 mod sync;
@@ -72,6 +73,9 @@ pub enum Command {
     /// People: agents and requesters
     #[command(subcommand)]
     Person(person::PersonCmd),
+    /// Recurring tickets: run (cron-friendly, idempotent), list
+    #[command(subcommand)]
+    Schedule(schedule::ScheduleCmd),
     /// SLA clocks of the open tickets: status, show NUMBER, retime
     #[command(subcommand)]
     Sla(sla::SlaCmd),
@@ -190,6 +194,7 @@ pub fn console(ctx: &Ctx) -> Result<()> {
         sla: ctx.config.sla.clone(),
         sla_fingerprint: ctx.config.sla_fingerprint.clone(),
         routing: ctx.config.routing.clone(),
+        recurring: ctx.config.recurring.clone(),
         macros: ctx.config.macros.clone(),
         canned: ctx.config.canned.clone(),
         matrix: ctx.config.matrix,
@@ -290,6 +295,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::View(c)) => view::run(&ctx, c),
         Some(Command::Report(a)) => report::run(&ctx, a),
         Some(Command::Sla(c)) => sla::run(&ctx, c),
+        Some(Command::Schedule(c)) => schedule::run(&ctx, c),
         Some(Command::Demo(a)) => demo::run(&ctx, a),
         Some(Command::Completions { shell }) => {
             clap_complete::generate(shell, &mut Cli::command(), "tix", &mut std::io::stdout());

@@ -11,6 +11,7 @@ pub mod macros;
 pub mod op;
 pub mod person;
 pub mod plan;
+pub mod recurring;
 pub mod routing;
 pub mod sla;
 pub mod sla_config;

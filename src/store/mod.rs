@@ -12,6 +12,7 @@ mod intake;
 mod lookup;
 mod query;
 mod report;
+mod schedule;
 pub mod schema;
 mod sla;
 mod sync_support;
@@ -34,6 +35,7 @@ pub use query::{
     ArticleHit, AssigneeFilter, Segment, Sort, TicketQuery, TicketRow, TimelineEvent, TimelineItem, fts_query,
 };
 pub use report::{AgentLoad, AgentTime, Count, Day, Report};
+pub use schedule::ScheduleOutcome;
 pub use sla::{SlaCounts, TicketSla};
 pub use verify::VerifyReport;
 

@@ -27,6 +27,7 @@ pub struct Who {
     pub sla_fingerprint: String,
     /// Routing rules applied to tickets created here.
     pub routing: Vec<crate::domain::routing::RoutingRule>,
+    pub recurring: Vec<crate::domain::recurring::Recurring>,
 }
 
 /// Run one effect and report its outcome as an action.
@@ -146,6 +147,17 @@ pub fn run(store: &mut Store, who: &mut Who, effect: Effect) -> Action {
             Err(e) => Action::Failed(e.to_string()),
         },
         Effect::SyncNow => sync_action(store),
+        Effect::RunSchedules => match store.run_recurring(&who.actor, &who.recurring, &who.routing, &who.matrix) {
+            Ok(out) => {
+                let made: Vec<String> = out.iter().filter_map(|o| o.created.map(|n| n.to_string())).collect();
+                if made.is_empty() {
+                    Action::Skipped
+                } else {
+                    Action::Message(format!("recurring tickets made: {}", made.join(", ")))
+                }
+            }
+            Err(e) => Action::Failed(e.to_string()),
+        },
         Effect::RefreshSla { full } => {
             if who.sla.policies.is_empty() {
                 return Action::SlaRefreshed { computed: 0, counts: None };

@@ -54,6 +54,8 @@ pub struct Options {
     pub sla_fingerprint: String,
     /// Routing rules for tickets created in the console.
     pub routing: Vec<crate::domain::routing::RoutingRule>,
+    /// Recurring tickets: the console makes those due when it starts.
+    pub recurring: Vec<crate::domain::recurring::Recurring>,
     /// Macros and canned texts from the config.
     pub macros: Vec<crate::domain::macros::Macro>,
     pub canned: Vec<crate::domain::macros::Canned>,
@@ -97,6 +99,7 @@ impl App {
             sla: o.sla.clone(),
             sla_fingerprint: o.sla_fingerprint.clone(),
             routing: o.routing.clone(),
+            recurring: o.recurring.clone(),
         };
         let model = initial_model(&store, &keymap, o);
         let mut app = App {
@@ -121,6 +124,7 @@ impl App {
             sla: o.sla.clone(),
             sla_fingerprint: o.sla_fingerprint.clone(),
             routing: o.routing.clone(),
+            recurring: o.recurring.clone(),
         };
         let interval = o.sync_interval;
         let model = initial_model(&store, &keymap, o);
@@ -284,6 +288,7 @@ fn initial_model(store: &Store, keymap: &Keymap<PaneId, Command>, o: Options) ->
         // Some(..) when SLAs are configured: the console keeps their clocks up to date.
         sla_counts: (!o.sla.policies.is_empty()).then(Default::default),
         triage: None,
+        schedules: !o.recurring.is_empty(),
         matrix: o.matrix,
         theme: theme::Theme::new(o.color, o.ascii),
     }

@@ -102,6 +102,8 @@ pub enum Effect {
     },
     /// Sync with the shared store now (in the background).
     SyncNow,
+    /// Make the recurring tickets that are due (at start).
+    RunSchedules,
     /// Bring the SLA clocks of changed tickets up to date (start, each minute, after
     /// writes); `full` checks every open ticket (at start: a sync may have brought old
     /// changes).
@@ -174,6 +176,8 @@ pub struct Model {
     pub sla_counts: Option<crate::store::SlaCounts>,
     /// Triage mode: walking the new unassigned tickets one by one.
     pub triage: Option<Triage>,
+    /// Recurring tickets are configured (made when the console starts).
+    pub schedules: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -246,7 +250,10 @@ impl Model {
     /// The effects to run when the console opens.
     pub fn start(&mut self) -> Vec<Effect> {
         self.queue.loading = true;
-        let mut out = if self.sla_counts.is_some() { vec![Effect::RefreshSla { full: true }] } else { vec![] };
+        let mut out = if self.schedules { vec![Effect::RunSchedules] } else { vec![] };
+        if self.sla_counts.is_some() {
+            out.push(Effect::RefreshSla { full: true });
+        }
         out.push(self.queue.load(0));
         out
     }
