@@ -566,3 +566,24 @@ fn recurring_tickets_are_made_once_per_occurrence() {
     let e = t.fails(&["schedule", "run"], 1);
     assert!(e.contains("no-config.toml:2") && e.contains("use daily"), "{e}");
 }
+
+#[test]
+fn resolving_a_master_or_a_problem_resolves_its_duplicates_and_incidents() {
+    let t = Tix::new();
+    for title in ["Mail down (master)", "Mail down again", "Cannot send mail", "Exchange database corrupt", "Unrelated"]
+    {
+        t.ok(&["ticket", "new", "--title", title]);
+    }
+    t.ok(&["ticket", "link", "2", "--ticket", "1", "--rel", "duplicate-of"]);
+    t.ok(&["ticket", "link", "3", "--ticket", "4", "--rel", "problem"]);
+    t.ok(&["ticket", "link", "5", "--ticket", "1", "--rel", "related"]);
+    let show = t.json(&["ticket", "show", "4"]);
+    assert_eq!(show["related"][0]["rel"], "incident");
+    t.ok(&["ticket", "update", "1", "--status", "resolved"]);
+    let two = t.json(&["ticket", "show", "2"]);
+    assert_eq!(two["status"], "resolved", "the duplicate follows its master");
+    assert!(two["timeline"].to_string().contains("Resolved with #1 (the ticket it duplicates)."), "{two}");
+    assert_eq!(t.json(&["ticket", "show", "5"])["status"], "new", "a related ticket does not follow");
+    t.ok(&["ticket", "update", "4", "--status", "resolved"]);
+    assert_eq!(t.json(&["ticket", "show", "3"])["status"], "resolved", "the incident follows its problem");
+}

@@ -643,6 +643,8 @@ fn update(ctx: &Ctx, a: UpdateArgs) -> Result<()> {
         bail!(CliError::Usage("nothing to change: give at least one of --title, --status, --assignee, ...".into()));
     }
     changes.extend(plan::edit(&seen, edit, &ctx.config.matrix));
+    let cascade = store.cascade(&changes)?;
+    changes.extend(cascade);
     let ops = store.commit(&ctx.actor, changes)?;
     let n = ops.len();
     ctx.out.emit(&Changed { number: a.number, ops: n }, || {

@@ -239,6 +239,8 @@ string_enum!(
         Related = "related",
         /// This ticket duplicates the target.
         DuplicateOf = "duplicate-of",
+        /// This incident is caused by the target problem.
+        Problem = "problem",
     }
 );
 

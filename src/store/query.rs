@@ -617,7 +617,8 @@ impl Store {
                 SELECT l.rel AS rel, l.target AS other FROM links l JOIN tickets s ON s.rowid = l.ticket
                 WHERE s.id = ?1 AND l.target_kind = 'ticket' AND l.removed = 0
                 UNION ALL
-                SELECT CASE l.rel WHEN 'parent' THEN 'child' WHEN 'duplicate-of' THEN 'duplicated-by' ELSE l.rel END,
+                SELECT CASE l.rel WHEN 'parent' THEN 'child' WHEN 'duplicate-of' THEN 'duplicated-by'
+                                  WHEN 'problem' THEN 'incident' ELSE l.rel END,
                        s.id FROM links l JOIN tickets s ON s.rowid = l.ticket
                 WHERE l.target = ?1 AND l.target_kind = 'ticket' AND l.removed = 0
              ) x JOIN tickets t ON t.id = x.other

@@ -142,7 +142,16 @@ impl DetailState {
         }
         if !v.related.is_empty() {
             out.push(Line::from(""));
-            out.push(Line::from(Span::styled("Related", bold)));
+            // Roll-ups: how far the children of a parent, the incidents of a problem, are.
+            let mut heading = "Related".to_string();
+            for (rel, word) in [("child", "children"), ("incident", "incidents"), ("duplicated-by", "duplicates")] {
+                let all: Vec<_> = v.related.iter().filter(|(r, _)| r == rel).collect();
+                if !all.is_empty() {
+                    let done = all.iter().filter(|(_, t)| !t.status.is_open()).count();
+                    heading.push_str(&format!(" · {word}: {done} of {} done", all.len()));
+                }
+            }
+            out.push(Line::from(Span::styled(heading, bold)));
             for (rel, r) in &v.related {
                 out.push(Line::from(format!("  {rel} {} {} ({})", r.number, text::clean(&r.title), r.status)));
             }

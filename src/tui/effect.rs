@@ -82,7 +82,12 @@ pub fn run(store: &mut Store, who: &mut Who, effect: Effect) -> Action {
         },
         Effect::Edit { seen, edit } => {
             let id = seen.id;
-            let result = store.commit(&who.actor, plan::edit(&seen, edit, &who.matrix));
+            let result = (|| {
+                let mut changes = plan::edit(&seen, edit, &who.matrix);
+                let cascade = store.cascade(&changes)?;
+                changes.extend(cascade);
+                store.commit(&who.actor, changes)
+            })();
             match result {
                 Ok(ops) if ops.is_empty() => Action::Message(format!("{}: nothing changed", seen.number)),
                 Ok(ops) => Action::Changed { message: describe_edit(&seen.number.to_string(), &ops), ticket: id },
@@ -182,6 +187,8 @@ pub fn run(store: &mut Store, who: &mut Who, effect: Effect) -> Action {
                 let mut changes = Vec::new();
                 let me = ensure_me(who, &mut changes);
                 changes.extend(m.plan(&seen, me, &who.matrix));
+                let cascade = store.cascade(&changes)?;
+                changes.extend(cascade);
                 Ok(store.commit(&who.actor, changes)?.len())
             })();
             match result {
@@ -465,6 +472,8 @@ fn bulk(
             if let Some(e) = &edit {
                 changes.extend(plan::edit(&seen, e.clone(), &who.matrix));
             }
+            let cascade = store.cascade(&changes)?;
+            changes.extend(cascade);
             Ok(store.commit(&who.actor, changes)?.len())
         })();
         match result {
