@@ -26,6 +26,8 @@ pub struct Config {
     pub sla: std::sync::Arc<crate::domain::sla_config::SlaSetup>,
     /// Changes whenever the SLA configuration does (the store re-times open tickets).
     pub sla_fingerprint: String,
+    /// `[[escalation]]`: what happens to tickets at risk or breached.
+    pub escalation: Vec<crate::domain::escalation::EscalationRule>,
     /// `[[recurring]]`: tickets made on a schedule.
     pub recurring: Vec<crate::domain::recurring::Recurring>,
     /// `[[routing]]`: rules applied to new tickets.
@@ -142,6 +144,8 @@ struct Raw {
     #[serde(default)]
     recurring: Vec<crate::domain::recurring::RecurringConfig>,
     #[serde(default)]
+    escalation: Vec<crate::domain::escalation::EscalationRule>,
+    #[serde(default)]
     macros: Vec<crate::domain::macros::Macro>,
     #[serde(default)]
     canned: Vec<crate::domain::macros::Canned>,
@@ -209,6 +213,9 @@ impl Config {
             cfg.sla = user.sla;
             cfg.sla_fingerprint = user.sla_fingerprint;
         }
+        if !user.escalation.is_empty() {
+            cfg.escalation = user.escalation;
+        }
         if !user.recurring.is_empty() {
             cfg.recurring = user.recurring;
         }
@@ -263,6 +270,13 @@ impl Config {
             }
             views.push(ViewConfig { name: v.name, filter: v.filter, sort: v.sort });
         }
+        for r in &raw.escalation {
+            r.check().map_err(|message| ConfigError {
+                file: file.to_string(),
+                line: line_of(text, &format!("name = \"{}\"", r.name)),
+                message,
+            })?;
+        }
         let mut recurring = Vec::new();
         for r in &raw.recurring {
             recurring.push(r.check().map_err(|message| ConfigError {
@@ -306,6 +320,7 @@ impl Config {
             }
         };
         Ok(Config {
+            escalation: raw.escalation,
             recurring,
             routing: raw.routing,
             sla,

@@ -587,3 +587,31 @@ fn resolving_a_master_or_a_problem_resolves_its_duplicates_and_incidents() {
     t.ok(&["ticket", "update", "4", "--status", "resolved"]);
     assert_eq!(t.json(&["ticket", "show", "3"])["status"], "resolved", "the incident follows its problem");
 }
+
+#[test]
+fn escalation_raises_reassigns_and_runs_its_hook_once() {
+    let t = Tix::new();
+    let hook_log = t.dir().join("hook.log");
+    std::fs::write(
+        t.dir().join("no-config.toml"),
+        format!(
+            "[[sla.policies]]\nname = \"All\"\nfirst_response = \"30d\"\nwarn_before = \"30d\"\n\n\
+             [[escalation]]\nname = \"At risk\"\nwhen = \"at-risk\"\nraise_priority = true\nassign = \"lee\"\n\
+             hook = \"echo $TIX_NUMBER $TIX_STATE >> {}\"\n",
+            hook_log.display()
+        ),
+    )
+    .unwrap();
+    t.ok(&["person", "add", "Lee Park", "--login", "lee", "--role", "agent"]);
+    t.ok(&["ticket", "new", "--title", "Printer", "--urgency", "3", "--impact", "3"]); // P4
+    let out = t.json(&["sla", "escalate"]);
+    assert_eq!(out[0]["number"], 1, "{out}");
+    let show = t.json(&["ticket", "show", "1"]);
+    assert_eq!(show["priority"], 3, "P4 raised one step");
+    assert_eq!(show["assignee"]["name"], "Lee Park");
+    assert!(show["timeline"].to_string().contains("Escalated by rule"), "{show}");
+    assert_eq!(std::fs::read_to_string(&hook_log).unwrap().trim(), "#1 at-risk");
+    // Once per ticket, rule and state.
+    assert_eq!(t.json(&["sla", "escalate"]).as_array().unwrap().len(), 0);
+    assert_eq!(std::fs::read_to_string(&hook_log).unwrap().lines().count(), 1);
+}

@@ -68,6 +68,7 @@ fn app(dir: &std::path::Path, tickets: usize, width: u16, height: u16, ascii: bo
         sla_fingerprint: String::new(),
         routing: vec![],
         recurring: vec![],
+        escalation: vec![],
         macros: test_macros(),
         canned: vec![tix::domain::macros::Canned {
             name: "Greeting".into(),
@@ -281,6 +282,7 @@ fn the_worker_answers_effects_in_order_while_keys_stay_responsive() {
         sla_fingerprint: String::new(),
         routing: vec![],
         recurring: vec![],
+        escalation: vec![],
         macros: vec![],
         canned: vec![],
     };
@@ -729,6 +731,7 @@ fn views_come_from_the_config() {
         sla_fingerprint: String::new(),
         routing: vec![],
         recurring: vec![],
+        escalation: vec![],
         macros: vec![],
         canned: vec![],
     };
@@ -830,6 +833,7 @@ fn the_console_syncs_on_a_key_shows_the_state_and_reports_a_lost_edit() {
         sla_fingerprint: String::new(),
         routing: vec![],
         recurring: vec![],
+        escalation: vec![],
         macros: vec![],
         canned: vec![],
     };
@@ -1003,6 +1007,7 @@ fn sla_clocks_show_in_the_queue_the_ticket_and_the_status_line() {
         sla_fingerprint: "test".into(),
         routing: vec![],
         recurring: vec![],
+        escalation: vec![],
         macros: vec![],
         canned: vec![],
     };

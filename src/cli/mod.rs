@@ -195,6 +195,7 @@ pub fn console(ctx: &Ctx) -> Result<()> {
         sla_fingerprint: ctx.config.sla_fingerprint.clone(),
         routing: ctx.config.routing.clone(),
         recurring: ctx.config.recurring.clone(),
+        escalation: ctx.config.escalation.clone(),
         macros: ctx.config.macros.clone(),
         canned: ctx.config.canned.clone(),
         matrix: ctx.config.matrix,

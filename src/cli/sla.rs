@@ -19,6 +19,9 @@ pub enum SlaCmd {
     /// Compute every open ticket's clock again (after changing calendars or policies
     /// this happens by itself; this forces it)
     Retime,
+    /// Carry out the [[escalation]] rules on tickets at risk or breached (cron-friendly:
+    /// each ticket once per rule and state), running their hooks
+    Escalate,
 }
 
 /// Bring the SLA cache up to date, when SLAs are configured. Returns how many clocks
@@ -101,6 +104,31 @@ pub fn run(ctx: &Ctx, cmd: SlaCmd) -> Result<()> {
             ctx.out.emit(&out, || {
                 format!("{} at risk · {} breached ({} clocks computed now)", c.at_risk, c.breached, retimed)
             })
+        }
+        SlaCmd::Escalate => {
+            store.refresh_sla_full(&setup, &ctx.config.sla_fingerprint)?;
+            let done = store.escalate(&ctx.actor, &ctx.config.escalation, &ctx.config.matrix)?;
+            let mut failures = Vec::new();
+            for e in &done {
+                if let Err(msg) = crate::store::run_hook(e) {
+                    failures.push(msg);
+                }
+            }
+            ctx.out.emit(&done, || {
+                let mut s = done
+                    .iter()
+                    .map(|e| format!("{} escalated ({}, {})", e.number, super::output::line(&e.rule), e.state))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                if done.is_empty() {
+                    s = "nothing to escalate".into();
+                }
+                s
+            })?;
+            if let Some(f) = failures.first() {
+                return Err(CliError::Failed(f.clone()).into());
+            }
+            Ok(())
         }
         SlaCmd::Show { number } => {
             let id = store.ticket_id(number)?;

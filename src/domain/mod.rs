@@ -4,6 +4,7 @@ pub mod asset;
 pub mod calendar;
 pub mod clock;
 pub mod enums;
+pub mod escalation;
 pub mod filter;
 pub mod ids;
 pub mod kb;

@@ -98,3 +98,91 @@ impl Store {
         Ok(out)
     }
 }
+
+/// One escalation carried out.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Escalated {
+    pub rule: String,
+    pub number: TicketNumber,
+    pub title: String,
+    /// "at-risk" or "breached".
+    pub state: String,
+    /// The rule's hook command, for the caller to run.
+    #[serde(skip)]
+    pub hook: Option<String>,
+}
+
+impl Store {
+    /// Carry out the escalation rules on the open tickets the SLA cache finds at risk or
+    /// breached (at most 500 a rule and run), each ticket once per rule and state.
+    /// Refresh the cache first. Hooks are returned, not run.
+    pub fn escalate(
+        &mut self,
+        actor: &str,
+        rules: &[crate::domain::escalation::EscalationRule],
+        matrix: &PriorityMatrix,
+    ) -> Result<Vec<Escalated>> {
+        use crate::domain::escalation::When;
+        let now = self.now_ms();
+        let mut out = Vec::new();
+        for rule in rules {
+            let sql = match rule.when {
+                When::Breached => "SELECT t.id FROM sla s JOIN tickets t ON t.rowid = s.ticket
+                                   WHERE s.next_due <= ?1 AND t.active = 1 ORDER BY s.next_due LIMIT 500",
+                When::AtRisk => "SELECT t.id FROM sla s JOIN tickets t ON t.rowid = s.ticket
+                                 WHERE s.warn_at <= ?1 AND s.next_due > ?1 AND t.active = 1 ORDER BY s.next_due LIMIT 500",
+            };
+            let ids: Vec<TicketId> = self.collect(sql, [now], |r| Ok(TicketId(r.get(0)?)))?;
+            let assignee = match &rule.assign {
+                Some(who) => Some(
+                    self.find_person(who)?
+                        .ok_or_else(|| {
+                            super::StoreError::NotFound(format!("escalation '{}': no agent '{who}'", rule.name))
+                        })?
+                        .id,
+                ),
+                None => None,
+            };
+            for id in ids {
+                let seen = self.ticket(id)?;
+                if !rule.applies_to(&seen) || self.origin_known(&rule.key(&seen))? {
+                    continue;
+                }
+                // A ticket someone changes at this very moment is escalated on the next run.
+                if self.commit(actor, rule.plan(&seen, assignee, matrix)).is_err() {
+                    continue;
+                }
+                out.push(Escalated {
+                    rule: rule.name.clone(),
+                    number: self.ticket(id)?.number,
+                    title: seen.title.clone(),
+                    state: match rule.when {
+                        When::AtRisk => "at-risk".into(),
+                        When::Breached => "breached".into(),
+                    },
+                    hook: rule.hook.clone(),
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Run an escalation's hook (`sh -c`), with the ticket in its environment. Output goes
+/// nowhere; a failure is reported.
+pub fn run_hook(e: &Escalated) -> std::result::Result<(), String> {
+    let Some(hook) = &e.hook else { return Ok(()) };
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(hook)
+        .env("TIX_NUMBER", e.number.to_string())
+        .env("TIX_TITLE", &e.title)
+        .env("TIX_STATE", &e.state)
+        .env("TIX_RULE", &e.rule)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map_err(|err| format!("escalation hook of '{}': {err}", e.rule))?;
+    if status.success() { Ok(()) } else { Err(format!("escalation hook of '{}' exited with {status}", e.rule)) }
+}

@@ -170,6 +170,8 @@ pub enum Action {
     SlaRefreshed {
         computed: usize,
         counts: Option<crate::store::SlaCounts>,
+        /// Escalations carried out: "#12 (rule)".
+        escalated: Vec<String>,
     },
     /// A bulk action finished: its report; the queue reloads and the marks clear.
     BulkDone {

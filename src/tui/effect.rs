@@ -28,6 +28,7 @@ pub struct Who {
     /// Routing rules applied to tickets created here.
     pub routing: Vec<crate::domain::routing::RoutingRule>,
     pub recurring: Vec<crate::domain::recurring::Recurring>,
+    pub escalation: Vec<crate::domain::escalation::EscalationRule>,
 }
 
 /// Run one effect and report its outcome as an action.
@@ -165,15 +166,27 @@ pub fn run(store: &mut Store, who: &mut Who, effect: Effect) -> Action {
         },
         Effect::RefreshSla { full } => {
             if who.sla.policies.is_empty() {
-                return Action::SlaRefreshed { computed: 0, counts: None };
+                return Action::SlaRefreshed { computed: 0, counts: None, escalated: vec![] };
             }
             let refreshed = if full {
                 store.refresh_sla_full(&who.sla, &who.sla_fingerprint)
             } else {
                 store.refresh_sla(&who.sla, &who.sla_fingerprint)
             };
-            match refreshed.and_then(|n| Ok((n, store.sla_counts()?))) {
-                Ok((computed, counts)) => Action::SlaRefreshed { computed, counts: Some(counts) },
+            // Escalations follow the fresh clocks (each ticket once per rule and state).
+            let escalated = refreshed.and_then(|n| {
+                let done = store.escalate(&who.actor, &who.escalation, &who.matrix)?;
+                for e in &done {
+                    let _ = crate::store::run_hook(e);
+                }
+                Ok((n + done.len(), done))
+            });
+            match escalated.and_then(|(n, done)| Ok((n, done, store.sla_counts()?))) {
+                Ok((computed, done, counts)) => Action::SlaRefreshed {
+                    computed,
+                    counts: Some(counts),
+                    escalated: done.iter().map(|e| format!("{} ({})", e.number, e.rule)).collect(),
+                },
                 Err(e) => Action::Failed(e.to_string()),
             }
         }

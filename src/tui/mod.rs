@@ -56,6 +56,8 @@ pub struct Options {
     pub routing: Vec<crate::domain::routing::RoutingRule>,
     /// Recurring tickets: the console makes those due when it starts.
     pub recurring: Vec<crate::domain::recurring::Recurring>,
+    /// Escalation rules, carried out when the SLA clocks are refreshed.
+    pub escalation: Vec<crate::domain::escalation::EscalationRule>,
     /// Macros and canned texts from the config.
     pub macros: Vec<crate::domain::macros::Macro>,
     pub canned: Vec<crate::domain::macros::Canned>,
@@ -100,6 +102,7 @@ impl App {
             sla_fingerprint: o.sla_fingerprint.clone(),
             routing: o.routing.clone(),
             recurring: o.recurring.clone(),
+            escalation: o.escalation.clone(),
         };
         let model = initial_model(&store, &keymap, o);
         let mut app = App {
@@ -125,6 +128,7 @@ impl App {
             sla_fingerprint: o.sla_fingerprint.clone(),
             routing: o.routing.clone(),
             recurring: o.recurring.clone(),
+            escalation: o.escalation.clone(),
         };
         let interval = o.sync_interval;
         let model = initial_model(&store, &keymap, o);

@@ -482,8 +482,11 @@ fn results(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
             // Clocks move: the cache is refreshed (cheap when nothing changed).
             if m.sla_counts.is_some() { vec![Effect::RefreshSla { full: false }] } else { vec![] }
         }
-        Action::SlaRefreshed { computed, counts } => {
+        Action::SlaRefreshed { computed, counts, escalated } => {
             m.sla_counts = *counts;
+            if !escalated.is_empty() {
+                m.complain(format!("escalated {}", escalated.join(", ")));
+            }
             // New clocks change what the queue shows: reload it.
             if *computed > 0 {
                 m.queue.loading = true;
