@@ -615,3 +615,23 @@ fn escalation_raises_reassigns_and_runs_its_hook_once() {
     assert_eq!(t.json(&["sla", "escalate"]).as_array().unwrap().len(), 0);
     assert_eq!(std::fs::read_to_string(&hook_log).unwrap().lines().count(), 1);
 }
+
+#[test]
+fn a_merged_ticket_is_resolved_and_its_history_shows_on_the_target() {
+    let t = Tix::new();
+    t.ok(&["ticket", "new", "--title", "Printer broken"]);
+    t.ok(&["ticket", "new", "--title", "Printer on 3rd floor broken too"]);
+    t.ok(&["ticket", "note", "2", "--body", "Same printer as #1"]);
+    t.ok(&["ticket", "merge", "2", "--into", "1"]);
+    let two = t.json(&["ticket", "show", "2"]);
+    assert_eq!(two["status"], "resolved");
+    let one = t.json(&["ticket", "show", "1"]);
+    let tl = one["timeline"].as_array().unwrap();
+    assert!(tl.iter().any(|i| i["from"] == "#2" || i["from"] == 2), "{one}");
+    assert!(one["timeline"].to_string().contains("Same printer as #1"), "the source's notes show on the target");
+    assert!(one["timeline"].to_string().contains("was merged into this ticket"));
+    assert_eq!(one["related"][0]["rel"], "merged-from");
+    assert!(t.fails(&["ticket", "merge", "1", "--into", "1"], 2).contains("itself"));
+    let v = t.json(&["store", "verify"]);
+    assert!(v["mismatches"].as_array().unwrap().is_empty());
+}

@@ -1086,3 +1086,20 @@ fn time_is_booked_with_a_note_and_totals_show_on_the_ticket() {
     assert_eq!(r.time_total_min, 75);
     assert_eq!(r.time[0].agent, "dana");
 }
+
+#[test]
+fn merging_asks_first_then_opens_the_ticket_merged_into() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 4, 80, 24, false);
+    add_history(dir.path()); // notes on #3
+    open_ticket(&mut a, 3);
+    keys(&mut a, "M 3 <enter>");
+    assert!(a.model.status.as_ref().unwrap().0.contains("itself"));
+    keys(&mut a, "M 2 <enter>");
+    assert!(a.model.confirm.as_ref().unwrap().question.starts_with("merge #3 into #2?"));
+    keys(&mut a, "y");
+    assert_eq!(a.model.open_ticket().unwrap().number.0, 2, "the ticket merged into opens");
+    let s = screen(&a);
+    assert!(s.contains("from #3"), "the merged history shows, marked:\n{s}");
+    assert_eq!(ticket_in_store(dir.path(), 3).1.status.as_str(), "resolved");
+}

@@ -33,6 +33,13 @@ pub enum TicketCmd {
     Reply(EntryArgs),
     /// Link a ticket to an asset, a KB article or another ticket
     Link(LinkArgs),
+    /// Merge a ticket into another: it is resolved, and its history shows on the other
+    Merge {
+        number: TicketNumber,
+        /// The ticket it is merged into
+        #[arg(long)]
+        into: TicketNumber,
+    },
     /// Assign a ticket to an agent (`none` to unassign)
     Assign { number: TicketNumber, agent: String },
     /// Assign a ticket to yourself
@@ -204,6 +211,17 @@ pub fn run(ctx: &Ctx, cmd: TicketCmd) -> Result<()> {
         TicketCmd::Note(a) => entry(ctx, a, EntryKind::Note),
         TicketCmd::Reply(a) => entry(ctx, a, EntryKind::Reply),
         TicketCmd::Link(a) => link(ctx, a),
+        TicketCmd::Merge { number, into } => {
+            if number == into {
+                bail!(CliError::Usage(format!("{number} cannot be merged into itself")));
+            }
+            let mut store = ctx.open()?;
+            let source = store.ticket_by_number(number)?;
+            let target = store.ticket_by_number(into)?;
+            store.commit(&ctx.actor, plan::merge(&source, &target, &ctx.config.matrix))?;
+            ctx.out
+                .emit(&serde_json::json!({ "merged": number, "into": into }), || format!("{number} merged into {into}"))
+        }
         TicketCmd::Assign { number, agent } => {
             let a = UpdateArgs { assignee: Some(agent), ..UpdateArgs::for_number(number) };
             update(ctx, a)

@@ -171,6 +171,41 @@ pub fn take(seen: &Ticket, me: PersonId, matrix: &PriorityMatrix) -> Vec<Change>
     edit(seen, TicketEdit { assignee: Some(Some(me)), ..Default::default() }, matrix)
 }
 
+/// Merge `source` into `target`: the source is linked `merged-into` the target, resolved
+/// (if work remained) and both get a note; the target's timeline then shows the source's.
+pub fn merge(source: &Ticket, target: &Ticket, matrix: &PriorityMatrix) -> Vec<Change> {
+    use super::op::LinkTarget;
+    let mut out = vec![Change::link(
+        source.id,
+        LinkTarget::Ticket { id: target.id, rel: super::ticket::TicketRel::MergedInto },
+        false,
+    )];
+    if source.status.is_open() {
+        out.extend(edit(source, TicketEdit { status: Some(Status::Resolved), ..Default::default() }, matrix));
+    }
+    out.push(Change::entry(
+        source.id,
+        EntryRecord {
+            kind: EntryKind::Note,
+            body: format!("Merged into {}.", target.number),
+            author: None,
+            minutes: None,
+            origin: None,
+        },
+    ));
+    out.push(Change::entry(
+        target.id,
+        EntryRecord {
+            kind: EntryKind::Note,
+            body: format!("{} ({}) was merged into this ticket.", source.number, source.title),
+            author: None,
+            minutes: None,
+            origin: None,
+        },
+    ));
+    out
+}
+
 /// A note or reply. A public reply to a new ticket opens it.
 pub fn entry(seen: &Ticket, kind: EntryKind, body: String, minutes: Option<u32>) -> Vec<Change> {
     let mut out = vec![Change::entry(seen.id, EntryRecord { kind, body, author: None, minutes, origin: None })];

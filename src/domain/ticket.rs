@@ -241,6 +241,8 @@ string_enum!(
         DuplicateOf = "duplicate-of",
         /// This incident is caused by the target problem.
         Problem = "problem",
+        /// This ticket was merged into the target (its timeline shows there).
+        MergedInto = "merged-into",
     }
 );
 

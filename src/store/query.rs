@@ -95,6 +95,9 @@ pub struct ArticleHit {
 pub struct TimelineItem {
     pub at: i64,
     pub actor: String,
+    /// For a merged ticket's history shown on the ticket it was merged into: its number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<TicketNumber>,
     #[serde(flatten)]
     pub event: TimelineEvent,
 }
@@ -523,7 +526,8 @@ impl Store {
     }
 
     /// The ticket's timeline: creation, notes and replies, and system events, from its ops.
-    pub fn timeline(&self, id: TicketId) -> Result<Vec<TimelineItem>> {
+    /// A ticket's own history, without what was merged into it.
+    fn own_timeline(&self, id: TicketId) -> Result<Vec<TimelineItem>> {
         let ops = self.ticket_ops(id)?;
         let mut out = Vec::with_capacity(ops.len());
         for op in ops {
@@ -556,7 +560,29 @@ impl Store {
                 }
                 _ => continue,
             };
-            out.push(TimelineItem { at, actor: op.actor, event });
+            out.push(TimelineItem { at, actor: op.actor, from: None, event });
+        }
+        Ok(out)
+    }
+
+    /// A ticket's history, oldest first, with the history of tickets merged into it.
+    pub fn timeline(&self, id: TicketId) -> Result<Vec<TimelineItem>> {
+        let mut out = self.own_timeline(id)?;
+        // Tickets merged into this one: their history shows here, marked with their number.
+        let merged: Vec<(TicketId, TicketNumber)> = self.collect(
+            "SELECT s.id, s.number FROM links l JOIN tickets s ON s.rowid = l.ticket
+             WHERE l.target = ?1 AND l.target_kind = 'ticket' AND l.rel = 'merged-into' AND l.removed = 0",
+            [id.0],
+            |r| Ok((TicketId(r.get(0)?), TicketNumber(r.get::<_, i64>(1)? as u64))),
+        )?;
+        if !merged.is_empty() {
+            for (source, number) in merged {
+                for mut item in self.own_timeline(source)? {
+                    item.from = Some(number);
+                    out.push(item);
+                }
+            }
+            out.sort_by_key(|i| i.at);
         }
         Ok(out)
     }
@@ -618,7 +644,8 @@ impl Store {
                 WHERE s.id = ?1 AND l.target_kind = 'ticket' AND l.removed = 0
                 UNION ALL
                 SELECT CASE l.rel WHEN 'parent' THEN 'child' WHEN 'duplicate-of' THEN 'duplicated-by'
-                                  WHEN 'problem' THEN 'incident' ELSE l.rel END,
+                                  WHEN 'problem' THEN 'incident' WHEN 'merged-into' THEN 'merged-from'
+                                  ELSE l.rel END,
                        s.id FROM links l JOIN tickets s ON s.rowid = l.ticket
                 WHERE l.target = ?1 AND l.target_kind = 'ticket' AND l.removed = 0
              ) x JOIN tickets t ON t.id = x.other

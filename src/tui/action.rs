@@ -68,6 +68,7 @@ commands! {
     SetGroup = "set-group", "change the group (pick-list)";
     SetCategory = "set-category", "change the category (pick-list)";
     LinkTicket = "link-ticket", "link another ticket to this one";
+    MergeInto = "merge-into", "merge this ticket into another (asks first)";
     LinkToTicket = "link-to-ticket", "link the selected item to the open ticket";
     InsertExcerpt = "insert-excerpt", "start a reply with the article's excerpt";
     CopyRef = "copy-ref", "copy the ticket reference (OSC 52 clipboard)";

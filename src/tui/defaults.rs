@@ -125,6 +125,7 @@ const DETAIL: &[(&str, Command)] = &[
     ("o", Command::SetGroup),
     ("C", Command::SetCategory),
     ("L", Command::LinkTicket),
+    ("M", Command::MergeInto),
     ("y", Command::CopyRef),
     ("c", Command::NewTicket),
     ("m", Command::ApplyMacro),

@@ -166,7 +166,10 @@ impl DetailState {
         out.push(Line::from(""));
         out.push(Line::from(Span::styled("Timeline", bold)));
         for item in &v.timeline {
-            let ago = format!("{} ago", time::age(item.at, now_ms));
+            let ago = match item.from {
+                Some(n) => format!("{} ago · from {n}", time::age(item.at, now_ms)),
+                None => format!("{} ago", time::age(item.at, now_ms)),
+            };
             let who = text::clean(&item.actor).into_owned();
             match &item.event {
                 TimelineEvent::Created { .. } => {

@@ -102,6 +102,20 @@ pub fn run(store: &mut Store, who: &mut Who, effect: Effect) -> Action {
                 Err(e) => Action::FailedOn { message: e.to_string(), ticket: id },
             }
         }
+        Effect::Merge { seen, into } => {
+            let id = seen.id;
+            let result = store.ticket_by_number(into).and_then(|target| {
+                store.commit(&who.actor, plan::merge(&seen, &target, &who.matrix))?;
+                Ok(target.id)
+            });
+            match result {
+                // The ticket merged into opens: the history is there now.
+                Ok(target) => {
+                    Action::Created { message: format!("{} merged into {into}", seen.number), ticket: target }
+                }
+                Err(e) => Action::FailedOn { message: e.to_string(), ticket: id },
+            }
+        }
         Effect::LinkNumber { seen, number } => {
             let id = seen.id;
             let result = store.ticket_id(number).and_then(|other| {

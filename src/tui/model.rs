@@ -62,6 +62,11 @@ pub enum Effect {
         /// What it is, for the message ("KB “VPN drops”").
         what: String,
     },
+    /// Merge the ticket into another, given by number.
+    Merge {
+        seen: Box<Ticket>,
+        into: TicketNumber,
+    },
     /// Link another ticket, given by number.
     LinkNumber {
         seen: Box<Ticket>,
@@ -200,6 +205,8 @@ pub enum InputKind {
     LinkTicket,
     /// Time spent, for the draft in the editor.
     Time,
+    /// The number of the ticket to merge the open one into.
+    MergeInto,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1012,6 +1019,7 @@ fn update_prompt(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
                 InputKind::Filter | InputKind::Kb | InputKind::Assets => vec![],
                 InputKind::Command => run_command(m, text.trim()),
                 InputKind::LinkTicket => link_number(m, text.trim()),
+                InputKind::MergeInto => merge_into(m, text.trim()),
                 InputKind::Time => {
                     match (crate::domain::time::parse_minutes(text.trim()), m.editor.as_mut()) {
                         (_, None) => {}
@@ -1046,8 +1054,27 @@ fn update_prompt(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
         },
         InputKind::Kb => m.kb.search(&text),
         InputKind::Assets => m.assets.search(&text),
-        InputKind::Command | InputKind::LinkTicket | InputKind::Time => vec![],
+        InputKind::Command | InputKind::LinkTicket | InputKind::Time | InputKind::MergeInto => vec![],
     })
+}
+
+/// `M` then a number: merging cannot be undone by a key, so it asks first.
+fn merge_into(m: &mut Model, text: &str) -> Vec<Effect> {
+    let Some(seen) = m.open_ticket().cloned() else { return vec![] };
+    match text.parse::<TicketNumber>() {
+        Ok(into) if into == seen.number => m.complain(format!("{into} cannot be merged into itself")),
+        Ok(into) => {
+            m.confirm = Some(Confirm {
+                question: format!(
+                    "merge {} into {into}? {} is resolved and its history shows on {into}. y/n",
+                    seen.number, seen.number
+                ),
+                effect: Effect::Merge { seen: Box::new(seen), into },
+            })
+        }
+        Err(_) => m.complain(format!("'{}' is not a ticket number (e.g. 42 or #42)", text::clean(text))),
+    }
+    vec![]
 }
 
 fn link_number(m: &mut Model, text: &str) -> Vec<Effect> {
@@ -1154,6 +1181,11 @@ fn update_detail(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
         Command::LinkTicket => {
             if m.open_ticket().is_some() {
                 m.input = Some(Input { kind: InputKind::LinkTicket, text: String::new() });
+            }
+        }
+        Command::MergeInto => {
+            if m.open_ticket().is_some() {
+                m.input = Some(Input { kind: InputKind::MergeInto, text: String::new() });
             }
         }
         Command::CopyRef => {
@@ -1384,6 +1416,7 @@ fn render_status(m: &Model, f: &mut Frame, area: Rect) {
             InputKind::Assets => "find asset: ",
             InputKind::LinkTicket => "link ticket #",
             InputKind::Time => "time spent (30m, 1h15): ",
+            InputKind::MergeInto => "merge into #",
         };
         let typed = text::clean(&input.text);
         let err = m.status.as_ref().filter(|s| s.1).map(|s| format!("   {}", text::clean(&s.0))).unwrap_or_default();
