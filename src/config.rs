@@ -26,6 +26,8 @@ pub struct Config {
     pub sla: std::sync::Arc<crate::domain::sla_config::SlaSetup>,
     /// Changes whenever the SLA configuration does (the store re-times open tickets).
     pub sla_fingerprint: String,
+    /// `[[checklists]]`: templates to attach to tickets.
+    pub checklists: Vec<crate::domain::checklist::ChecklistTemplate>,
     /// `[[escalation]]`: what happens to tickets at risk or breached.
     pub escalation: Vec<crate::domain::escalation::EscalationRule>,
     /// `[[recurring]]`: tickets made on a schedule.
@@ -146,6 +148,8 @@ struct Raw {
     #[serde(default)]
     escalation: Vec<crate::domain::escalation::EscalationRule>,
     #[serde(default)]
+    checklists: Vec<crate::domain::checklist::ChecklistTemplate>,
+    #[serde(default)]
     macros: Vec<crate::domain::macros::Macro>,
     #[serde(default)]
     canned: Vec<crate::domain::macros::Canned>,
@@ -213,6 +217,9 @@ impl Config {
             cfg.sla = user.sla;
             cfg.sla_fingerprint = user.sla_fingerprint;
         }
+        if !user.checklists.is_empty() {
+            cfg.checklists = user.checklists;
+        }
         if !user.escalation.is_empty() {
             cfg.escalation = user.escalation;
         }
@@ -270,6 +277,13 @@ impl Config {
             }
             views.push(ViewConfig { name: v.name, filter: v.filter, sort: v.sort });
         }
+        for c in &raw.checklists {
+            c.check().map_err(|message| ConfigError {
+                file: file.to_string(),
+                line: line_of(text, &format!("name = \"{}\"", c.name)),
+                message,
+            })?;
+        }
         for r in &raw.escalation {
             r.check().map_err(|message| ConfigError {
                 file: file.to_string(),
@@ -320,6 +334,7 @@ impl Config {
             }
         };
         Ok(Config {
+            checklists: raw.checklists,
             escalation: raw.escalation,
             recurring,
             routing: raw.routing,

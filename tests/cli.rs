@@ -635,3 +635,29 @@ fn a_merged_ticket_is_resolved_and_its_history_shows_on_the_target() {
     let v = t.json(&["store", "verify"]);
     assert!(v["mismatches"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn checklists_from_templates_and_kb_steps() {
+    let t = Tix::new();
+    std::fs::write(
+        t.dir().join("no-config.toml"),
+        "[[checklists]]\nname = \"Leaver\"\nitems = [\"!Disable account\", \"Collect laptop\"]\n",
+    )
+    .unwrap();
+    t.ok(&["ticket", "new", "--title", "Leaver: Sam"]);
+    t.ok(&["kb", "add", "--title", "Reset VPN", "--body", "Steps:\n\n1. Quit the client\n2. Delete the profile\n"]);
+    let c = t.json(&["ticket", "checklist", "1", "--attach", "leaver"]);
+    assert_eq!(c["items"][0]["required"], true);
+    let text = t.ok(&["ticket", "checklist", "1", "--done", "2"]);
+    assert!(text.contains("(1 of 2 done)") && text.contains("[x] Collect laptop"), "{text}");
+    // Resolving with a required item open: done, with a warning.
+    let o = t.run(&["ticket", "update", "1", "--status", "resolved"]);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("1 required checklist item(s) not done"));
+    t.ok(&["ticket", "new", "--title", "VPN"]);
+    let c = t.json(&["ticket", "checklist", "2", "--from-kb", "Reset VPN"]);
+    assert_eq!(c["items"].as_array().unwrap().len(), 2);
+    assert!(t.fails(&["ticket", "checklist", "2", "--done", "5"], 2).contains("items 1 to 2"));
+    assert!(t.fails(&["ticket", "checklist", "2", "--attach", "nope"], 3).contains("Leaver"));
+    assert!(t.json(&["store", "verify"])["mismatches"].as_array().unwrap().is_empty());
+}

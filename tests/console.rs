@@ -69,6 +69,10 @@ fn app(dir: &std::path::Path, tickets: usize, width: u16, height: u16, ascii: bo
         routing: vec![],
         recurring: vec![],
         escalation: vec![],
+        checklists: vec![tix::domain::checklist::ChecklistTemplate {
+            name: "Leaver".into(),
+            items: vec!["!Disable the account".into(), "Collect the laptop".into()],
+        }],
         macros: test_macros(),
         canned: vec![tix::domain::macros::Canned {
             name: "Greeting".into(),
@@ -283,6 +287,10 @@ fn the_worker_answers_effects_in_order_while_keys_stay_responsive() {
         routing: vec![],
         recurring: vec![],
         escalation: vec![],
+        checklists: vec![tix::domain::checklist::ChecklistTemplate {
+            name: "Leaver".into(),
+            items: vec!["!Disable the account".into(), "Collect the laptop".into()],
+        }],
         macros: vec![],
         canned: vec![],
     };
@@ -732,6 +740,10 @@ fn views_come_from_the_config() {
         routing: vec![],
         recurring: vec![],
         escalation: vec![],
+        checklists: vec![tix::domain::checklist::ChecklistTemplate {
+            name: "Leaver".into(),
+            items: vec!["!Disable the account".into(), "Collect the laptop".into()],
+        }],
         macros: vec![],
         canned: vec![],
     };
@@ -834,6 +846,10 @@ fn the_console_syncs_on_a_key_shows_the_state_and_reports_a_lost_edit() {
         routing: vec![],
         recurring: vec![],
         escalation: vec![],
+        checklists: vec![tix::domain::checklist::ChecklistTemplate {
+            name: "Leaver".into(),
+            items: vec!["!Disable the account".into(), "Collect the laptop".into()],
+        }],
         macros: vec![],
         canned: vec![],
     };
@@ -1008,6 +1024,10 @@ fn sla_clocks_show_in_the_queue_the_ticket_and_the_status_line() {
         routing: vec![],
         recurring: vec![],
         escalation: vec![],
+        checklists: vec![tix::domain::checklist::ChecklistTemplate {
+            name: "Leaver".into(),
+            items: vec!["!Disable the account".into(), "Collect the laptop".into()],
+        }],
         macros: vec![],
         canned: vec![],
     };
@@ -1102,4 +1122,30 @@ fn merging_asks_first_then_opens_the_ticket_merged_into() {
     let s = screen(&a);
     assert!(s.contains("from #3"), "the merged history shows, marked:\n{s}");
     assert_eq!(ticket_in_store(dir.path(), 3).1.status.as_str(), "resolved");
+}
+
+#[test]
+fn checklists_attach_tick_and_warn_before_resolving() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 3, 80, 24, false);
+    add_kb_and_assets(dir.path());
+    open_ticket(&mut a, 2);
+    // The linked KB article's numbered steps are offered too.
+    keys(&mut a, "3 printer <enter> l 2");
+    keys(&mut a, "K");
+    let labels: Vec<String> = a.model.picker.as_ref().unwrap().items.iter().map(|i| i.label.clone()).collect();
+    assert_eq!(labels, vec!["Leaver".to_string()], "the printer article has no numbered steps");
+    keys(&mut a, "<enter>");
+    let s = screen(&a);
+    assert!(s.contains("Checklist: Leaver (0 of 2 done") && s.contains("[ ] Disable the account (required)"), "{s}");
+    // Resolving with a required item open asks first.
+    keys(&mut a, "s r e s o l <enter>");
+    assert!(a.model.confirm.as_ref().unwrap().question.starts_with("1 required checklist item(s) are not done"));
+    keys(&mut a, "n x 1 <enter>");
+    assert!(screen(&a).contains("[x] Disable the account"), "{}", screen(&a));
+    keys(&mut a, "s r e s o l <enter>");
+    assert!(a.model.confirm.is_none(), "nothing required is open: no question");
+    assert_eq!(ticket_in_store(dir.path(), 2).1.status.as_str(), "resolved");
+    keys(&mut a, "x 9 <enter>");
+    assert!(a.model.status.as_ref().unwrap().0.contains("items 1 to 2"));
 }

@@ -196,6 +196,7 @@ pub fn console(ctx: &Ctx) -> Result<()> {
         routing: ctx.config.routing.clone(),
         recurring: ctx.config.recurring.clone(),
         escalation: ctx.config.escalation.clone(),
+        checklists: ctx.config.checklists.clone(),
         macros: ctx.config.macros.clone(),
         canned: ctx.config.canned.clone(),
         matrix: ctx.config.matrix,

@@ -33,6 +33,22 @@ pub enum TicketCmd {
     Reply(EntryArgs),
     /// Link a ticket to an asset, a KB article or another ticket
     Link(LinkArgs),
+    /// A ticket's checklist: attach a template or a KB article's steps, tick items off
+    Checklist {
+        number: TicketNumber,
+        /// Attach the config's [[checklists]] template of this name
+        #[arg(long, conflicts_with = "from_kb")]
+        attach: Option<String>,
+        /// Attach the numbered steps of a KB article (title, source path or id prefix)
+        #[arg(long)]
+        from_kb: Option<String>,
+        /// Mark item N done
+        #[arg(long)]
+        done: Option<usize>,
+        /// Mark item N not done
+        #[arg(long)]
+        undo: Option<usize>,
+    },
     /// Merge a ticket into another: it is resolved, and its history shows on the other
     Merge {
         number: TicketNumber,
@@ -211,6 +227,9 @@ pub fn run(ctx: &Ctx, cmd: TicketCmd) -> Result<()> {
         TicketCmd::Note(a) => entry(ctx, a, EntryKind::Note),
         TicketCmd::Reply(a) => entry(ctx, a, EntryKind::Reply),
         TicketCmd::Link(a) => link(ctx, a),
+        TicketCmd::Checklist { number, attach, from_kb, done, undo } => {
+            checklist(ctx, number, attach, from_kb, done, undo)
+        }
         TicketCmd::Merge { number, into } => {
             if number == into {
                 bail!(CliError::Usage(format!("{number} cannot be merged into itself")));
@@ -355,6 +374,66 @@ pub fn apply_query(ctx: &Ctx, store: &crate::store::Store, q: &mut TicketQuery, 
         });
     }
     Ok(())
+}
+
+fn checklist(
+    ctx: &Ctx,
+    number: TicketNumber,
+    attach: Option<String>,
+    from_kb: Option<String>,
+    done: Option<usize>,
+    undo: Option<usize>,
+) -> Result<()> {
+    use crate::domain::checklist::{self, Checklist};
+    let mut store = ctx.open()?;
+    let mut seen = store.ticket_by_number(number)?;
+    let change =
+        |store: &mut crate::store::Store, c: crate::domain::op::Change| -> Result<crate::domain::ticket::Ticket> {
+            store.commit(&ctx.actor, vec![c])?;
+            Ok(store.ticket_by_number(number)?)
+        };
+    if let Some(name) = &attach {
+        let t = ctx.config.checklists.iter().find(|t| t.name.eq_ignore_ascii_case(name)).ok_or_else(|| {
+            CliError::NotFound(format!(
+                "no checklist '{name}' (the config has: {})",
+                ctx.config.checklists.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        let c = checklist::attach(&seen, &t.checklist());
+        seen = change(&mut store, c)?;
+    }
+    if let Some(key) = &from_kb {
+        let a = store.article_by_key(key)?;
+        let c = Checklist::from_steps(&a.record.title, &a.record.body).ok_or_else(|| {
+            CliError::Failed(format!("KB \"{}\" has no numbered steps or list items", a.record.title))
+        })?;
+        let c = checklist::attach(&seen, &c);
+        seen = change(&mut store, c)?;
+    }
+    for (n, d) in [(done, true), (undo, false)] {
+        if let Some(n) = n {
+            let c = checklist::mark(&seen, n, d).map_err(CliError::Usage)?;
+            seen = change(&mut store, c)?;
+        }
+    }
+    let c = seen.checklist.as_deref().map(Checklist::from_json).transpose().map_err(CliError::Failed)?;
+    ctx.out.emit(&c, || match &c {
+        None => format!("{number} has no checklist"),
+        Some(c) => {
+            let (d, all) = c.progress();
+            let mut s = format!("{} ({d} of {all} done)\n", line(&c.name));
+            for (i, it) in c.items.iter().enumerate() {
+                s.push_str(&format!(
+                    "  {:>2}. [{}] {}{}\n",
+                    i + 1,
+                    if it.done { "x" } else { " " },
+                    line(&it.text),
+                    if it.required { " (required)" } else { "" }
+                ));
+            }
+            s
+        }
+    })
 }
 
 fn sort_of(s: &str) -> Result<Sort> {
@@ -663,7 +742,12 @@ fn update(ctx: &Ctx, a: UpdateArgs) -> Result<()> {
     changes.extend(plan::edit(&seen, edit, &ctx.config.matrix));
     let cascade = store.cascade(&changes)?;
     changes.extend(cascade);
+    let resolving = a.status == Some(Status::Resolved);
     let ops = store.commit(&ctx.actor, changes)?;
+    let open = crate::domain::checklist::open_required(&seen);
+    if resolving && open > 0 {
+        eprintln!("tix: warning: {} was resolved with {open} required checklist item(s) not done", seen.number);
+    }
     let n = ops.len();
     ctx.out.emit(&Changed { number: a.number, ops: n }, || {
         if n == 0 { format!("{}: nothing changed", a.number) } else { format!("{}: updated", a.number) }

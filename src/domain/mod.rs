@@ -2,6 +2,7 @@
 
 pub mod asset;
 pub mod calendar;
+pub mod checklist;
 pub mod clock;
 pub mod enums;
 pub mod escalation;

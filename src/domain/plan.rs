@@ -251,6 +251,7 @@ mod tests {
             response_due: None,
             resolution_due: None,
             entry_count: 0,
+            checklist: None,
         }
     }
 

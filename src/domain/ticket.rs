@@ -218,6 +218,8 @@ string_enum!(
         ResponseDue = "response-due",
         ResolutionDue = "resolution-due",
         Deleted = "deleted",
+        /// The ticket's checklist (JSON; see `domain::checklist`).
+        Checklist = "checklist",
     }
 );
 
@@ -274,6 +276,9 @@ pub struct Ticket {
     pub response_due: Option<i64>,
     pub resolution_due: Option<i64>,
     pub entry_count: u32,
+    /// The checklist, as stored (JSON), if one is attached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checklist: Option<String>,
 }
 
 impl Ticket {
@@ -294,6 +299,7 @@ impl Ticket {
             F::Urgency => Some(self.urgency.to_string()),
             F::Impact => Some(self.impact.to_string()),
             F::Priority => Some(self.priority.get().to_string()),
+            F::Checklist => self.checklist.clone(),
             F::PriorityOverride => Some(self.priority_override.to_string()),
             F::ResponseDue => self.response_due.map(|v| v.to_string()),
             F::ResolutionDue => self.resolution_due.map(|v| v.to_string()),

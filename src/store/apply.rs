@@ -406,6 +406,11 @@ impl<'a> Applier<'a> {
                         .map_err(|_| DomainError::Invalid(format!("'{s}' is not a time in milliseconds")))?;
                 }
             }
+            F::Checklist => {
+                if let Some(s) = to {
+                    crate::domain::checklist::Checklist::from_json(s).map_err(DomainError::Invalid)?;
+                }
+            }
             F::Description | F::Group | F::Category | F::Tags | F::PriorityOverride | F::Deleted => {}
         }
         Ok(())

@@ -39,6 +39,7 @@ pub fn ticket(f: TicketField) -> (&'static str, Col) {
         F::ResponseDue => ("response_due", Col::Int),
         F::ResolutionDue => ("resolution_due", Col::Int),
         F::Deleted => ("deleted", Col::Bool),
+        F::Checklist => ("checklist", Col::Text),
     }
 }
 

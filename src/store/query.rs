@@ -460,7 +460,7 @@ impl Store {
                 "SELECT t.id, t.number, t.title, t.description, t.requester, r.name, t.assignee, a.name, t.grp, t.status,
                         t.type, t.category, t.tags, t.channel, t.urgency, t.impact, t.priority, t.priority_override,
                         t.created_at, t.updated_at, t.first_response_at, t.resolved_at, t.closed_at, t.response_due,
-                        t.resolution_due, t.entry_count
+                        t.resolution_due, t.entry_count, t.checklist
                  FROM tickets t LEFT JOIN people r ON r.id = t.requester LEFT JOIN people a ON a.id = t.assignee
                  WHERE t.id = ?1 AND t.deleted = 0",
             )
@@ -497,6 +497,7 @@ impl Store {
                         response_due: r.get(23)?,
                         resolution_due: r.get(24)?,
                         entry_count: r.get(25)?,
+                        checklist: r.get(26)?,
                     })
                 })
                 .optional()

@@ -280,6 +280,10 @@ INSERT OR IGNORE INTO time_spent(ticket, hlc, actor, at, minutes)
     SELECT entity, hlc, actor, hlc >> 16, json_extract(payload, '$.minutes') FROM ops
     WHERE kind = 'ticket.entry' AND json_extract(payload, '$.minutes') > 0;
 "#,
+    // 6: a checklist per ticket (a last-writer-wins field like the others).
+    r#"
+ALTER TABLE tickets ADD COLUMN checklist TEXT;
+"#,
 ];
 
 /// The schema version this binary writes.

@@ -34,7 +34,7 @@ const TABLES: &[(&str, usize, &str)] = &[
         1,
         "SELECT id, number, title, description, requester, assignee, grp, status, type, category, tags, channel,
                 urgency, impact, priority, priority_override, created_at, updated_at, first_response_at, resolved_at,
-                closed_at, response_due, resolution_due, entry_count, deleted FROM tickets ORDER BY id",
+                closed_at, response_due, resolution_due, entry_count, deleted, checklist FROM tickets ORDER BY id",
     ),
     (
         "links",

@@ -69,6 +69,8 @@ commands! {
     SetCategory = "set-category", "change the category (pick-list)";
     LinkTicket = "link-ticket", "link another ticket to this one";
     MergeInto = "merge-into", "merge this ticket into another (asks first)";
+    AttachChecklist = "attach-checklist", "attach a checklist (a template, or a linked KB article's steps)";
+    TickItem = "tick-item", "tick a checklist item off (or back on)";
     LinkToTicket = "link-to-ticket", "link the selected item to the open ticket";
     InsertExcerpt = "insert-excerpt", "start a reply with the article's excerpt";
     CopyRef = "copy-ref", "copy the ticket reference (OSC 52 clipboard)";

@@ -126,6 +126,8 @@ const DETAIL: &[(&str, Command)] = &[
     ("C", Command::SetCategory),
     ("L", Command::LinkTicket),
     ("M", Command::MergeInto),
+    ("K", Command::AttachChecklist),
+    ("x", Command::TickItem),
     ("y", Command::CopyRef),
     ("c", Command::NewTicket),
     ("m", Command::ApplyMacro),

@@ -26,6 +26,8 @@ pub struct TicketView {
     pub others: Vec<TicketRow>,
     /// Minutes booked on the ticket in all.
     pub minutes: u64,
+    /// The linked KB articles' titles and bodies (their steps can become a checklist).
+    pub article_steps: Vec<(ArticleId, String, String)>,
     /// The SLA now: policy, the targets in words, the worst open state.
     pub sla: Option<(String, String, Option<crate::domain::sla::SlaState>)>,
 }
@@ -116,6 +118,20 @@ impl DetailState {
             out.push(Line::from(""));
             for l in wrap(&t.description, w) {
                 out.push(Line::from(l));
+            }
+        }
+        if let Some(c) = t.checklist.as_deref().and_then(|s| crate::domain::checklist::Checklist::from_json(s).ok()) {
+            out.push(Line::from(""));
+            let (done, all) = c.progress();
+            out.push(Line::from(Span::styled(
+                format!("Checklist: {} ({done} of {all} done; x ticks an item)", text::clean(&c.name)),
+                bold,
+            )));
+            for (i, it) in c.items.iter().enumerate() {
+                let mark = if it.done { "[x]" } else { "[ ]" };
+                let req = if it.required && !it.done { " (required)" } else { "" };
+                let l = format!("  {:>2}. {mark} {}{req}", i + 1, text::clean(&it.text));
+                out.push(Line::from(Span::styled(l, if it.done { theme.dim } else { Style::default() })));
             }
         }
         if !v.assets.is_empty() {

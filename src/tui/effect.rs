@@ -102,6 +102,10 @@ pub fn run(store: &mut Store, who: &mut Who, effect: Effect) -> Action {
                 Err(e) => Action::FailedOn { message: e.to_string(), ticket: id },
             }
         }
+        Effect::Change { seen, changes } => match store.commit(&who.actor, changes) {
+            Ok(_) => Action::Changed { message: format!("{} checklist updated", seen.number), ticket: seen.id },
+            Err(e) => Action::FailedOn { message: e.to_string(), ticket: seen.id },
+        },
         Effect::Merge { seen, into } => {
             let id = seen.id;
             let result = store.ticket_by_number(into).and_then(|target| {
@@ -278,6 +282,12 @@ fn load_ticket(store: &Store, who: &Who, id: TicketId) -> Result<TicketView, Sto
         articles: store.ticket_articles(id)?,
         related: store.related_tickets(id)?,
         minutes: store.ticket_minutes(id)?,
+        article_steps: store
+            .ticket_articles(id)?
+            .into_iter()
+            .filter_map(|(aid, _)| store.article(aid).ok())
+            .map(|a| (a.id, a.record.title, a.record.body))
+            .collect(),
         sla: store
             .ticket_sla(&who.sla, id)?
             .map(|s| (s.policy.clone(), crate::domain::sla::summary(&s.clock, s.day_ms), s.clock.worst_open_state())),
@@ -402,7 +412,8 @@ fn pick_items(store: &Store, field: PickField) -> Result<Vec<PickItem>, StoreErr
         | PickField::Urgency
         | PickField::Impact
         | PickField::Macro
-        | PickField::Canned => vec![],
+        | PickField::Canned
+        | PickField::Checklist => vec![],
     })
 }
 

@@ -56,6 +56,8 @@ pub struct Options {
     pub routing: Vec<crate::domain::routing::RoutingRule>,
     /// Recurring tickets: the console makes those due when it starts.
     pub recurring: Vec<crate::domain::recurring::Recurring>,
+    /// Checklist templates.
+    pub checklists: Vec<crate::domain::checklist::ChecklistTemplate>,
     /// Escalation rules, carried out when the SLA clocks are refreshed.
     pub escalation: Vec<crate::domain::escalation::EscalationRule>,
     /// Macros and canned texts from the config.
@@ -286,6 +288,7 @@ fn initial_model(store: &Store, keymap: &Keymap<PaneId, Command>, o: Options) ->
         assets: assets::AssetState::default(),
         sync: sync_state,
         open_on_load: false,
+        checklists: o.checklists.clone(),
         macros: o.macros.clone(),
         canned: o.canned.clone(),
         parked: None,

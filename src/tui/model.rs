@@ -62,6 +62,11 @@ pub enum Effect {
         /// What it is, for the message ("KB “VPN drops”").
         what: String,
     },
+    /// Changes to the ticket as it was seen (checklists), written as they are.
+    Change {
+        seen: Box<Ticket>,
+        changes: Vec<crate::domain::op::Change>,
+    },
     /// Merge the ticket into another, given by number.
     Merge {
         seen: Box<Ticket>,
@@ -172,6 +177,8 @@ pub struct Model {
     pub matrix: PriorityMatrix,
     /// A ticket asked for with enter / `:N` / create: focus moves to it when it arrives.
     pub open_on_load: bool,
+    /// Checklist templates from the config.
+    pub checklists: Vec<crate::domain::checklist::ChecklistTemplate>,
     /// Macros and canned texts from the config.
     pub macros: Vec<Macro>,
     pub canned: Vec<Canned>,
@@ -207,6 +214,8 @@ pub enum InputKind {
     Time,
     /// The number of the ticket to merge the open one into.
     MergeInto,
+    /// The number of a checklist item to tick.
+    TickItem,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -980,8 +989,28 @@ fn picked(m: &mut Model, p: PickerState, v: PickValue) -> Vec<Effect> {
                 vec![effect]
             }
         }
+        (PickTarget::One(seen), PickValue::Checklist(json)) => {
+            match crate::domain::checklist::Checklist::from_json(&json) {
+                Ok(c) => vec![Effect::Change { changes: vec![crate::domain::checklist::attach(&seen, &c)], seen }],
+                Err(e) => {
+                    m.complain(e);
+                    vec![]
+                }
+            }
+        }
         (PickTarget::One(seen), v) => {
             let effect = Effect::Edit { seen: seen.clone(), edit: p.edit(v.clone()) };
+            let open = crate::domain::checklist::open_required(&seen);
+            if v == PickValue::Status(Status::Resolved) && open > 0 {
+                m.confirm = Some(Confirm {
+                    question: format!(
+                        "{open} required checklist item(s) are not done; resolve {} anyway? y/n",
+                        seen.number
+                    ),
+                    effect,
+                });
+                return vec![];
+            }
             // Closing is final: ask first.
             if v == PickValue::Status(Status::Closed) {
                 m.confirm = Some(Confirm {
@@ -1020,6 +1049,7 @@ fn update_prompt(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
                 InputKind::Command => run_command(m, text.trim()),
                 InputKind::LinkTicket => link_number(m, text.trim()),
                 InputKind::MergeInto => merge_into(m, text.trim()),
+                InputKind::TickItem => tick_item(m, text.trim()),
                 InputKind::Time => {
                     match (crate::domain::time::parse_minutes(text.trim()), m.editor.as_mut()) {
                         (_, None) => {}
@@ -1054,8 +1084,33 @@ fn update_prompt(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
         },
         InputKind::Kb => m.kb.search(&text),
         InputKind::Assets => m.assets.search(&text),
-        InputKind::Command | InputKind::LinkTicket | InputKind::Time | InputKind::MergeInto => vec![],
+        InputKind::Command | InputKind::LinkTicket | InputKind::Time | InputKind::MergeInto | InputKind::TickItem => {
+            vec![]
+        }
     })
+}
+
+/// `x` then a number: tick that checklist item off, or back on.
+fn tick_item(m: &mut Model, text: &str) -> Vec<Effect> {
+    let Some(seen) = m.open_ticket().cloned() else { return vec![] };
+    let Some(c) = seen.checklist.as_deref().and_then(|s| crate::domain::checklist::Checklist::from_json(s).ok()) else {
+        return vec![];
+    };
+    let n: usize = match text.trim_start_matches('#').parse() {
+        Ok(n) => n,
+        Err(_) => {
+            m.complain(format!("'{}' is not an item number", text::clean(text)));
+            return vec![];
+        }
+    };
+    let done = !c.items.get(n.wrapping_sub(1)).is_some_and(|i| i.done);
+    match crate::domain::checklist::mark(&seen, n, done) {
+        Ok(change) => vec![Effect::Change { seen: Box::new(seen), changes: vec![change] }],
+        Err(e) => {
+            m.complain(e);
+            vec![]
+        }
+    }
 }
 
 /// `M` then a number: merging cannot be undone by a key, so it asks first.
@@ -1186,6 +1241,37 @@ fn update_detail(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
         Command::MergeInto => {
             if m.open_ticket().is_some() {
                 m.input = Some(Input { kind: InputKind::MergeInto, text: String::new() });
+            }
+        }
+        Command::TickItem => match m.open_ticket() {
+            Some(t) if t.checklist.is_some() => {
+                m.input = Some(Input { kind: InputKind::TickItem, text: String::new() })
+            }
+            Some(_) => m.complain("no checklist on this ticket: K attaches one"),
+            None => {}
+        },
+        Command::AttachChecklist => {
+            let t = m.open_ticket().cloned()?;
+            // The config's templates, then the steps of the KB articles linked to the ticket.
+            let mut items: Vec<PickItem> = m
+                .checklists
+                .iter()
+                .map(|c| PickItem { label: c.name.clone(), value: PickValue::Checklist(c.checklist().to_json()) })
+                .collect();
+            if let Some(v) = &m.detail.view {
+                for (_, title, body) in &v.article_steps {
+                    if let Some(c) = crate::domain::checklist::Checklist::from_steps(title, body) {
+                        items
+                            .push(PickItem { label: format!("KB: {title}"), value: PickValue::Checklist(c.to_json()) });
+                    }
+                }
+            }
+            if items.is_empty() {
+                m.complain(
+                    "no checklists: define [[checklists]] in the config, or link a KB article with numbered steps",
+                );
+            } else {
+                m.picker = Some(PickerState::with_items(PickField::Checklist, PickTarget::One(Box::new(t)), items));
             }
         }
         Command::CopyRef => {
@@ -1417,6 +1503,7 @@ fn render_status(m: &Model, f: &mut Frame, area: Rect) {
             InputKind::LinkTicket => "link ticket #",
             InputKind::Time => "time spent (30m, 1h15): ",
             InputKind::MergeInto => "merge into #",
+            InputKind::TickItem => "tick item #",
         };
         let typed = text::clean(&input.text);
         let err = m.status.as_ref().filter(|s| s.1).map(|s| format!("   {}", text::clean(&s.0))).unwrap_or_default();

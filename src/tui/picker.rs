@@ -30,6 +30,8 @@ pub enum PickField {
     Macro,
     /// A canned text for the editor.
     Canned,
+    /// A checklist to attach.
+    Checklist,
 }
 
 /// What a pick applies to.
@@ -55,6 +57,7 @@ impl PickField {
             PickField::Impact => "impact",
             PickField::Macro => "macro",
             PickField::Canned => "canned text",
+            PickField::Checklist => "checklist",
         }
     }
 
@@ -75,6 +78,8 @@ pub enum PickValue {
     /// Index into the macros / canned texts.
     Macro(usize),
     Canned(usize),
+    /// A checklist, as JSON.
+    Checklist(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -148,7 +153,7 @@ impl PickerState {
                 .collect(),
             _ => vec![],
         };
-        let loading = items.is_empty() && !matches!(field, PickField::Macro | PickField::Canned);
+        let loading = items.is_empty() && !matches!(field, PickField::Macro | PickField::Canned | PickField::Checklist);
         let mut p = PickerState { field, target, items, filter: String::new(), shown: vec![], selected: 0, loading };
         p.refilter();
         p
@@ -224,7 +229,7 @@ impl PickerState {
             (_, PickValue::Text(t)) => e.group = Some(t),
             (PickField::Urgency, PickValue::Level(l)) => e.urgency = Some(l),
             (_, PickValue::Level(l)) => e.impact = Some(l),
-            (_, PickValue::Macro(_) | PickValue::Canned(_)) => {}
+            (_, PickValue::Macro(_) | PickValue::Canned(_) | PickValue::Checklist(_)) => {}
         }
         e
     }
