@@ -661,3 +661,21 @@ fn checklists_from_templates_and_kb_steps() {
     assert!(t.fails(&["ticket", "checklist", "2", "--attach", "nope"], 3).contains("Leaver"));
     assert!(t.json(&["store", "verify"])["mismatches"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn views_saved_in_the_store_list_run_and_go_away() {
+    let t = Tix::new();
+    t.ok(&["ticket", "new", "--title", "P1 thing", "--urgency", "1", "--impact", "1"]);
+    t.ok(&["ticket", "new", "--title", "P4 thing", "--urgency", "3", "--impact", "3"]);
+    t.ok(&["view", "save", "Urgent", "--filter", "prio:1", "--sort", "due"]);
+    let list = t.json(&["view", "list"]);
+    assert!(list.as_array().unwrap().iter().any(|v| v["name"] == "Urgent" && v["filter"] == "prio:1"), "{list}");
+    let rows = t.json(&["view", "run", "urgent"]);
+    assert_eq!(rows["tickets"].as_array().unwrap().len(), 1);
+    t.ok(&["view", "save", "urgent", "--filter", "prio:1,4"]); // same name, any case: replaced
+    assert_eq!(t.json(&["view", "run", "urgent"])["tickets"].as_array().unwrap().len(), 2);
+    assert!(t.fails(&["view", "save", "Bad", "--filter", "prio:9"], 2).contains("prio:9"));
+    t.ok(&["view", "delete", "Urgent"]);
+    assert!(t.fails(&["view", "run", "urgent"], 3).contains("no view"));
+    assert!(t.json(&["store", "verify"])["mismatches"].as_array().unwrap().is_empty());
+}

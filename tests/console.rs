@@ -1149,3 +1149,17 @@ fn checklists_attach_tick_and_warn_before_resolving() {
     keys(&mut a, "x 9 <enter>");
     assert!(a.model.status.as_ref().unwrap().0.contains("items 1 to 2"));
 }
+
+#[test]
+fn save_view_keeps_the_filter_for_everyone_on_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 6, 80, 24, false);
+    keys(&mut a, "] ] / prio:1 <enter> S : save <space> view <space> Hot <enter>");
+    assert!(a.model.status.as_ref().unwrap().0.starts_with("view 'Hot' saved"), "{:?}", a.model.status);
+    let (s, _) = ticket_in_store(dir.path(), 1);
+    let saved = s.saved_views().unwrap();
+    assert_eq!(
+        (saved[0].name.as_str(), saved[0].filter.as_str(), saved[0].sort.as_deref()),
+        ("Hot", "prio:1", Some("due"))
+    );
+}

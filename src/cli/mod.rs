@@ -180,7 +180,7 @@ pub fn console(ctx: &Ctx) -> Result<()> {
             .map_err(|e| CliError::Failed(e.to_string()))?;
     }
     let me = store.find_person(&ctx.actor)?.map(|p| p.id);
-    let views = view::views(ctx, me)?;
+    let views = view::views(ctx, me, Some(&store))?;
     let opts = crate::tui::Options {
         agent: ctx.actor.clone(),
         me,

@@ -14,6 +14,19 @@ use crate::tui::queue::{View, default_views, sort_by_name};
 pub enum ViewCmd {
     /// The views: the config file's [[views]], else the built-in ones
     List,
+    /// Save a view in the store (shared with everyone on it, and synced); saving a name
+    /// again replaces it
+    Save {
+        name: String,
+        /// In the query language, e.g. "group:network prio:<=2"
+        #[arg(long, default_value = "")]
+        filter: String,
+        /// priority, due, updated, newest or oldest
+        #[arg(long)]
+        sort: Option<String>,
+    },
+    /// Delete a view saved in the store
+    Delete { name: String },
     /// Run a view: the same rows, in the same order, as the console shows
     Run {
         /// The view's name (a unique prefix, any case)
@@ -28,17 +41,27 @@ pub enum ViewCmd {
     },
 }
 
-/// The views the console offers: the config's, else the built-in ones.
-pub fn views(ctx: &Ctx, me: Option<PersonId>) -> Result<Vec<View>> {
-    if ctx.config.views.is_empty() {
-        return Ok(default_views(me));
+/// The views the console offers: the config's (else the built-in ones), then those
+/// saved in the store.
+pub fn views(ctx: &Ctx, me: Option<PersonId>, store: Option<&Store>) -> Result<Vec<View>> {
+    let mut out = if ctx.config.views.is_empty() {
+        default_views(me)
+    } else {
+        ctx.config
+            .views
+            .iter()
+            .map(|v| View::from_filter(&v.name, &v.filter, v.sort.as_deref().and_then(sort_by_name)))
+            .collect::<std::result::Result<Vec<_>, String>>()
+            .map_err(CliError::Failed)?
+    };
+    if let Some(store) = store {
+        for v in store.saved_views()? {
+            if let Ok(view) = View::from_filter(&v.name, &v.filter, v.sort.as_deref().and_then(sort_by_name)) {
+                out.push(view);
+            }
+        }
     }
-    ctx.config
-        .views
-        .iter()
-        .map(|v| View::from_filter(&v.name, &v.filter, v.sort.as_deref().and_then(sort_by_name)))
-        .collect::<std::result::Result<Vec<_>, String>>()
-        .map_err(|e| CliError::Failed(e).into())
+    Ok(out)
 }
 
 #[derive(Serialize)]
@@ -50,9 +73,35 @@ struct ViewOut {
 
 pub fn run(ctx: &Ctx, cmd: ViewCmd) -> Result<()> {
     match cmd {
+        ViewCmd::Save { name, filter, sort } => {
+            if let Some(s) = &sort
+                && sort_by_name(s).is_none()
+            {
+                bail!(CliError::Usage(format!("--sort {s}: use priority, due, updated, newest or oldest")));
+            }
+            crate::domain::filter::parse(&filter).map_err(|e| CliError::Usage(format!("--filter {e}")))?;
+            let mut store = ctx.open()?;
+            let record = crate::domain::op::ViewRecord { name: name.clone(), filter, sort, deleted: false };
+            store.commit(&ctx.actor, vec![crate::domain::op::Change::save_view(record)])?;
+            ctx.out
+                .emit(&serde_json::json!({ "saved": name }), || format!("view '{}' saved", super::output::line(&name)))
+        }
+        ViewCmd::Delete { name } => {
+            let mut store = ctx.open()?;
+            if !store.saved_views()?.iter().any(|v| v.name.eq_ignore_ascii_case(&name)) {
+                bail!(CliError::NotFound(format!("no view '{name}' saved in the store")));
+            }
+            let record =
+                crate::domain::op::ViewRecord { name: name.clone(), filter: String::new(), sort: None, deleted: true };
+            store.commit(&ctx.actor, vec![crate::domain::op::Change::save_view(record)])?;
+            ctx.out.emit(&serde_json::json!({ "deleted": name }), || {
+                format!("view '{}' deleted", super::output::line(&name))
+            })
+        }
         ViewCmd::List => {
-            let list: Vec<ViewOut> = match ctx.config.views.is_empty() {
-                true => views(ctx, None)?
+            let store = ctx.open()?;
+            let mut list: Vec<ViewOut> = match ctx.config.views.is_empty() {
+                true => views(ctx, None, None)?
                     .into_iter()
                     .map(|v| ViewOut { sort: sort_name(&v), name: v.name, filter: "(built in)".into() })
                     .collect(),
@@ -67,6 +116,11 @@ pub fn run(ctx: &Ctx, cmd: ViewCmd) -> Result<()> {
                     })
                     .collect(),
             };
+            list.extend(store.saved_views()?.into_iter().map(|v| ViewOut {
+                name: v.name,
+                filter: v.filter,
+                sort: v.sort.unwrap_or_else(|| "priority".into()),
+            }));
             ctx.out.emit(&list, || {
                 list.iter()
                     .map(|v| {
@@ -79,7 +133,7 @@ pub fn run(ctx: &Ctx, cmd: ViewCmd) -> Result<()> {
         ViewCmd::Run { name, limit, offset, csv } => {
             let store = ctx.open()?;
             let me = store.find_person(&ctx.actor)?.map(|p| p.id);
-            let all = views(ctx, me)?;
+            let all = views(ctx, me, Some(&store))?;
             let want = name.to_lowercase();
             let found: Vec<&View> = all.iter().filter(|v| v.name.to_lowercase().starts_with(&want)).collect();
             let view = match found.as_slice() {

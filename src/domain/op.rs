@@ -189,6 +189,31 @@ pub struct NumberRecord {
     pub number: TicketNumber,
 }
 
+/// A saved queue view, shared by everyone on the store (and synced). The view's id
+/// comes from its name (see [`ViewRecord::id_of`]): saving a name again replaces it,
+/// last writer wins; `deleted` removes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViewRecord {
+    pub name: String,
+    /// In the query language.
+    #[serde(default)]
+    pub filter: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+}
+
+impl ViewRecord {
+    /// The same name (any case) gives the same id on every replica.
+    pub fn id_of(name: &str) -> Uuid {
+        let h = blake3::hash(format!("tix view {}", name.trim().to_lowercase()).as_bytes());
+        let mut b = [0u8; 16];
+        b.copy_from_slice(&h.as_bytes()[..16]);
+        uuid::Builder::from_custom_bytes(b).into_uuid()
+    }
+}
+
 /// What an op does. The `kind` strings are stored in the op log and never change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Payload {
@@ -203,6 +228,7 @@ pub enum Payload {
     AssetSet(FieldSet<AssetField>),
     ArticleNew(ArticleRecord),
     ArticleSet(FieldSet<ArticleField>),
+    ViewSave(ViewRecord),
 }
 
 impl Payload {
@@ -219,6 +245,7 @@ impl Payload {
             Payload::AssetSet(_) => "asset.set",
             Payload::ArticleNew(_) => "article.new",
             Payload::ArticleSet(_) => "article.set",
+            Payload::ViewSave(_) => "view.save",
         }
     }
 
@@ -236,6 +263,7 @@ impl Payload {
             Payload::AssetSet(v) => serde_json::to_string(v),
             Payload::ArticleNew(v) => serde_json::to_string(v),
             Payload::ArticleSet(v) => serde_json::to_string(v),
+            Payload::ViewSave(v) => serde_json::to_string(v),
         };
         r.expect("payloads always serialize")
     }
@@ -257,6 +285,7 @@ impl Payload {
             "asset.set" => Payload::AssetSet(p(kind, json)?),
             "article.new" => Payload::ArticleNew(p(kind, json)?),
             "article.set" => Payload::ArticleSet(p(kind, json)?),
+            "view.save" => Payload::ViewSave(p(kind, json)?),
             other => return Err(DomainError::BadPayload { kind: other.to_string(), reason: "unknown op kind".into() }),
         })
     }
@@ -425,6 +454,9 @@ impl Change {
     }
     pub fn set_asset(id: AssetId, field: AssetField, to: Option<String>) -> Change {
         Change::new(id.0, Payload::AssetSet(FieldSet { field, from: None, to }))
+    }
+    pub fn save_view(r: ViewRecord) -> Change {
+        Change::new(ViewRecord::id_of(&r.name), Payload::ViewSave(r))
     }
     pub fn new_article(id: ArticleId, r: ArticleRecord) -> Change {
         Change::new(id.0, Payload::ArticleNew(r))

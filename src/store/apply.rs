@@ -133,7 +133,7 @@ impl<'a> Applier<'a> {
             self.fts_dirty.retain(|(r, _)| *r != rowid);
         }
         self.tickets.remove(&entity);
-        for table in ["people", "assets", "articles"] {
+        for table in ["people", "assets", "articles", "views"] {
             c.prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))
                 .and_then(|mut s| s.execute([entity]))
                 .map_err(|e| self.err(e))?;
@@ -201,6 +201,12 @@ impl<'a> Applier<'a> {
             Payload::ArticleNew(a) => {
                 nonempty(&a.title, "an article's title")?;
                 Payload::ArticleNew(a)
+            }
+            Payload::ViewSave(v) => {
+                nonempty(&v.name, "a view's name")?;
+                crate::domain::filter::parse(&v.filter)
+                    .map_err(|e| DomainError::Invalid(format!("view '{}': filter {e}", v.name)))?;
+                Payload::ViewSave(v)
             }
             Payload::TicketEntry(e) => {
                 let (_, number) = self.ticket_row(entity)?;
@@ -672,6 +678,14 @@ impl<'a> Applier<'a> {
                         t
                     ])
                 }),
+            // Last writer wins per view (by HLC), whatever order ops arrive in.
+            Payload::ViewSave(v) => c
+                .prepare_cached(
+                    "INSERT INTO views(id, name, filter, sort, deleted, hlc) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT(id) DO UPDATE SET name = excluded.name, filter = excluded.filter, sort = excluded.sort,
+                       deleted = excluded.deleted, hlc = excluded.hlc WHERE excluded.hlc >= views.hlc",
+                )
+                .and_then(|mut s| s.execute(params![id, v.name, v.filter, v.sort, v.deleted, op.hlc.0 as i64])),
             Payload::PersonSet(s) => self.set_column("people", fields::person(s.field), id, &s.to, t),
             Payload::AssetSet(s) => self.set_column("assets", fields::asset(s.field), id, &s.to, t),
             Payload::ArticleSet(s) => self.set_column("articles", fields::article(s.field), id, &s.to, t),

@@ -84,3 +84,12 @@ impl Store {
         Ok(self.person(id).ok().and_then(|p| p.record.site))
     }
 }
+
+impl Store {
+    /// Views saved in the store (not deleted), by name.
+    pub fn saved_views(&self) -> Result<Vec<crate::domain::op::ViewRecord>> {
+        self.collect("SELECT name, filter, sort FROM views WHERE deleted = 0 ORDER BY name COLLATE NOCASE", [], |r| {
+            Ok(crate::domain::op::ViewRecord { name: r.get(0)?, filter: r.get(1)?, sort: r.get(2)?, deleted: false })
+        })
+    }
+}

@@ -284,6 +284,17 @@ INSERT OR IGNORE INTO time_spent(ticket, hlc, actor, at, minutes)
     r#"
 ALTER TABLE tickets ADD COLUMN checklist TEXT;
 "#,
+    // 7: saved queue views, shared through the op log (`view.save` ops; last writer wins).
+    r#"
+CREATE TABLE views (
+    id      BLOB PRIMARY KEY,
+    name    TEXT NOT NULL,
+    filter  TEXT NOT NULL,
+    sort    TEXT,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    hlc     INTEGER NOT NULL
+) WITHOUT ROWID;
+"#,
 ];
 
 /// The schema version this binary writes.

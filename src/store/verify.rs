@@ -56,6 +56,7 @@ const TABLES: &[(&str, usize, &str)] = &[
         "SELECT ticket, origin, seq, name, content_type, size, hash, stored FROM attachments ORDER BY ticket, origin, seq",
     ),
     ("attachment_content", 1, "SELECT hash, content FROM attachment_content ORDER BY hash"),
+    ("views", 1, "SELECT id, name, filter, sort, deleted, hlc FROM views ORDER BY id"),
     ("time_spent", 3, "SELECT ticket, hlc, actor, at, minutes FROM time_spent ORDER BY ticket, hlc, actor"),
 ];
 

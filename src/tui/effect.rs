@@ -106,6 +106,13 @@ pub fn run(store: &mut Store, who: &mut Who, effect: Effect) -> Action {
             Ok(_) => Action::Changed { message: format!("{} checklist updated", seen.number), ticket: seen.id },
             Err(e) => Action::FailedOn { message: e.to_string(), ticket: seen.id },
         },
+        Effect::SaveView(v) => {
+            let name = v.name.clone();
+            match store.commit(&who.actor, vec![Change::save_view(v)]) {
+                Ok(_) => Action::Message(format!("view '{name}' saved in the store (tix view run {name})")),
+                Err(e) => Action::Failed(e.to_string()),
+            }
+        }
         Effect::Merge { seen, into } => {
             let id = seen.id;
             let result = store.ticket_by_number(into).and_then(|target| {

@@ -67,6 +67,8 @@ pub enum Effect {
         seen: Box<Ticket>,
         changes: Vec<crate::domain::op::Change>,
     },
+    /// Save a view in the store (`:save view NAME`).
+    SaveView(crate::domain::op::ViewRecord),
     /// Merge the ticket into another, given by number.
     Merge {
         seen: Box<Ticket>,
@@ -1132,6 +1134,26 @@ fn merge_into(m: &mut Model, text: &str) -> Vec<Effect> {
     vec![]
 }
 
+/// A view's own filter in the query language: what its base query means (the built-in
+/// views are queries, not text).
+fn view_filter_text(v: &super::queue::View) -> String {
+    use crate::store::AssigneeFilter;
+    if !v.filter.trim().is_empty() {
+        return v.filter.clone();
+    }
+    let mut parts: Vec<String> = Vec::new();
+    let q = &v.query;
+    if !q.statuses.is_empty() {
+        parts.push(format!("status:{}", q.statuses.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")));
+    }
+    match &q.assignee {
+        Some(AssigneeFilter::Unassigned) => parts.push("assignee:none".into()),
+        Some(AssigneeFilter::Person(_)) => parts.push("assignee:me".into()),
+        None => {}
+    }
+    parts.join(" ")
+}
+
 fn link_number(m: &mut Model, text: &str) -> Vec<Effect> {
     let Some(seen) = m.open_ticket().cloned() else { return vec![] };
     match text.parse::<TicketNumber>() {
@@ -1157,6 +1179,28 @@ fn run_command(m: &mut Model, text: &str) -> Vec<Effect> {
             vec![]
         }
         "sync" => update(m, Action::Command(Command::SyncNow)),
+        "save" => {
+            // `:save view NAME`: the current view narrowed by the filter, in its order.
+            let name = rest.strip_prefix("view").map(str::trim).unwrap_or(rest).to_string();
+            if name.is_empty() {
+                m.complain("use :save view NAME");
+                return vec![];
+            }
+            let q = &m.queue;
+            let view = &q.views[q.view];
+            let base = view_filter_text(view);
+            let filter = [base.as_str(), q.filter.trim()]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let sort = super::queue::SORTS
+                .iter()
+                .find(|(s, _)| *s == q.sort.unwrap_or(view.query.sort))
+                .map(|(_, n)| n.to_string());
+            vec![Effect::SaveView(crate::domain::op::ViewRecord { name, filter, sort, deleted: false })]
+        }
         "view" | "v" => {
             let want = rest.to_lowercase();
             match m.queue.views.iter().position(|v| v.name.to_lowercase().starts_with(&want) && !want.is_empty()) {

@@ -26,6 +26,8 @@ pub struct View {
     pub name: String,
     pub query: TicketQuery,
     pub spec: FilterSpec,
+    /// The filter as written (views from the config or the store).
+    pub filter: String,
 }
 
 impl View {
@@ -49,7 +51,7 @@ impl View {
             query.active = Some(true);
         }
         query.sort = sort.unwrap_or_default();
-        Ok(View { name: name.to_string(), query, spec })
+        Ok(View { name: name.to_string(), query, spec, filter: filter.to_string() })
     }
 }
 
@@ -68,7 +70,12 @@ pub fn sort_by_name(name: &str) -> Option<Sort> {
 
 /// The built-in views. `me` is the acting agent, when known.
 pub fn default_views(me: Option<PersonId>) -> Vec<View> {
-    let v = |name: &str, query: TicketQuery| View { name: name.to_string(), query, spec: FilterSpec::default() };
+    let v = |name: &str, query: TicketQuery| View {
+        name: name.to_string(),
+        query,
+        spec: FilterSpec::default(),
+        filter: String::new(),
+    };
     let mine = match me {
         Some(p) => AssigneeFilter::Person(p),
         None => AssigneeFilter::Person(PersonId(uuid::Uuid::nil())),
