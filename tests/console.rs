@@ -1064,6 +1064,7 @@ fn triage_walks_the_new_unassigned_tickets_one_decision_at_a_time() {
     let first = a.model.open_ticket().unwrap().number.0;
     assert_eq!(first, 2, "oldest first");
     assert!(screen(&a).contains("TRIAGE (0 decided)"), "{}", screen(&a));
+    insta::assert_snapshot!("triage_80x24", screen(&a));
     // u: urgency 1 → written, and straight on to the next ticket.
     keys(&mut a, "u <enter>");
     assert_eq!(ticket_in_store(dir.path(), 2).1.urgency.get(), 1);
@@ -1138,6 +1139,7 @@ fn checklists_attach_tick_and_warn_before_resolving() {
     keys(&mut a, "<enter>");
     let s = screen(&a);
     assert!(s.contains("Checklist: Leaver (0 of 2 done") && s.contains("[ ] Disable the account (required)"), "{s}");
+    insta::assert_snapshot!("checklist_80x24", s);
     // Resolving with a required item open asks first.
     keys(&mut a, "s r e s o l <enter>");
     assert!(a.model.confirm.as_ref().unwrap().question.starts_with("1 required checklist item(s) are not done"));
