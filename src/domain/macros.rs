@@ -147,39 +147,12 @@ impl Macro {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::TicketNumber;
     use crate::domain::ids::TicketId;
     use crate::domain::op::Payload;
-    use crate::domain::ticket::{Channel, Level, TicketField, TicketType};
+    use crate::domain::ticket::TicketField;
 
     fn ticket(status: Status) -> Ticket {
-        Ticket {
-            id: TicketId::from_bytes([1; 16]),
-            number: TicketNumber(7),
-            title: "Password".into(),
-            description: String::new(),
-            requester: None,
-            assignee: None,
-            group: None,
-            status,
-            kind: TicketType::Request,
-            category: None,
-            tags: vec!["vip".into()],
-            channel: Channel::Email,
-            urgency: Level::MEDIUM,
-            impact: Level::MEDIUM,
-            priority: Priority::P3,
-            priority_override: false,
-            created_at: 0,
-            updated_at: 0,
-            first_response_at: None,
-            resolved_at: None,
-            closed_at: None,
-            response_due: None,
-            resolution_due: None,
-            entry_count: 0,
-            checklist: None,
-        }
+        Ticket { tags: vec!["vip".into()], ..Ticket::sample(status) }
     }
 
     fn reset() -> Macro {

@@ -221,38 +221,11 @@ pub fn entry(seen: &Ticket, kind: EntryKind, body: String, minutes: Option<u32>)
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::TicketNumber;
     use crate::domain::op::{Expect, Payload};
     use crate::domain::ticket::PersonRef;
 
     fn seen() -> Ticket {
-        Ticket {
-            id: TicketId::from_bytes([1; 16]),
-            number: TicketNumber(7),
-            title: "Printer jam".into(),
-            description: String::new(),
-            requester: None,
-            assignee: None,
-            group: None,
-            status: Status::New,
-            kind: TicketType::Incident,
-            category: None,
-            tags: vec![],
-            channel: Channel::Phone,
-            urgency: Level::MEDIUM,
-            impact: Level::MEDIUM,
-            priority: Priority::P3,
-            priority_override: false,
-            created_at: 0,
-            updated_at: 0,
-            first_response_at: None,
-            resolved_at: None,
-            closed_at: None,
-            response_due: None,
-            resolution_due: None,
-            entry_count: 0,
-            checklist: None,
-        }
+        Ticket::sample(Status::New)
     }
 
     fn fields(cs: &[Change]) -> Vec<(TicketField, Option<String>)> {

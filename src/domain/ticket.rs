@@ -316,6 +316,40 @@ pub struct PersonRef {
 }
 
 /// Normalise a tag list: lower-case, trimmed, de-duplicated, sorted.
+#[cfg(test)]
+impl Ticket {
+    /// A plain ticket for unit tests: #7 "Printer jam", P3, nobody's, `status`.
+    pub(crate) fn sample(status: Status) -> Ticket {
+        Ticket {
+            id: TicketId::from_bytes([1; 16]),
+            number: TicketNumber(7),
+            title: "Printer jam".into(),
+            description: String::new(),
+            requester: None,
+            assignee: None,
+            group: None,
+            status,
+            kind: TicketType::Incident,
+            category: None,
+            tags: vec![],
+            channel: Channel::Phone,
+            urgency: Level::MEDIUM,
+            impact: Level::MEDIUM,
+            priority: Priority::P3,
+            priority_override: false,
+            created_at: 0,
+            updated_at: 0,
+            first_response_at: None,
+            resolved_at: None,
+            closed_at: None,
+            response_due: None,
+            resolution_due: None,
+            entry_count: 0,
+            checklist: None,
+        }
+    }
+}
+
 pub fn normalize_tags<I, S>(tags: I) -> Vec<String>
 where
     I: IntoIterator<Item = S>,

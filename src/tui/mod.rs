@@ -68,6 +68,22 @@ pub struct Options {
     pub views: Option<Vec<queue::View>>,
 }
 
+impl Options {
+    /// Who acts, and the rules the store-side effects apply.
+    fn who(&self) -> effect::Who {
+        effect::Who {
+            actor: self.agent.clone(),
+            me: self.me,
+            matrix: self.matrix,
+            sla: self.sla.clone(),
+            sla_fingerprint: self.sla_fingerprint.clone(),
+            routing: self.routing.clone(),
+            recurring: self.recurring.clone(),
+            escalation: self.escalation.clone(),
+        }
+    }
+}
+
 /// The console without a terminal: model, keymap and store. Tests drive it directly.
 pub struct App {
     pub model: Model,
@@ -96,16 +112,7 @@ enum Runner {
 impl App {
     /// The app with effects run inline, in order (tests: deterministic).
     pub fn new(store: Store, keymap: Keymap<PaneId, Command>, o: Options) -> App {
-        let who = effect::Who {
-            actor: o.agent.clone(),
-            me: o.me,
-            matrix: o.matrix,
-            sla: o.sla.clone(),
-            sla_fingerprint: o.sla_fingerprint.clone(),
-            routing: o.routing.clone(),
-            recurring: o.recurring.clone(),
-            escalation: o.escalation.clone(),
-        };
+        let who = o.who();
         let model = initial_model(&store, &keymap, o);
         let mut app = App {
             model,
@@ -122,16 +129,7 @@ impl App {
     /// The app with effects on a worker thread that owns the store connection; their
     /// results arrive on the receiver and go to [`App::receive`].
     pub fn with_worker(store: Store, keymap: Keymap<PaneId, Command>, o: Options) -> (App, mpsc::Receiver<Action>) {
-        let mut who = effect::Who {
-            actor: o.agent.clone(),
-            me: o.me,
-            matrix: o.matrix,
-            sla: o.sla.clone(),
-            sla_fingerprint: o.sla_fingerprint.clone(),
-            routing: o.routing.clone(),
-            recurring: o.recurring.clone(),
-            escalation: o.escalation.clone(),
-        };
+        let mut who = o.who();
         let interval = o.sync_interval;
         let model = initial_model(&store, &keymap, o);
         let (etx, erx) = mpsc::channel::<Effect>();
