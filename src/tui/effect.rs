@@ -215,10 +215,22 @@ pub fn run(store: &mut Store, who: &mut Who, effect: Effect) -> Action {
                 Err(e) => Action::Failed(e.to_string()),
             }
         }
-        Effect::LoadReport { from, to } => match store.report(from, to) {
-            Ok(r) => Action::ReportLoaded(Box::new(r)),
-            Err(e) => Action::Failed(e.to_string()),
-        },
+        Effect::LoadReport { from, to } => {
+            let report = store.report(from, to).and_then(|mut r| {
+                if !who.sla.policies.is_empty() {
+                    // Compliance from each resolved ticket's clock, as `tix report` does.
+                    let (measured, met) = store.sla_compliance(&who.sla, from, to)?;
+                    r.sla_measured = measured;
+                    r.sla_met = met;
+                    r.sla_compliance = (measured > 0).then(|| met as f64 * 100.0 / measured as f64);
+                }
+                Ok(r)
+            });
+            match report {
+                Ok(r) => Action::ReportLoaded(Box::new(r)),
+                Err(e) => Action::Failed(e.to_string()),
+            }
+        }
         Effect::ApplyMacro { seen, m } => {
             let id = seen.id;
             let result = (|| -> Result<usize, StoreError> {

@@ -353,15 +353,21 @@ impl QueueState {
 
     pub fn render(&self, area: Rect, buf: &mut Buffer, now_ms: i64, theme: &Theme) {
         let wide = area.width >= 100;
+        // Narrow (the queue beside an open ticket): the title keeps its room, the
+        // assignee goes.
+        let assignee = area.width >= 70;
         let mut widths = vec![
             Constraint::Length(7),
             Constraint::Length(3),
             Constraint::Length(8),
             Constraint::Length(4),
             Constraint::Length(4),
-            Constraint::Length(if wide { 16 } else { 12 }),
         ];
-        let mut header = vec!["NUMBER", "PRI", "STATUS", "AGE", "DUE", "ASSIGNEE"];
+        let mut header = vec!["NUMBER", "PRI", "STATUS", "AGE", "DUE"];
+        if assignee {
+            widths.push(Constraint::Length(if wide { 16 } else { 12 }));
+            header.push("ASSIGNEE");
+        }
         if wide {
             widths.push(Constraint::Length(18));
             header.push("REQUESTER");
@@ -390,12 +396,14 @@ impl QueueState {
                     Some(due) => Cell::from(time::until(due, now_ms)),
                     None => Cell::from("-"),
                 },
-                Cell::from(text::fit(
+            ];
+            if assignee {
+                cells.push(Cell::from(text::fit(
                     &text::clean(r.assignee.as_deref().unwrap_or("-")),
                     if wide { 16 } else { 12 },
                     g,
-                )),
-            ];
+                )));
+            }
             if wide {
                 cells.push(Cell::from(text::fit(&text::clean(r.requester.as_deref().unwrap_or("-")), 18, g)));
             }
