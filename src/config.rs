@@ -281,14 +281,14 @@ impl Config {
             c.check().map_err(|message| ConfigError {
                 file: file.to_string(),
                 line: line_of(text, &format!("name = \"{}\"", c.name)),
-                message,
+                message: message.to_string(),
             })?;
         }
         for r in &raw.escalation {
             r.check().map_err(|message| ConfigError {
                 file: file.to_string(),
                 line: line_of(text, &format!("name = \"{}\"", r.name)),
-                message,
+                message: message.to_string(),
             })?;
         }
         let mut recurring = Vec::new();
@@ -296,21 +296,21 @@ impl Config {
             recurring.push(r.check().map_err(|message| ConfigError {
                 file: file.to_string(),
                 line: line_of(text, &format!("name = \"{}\"", r.name)),
-                message,
+                message: message.to_string(),
             })?);
         }
         for r in &raw.routing {
             r.check().map_err(|message| ConfigError {
                 file: file.to_string(),
                 line: line_of(text, &format!("name = \"{}\"", r.name)),
-                message,
+                message: message.to_string(),
             })?;
         }
         for m in &raw.macros {
             m.check().map_err(|message| ConfigError {
                 file: file.to_string(),
                 line: line_of(text, &format!("name = \"{}\"", m.name)),
-                message,
+                message: message.to_string(),
             })?;
         }
         // SLA: calendars (with holidays from .ics files, relative to the config file's

@@ -412,11 +412,12 @@ fn checklist(
     }
     for (n, d) in [(done, true), (undo, false)] {
         if let Some(n) = n {
-            let c = checklist::mark(&seen, n, d).map_err(CliError::Usage)?;
+            let c = checklist::mark(&seen, n, d).map_err(|e| CliError::Usage(e.to_string()))?;
             seen = change(&mut store, c)?;
         }
     }
-    let c = seen.checklist.as_deref().map(Checklist::from_json).transpose().map_err(CliError::Failed)?;
+    let c =
+        seen.checklist.as_deref().map(Checklist::from_json).transpose().map_err(|e| CliError::Failed(e.to_string()))?;
     ctx.out.emit(&c, || match &c {
         None => format!("{number} has no checklist"),
         Some(c) => {

@@ -95,12 +95,7 @@ impl std::fmt::Display for Span {
 
 /// `HH:MM` → minutes after midnight; `24:00` allowed.
 fn hhmm(s: &str) -> Option<u16> {
-    let (h, m) = s.split_once(':')?;
-    if !(1..=2).contains(&h.len()) || m.len() != 2 || !h.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
-    (m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(h * 60 + m)
+    super::duration::time_of_day(s, true).ok()
 }
 
 /// One day's hours as written in config: `08:00-12:00,13:00-17:00`; empty or `closed`

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::op::Change;
 use super::ticket::{Ticket, TicketField};
+use super::{RuleError, RuleProblem};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Item {
@@ -46,17 +47,17 @@ impl ChecklistTemplate {
         }
     }
 
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), RuleError> {
         if self.items.iter().all(|i| i.trim_start_matches('!').trim().is_empty()) {
-            return Err(format!("checklist '{}' has no items", self.name));
+            return Err(RuleError::new("checklist", &self.name, RuleProblem::NoItems));
         }
         Ok(())
     }
 }
 
 impl Checklist {
-    pub fn from_json(s: &str) -> Result<Checklist, String> {
-        serde_json::from_str(s).map_err(|e| format!("not a checklist: {e}"))
+    pub fn from_json(s: &str) -> Result<Checklist, ChecklistError> {
+        serde_json::from_str(s).map_err(|e| ChecklistError::Unreadable(e.to_string()))
     }
 
     pub fn to_json(&self) -> String {
@@ -101,17 +102,29 @@ impl Checklist {
     }
 }
 
+/// Why a checklist cannot be read or ticked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChecklistError {
+    #[error("not a checklist: {0}")]
+    Unreadable(String),
+    /// The ticket (its number as shown) has none.
+    #[error("{0} has no checklist")]
+    None(String),
+    #[error("item {n}: the checklist has items 1 to {len}")]
+    NoItem { n: usize, len: usize },
+}
+
 /// The change that attaches (or replaces) a ticket's checklist.
 pub fn attach(seen: &Ticket, c: &Checklist) -> Change {
     Change::set_ticket(seen.id, TicketField::Checklist, Some(c.to_json())).expecting(seen.checklist.clone())
 }
 
 /// The change that marks item `n` (1-based) done or not, or what is wrong.
-pub fn mark(seen: &Ticket, n: usize, done: bool) -> Result<Change, String> {
-    let raw = seen.checklist.as_deref().ok_or_else(|| format!("{} has no checklist", seen.number))?;
+pub fn mark(seen: &Ticket, n: usize, done: bool) -> Result<Change, ChecklistError> {
+    let raw = seen.checklist.as_deref().ok_or_else(|| ChecklistError::None(seen.number.to_string()))?;
     let mut c = Checklist::from_json(raw)?;
     let len = c.items.len();
-    let item = c.items.get_mut(n.wrapping_sub(1)).ok_or_else(|| format!("the checklist has items 1 to {len}"))?;
+    let item = c.items.get_mut(n.wrapping_sub(1)).ok_or(ChecklistError::NoItem { n, len })?;
     item.done = done;
     Ok(attach(seen, &c))
 }

@@ -9,6 +9,7 @@ use super::ids::PersonId;
 use super::op::{Change, EntryRecord, Origin};
 use super::plan::{self, TicketEdit};
 use super::ticket::{EntryKind, Priority, PriorityMatrix, Ticket};
+use super::{RuleError, RuleProblem};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -41,12 +42,16 @@ pub struct EscalationRule {
 }
 
 impl EscalationRule {
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), RuleError> {
         for p in &self.priority {
-            Priority::try_from(*p).map_err(|e| format!("escalation '{}': priority: {e}", self.name))?;
+            Priority::try_from(*p).map_err(|e| RuleError::bad_value("escalation", &self.name, "priority", e))?;
         }
         if !self.raise_priority && self.assign.is_none() && self.group.is_none() && self.hook.is_none() {
-            return Err(format!("escalation '{}' does nothing (raise_priority, assign, group, hook)", self.name));
+            return Err(RuleError::new(
+                "escalation",
+                &self.name,
+                RuleProblem::DoesNothing("raise_priority, assign, group, hook"),
+            ));
         }
         Ok(())
     }

@@ -229,16 +229,14 @@ pub fn parse(text: &str) -> Result<FilterSpec, FilterError> {
 /// `-2h`, `-30m`, `-7d`, `-2w` (ago), or a date `2026-11-01` (UTC midnight).
 fn parse_when(s: &str) -> Result<When, String> {
     if let Some(rel) = s.strip_prefix('-') {
-        let (n, unit) = rel.split_at(rel.find(|c: char| !c.is_ascii_digit()).unwrap_or(rel.len()));
-        let n: i64 = n.parse().map_err(|_| format!("'{s}': a number must follow '-' (e.g. -2h)"))?;
-        let unit_ms = match unit {
-            "m" => super::time::MINUTE,
-            "h" => super::time::HOUR,
-            "d" => super::time::DAY,
-            "w" => 7 * super::time::DAY,
-            _ => return Err(format!("'{s}': the unit is m, h, d or w (e.g. -2h)")),
+        if !rel.starts_with(|c: char| c.is_ascii_digit()) {
+            return Err(format!("'{s}': a number must follow '-' (e.g. -2h)"));
+        }
+        return match super::duration::parse(rel, super::duration::Grammar::AGE) {
+            Ok(ms) => Ok(When::Ago(ms)),
+            Err(super::duration::DurationError::TooLong(_)) => Err(format!("'{s}' reaches too far back")),
+            Err(_) => Err(format!("'{s}': the unit is m, h, d or w, largest first (e.g. -2h, -1d12h)")),
         };
-        return Ok(When::Ago(n * unit_ms));
     }
     match super::time::parse_day(s) {
         Ok(Some(d)) => Ok(When::At(d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or(0))),

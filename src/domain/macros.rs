@@ -8,6 +8,7 @@ use super::ids::PersonId;
 use super::op::Change;
 use super::plan::{self, TicketEdit};
 use super::ticket::{EntryKind, Priority, PriorityMatrix, Status, Ticket};
+use super::{RuleError, RuleProblem};
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,17 +50,16 @@ pub struct Canned {
 
 impl Macro {
     /// Check what serde cannot: a priority in range, a time that parses, some effect.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), RuleError> {
         if self.name.trim().is_empty() {
-            return Err("a macro needs a name".into());
+            return Err(RuleError::new("macro", "", RuleProblem::Missing("a name")));
         }
         if let Some(p) = self.priority {
-            Priority::try_from(p).map_err(|e| format!("macro '{}': priority: {e}", self.name))?;
+            Priority::try_from(p).map_err(|e| RuleError::bad_value("macro", &self.name, "priority", e))?;
         }
-        if let Some(t) = &self.time
-            && super::time::parse_minutes(t).is_none()
-        {
-            return Err(format!("macro '{}': time '{t}' (use 15m, 1h, 1h30)", self.name));
+        if let Some(t) = &self.time {
+            super::duration::booked_minutes(t)
+                .map_err(|e| RuleError::bad_value("macro", &self.name, "time", format!("{e} (use 15m, 1h, 1h30)")))?;
         }
         let does_something = self.reply.is_some()
             || self.note.is_some()
@@ -70,7 +70,11 @@ impl Macro {
             || self.take
             || !self.tags.is_empty();
         if !does_something {
-            return Err(format!("macro '{}' does nothing (give it a reply, note, status, …)", self.name));
+            return Err(RuleError::new(
+                "macro",
+                &self.name,
+                RuleProblem::DoesNothing("give it a reply, note, status, priority, category, group, take or tags"),
+            ));
         }
         Ok(())
     }
@@ -189,9 +193,9 @@ mod tests {
     fn bad_macros_are_refused_with_their_name() {
         let mut m = reset();
         m.priority = Some(7);
-        assert!(m.check().unwrap_err().contains("Password reset done"));
+        assert!(m.check().unwrap_err().to_string().contains("Password reset done"));
         let m: Macro = toml::from_str("name = \"Nothing\"\n").unwrap();
-        assert!(m.check().unwrap_err().contains("does nothing"));
+        assert!(m.check().unwrap_err().to_string().contains("does nothing"));
         assert!(toml::from_str::<Macro>("name = \"x\"\nstatus = \"done\"\n").is_err());
     }
 }

@@ -4,6 +4,7 @@ pub mod asset;
 pub mod calendar;
 pub mod checklist;
 pub mod clock;
+pub mod duration;
 pub mod enums;
 pub mod escalation;
 pub mod filter;
@@ -36,4 +37,43 @@ pub enum DomainError {
     BadPayload { kind: String, reason: String },
     #[error("{0}")]
     Invalid(String),
+}
+
+/// A configured rule (macro, routing rule, escalation, checklist template, recurring
+/// ticket) that cannot work: which rule, and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind} '{name}'{problem}")]
+pub struct RuleError {
+    /// `macro`, `routing rule`, `escalation`, `checklist`, `recurring`.
+    pub kind: &'static str,
+    pub name: String,
+    pub problem: RuleProblem,
+}
+
+/// What is wrong with a configured rule; shown after its kind and name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RuleProblem {
+    /// It has no effect; the keys that would give it one.
+    #[error(" does nothing ({0})")]
+    DoesNothing(&'static str),
+    /// It would apply to everything; the keys that would narrow it.
+    #[error(" has no condition ({0})")]
+    NoCondition(&'static str),
+    #[error(" has no items")]
+    NoItems,
+    #[error(": {0} is required")]
+    Missing(&'static str),
+    /// A key holds a value that cannot be used.
+    #[error(": {key}: {message}")]
+    BadValue { key: &'static str, message: String },
+}
+
+impl RuleError {
+    pub fn new(kind: &'static str, name: &str, problem: RuleProblem) -> RuleError {
+        RuleError { kind, name: name.to_string(), problem }
+    }
+
+    pub fn bad_value(kind: &'static str, name: &str, key: &'static str, message: impl ToString) -> RuleError {
+        RuleError::new(kind, name, RuleProblem::BadValue { key, message: message.to_string() })
+    }
 }

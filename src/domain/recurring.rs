@@ -7,8 +7,10 @@ use chrono::{DateTime, Datelike, Duration, TimeZone};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
+use super::duration::DurationError;
 use super::plan::NewTicket;
 use super::ticket::{Level, TicketType};
+use super::{RuleError, RuleProblem};
 
 /// How far back a missed occurrence is still made (the console or cron was not running).
 pub const CATCH_UP_DAYS: i64 = 7;
@@ -63,29 +65,50 @@ pub struct Cron {
     last_day: Option<u32>,
 }
 
+/// Why a schedule cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CronError {
+    #[error(
+        "schedule '{0}': use daily HH:MM, weekdays HH:MM, weekly DAY HH:MM, monthly N HH:MM or a cron line (m h dom mon dow)"
+    )]
+    Form(String),
+    #[error(transparent)]
+    Time(#[from] DurationError),
+    #[error("'{0}' is not a weekday (mon, tue, …)")]
+    Weekday(String),
+    #[error("'{0}' is not a day of the month")]
+    DayOfMonth(String),
+    #[error("day {0} of the month does not exist (1-31)")]
+    NoSuchDay(u32),
+    /// A cron field (`minute`, `hour`, …) and what is wrong with it.
+    #[error("{what}: {message}")]
+    Field { what: &'static str, message: String },
+}
+
 const WEEKDAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 
-fn field(s: &str, lo: u32, hi: u32, what: &str) -> Result<Vec<u32>, String> {
+fn field(s: &str, lo: u32, hi: u32, what: &'static str) -> Result<Vec<u32>, CronError> {
+    let bad = |message: String| CronError::Field { what, message };
     let mut out = Vec::new();
     for part in s.split(',') {
         let (range, step) = match part.split_once('/') {
-            Some((r, st)) => (r, st.parse::<u32>().map_err(|_| format!("{what}: step '{st}'"))?),
+            Some((r, st)) => (r, st.parse::<u32>().map_err(|_| bad(format!("step '{st}'")))?),
             None => (part, 1),
         };
         if step == 0 {
-            return Err(format!("{what}: a step of 0"));
+            return Err(bad("a step of 0".into()));
         }
         let (a, b) = if range == "*" {
             (lo, hi)
         } else if let Some((a, b)) = range.split_once('-') {
-            let p = |x: &str| x.parse::<u32>().map_err(|_| format!("{what}: '{x}' is not a number"));
+            let p = |x: &str| x.parse::<u32>().map_err(|_| bad(format!("'{x}' is not a number")));
             (p(a)?, p(b)?)
         } else {
-            let v = range.parse::<u32>().map_err(|_| format!("{what}: '{range}' is not a number"))?;
+            let v = range.parse::<u32>().map_err(|_| bad(format!("'{range}' is not a number")))?;
             (v, if part.contains('/') { hi } else { v })
         };
         if a < lo || b > hi || a > b {
-            return Err(format!("{what}: {range} is outside {lo}-{hi}"));
+            return Err(bad(format!("{range} is outside {lo}-{hi}")));
         }
         out.extend((a..=b).step_by(step as usize));
     }
@@ -94,21 +117,14 @@ fn field(s: &str, lo: u32, hi: u32, what: &str) -> Result<Vec<u32>, String> {
     Ok(out)
 }
 
-fn hh_mm(s: &str) -> Result<(u32, u32), String> {
-    let (h, m) = s.split_once(':').ok_or_else(|| format!("'{s}' is not HH:MM"))?;
-    let (h, m) = (
-        h.parse::<u32>().map_err(|_| format!("'{s}' is not HH:MM"))?,
-        m.parse::<u32>().map_err(|_| format!("'{s}' is not HH:MM"))?,
-    );
-    if h > 23 || m > 59 {
-        return Err(format!("'{s}' is not a time of day"));
-    }
-    Ok((h, m))
+fn hh_mm(s: &str) -> Result<(u32, u32), CronError> {
+    let t = super::duration::time_of_day(s, false)?;
+    Ok((u32::from(t / 60), u32::from(t % 60)))
 }
 
 impl Cron {
     /// A schedule in words or a cron line.
-    pub fn parse(s: &str) -> Result<Cron, String> {
+    pub fn parse(s: &str) -> Result<Cron, CronError> {
         let words: Vec<&str> = s.split_whitespace().collect();
         let all = |lo: u32, hi: u32| (lo..=hi).collect::<Vec<_>>();
         let at = |t: &str| hh_mm(t).map(|(h, m)| (vec![m], vec![h]));
@@ -135,14 +151,14 @@ impl Cron {
                 let d = WEEKDAYS
                     .iter()
                     .position(|w| day.to_lowercase().starts_with(w))
-                    .ok_or_else(|| format!("'{day}' is not a weekday (mon, tue, …)"))?;
+                    .ok_or_else(|| CronError::Weekday(day.to_string()))?;
                 Ok(Cron { weekdays: vec![d as u32], ..base(m, h) })
             }
             ["monthly", day, t] => {
                 let (m, h) = at(t)?;
-                let d: u32 = day.parse().map_err(|_| format!("'{day}' is not a day of the month"))?;
+                let d: u32 = day.parse().map_err(|_| CronError::DayOfMonth(day.to_string()))?;
                 if !(1..=31).contains(&d) {
-                    return Err(format!("day {d} of the month"));
+                    return Err(CronError::NoSuchDay(d));
                 }
                 Ok(Cron { days: vec![d], last_day: (d > 28).then_some(d), ..base(m, h) })
             }
@@ -160,9 +176,7 @@ impl Cron {
                     last_day: None,
                 })
             }
-            _ => Err(format!(
-                "schedule '{s}': use daily HH:MM, weekdays HH:MM, weekly DAY HH:MM, monthly N HH:MM or a cron line (m h dom mon dow)"
-            )),
+            _ => Err(CronError::Form(s.to_string())),
         }
     }
 
@@ -206,20 +220,20 @@ fn last_day_of_month(d: &DateTime<Tz>) -> u32 {
 }
 
 impl RecurringConfig {
-    pub fn check(&self) -> Result<Recurring, String> {
-        let err = |e: String| format!("recurring '{}': {e}", self.name);
-        let cron = Cron::parse(&self.schedule).map_err(err)?;
+    pub fn check(&self) -> Result<Recurring, RuleError> {
+        let bad = |key, message: String| RuleError::bad_value("recurring", &self.name, key, message);
+        let cron = Cron::parse(&self.schedule).map_err(|e| bad("schedule", e.to_string()))?;
         let tz: Tz = match &self.tz {
-            Some(z) => z.parse().map_err(|_| err(format!("'{z}' is not an IANA time zone")))?,
+            Some(z) => z.parse().map_err(|_| bad("tz", format!("'{z}' is not an IANA time zone")))?,
             None => Tz::UTC,
         };
         for (what, v) in [("urgency", self.urgency), ("impact", self.impact)] {
             if let Some(v) = v {
-                Level::try_from(v).map_err(|e| err(format!("{what}: {e}")))?;
+                Level::try_from(v).map_err(|e| bad(what, e.to_string()))?;
             }
         }
         if self.title.trim().is_empty() {
-            return Err(err("a title is required".into()));
+            return Err(RuleError::new("recurring", &self.name, RuleProblem::Missing("a title")));
         }
         Ok(Recurring { config: self.clone(), cron, tz })
     }
@@ -300,7 +314,7 @@ mod tests {
             ("* * * * 8", "day of week"),
             ("*/0 * * * *", "step of 0"),
         ] {
-            let e = Cron::parse(s).unwrap_err();
+            let e = Cron::parse(s).unwrap_err().to_string();
             assert!(e.contains(says), "{s}: {e}");
         }
     }

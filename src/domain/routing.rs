@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use super::plan::NewTicket;
 use super::ticket::Channel;
+use super::{RuleError, RuleProblem};
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -32,15 +33,19 @@ pub struct RoutingRule {
 }
 
 impl RoutingRule {
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), RuleError> {
         let conditions =
             !self.keywords.is_empty() || self.category.is_some() || self.channel.is_some() || self.site.is_some();
         let actions = self.group.is_some() || self.set_category.is_some() || !self.tags.is_empty();
         match (conditions, actions) {
-            (false, _) => {
-                Err(format!("routing rule '{}' has no condition (keywords, category, channel, site)", self.name))
+            (false, _) => Err(RuleError::new(
+                "routing rule",
+                &self.name,
+                RuleProblem::NoCondition("keywords, category, channel, site"),
+            )),
+            (_, false) => {
+                Err(RuleError::new("routing rule", &self.name, RuleProblem::DoesNothing("group, set_category, tags")))
             }
-            (_, false) => Err(format!("routing rule '{}' does nothing (group, set_category, tags)", self.name)),
             _ => Ok(()),
         }
     }
@@ -150,8 +155,8 @@ set_category = "inbox"
     #[test]
     fn rules_without_conditions_or_actions_are_refused() {
         let r: RoutingRule = toml::from_str("name = \"x\"\ngroup = \"g\"\n").unwrap();
-        assert!(r.check().unwrap_err().contains("no condition"));
+        assert!(r.check().unwrap_err().to_string().contains("no condition"));
         let r: RoutingRule = toml::from_str("name = \"y\"\nkeywords = [\"a\"]\n").unwrap();
-        assert!(r.check().unwrap_err().contains("does nothing"));
+        assert!(r.check().unwrap_err().to_string().contains("does nothing"));
     }
 }

@@ -19,9 +19,10 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::calendar::{Calendar, Span, WEEKDAYS, parse_day_hours};
+use super::duration::{self, DurationError, Grammar};
 use super::sla::{SlaConditions, SlaPolicy, SlaTargets};
 use super::ticket::{Priority, TicketType};
-use super::time::{DAY, HOUR, MINUTE};
+use super::time::DAY;
 
 /// The name of the built-in round-the-clock calendar (UTC, no holidays) that a policy
 /// without `calendar` uses.
@@ -293,7 +294,7 @@ fn validate_calendar(c: &CalendarConfig, key: &str, load_ics: &mut IcsLoader<'_>
     let mut cal = Calendar::new(name, tz, week).map_err(|e| err(format!("{key}.hours"), e.to_string()))?;
     if let Some(dl) = &c.day_length {
         let k = format!("{key}.day_length");
-        let ms = parse_duration(dl, None).map_err(|m| err(k.clone(), m))?;
+        let ms = parse_duration(dl, None).map_err(|m| err(k.clone(), m.to_string()))?;
         cal = cal.with_day_length(ms).map_err(|_| err(k, format!("\"{dl}\" is not between 1m and 24h")))?;
     }
     for (j, h) in c.holidays.iter().enumerate() {
@@ -362,7 +363,7 @@ fn validate_policy(
     conditions.vip = p.vip;
     let target = |v: &Option<String>, k: &str| -> Result<Option<i64>, SlaConfigError> {
         let Some(s) = v else { return Ok(None) };
-        let ms = parse_duration(s, Some(day_ms)).map_err(|m| err(format!("{key}.{k}"), m))?;
+        let ms = parse_duration(s, Some(day_ms)).map_err(|m| err(format!("{key}.{k}"), m.to_string()))?;
         if ms == 0 {
             return Err(err(
                 format!("{key}.{k}"),
@@ -377,49 +378,21 @@ fn validate_policy(
         resolution: target(&p.resolution, "resolution")?,
         warn_before: match &p.warn_before {
             None => 0,
-            Some(s) => parse_duration(s, Some(day_ms)).map_err(|m| err(format!("{key}.warn_before"), m))?,
+            Some(s) => parse_duration(s, Some(day_ms)).map_err(|m| err(format!("{key}.warn_before"), m.to_string()))?,
         },
     };
     Ok(SlaPolicy { name: name.to_string(), conditions, targets, calendar: calendar.to_string() })
 }
 
 /// Parse a business duration: `30m`, `4h`, `1h30m`, `2d`, `1d 4h`. `day_ms` is the
-/// length of a business day; `None` refuses days (for `day_length` itself).
-pub fn parse_duration(s: &str, day_ms: Option<i64>) -> Result<i64, String> {
-    let bad = || format!("\"{s}\" is not a duration (such as 30m, 4h, 1h30m, 2d)");
-    let t: String = s.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
-    if t.is_empty() {
-        return Err(bad());
-    }
-    let mut total: i64 = 0;
-    let mut num = String::new();
-    let mut last_rank = 0; // d = 3, h = 2, m = 1; each unit smaller than the one before
-    for c in t.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let (rank, unit) = match c {
-            'd' => match day_ms {
-                Some(d) => (3, d),
-                None => return Err(format!("\"{s}\": give hours and minutes here (such as 8h)")),
-            },
-            'h' => (2, HOUR),
-            'm' => (1, MINUTE),
-            _ => return Err(bad()),
-        };
-        if num.is_empty() || (last_rank != 0 && rank >= last_rank) {
-            return Err(bad());
-        }
-        let n: i64 = num.parse().map_err(|_| bad())?;
-        total = n.checked_mul(unit).and_then(|v| total.checked_add(v)).ok_or_else(bad)?;
-        num.clear();
-        last_rank = rank;
-    }
-    if !num.is_empty() {
-        return Err(format!("\"{s}\" needs a unit (such as {s}m or {s}h)"));
-    }
-    Ok(total)
+/// length of a business day; `None` refuses days (for `day_length` itself). The grammar
+/// is [`super::duration`]'s.
+pub fn parse_duration(s: &str, day_ms: Option<i64>) -> Result<i64, DurationError> {
+    let grammar = match day_ms {
+        Some(d) => Grammar::business(d),
+        None => Grammar::HOURS,
+    };
+    duration::parse(s, grammar)
 }
 
 /// The line (1-based) in a TOML text where an [`SlaConfigError`] key is written, for
@@ -466,6 +439,7 @@ mod tests {
     use super::*;
     use crate::domain::calendar::tests::{at, show};
     use crate::domain::calendar::{add_business, is_open};
+    use crate::domain::time::{HOUR, MINUTE};
 
     #[derive(Deserialize)]
     struct Doc {
@@ -499,8 +473,8 @@ mod tests {
         for bad in ["", "4", "h", "4x", "30m4h", "1h1h", "4 hours", "-4h", "1.5h", "99999999999999999999d"] {
             assert!(parse_duration(bad, day).is_err(), "{bad}");
         }
-        assert_eq!(parse_duration("90", day).unwrap_err(), "\"90\" needs a unit (such as 90m or 90h)");
-        assert!(parse_duration("1d", None).unwrap_err().contains("hours and minutes"));
+        assert_eq!(parse_duration("90", day).unwrap_err().to_string(), "\"90\" needs a unit (such as 90m or 90h)");
+        assert!(parse_duration("1d", None).unwrap_err().to_string().contains("hours and minutes"));
     }
 
     #[test]

@@ -108,42 +108,11 @@ pub fn parse_date(s: &str) -> Option<String> {
     parse_day(s).ok().flatten().map(|d| d.format("%Y-%m-%d").to_string())
 }
 
-/// Parse a duration in minutes: `30m`, `1h`, `1h15`, `1h15m`, `90`, `2d` (working days are not
-/// assumed: a day is 24h here).
+/// Time booked, in minutes: `30m`, `1h`, `1h15`, `1h15m`, `90`, `2d` (a day is 24h
+/// here), in the grammar of [`super::duration`]; `None` when it is not a duration or is
+/// zero.
 pub fn parse_minutes(s: &str) -> Option<u32> {
-    let s = s.trim().to_ascii_lowercase();
-    if s.is_empty() {
-        return None;
-    }
-    if let Ok(m) = s.parse::<u32>() {
-        return Some(m);
-    }
-    let mut total: u64 = 0;
-    let mut num = String::new();
-    let mut last_unit = ' ';
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let n: u64 = num.parse().ok()?;
-        num.clear();
-        total += match c {
-            'd' => n * 24 * 60,
-            'h' => n * 60,
-            'm' => n,
-            _ => return None,
-        };
-        last_unit = c;
-    }
-    if !num.is_empty() {
-        // "1h15": trailing number after hours means minutes.
-        if last_unit != 'h' {
-            return None;
-        }
-        total += num.parse::<u64>().ok()?;
-    }
-    u32::try_from(total).ok().filter(|&m| m > 0)
+    super::duration::booked_minutes(s).ok()
 }
 
 #[cfg(test)]

@@ -258,30 +258,14 @@ fn date_value(name: &str, p: &Prop<'_>) -> Result<NaiveDate, String> {
         .ok_or_else(|| format!("{name} {v} is not a date"))
 }
 
-/// `P1D`, `P2W`, `+P3D` (optionally with a zero time part, `P1DT0H0M0S`) → days.
+/// `P1D`, `P2W`, `+P3D` (optionally with a zero time part, `P1DT0H0M0S`) → days, read
+/// by [`crate::domain::duration::parse_iso`].
 fn duration_days(v: &str) -> Result<i64, String> {
     let bad = || format!("DURATION \"{}\" is not whole days (such as P1D or P1W)", preview(v));
-    let t = v.trim();
-    let t = t.strip_prefix('+').unwrap_or(t);
-    let t = t.strip_prefix('P').ok_or_else(bad)?;
-    let (date, time) = t.split_once('T').unwrap_or((t, ""));
-    if !time.is_empty() && !time.trim_start_matches(|c: char| c.is_ascii_digit() || "HMS".contains(c)).is_empty() {
-        return Err(bad());
+    match crate::domain::duration::parse_iso(v) {
+        Ok(iso) if iso.time_ms == 0 && iso.days > 0 => Ok(iso.days),
+        _ => Err(bad()),
     }
-    if time.bytes().any(|b| b.is_ascii_digit() && b != b'0') {
-        return Err(bad());
-    }
-    let unit = date.chars().next_back().ok_or_else(bad)?;
-    let n: i64 = date[..date.len() - unit.len_utf8()].parse().map_err(|_| bad())?;
-    let days = match unit {
-        'D' => n,
-        'W' => n.checked_mul(7).ok_or_else(bad)?,
-        _ => return Err(bad()),
-    };
-    if days <= 0 {
-        return Err(bad());
-    }
-    Ok(days)
 }
 
 /// TEXT unescaping: `\\`, `\;`, `\,`, `\n` (a newline becomes a space in a name).

@@ -414,7 +414,8 @@ impl<'a> Applier<'a> {
             }
             F::Checklist => {
                 if let Some(s) = to {
-                    crate::domain::checklist::Checklist::from_json(s).map_err(DomainError::Invalid)?;
+                    crate::domain::checklist::Checklist::from_json(s)
+                        .map_err(|e| DomainError::Invalid(e.to_string()))?;
                 }
             }
             F::Description | F::Group | F::Category | F::Tags | F::PriorityOverride | F::Deleted => {}

@@ -995,7 +995,7 @@ fn picked(m: &mut Model, p: PickerState, v: PickValue) -> Vec<Effect> {
             match crate::domain::checklist::Checklist::from_json(&json) {
                 Ok(c) => vec![Effect::Change { changes: vec![crate::domain::checklist::attach(&seen, &c)], seen }],
                 Err(e) => {
-                    m.complain(e);
+                    m.complain(e.to_string());
                     vec![]
                 }
             }
@@ -1109,7 +1109,7 @@ fn tick_item(m: &mut Model, text: &str) -> Vec<Effect> {
     match crate::domain::checklist::mark(&seen, n, done) {
         Ok(change) => vec![Effect::Change { seen: Box::new(seen), changes: vec![change] }],
         Err(e) => {
-            m.complain(e);
+            m.complain(e.to_string());
             vec![]
         }
     }
