@@ -1,8 +1,10 @@
 //! tix: a keyboard-driven terminal ticket console for IT support technicians.
 //!
-//! Layers: [`domain`] (plain types and rules, no IO) ← [`store`] (the only code that
-//! touches SQLite; one write path through the op log) ← [`cli`] (the command line).
+//! Layers: [`domain`] (plain types and rules, no IO) ← [`store`] and [`import`] (the
+//! only code that touches SQLite; one write path through the op log) ← [`sync`] ←
+//! [`app`] (the desk's use cases, once) ← [`tui`] and [`cli`] (the two front ends).
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -60,24 +60,21 @@ fn app(dir: &std::path::Path, tickets: usize, width: u16, height: u16, ascii: bo
         height,
         color: false,
         ascii,
-        matrix: PriorityMatrix::default(),
         views: None,
         mouse: false,
         sync_interval: 0,
-        sla: Default::default(),
-        sla_fingerprint: String::new(),
-        routing: vec![],
-        recurring: vec![],
-        escalation: vec![],
-        checklists: vec![tix::domain::checklist::ChecklistTemplate {
-            name: "Leaver".into(),
-            items: vec!["!Disable the account".into(), "Collect the laptop".into()],
-        }],
-        macros: test_macros(),
-        canned: vec![tix::domain::macros::Canned {
-            name: "Greeting".into(),
-            text: "Hello, thank you for contacting the service desk.".into(),
-        }],
+        rules: std::sync::Arc::new(tix::config::Config {
+            checklists: vec![tix::domain::checklist::ChecklistTemplate {
+                name: "Leaver".into(),
+                items: vec!["!Disable the account".into(), "Collect the laptop".into()],
+            }],
+            macros: test_macros(),
+            canned: vec![tix::domain::macros::Canned {
+                name: "Greeting".into(),
+                text: "Hello, thank you for contacting the service desk.".into(),
+            }],
+            ..Default::default()
+        }),
     };
     App::new(s, defaults::keymap(), o)
 }
@@ -278,21 +275,16 @@ fn the_worker_answers_effects_in_order_while_keys_stay_responsive() {
         height: 24,
         color: false,
         ascii: false,
-        matrix: PriorityMatrix::default(),
         views: None,
         mouse: false,
         sync_interval: 0,
-        sla: Default::default(),
-        sla_fingerprint: String::new(),
-        routing: vec![],
-        recurring: vec![],
-        escalation: vec![],
-        checklists: vec![tix::domain::checklist::ChecklistTemplate {
-            name: "Leaver".into(),
-            items: vec!["!Disable the account".into(), "Collect the laptop".into()],
-        }],
-        macros: vec![],
-        canned: vec![],
+        rules: std::sync::Arc::new(tix::config::Config {
+            checklists: vec![tix::domain::checklist::ChecklistTemplate {
+                name: "Leaver".into(),
+                items: vec!["!Disable the account".into(), "Collect the laptop".into()],
+            }],
+            ..Default::default()
+        }),
     };
     let (mut a, results) = App::with_worker(store, defaults::keymap(), o);
     assert_eq!(a.pending(), 1, "the first page is being loaded");
@@ -731,21 +723,16 @@ fn views_come_from_the_config() {
         height: 24,
         color: false,
         ascii: false,
-        matrix: PriorityMatrix::default(),
         views: Some(views),
         mouse: false,
         sync_interval: 0,
-        sla: Default::default(),
-        sla_fingerprint: String::new(),
-        routing: vec![],
-        recurring: vec![],
-        escalation: vec![],
-        checklists: vec![tix::domain::checklist::ChecklistTemplate {
-            name: "Leaver".into(),
-            items: vec!["!Disable the account".into(), "Collect the laptop".into()],
-        }],
-        macros: vec![],
-        canned: vec![],
+        rules: std::sync::Arc::new(tix::config::Config {
+            checklists: vec![tix::domain::checklist::ChecklistTemplate {
+                name: "Leaver".into(),
+                items: vec!["!Disable the account".into(), "Collect the laptop".into()],
+            }],
+            ..Default::default()
+        }),
     };
     let mut a = App::new(s, defaults::keymap(), o);
     assert_eq!(a.model.queue.views[0].name, "P1 only");
@@ -837,21 +824,16 @@ fn the_console_syncs_on_a_key_shows_the_state_and_reports_a_lost_edit() {
         height: 24,
         color: false,
         ascii: false,
-        matrix: PriorityMatrix::default(),
         views: None,
         mouse: false,
         sync_interval: 0,
-        sla: Default::default(),
-        sla_fingerprint: String::new(),
-        routing: vec![],
-        recurring: vec![],
-        escalation: vec![],
-        checklists: vec![tix::domain::checklist::ChecklistTemplate {
-            name: "Leaver".into(),
-            items: vec!["!Disable the account".into(), "Collect the laptop".into()],
-        }],
-        macros: vec![],
-        canned: vec![],
+        rules: std::sync::Arc::new(tix::config::Config {
+            checklists: vec![tix::domain::checklist::ChecklistTemplate {
+                name: "Leaver".into(),
+                items: vec!["!Disable the account".into(), "Collect the laptop".into()],
+            }],
+            ..Default::default()
+        }),
     };
     let mut a = App::new(Store::open(&dir.path().join("c.db"), OpenMode::Existing).unwrap(), defaults::keymap(), o);
     assert!(a.model.sync.as_deref().unwrap().starts_with("synced "), "{:?}", a.model.sync);
@@ -1015,21 +997,18 @@ fn sla_clocks_show_in_the_queue_the_ticket_and_the_status_line() {
         height: 24,
         color: false,
         ascii: false,
-        matrix: PriorityMatrix::default(),
         views: None,
         mouse: false,
         sync_interval: 0,
-        sla: std::sync::Arc::new(setup),
-        sla_fingerprint: "test".into(),
-        routing: vec![],
-        recurring: vec![],
-        escalation: vec![],
-        checklists: vec![tix::domain::checklist::ChecklistTemplate {
-            name: "Leaver".into(),
-            items: vec!["!Disable the account".into(), "Collect the laptop".into()],
-        }],
-        macros: vec![],
-        canned: vec![],
+        rules: std::sync::Arc::new(tix::config::Config {
+            sla: std::sync::Arc::new(setup),
+            sla_fingerprint: "test".into(),
+            checklists: vec![tix::domain::checklist::ChecklistTemplate {
+                name: "Leaver".into(),
+                items: vec!["!Disable the account".into(), "Collect the laptop".into()],
+            }],
+            ..Default::default()
+        }),
     };
     // The store's clock and the console's "now" agree, as they do outside tests.
     let clock = ManualClock::new(NOW);

@@ -131,6 +131,8 @@ fn stable(v: Value, dir: &str) -> Value {
                 .map(|(k, x)| match (k.as_str(), x) {
                     // A hash of the op, ids and times included.
                     ("checksum", Value::String(_)) => (k, Value::String("<checksum>".into())),
+                    // SLA time left in words: it depends on the hour the test runs.
+                    ("summary" | "remaining", Value::String(_)) => (k, Value::String("<time left>".into())),
                     (_, x) => (k, stable(x, dir)),
                 })
                 .collect(),

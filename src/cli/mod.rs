@@ -22,10 +22,12 @@ use std::path::PathBuf;
 use anyhow::{Context as _, Result};
 use clap::{CommandFactory, Parser, Subcommand};
 
+use std::sync::Arc;
+
+use crate::app::{Actor, AppError, Desk};
 use crate::config::Config;
 use crate::domain::ids::PersonId;
 use crate::domain::op::Change;
-use crate::domain::person::PersonRecord;
 use crate::store::{OpenMode, Store, StoreError};
 
 pub use output::Out;
@@ -109,7 +111,8 @@ pub struct Ctx {
     pub db_explicit: bool,
     pub actor: String,
     pub out: Out,
-    pub config: Config,
+    /// The configured rules, shared with the desk core.
+    pub config: Arc<Config>,
 }
 
 impl Ctx {
@@ -117,14 +120,14 @@ impl Ctx {
         Ok(Store::open(&self.db, OpenMode::Existing)?)
     }
 
+    /// The desk core on the store, acting as the command's agent.
+    pub fn desk(&self) -> Result<Desk> {
+        Ok(Desk::new(self.open()?, self.config.clone(), Actor::named(&self.actor)))
+    }
+
     /// The acting agent's person id; creates the agent record on first use (in `changes`).
     pub fn me(&self, store: &Store, changes: &mut Vec<Change>) -> Result<PersonId> {
-        if let Some(p) = store.find_person(&self.actor)? {
-            return Ok(p.id);
-        }
-        let id = PersonId::new_random();
-        changes.push(Change::new_person(id, PersonRecord::agent(self.actor.clone(), self.actor.clone())));
-        Ok(id)
+        Ok(Actor::named(&self.actor).ensure(store, changes)?)
     }
 }
 
@@ -142,6 +145,12 @@ pub enum CliError {
 /// The exit code for an error: 3 not found, 4 conflict, 2 usage, else 1.
 pub fn exit_code(e: &anyhow::Error) -> i32 {
     for cause in e.chain() {
+        let cause = match cause.downcast_ref::<AppError>() {
+            Some(AppError::Store(s)) => s as &(dyn std::error::Error + 'static),
+            Some(AppError::NotFound(_)) => return 3,
+            Some(AppError::Usage(_)) => return 2,
+            None => cause,
+        };
         if let Some(s) = cause.downcast_ref::<StoreError>() {
             return match s {
                 StoreError::NotFound(_) => 3,
@@ -191,15 +200,7 @@ pub fn console(ctx: &Ctx) -> Result<()> {
         ascii: ctx.ascii || ctx.config.console.ascii,
         mouse: ctx.config.console.mouse,
         sync_interval: ctx.config.console.sync_interval,
-        sla: ctx.config.sla.clone(),
-        sla_fingerprint: ctx.config.sla_fingerprint.clone(),
-        routing: ctx.config.routing.clone(),
-        recurring: ctx.config.recurring.clone(),
-        escalation: ctx.config.escalation.clone(),
-        checklists: ctx.config.checklists.clone(),
-        macros: ctx.config.macros.clone(),
-        canned: ctx.config.canned.clone(),
-        matrix: ctx.config.matrix,
+        rules: ctx.config.clone(),
         views: Some(views),
     };
     crate::tui::run_console(store, keymap, opts)
@@ -281,7 +282,7 @@ pub fn run(cli: Cli) -> Result<()> {
         (None, Some(Command::Demo(_))) => default_demo_db()?,
         (None, _) => default_db(&config)?,
     };
-    let ctx = Ctx { ascii: cli.ascii, db, db_explicit, actor, out, config };
+    let ctx = Ctx { ascii: cli.ascii, db, db_explicit, actor, out, config: Arc::new(config) };
     match cli.command {
         None => console(&ctx),
         Some(Command::Init) => store_cmd::init(&ctx),

@@ -30,7 +30,8 @@ fn day(s: &str, flag: &str) -> Result<i64> {
 }
 
 pub fn run(ctx: &Ctx, a: ReportArgs) -> Result<()> {
-    let store = ctx.open()?;
+    let desk = ctx.desk()?;
+    let store = &desk.store;
     let to = match &a.to {
         Some(s) => day(s, "--to")? + DAY,
         None => (store.now_ms().div_euclid(DAY) + 1) * DAY,
@@ -45,14 +46,7 @@ pub fn run(ctx: &Ctx, a: ReportArgs) -> Result<()> {
     if to - from > 3_660 * DAY {
         return Err(CliError::Usage("the period is limited to ten years".into()).into());
     }
-    let mut r = store.report(from, to)?;
-    if !ctx.config.sla.policies.is_empty() {
-        // Compliance from each resolved ticket's clock under the configured policies.
-        let (measured, met) = store.sla_compliance(&ctx.config.sla, from, to)?;
-        r.sla_measured = measured;
-        r.sla_met = met;
-        r.sla_compliance = (measured > 0).then(|| met as f64 * 100.0 / measured as f64);
-    }
+    let r = desk.report(from, to)?;
     if a.csv {
         return write_csv(&r);
     }

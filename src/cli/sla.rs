@@ -8,7 +8,7 @@ use super::{CliError, Ctx};
 use crate::domain::TicketNumber;
 use crate::domain::sla::{SlaState, describe_remaining};
 use crate::domain::time;
-use crate::store::{Store, TicketSla};
+use crate::store::TicketSla;
 
 #[derive(Debug, Subcommand)]
 pub enum SlaCmd {
@@ -24,18 +24,14 @@ pub enum SlaCmd {
     Escalate,
 }
 
-/// Bring the SLA cache up to date, when SLAs are configured. Returns how many clocks
-/// were computed.
-pub fn refresh(ctx: &Ctx, store: &mut Store) -> Result<usize> {
-    Ok(store.refresh_sla(&ctx.config.sla, &ctx.config.sla_fingerprint)?)
-}
-
 #[derive(Serialize)]
 struct StatusOut {
     policies: usize,
     retimed: usize,
     at_risk: u64,
     breached: u64,
+    /// Escalations carried out by this check.
+    escalated: Vec<crate::store::Escalated>,
 }
 
 #[derive(Serialize)]
@@ -83,7 +79,7 @@ fn targets(t: &TicketSla) -> Vec<TargetOut> {
 }
 
 pub fn run(ctx: &Ctx, cmd: SlaCmd) -> Result<()> {
-    let mut store = ctx.open()?;
+    let mut desk = ctx.desk()?;
     let setup = ctx.config.sla.clone();
     if setup.policies.is_empty() {
         return Err(CliError::Failed(
@@ -94,26 +90,34 @@ pub fn run(ctx: &Ctx, cmd: SlaCmd) -> Result<()> {
         .into());
     }
     match cmd {
+        // Every check escalates (the desk core's one rule), as the system actor.
         SlaCmd::Status | SlaCmd::Retime => {
-            if matches!(cmd, SlaCmd::Retime) {
-                store.refresh_sla(&setup, "")?; // forget every clock
-            }
-            let retimed = store.refresh_sla_full(&setup, &ctx.config.sla_fingerprint)?;
-            let c = store.sla_counts()?;
-            let out = StatusOut { policies: setup.policies.len(), retimed, at_risk: c.at_risk, breached: c.breached };
+            let check = if matches!(cmd, SlaCmd::Retime) { desk.retime_sla()? } else { desk.check_sla(true)? };
+            let check = check.unwrap_or_default();
+            let (c, retimed) = (check.counts, check.computed);
+            let out = StatusOut {
+                policies: setup.policies.len(),
+                retimed,
+                at_risk: c.at_risk,
+                breached: c.breached,
+                escalated: check.escalated.clone(),
+            };
             ctx.out.emit(&out, || {
-                format!("{} at risk · {} breached ({} clocks computed now)", c.at_risk, c.breached, retimed)
-            })
+                let mut s =
+                    format!("{} at risk · {} breached ({} clocks computed now)", c.at_risk, c.breached, retimed);
+                for e in &check.escalated {
+                    s.push_str(&format!("\n{} escalated ({}, {})", e.number, super::output::line(&e.rule), e.state));
+                }
+                s
+            })?;
+            match check.hook_failures.first() {
+                Some(f) => Err(CliError::Failed(f.clone()).into()),
+                None => Ok(()),
+            }
         }
         SlaCmd::Escalate => {
-            store.refresh_sla_full(&setup, &ctx.config.sla_fingerprint)?;
-            let done = store.escalate(&ctx.actor, &ctx.config.escalation, &ctx.config.matrix)?;
-            let mut failures = Vec::new();
-            for e in &done {
-                if let Err(msg) = crate::store::run_hook(e) {
-                    failures.push(msg);
-                }
-            }
+            let check = desk.check_sla(true)?.unwrap_or_default();
+            let (done, failures) = (check.escalated, check.hook_failures);
             ctx.out.emit(&done, || {
                 let mut s = done
                     .iter()
@@ -131,8 +135,8 @@ pub fn run(ctx: &Ctx, cmd: SlaCmd) -> Result<()> {
             Ok(())
         }
         SlaCmd::Show { number } => {
-            let id = store.ticket_id(number)?;
-            let t = store.ticket_sla(&setup, id)?;
+            let id = desk.store.ticket_id(number)?;
+            let t = desk.store.ticket_sla(&setup, id)?;
             let out = ShowOut {
                 number,
                 policy: t.as_ref().map(|t| t.policy.clone()),

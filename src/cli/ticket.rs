@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::output::{block, cell, csv_safe, line, thousands};
 use super::{CliError, Ctx};
+use crate::app::{Actor, AppError, Desk};
 use crate::domain::ids::{PersonId, TicketId, TicketNumber};
 use crate::domain::op::{Change, LinkTarget};
 use crate::domain::person::{PersonRecord, parse_mailbox};
@@ -327,7 +328,7 @@ struct Created {
 }
 
 fn new(ctx: &Ctx, a: NewArgs) -> Result<()> {
-    let mut store = ctx.open()?;
+    let store = ctx.open()?;
     let mut changes = Vec::new();
     let mut t = NewTicket::titled(a.title);
     t.description = a.body.as_deref().map(read_body).transpose()?.unwrap_or_default();
@@ -344,36 +345,18 @@ fn new(ctx: &Ctx, a: NewArgs) -> Result<()> {
     t.urgency = a.urgency;
     t.impact = a.impact;
     t.priority = a.priority;
-    let site = match t.requester {
-        Some(p) => store.person_site(p)?,
-        None => None,
-    };
-    crate::domain::routing::route(&ctx.config.routing, &mut t, site.as_deref());
-    let id = TicketId::new_random();
-    changes.push(plan::new_ticket(id, t, &ctx.config.matrix));
-    store.commit(&ctx.actor, changes)?;
-    let number = store.ticket(id)?.number;
+    let mut desk = Desk::new(store, ctx.config.clone(), Actor::named(&ctx.actor));
+    let (id, number) = desk.create_ticket(t, changes)?;
     ctx.out.emit(&Created { number, id }, || number.to_string())
 }
 
 /// Narrow `q` by a query in the console's language (errors name the token, exit 2).
-pub fn apply_query(ctx: &Ctx, store: &crate::store::Store, q: &mut TicketQuery, text: &str) -> Result<()> {
+pub fn apply_query(desk: &Desk, q: &mut TicketQuery, text: &str) -> Result<()> {
     let spec = crate::domain::filter::parse(text).map_err(|e| CliError::Usage(format!("query {e}")))?;
-    let me = store.find_person(&ctx.actor)?.map(|p| p.id);
-    if let Some(name) = q.narrow(&spec, Some(me.unwrap_or_else(PersonId::new_random))) {
-        match store.find_person(&name)? {
-            Some(p) => q.assignee = Some(AssigneeFilter::Person(p.id)),
-            None => bail!(CliError::NotFound(format!("query: no agent '{name}'"))),
-        }
-    }
-    if !spec.words.is_empty() {
-        let words = spec.words.join(" ");
-        q.text = Some(match q.text.take() {
-            Some(t) => format!("{t} {words}"),
-            None => words,
-        });
-    }
-    Ok(())
+    desk.narrow(q, &spec).map_err(|e| match e {
+        AppError::NotFound(m) => CliError::NotFound(format!("query: {m}")).into(),
+        e => anyhow::Error::from(e),
+    })
 }
 
 fn checklist(
@@ -460,12 +443,13 @@ struct ListOut {
 const TEXT_COUNT_CAP: u64 = 1_000;
 
 fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
-    let store = ctx.open()?;
+    let mut desk = ctx.desk()?;
+    let store = &desk.store;
     let mut ignored = Vec::new();
     let assignee = match a.assignee.as_deref() {
         None => None,
         Some("none") => Some(AssigneeFilter::Unassigned),
-        Some(k) => match agent(ctx, &store, k, &mut ignored)? {
+        Some(k) => match agent(ctx, store, k, &mut ignored)? {
             Some(p) if ignored.is_empty() => Some(AssigneeFilter::Person(p)),
             // `me` before I exist: nobody's tickets are mine yet.
             _ => Some(AssigneeFilter::Person(PersonId::new_random())),
@@ -485,11 +469,10 @@ fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
         offset: a.offset,
     };
     if let Some(text) = &a.query {
-        apply_query(ctx, &store, &mut q, text)?;
+        apply_query(&desk, &mut q, text)?;
     }
-    let mut store = store;
-    super::sla::refresh(ctx, &mut store)?;
-    print_list(ctx, &store, &q, a.csv)
+    desk.refresh_clocks()?;
+    print_list(ctx, &desk.store, &q, a.csv)
 }
 
 /// One page of a ticket query as a table, CSV or JSON (`tix ticket list`, `tix view run`).

@@ -6,8 +6,9 @@ use serde::Serialize;
 
 use super::ticket::print_list;
 use super::{CliError, Ctx};
+use crate::app::AppError;
 use crate::domain::ids::PersonId;
-use crate::store::{AssigneeFilter, Store};
+use crate::store::Store;
 use crate::tui::queue::{View, default_views, sort_by_name};
 
 #[derive(Debug, Subcommand)]
@@ -131,9 +132,9 @@ pub fn run(ctx: &Ctx, cmd: ViewCmd) -> Result<()> {
             })
         }
         ViewCmd::Run { name, limit, offset, csv } => {
-            let store = ctx.open()?;
-            let me = store.find_person(&ctx.actor)?.map(|p| p.id);
-            let all = views(ctx, me, Some(&store))?;
+            let mut desk = ctx.desk()?;
+            let me = desk.store.find_person(&ctx.actor)?.map(|p| p.id);
+            let all = views(ctx, me, Some(&desk.store))?;
             let want = name.to_lowercase();
             let found: Vec<&View> = all.iter().filter(|v| v.name.to_lowercase().starts_with(&want)).collect();
             let view = match found.as_slice() {
@@ -152,22 +153,16 @@ pub fn run(ctx: &Ctx, cmd: ViewCmd) -> Result<()> {
             };
             let (mut q, named) = view.query(me.or(Some(PersonId::new_random())));
             if let Some(n) = named {
-                let p = resolve(&store, &n)?;
-                q.assignee = Some(AssigneeFilter::Person(p));
+                q.assignee = Some(desk.resolve_assignee(&n).map_err(|e| match e {
+                    AppError::NotFound(m) => CliError::NotFound(format!("view: {m}")).into(),
+                    e => anyhow::Error::from(e),
+                })?);
             }
             q.limit = limit;
             q.offset = offset;
-            let mut store = store;
-            super::sla::refresh(ctx, &mut store)?;
-            print_list(ctx, &store, &q, csv)
+            desk.refresh_clocks()?;
+            print_list(ctx, &desk.store, &q, csv)
         }
-    }
-}
-
-fn resolve(store: &Store, name: &str) -> Result<PersonId> {
-    match store.find_person(name)? {
-        Some(p) => Ok(p.id),
-        None => bail!(CliError::NotFound(format!("view: no agent '{name}'"))),
     }
 }
 

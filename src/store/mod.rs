@@ -35,7 +35,7 @@ pub use query::{
     ArticleHit, AssigneeFilter, Segment, Sort, TicketQuery, TicketRow, TimelineEvent, TimelineItem, fts_query,
 };
 pub use report::{AgentLoad, AgentTime, Count, Day, Report};
-pub use schedule::{Escalated, ScheduleOutcome, run_hook};
+pub use schedule::{Escalated, ScheduleOutcome};
 pub use sla::{SlaCounts, TicketSla};
 pub use verify::VerifyReport;
 

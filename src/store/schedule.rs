@@ -167,22 +167,3 @@ impl Store {
         Ok(out)
     }
 }
-
-/// Run an escalation's hook (`sh -c`), with the ticket in its environment. Output goes
-/// nowhere; a failure is reported.
-pub fn run_hook(e: &Escalated) -> std::result::Result<(), String> {
-    let Some(hook) = &e.hook else { return Ok(()) };
-    let status = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(hook)
-        .env("TIX_NUMBER", e.number.to_string())
-        .env("TIX_TITLE", &e.title)
-        .env("TIX_STATE", &e.state)
-        .env("TIX_RULE", &e.rule)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .map_err(|err| format!("escalation hook of '{}': {err}", e.rule))?;
-    if status.success() { Ok(()) } else { Err(format!("escalation hook of '{}' exited with {status}", e.rule)) }
-}

@@ -9,39 +9,26 @@ use super::detail::TicketView;
 use super::form::Candidate;
 use super::model::{Effect, LINK_REL};
 use super::picker::{PickField, PickItem, PickValue};
-use crate::domain::ids::{PersonId, TicketId};
+use crate::app::{AppError, Desk};
+use crate::domain::ids::TicketId;
 use crate::domain::op::{Change, LinkTarget};
-use crate::domain::person::{PersonRecord, Role};
+use crate::domain::person::Role;
 use crate::domain::plan;
 use crate::domain::text;
-use crate::domain::ticket::{EntryKind, PriorityMatrix};
-use crate::store::{AssigneeFilter, Store, StoreError, TicketQuery};
+use crate::domain::ticket::EntryKind;
+use crate::store::{Store, StoreError, TicketQuery};
 
-/// Who acts: the agent's name, their person id once known, the priority matrix.
-#[derive(Debug, Clone)]
-pub struct Who {
-    pub actor: String,
-    pub me: Option<PersonId>,
-    pub matrix: PriorityMatrix,
-    pub sla: std::sync::Arc<crate::domain::sla_config::SlaSetup>,
-    pub sla_fingerprint: String,
-    /// Routing rules applied to tickets created here.
-    pub routing: Vec<crate::domain::routing::RoutingRule>,
-    pub recurring: Vec<crate::domain::recurring::Recurring>,
-    pub escalation: Vec<crate::domain::escalation::EscalationRule>,
-}
-
-/// Run one effect and report its outcome as an action.
-pub fn run(store: &mut Store, who: &mut Who, effect: Effect) -> Action {
+/// Run one effect against the desk core and report its outcome as an action.
+pub fn run(desk: &mut Desk, effect: Effect) -> Action {
     match effect {
         Effect::LoadQueue { generation, mut query, assignee_name } => {
             if let Some(name) = assignee_name {
-                match store.find_person(&name) {
-                    Ok(Some(p)) => query.assignee = Some(AssigneeFilter::Person(p.id)),
-                    Ok(None) => return Action::Failed(format!("filter: no agent '{name}'")),
-                    Err(e) => return Action::Failed(e.to_string()),
+                match desk.resolve_assignee(&name) {
+                    Ok(a) => query.assignee = Some(a),
+                    Err(e) => return Action::Failed(format!("filter: {e}")),
                 }
             }
+            let store = &desk.store;
             // Text matches are counted up to a cap: an exact count walks every match.
             let cap = if query.text.is_some() { 1_000 } else { u64::MAX };
             let loaded = store.queue(&query).and_then(|rows| Ok((rows, store.count_upto(&query, cap)?)));
@@ -54,40 +41,30 @@ pub fn run(store: &mut Store, who: &mut Who, effect: Effect) -> Action {
         }
         Effect::AddEntry { seen, kind, body, minutes } => {
             let id = seen.id;
-            let result = (|| -> Result<String, StoreError> {
-                let mut changes = Vec::new();
-                if who.me.is_none() {
-                    let me = PersonId::new_random();
-                    changes.push(Change::new_person(me, PersonRecord::agent(who.actor.clone(), who.actor.clone())));
-                    who.me = Some(me);
-                }
-                changes.extend(plan::entry(&seen, kind, body, minutes));
-                store.commit(&who.actor, changes)?;
-                Ok(match kind {
-                    EntryKind::Note => format!("internal note added to {}", seen.number),
-                    EntryKind::Reply => format!("public reply sent on {}", seen.number),
-                })
-            })();
+            let result = desk.add_entry(&seen, kind, body, minutes).map(|_| match kind {
+                EntryKind::Note => format!("internal note added to {}", seen.number),
+                EntryKind::Reply => format!("public reply sent on {}", seen.number),
+            });
             match result {
                 Ok(message) => Action::Changed { message, ticket: id },
                 Err(e) => Action::FailedOn { message: e.to_string(), ticket: id },
             }
         }
-        Effect::OpenNumber(n) => match store.ticket_id(n).and_then(|id| load_ticket(store, who, id)) {
+        Effect::OpenNumber(n) => match desk.store.ticket_id(n).and_then(|id| load_ticket(desk, id)) {
             Ok(v) => Action::TicketLoaded(Box::new(v)),
             Err(e) => Action::Failed(e.to_string()),
         },
-        Effect::LoadTicket(id) => match load_ticket(store, who, id) {
+        Effect::LoadTicket(id) => match load_ticket(desk, id) {
             Ok(v) => Action::TicketLoaded(Box::new(v)),
             Err(e) => Action::Failed(e.to_string()),
         },
         Effect::Edit { seen, edit } => {
             let id = seen.id;
             let result = (|| {
-                let mut changes = plan::edit(&seen, edit, &who.matrix);
-                let cascade = store.cascade(&changes)?;
+                let mut changes = plan::edit(&seen, edit, &desk.rules.matrix);
+                let cascade = desk.store.cascade(&changes)?;
                 changes.extend(cascade);
-                store.commit(&who.actor, changes)
+                desk.store.commit(&desk.actor.name, changes)
             })();
             match result {
                 Ok(ops) if ops.is_empty() => Action::Message(format!("{}: nothing changed", seen.number)),
@@ -97,26 +74,26 @@ pub fn run(store: &mut Store, who: &mut Who, effect: Effect) -> Action {
         }
         Effect::Link { seen, target, what } => {
             let id = seen.id;
-            match store.commit(&who.actor, vec![Change::link(id, target, false)]) {
+            match desk.store.commit(&desk.actor.name, vec![Change::link(id, target, false)]) {
                 Ok(_) => Action::Changed { message: format!("linked {what} to {}", seen.number), ticket: id },
                 Err(e) => Action::FailedOn { message: e.to_string(), ticket: id },
             }
         }
-        Effect::Change { seen, changes } => match store.commit(&who.actor, changes) {
+        Effect::Change { seen, changes } => match desk.store.commit(&desk.actor.name, changes) {
             Ok(_) => Action::Changed { message: format!("{} checklist updated", seen.number), ticket: seen.id },
             Err(e) => Action::FailedOn { message: e.to_string(), ticket: seen.id },
         },
         Effect::SaveView(v) => {
             let name = v.name.clone();
-            match store.commit(&who.actor, vec![Change::save_view(v)]) {
+            match desk.store.commit(&desk.actor.name, vec![Change::save_view(v)]) {
                 Ok(_) => Action::Message(format!("view '{name}' saved in the store (tix view run {name})")),
                 Err(e) => Action::Failed(e.to_string()),
             }
         }
         Effect::Merge { seen, into } => {
             let id = seen.id;
-            let result = store.ticket_by_number(into).and_then(|target| {
-                store.commit(&who.actor, plan::merge(&seen, &target, &who.matrix))?;
+            let result = desk.store.ticket_by_number(into).and_then(|target| {
+                desk.store.commit(&desk.actor.name, plan::merge(&seen, &target, &desk.rules.matrix))?;
                 Ok(target.id)
             });
             match result {
@@ -129,56 +106,50 @@ pub fn run(store: &mut Store, who: &mut Who, effect: Effect) -> Action {
         }
         Effect::LinkNumber { seen, number } => {
             let id = seen.id;
-            let result = store.ticket_id(number).and_then(|other| {
-                store.commit(&who.actor, vec![Change::link(id, LinkTarget::Ticket { id: other, rel: LINK_REL }, false)])
+            let result = desk.store.ticket_id(number).and_then(|other| {
+                let link = Change::link(id, LinkTarget::Ticket { id: other, rel: LINK_REL }, false);
+                desk.store.commit(&desk.actor.name, vec![link])
             });
             match result {
                 Ok(_) => Action::Changed { message: format!("linked {number} to {}", seen.number), ticket: id },
                 Err(e) => Action::FailedOn { message: e.to_string(), ticket: id },
             }
         }
-        Effect::CreateTicket(t) => {
-            let mut t = t;
-            let site = match t.requester {
-                Some(p) => store.person_site(p).ok().flatten(),
-                None => None,
-            };
-            crate::domain::routing::route(&who.routing, &mut t, site.as_deref());
-            let id = TicketId::new_random();
-            match store.commit(&who.actor, vec![plan::new_ticket(id, *t, &who.matrix)]) {
-                Ok(_) => match store.ticket(id) {
-                    Ok(t) => Action::Created { message: format!("{} created", t.number), ticket: id },
-                    Err(e) => Action::Failed(e.to_string()),
-                },
-                Err(e) => Action::Failed(e.to_string()),
-            }
-        }
-        Effect::SearchKb { generation, text } => match store.kb_search(&text, super::kb::RESULTS) {
+        Effect::CreateTicket(t) => match desk.create_ticket(*t, vec![]) {
+            Ok((id, number)) => Action::Created { message: format!("{number} created"), ticket: id },
+            Err(e) => Action::Failed(e.to_string()),
+        },
+        Effect::SearchKb { generation, text } => match desk.store.kb_search(&text, super::kb::RESULTS) {
             Ok(hits) => Action::KbLoaded { generation, hits },
             Err(e) => Action::Failed(e.to_string()),
         },
-        Effect::LoadArticle(id) => match store.article(id) {
+        Effect::LoadArticle(id) => match desk.store.article(id) {
             Ok(a) => Action::ArticleLoaded(Box::new(a)),
             Err(e) => Action::Failed(e.to_string()),
         },
-        Effect::FindAssets { generation, text } => match find_assets(store, &text) {
+        Effect::FindAssets { generation, text } => match find_assets(&desk.store, &text) {
             Ok(hits) => Action::AssetsLoaded { generation, hits },
             Err(e) => Action::Failed(e.to_string()),
         },
-        Effect::LoadAssetTickets(id) => match store.asset_tickets(id, 20) {
+        Effect::LoadAssetTickets(id) => match desk.store.asset_tickets(id, 20) {
             Ok(rows) => Action::AssetTickets { id, rows },
             Err(e) => Action::Failed(e.to_string()),
         },
-        Effect::FindPeople { generation, text } => match find_people(store, &text) {
+        Effect::FindPeople { generation, text } => match find_people(&desk.store, &text) {
             Ok(found) => Action::PeopleLoaded { generation, found },
             Err(e) => Action::Failed(e.to_string()),
         },
-        Effect::LoadPickItems(field) => match pick_items(store, field) {
+        Effect::LoadPickItems(field) => match pick_items(&desk.store, field) {
             Ok(items) => Action::PickItems { field, items },
             Err(e) => Action::Failed(e.to_string()),
         },
-        Effect::SyncNow => sync_action(store),
-        Effect::RunSchedules => match store.run_recurring(&who.actor, &who.recurring, &who.routing, &who.matrix) {
+        Effect::SyncNow => sync_action(&mut desk.store),
+        Effect::RunSchedules => match desk.store.run_recurring(
+            &desk.actor.name,
+            &desk.rules.recurring,
+            &desk.rules.routing,
+            &desk.rules.matrix,
+        ) {
             Ok(out) => {
                 let made: Vec<String> = out.iter().filter_map(|o| o.created.map(|n| n.to_string())).collect();
                 if made.is_empty() {
@@ -189,102 +160,60 @@ pub fn run(store: &mut Store, who: &mut Who, effect: Effect) -> Action {
             }
             Err(e) => Action::Failed(e.to_string()),
         },
-        Effect::RefreshSla { full } => {
-            if who.sla.policies.is_empty() {
-                return Action::SlaRefreshed { computed: 0, counts: None, escalated: vec![] };
-            }
-            let refreshed = if full {
-                store.refresh_sla_full(&who.sla, &who.sla_fingerprint)
-            } else {
-                store.refresh_sla(&who.sla, &who.sla_fingerprint)
-            };
-            // Escalations follow the fresh clocks (each ticket once per rule and state).
-            let escalated = refreshed.and_then(|n| {
-                let done = store.escalate(&who.actor, &who.escalation, &who.matrix)?;
-                for e in &done {
-                    let _ = crate::store::run_hook(e);
-                }
-                Ok((n + done.len(), done))
-            });
-            match escalated.and_then(|(n, done)| Ok((n, done, store.sla_counts()?))) {
-                Ok((computed, done, counts)) => Action::SlaRefreshed {
-                    computed,
-                    counts: Some(counts),
-                    escalated: done.iter().map(|e| format!("{} ({})", e.number, e.rule)).collect(),
-                },
-                Err(e) => Action::Failed(e.to_string()),
-            }
-        }
-        Effect::LoadReport { from, to } => {
-            let report = store.report(from, to).and_then(|mut r| {
-                if !who.sla.policies.is_empty() {
-                    // Compliance from each resolved ticket's clock, as `tix report` does.
-                    let (measured, met) = store.sla_compliance(&who.sla, from, to)?;
-                    r.sla_measured = measured;
-                    r.sla_met = met;
-                    r.sla_compliance = (measured > 0).then(|| met as f64 * 100.0 / measured as f64);
-                }
-                Ok(r)
-            });
-            match report {
-                Ok(r) => Action::ReportLoaded(Box::new(r)),
-                Err(e) => Action::Failed(e.to_string()),
-            }
-        }
+        Effect::RefreshSla { full } => match desk.check_sla(full) {
+            Ok(None) => Action::SlaRefreshed { computed: 0, counts: None, escalated: vec![] },
+            Ok(Some(check)) => Action::SlaRefreshed {
+                // Escalations changed tickets: the queue reloads as for re-timed clocks.
+                computed: check.computed + check.escalated.len(),
+                counts: Some(check.counts),
+                escalated: check.escalated.iter().map(|e| format!("{} ({})", e.number, e.rule)).collect(),
+            },
+            Err(e) => Action::Failed(e.to_string()),
+        },
+        Effect::LoadReport { from, to } => match desk.report(from, to) {
+            Ok(r) => Action::ReportLoaded(Box::new(r)),
+            Err(e) => Action::Failed(e.to_string()),
+        },
         Effect::ApplyMacro { seen, m } => {
             let id = seen.id;
             let result = (|| -> Result<usize, StoreError> {
                 let mut changes = Vec::new();
-                let me = ensure_me(who, &mut changes);
-                changes.extend(m.plan(&seen, me, &who.matrix));
-                let cascade = store.cascade(&changes)?;
+                let me = desk.actor.ensure(&desk.store, &mut changes)?;
+                changes.extend(m.plan(&seen, me, &desk.rules.matrix));
+                let cascade = desk.store.cascade(&changes)?;
                 changes.extend(cascade);
-                Ok(store.commit(&who.actor, changes)?.len())
+                Ok(desk.store.commit(&desk.actor.name, changes)?.len())
             })();
             match result {
                 Ok(_) => Action::Changed { message: format!("\"{}\" applied to {}", m.name, seen.number), ticket: id },
                 Err(e) => Action::FailedOn { message: e.to_string(), ticket: id },
             }
         }
-        Effect::Bulk { tickets, edit, m } => bulk(store, who, &tickets, edit, m.as_deref()),
+        Effect::Bulk { tickets, edit, m } => bulk(desk, &tickets, edit, m.as_deref()),
         // Terminal effects are run by the driver, never here.
         Effect::Copy(_) | Effect::ExternalEditor { .. } => {
             Action::Failed("internal: a terminal effect reached the store worker".into())
         }
         Effect::Take { id, seen } => {
-            let result = (|| -> Result<String, StoreError> {
-                // From the queue there is no full view: prepare against the ticket as it is now.
-                let seen = match seen {
-                    Some(t) => *t,
-                    None => store.ticket(id)?,
-                };
-                let mut changes = Vec::new();
-                let me = match who.me {
-                    Some(me) => me,
-                    None => {
-                        let me = PersonId::new_random();
-                        changes.push(Change::new_person(me, PersonRecord::agent(who.actor.clone(), who.actor.clone())));
-                        me
-                    }
-                };
-                changes.extend(plan::take(&seen, me, &who.matrix));
-                let ops = store.commit(&who.actor, changes)?;
-                who.me = Some(me);
-                Ok(if ops.is_empty() {
-                    format!("{} is already yours", seen.number)
-                } else {
-                    format!("{} is yours", seen.number)
-                })
-            })();
+            // From the queue there is no full view: prepare against the ticket as it is now.
+            let result = match seen {
+                Some(t) => Ok(*t),
+                None => desk.store.ticket(id).map_err(AppError::from),
+            }
+            .and_then(|seen| Ok((desk.take(&seen)?, seen.number)));
             match result {
-                Ok(message) => Action::Changed { message, ticket: id },
+                Ok((ops, number)) if ops.is_empty() => {
+                    Action::Changed { message: format!("{number} is already yours"), ticket: id }
+                }
+                Ok((_, number)) => Action::Changed { message: format!("{number} is yours"), ticket: id },
                 Err(e) => Action::FailedOn { message: e.to_string(), ticket: id },
             }
         }
     }
 }
 
-fn load_ticket(store: &Store, who: &Who, id: TicketId) -> Result<TicketView, StoreError> {
+fn load_ticket(desk: &Desk, id: TicketId) -> Result<TicketView, StoreError> {
+    let store = &desk.store;
     let ticket = store.ticket(id)?;
     let others = match &ticket.requester {
         Some(p) => store
@@ -308,7 +237,7 @@ fn load_ticket(store: &Store, who: &Who, id: TicketId) -> Result<TicketView, Sto
             .map(|a| (a.id, a.record.title, a.record.body))
             .collect(),
         sla: store
-            .ticket_sla(&who.sla, id)?
+            .ticket_sla(&desk.rules.sla, id)?
             .map(|s| (s.policy.clone(), crate::domain::sla::summary(&s.clock, s.day_ms), s.clock.worst_open_state())),
         others,
         ticket,
@@ -494,25 +423,11 @@ pub fn sync_state(store: &Store) -> Option<String> {
     })
 }
 
-/// This agent's person id, creating the person (in `changes`) on first use.
-fn ensure_me(who: &mut Who, changes: &mut Vec<Change>) -> PersonId {
-    match who.me {
-        Some(me) => me,
-        None => {
-            let me = PersonId::new_random();
-            changes.push(Change::new_person(me, PersonRecord::agent(who.actor.clone(), who.actor.clone())));
-            who.me = Some(me);
-            me
-        }
-    }
-}
-
 /// An edit or a macro on each ticket in turn, each read as it is now and committed on
 /// its own: a refusal (a status move a ticket does not allow) leaves the others done,
 /// and the report names it.
 fn bulk(
-    store: &mut Store,
-    who: &mut Who,
+    desk: &mut Desk,
     tickets: &[(TicketId, crate::domain::TicketNumber)],
     edit: Option<plan::TicketEdit>,
     m: Option<&crate::domain::macros::Macro>,
@@ -520,18 +435,18 @@ fn bulk(
     let (mut done, mut unchanged, mut refused) = (0, 0, Vec::new());
     for (id, number) in tickets {
         let result = (|| -> Result<usize, StoreError> {
-            let seen = store.ticket(*id)?;
+            let seen = desk.store.ticket(*id)?;
             let mut changes = Vec::new();
             if let Some(m) = m {
-                let me = ensure_me(who, &mut changes);
-                changes.extend(m.plan(&seen, me, &who.matrix));
+                let me = desk.actor.ensure(&desk.store, &mut changes)?;
+                changes.extend(m.plan(&seen, me, &desk.rules.matrix));
             }
             if let Some(e) = &edit {
-                changes.extend(plan::edit(&seen, e.clone(), &who.matrix));
+                changes.extend(plan::edit(&seen, e.clone(), &desk.rules.matrix));
             }
-            let cascade = store.cascade(&changes)?;
+            let cascade = desk.store.cascade(&changes)?;
             changes.extend(cascade);
-            Ok(store.commit(&who.actor, changes)?.len())
+            Ok(desk.store.commit(&desk.actor.name, changes)?.len())
         })();
         match result {
             Ok(0) => unchanged += 1,

@@ -27,6 +27,10 @@ use std::time::Duration;
 
 use ratatui::crossterm::event::{self, Event};
 
+use std::sync::Arc;
+
+use crate::app::{Actor, Desk};
+use crate::config::Config;
 use crate::domain::ids::PersonId;
 use crate::store::Store;
 use action::{Action, Command};
@@ -49,38 +53,17 @@ pub struct Options {
     pub mouse: bool,
     /// Background sync every this many seconds when the store syncs (0: only on key).
     pub sync_interval: u64,
-    /// SLA policies and calendars from the config, and their fingerprint.
-    pub sla: std::sync::Arc<crate::domain::sla_config::SlaSetup>,
-    pub sla_fingerprint: String,
-    /// Routing rules for tickets created in the console.
-    pub routing: Vec<crate::domain::routing::RoutingRule>,
-    /// Recurring tickets: the console makes those due when it starts.
-    pub recurring: Vec<crate::domain::recurring::Recurring>,
-    /// Checklist templates.
-    pub checklists: Vec<crate::domain::checklist::ChecklistTemplate>,
-    /// Escalation rules, carried out when the SLA clocks are refreshed.
-    pub escalation: Vec<crate::domain::escalation::EscalationRule>,
-    /// Macros and canned texts from the config.
-    pub macros: Vec<crate::domain::macros::Macro>,
-    pub canned: Vec<crate::domain::macros::Canned>,
-    pub matrix: crate::domain::ticket::PriorityMatrix,
+    /// The configured rules (priority matrix, SLA, routing, recurring tickets,
+    /// escalation, checklists, macros, canned texts), shared with the desk core.
+    pub rules: Arc<Config>,
     /// Queue views from the config file (the built-in ones when `None`).
     pub views: Option<Vec<queue::View>>,
 }
 
 impl Options {
-    /// Who acts, and the rules the store-side effects apply.
-    fn who(&self) -> effect::Who {
-        effect::Who {
-            actor: self.agent.clone(),
-            me: self.me,
-            matrix: self.matrix,
-            sla: self.sla.clone(),
-            sla_fingerprint: self.sla_fingerprint.clone(),
-            routing: self.routing.clone(),
-            recurring: self.recurring.clone(),
-            escalation: self.escalation.clone(),
-        }
+    /// The desk core on the store, acting as the console's agent.
+    fn desk(&self, store: Store) -> Desk {
+        Desk::new(store, self.rules.clone(), Actor { name: self.agent.clone(), me: self.me })
     }
 }
 
@@ -97,10 +80,7 @@ pub struct App {
 /// Where effects run: inline (tests: deterministic) or on a worker thread with its own
 /// store connection (the console: a slow query never blocks typing).
 enum Runner {
-    Inline {
-        store: Box<Store>,
-        who: effect::Who,
-    },
+    Inline(Box<Desk>),
     Worker {
         tx: mpsc::Sender<Effect>,
         pending: usize,
@@ -112,13 +92,12 @@ enum Runner {
 impl App {
     /// The app with effects run inline, in order (tests: deterministic).
     pub fn new(store: Store, keymap: Keymap<PaneId, Command>, o: Options) -> App {
-        let who = o.who();
-        let model = initial_model(&store, &keymap, o);
+        let model = initial_model(&store, &keymap, o.clone());
         let mut app = App {
             model,
             keymap,
             keys: KeyState::new(),
-            runner: Runner::Inline { store: Box::new(store), who },
+            runner: Runner::Inline(Box::new(o.desk(store))),
             terminal: vec![],
         };
         let effects = app.model.start();
@@ -129,13 +108,12 @@ impl App {
     /// The app with effects on a worker thread that owns the store connection; their
     /// results arrive on the receiver and go to [`App::receive`].
     pub fn with_worker(store: Store, keymap: Keymap<PaneId, Command>, o: Options) -> (App, mpsc::Receiver<Action>) {
-        let mut who = o.who();
         let interval = o.sync_interval;
-        let model = initial_model(&store, &keymap, o);
+        let model = initial_model(&store, &keymap, o.clone());
         let (etx, erx) = mpsc::channel::<Effect>();
         let (atx, arx) = mpsc::channel::<Action>();
         let sync = spawn_sync(&store, interval, atx.clone());
-        let mut store = store;
+        let mut desk = o.desk(store);
         std::thread::spawn(move || {
             let mut queue: std::collections::VecDeque<Effect> = std::collections::VecDeque::new();
             loop {
@@ -152,7 +130,7 @@ impl App {
                 let a = if queue.iter().any(|later| effect::supersedes(later, &e)) {
                     Action::Skipped
                 } else {
-                    effect::run(&mut store, &mut who, e)
+                    effect::run(&mut desk, e)
                 };
                 if atx.send(a).is_err() {
                     break;
@@ -191,7 +169,7 @@ impl App {
     pub fn pending(&self) -> usize {
         match &self.runner {
             Runner::Worker { pending, .. } => *pending,
-            Runner::Inline { .. } => 0,
+            Runner::Inline(_) => 0,
         }
     }
 
@@ -237,8 +215,8 @@ impl App {
                 continue;
             }
             match &mut self.runner {
-                Runner::Inline { store, who } => {
-                    let result = effect::run(store, who, e);
+                Runner::Inline(desk) => {
+                    let result = effect::run(desk, e);
                     self.dispatch(result);
                 }
                 Runner::Worker { sync, .. } if e == Effect::SyncNow => {
@@ -286,15 +264,11 @@ fn initial_model(store: &Store, keymap: &Keymap<PaneId, Command>, o: Options) ->
         assets: assets::AssetState::default(),
         sync: sync_state,
         open_on_load: false,
-        checklists: o.checklists.clone(),
-        macros: o.macros.clone(),
-        canned: o.canned.clone(),
         parked: None,
         // Some(..) when SLAs are configured: the console keeps their clocks up to date.
-        sla_counts: (!o.sla.policies.is_empty()).then(Default::default),
+        sla_counts: (!o.rules.sla.policies.is_empty()).then(Default::default),
         triage: None,
-        schedules: !o.recurring.is_empty(),
-        matrix: o.matrix,
+        rules: o.rules.clone(),
         theme: theme::Theme::new(o.color, o.ascii),
     }
 }

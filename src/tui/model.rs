@@ -18,11 +18,11 @@ use super::queue::QueueState;
 use super::theme::Theme;
 use crate::domain::TicketNumber;
 use crate::domain::ids::{ArticleId, AssetId, TicketId};
-use crate::domain::macros::{Canned, Macro};
+use crate::domain::macros::Macro;
 use crate::domain::op::LinkTarget;
 use crate::domain::plan::{NewTicket, TicketEdit};
 use crate::domain::text;
-use crate::domain::ticket::{EntryKind, PriorityMatrix, Status, Ticket, TicketRel};
+use crate::domain::ticket::{EntryKind, Status, Ticket, TicketRel};
 use crate::store::TicketQuery;
 
 /// Work for the driver: it runs these against the store (or, for the last two, the
@@ -176,22 +176,17 @@ pub struct Model {
     pub form: Option<FormState>,
     pub picker: Option<PickerState>,
     pub confirm: Option<Confirm>,
-    pub matrix: PriorityMatrix,
+    /// The configured rules: priority matrix, checklists, macros, canned texts,
+    /// recurring tickets (shared with the desk core, never copied field by field).
+    pub rules: std::sync::Arc<crate::config::Config>,
     /// A ticket asked for with enter / `:N` / create: focus moves to it when it arrives.
     pub open_on_load: bool,
-    /// Checklist templates from the config.
-    pub checklists: Vec<crate::domain::checklist::ChecklistTemplate>,
-    /// Macros and canned texts from the config.
-    pub macros: Vec<Macro>,
-    pub canned: Vec<Canned>,
     /// A draft set aside while `??` searches the KB for an excerpt.
     pub parked: Option<EditorState>,
     /// Open tickets at risk / breached, when SLAs are configured (status line).
     pub sla_counts: Option<crate::store::SlaCounts>,
     /// Triage mode: walking the new unassigned tickets one by one.
     pub triage: Option<Triage>,
-    /// Recurring tickets are configured (made when the console starts).
-    pub schedules: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -268,7 +263,7 @@ impl Model {
     /// The effects to run when the console opens.
     pub fn start(&mut self) -> Vec<Effect> {
         self.queue.loading = true;
-        let mut out = if self.schedules { vec![Effect::RunSchedules] } else { vec![] };
+        let mut out = if !self.rules.recurring.is_empty() { vec![Effect::RunSchedules] } else { vec![] };
         if self.sla_counts.is_some() {
             out.push(Effect::RefreshSla { full: true });
         }
@@ -381,7 +376,7 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             Command::FocusAssets => return m.focus_pane(PaneId::Assets),
             Command::FocusDashboard => return m.focus_pane(PaneId::Dashboard),
             Command::NewTicket => {
-                m.form = Some(FormState::new(m.matrix));
+                m.form = Some(FormState::new(m.rules.matrix));
                 return vec![];
             }
             Command::SyncNow => {
@@ -790,11 +785,12 @@ fn triage_next(m: &mut Model) -> Vec<Effect> {
 
 /// The macro pick-list, or why there is none.
 fn open_macros(m: &mut Model, target: PickTarget) {
-    if m.macros.is_empty() {
+    if m.rules.macros.is_empty() {
         m.complain("no macros: define [[macros]] in the config file (see assets/config.toml)");
         return;
     }
     let items = m
+        .rules
         .macros
         .iter()
         .enumerate()
@@ -817,10 +813,11 @@ fn update_editor(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
             }
             if canned {
                 // Canned texts.
-                if m.canned.is_empty() {
+                if m.rules.canned.is_empty() {
                     m.complain("no canned texts: define [[canned]] in the config file");
                 } else {
                     let items = m
+                        .rules
                         .canned
                         .iter()
                         .enumerate()
@@ -958,14 +955,14 @@ fn picked(m: &mut Model, p: PickerState, v: PickValue) -> Vec<Effect> {
     let what = p.what();
     match (p.target.clone(), v.clone()) {
         (PickTarget::Draft, PickValue::Canned(i)) => {
-            if let (Some(e), Some(c)) = (m.editor.as_mut(), m.canned.get(i)) {
+            if let (Some(e), Some(c)) = (m.editor.as_mut(), m.rules.canned.get(i)) {
                 e.text.push_str(&c.text);
             }
             vec![]
         }
         (PickTarget::Draft, _) => vec![],
         (PickTarget::One(seen), PickValue::Macro(i)) => {
-            let Some(mac) = m.macros.get(i).cloned() else { return vec![] };
+            let Some(mac) = m.rules.macros.get(i).cloned() else { return vec![] };
             m.confirm = Some(Confirm {
                 question: format!("apply \"{}\" to {what}: {}? y/n", mac.name, mac.describe()),
                 effect: Effect::ApplyMacro { seen, m: Box::new(mac) },
@@ -973,7 +970,7 @@ fn picked(m: &mut Model, p: PickerState, v: PickValue) -> Vec<Effect> {
             vec![]
         }
         (PickTarget::Many(tickets), PickValue::Macro(i)) => {
-            let Some(mac) = m.macros.get(i).cloned() else { return vec![] };
+            let Some(mac) = m.rules.macros.get(i).cloned() else { return vec![] };
             m.confirm = Some(Confirm {
                 question: format!("apply \"{}\" to {what}: {}? y/n", mac.name, mac.describe()),
                 effect: Effect::Bulk { tickets, edit: None, m: Some(Box::new(mac)) },
@@ -1175,7 +1172,7 @@ fn run_command(m: &mut Model, text: &str) -> Vec<Effect> {
             vec![]
         }
         "new" => {
-            m.form = Some(FormState::new(m.matrix));
+            m.form = Some(FormState::new(m.rules.matrix));
             vec![]
         }
         "sync" => update(m, Action::Command(Command::SyncNow)),
@@ -1298,6 +1295,7 @@ fn update_detail(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
             let t = m.open_ticket().cloned()?;
             // The config's templates, then the steps of the KB articles linked to the ticket.
             let mut items: Vec<PickItem> = m
+                .rules
                 .checklists
                 .iter()
                 .map(|c| PickItem { label: c.name.clone(), value: PickValue::Checklist(c.checklist().to_json()) })
