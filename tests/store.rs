@@ -510,3 +510,43 @@ fn each_recurring_occurrence_is_made_once() {
     run(&mut s);
     assert_eq!(s.ticket_count().unwrap(), 3);
 }
+
+/// Issue 16: a P3 in office hours raised to a round-the-clock P1 is measured around the
+/// clock from the raise, due when a P1 created at that minute would be.
+#[test]
+fn a_ticket_raised_to_another_calendar_is_due_as_on_that_calendar() {
+    use std::sync::Arc;
+    use tix::domain::clock::ManualClock;
+    use tix::domain::sla_config::SlaSection;
+    use tix::domain::ticket::Priority;
+    use tix::domain::time::MINUTE;
+    let dir = tempfile::tempdir().unwrap();
+    // Thu 3 Dec 2026 15:51Z (16:51 in Berlin, 9 office minutes left that day).
+    let t0 = chrono::DateTime::parse_from_rfc3339("2026-12-03T15:51:00Z").unwrap().timestamp_millis();
+    let clock = ManualClock::new(t0);
+    let mut s = Store::open_with_clock(&dir.path().join("s.db"), OpenMode::Create, Arc::new(clock.clone())).unwrap();
+    let section: SlaSection = toml::from_str(
+        "[[calendars]]\nname = \"office\"\ntz = \"Europe/Berlin\"\nhours = { mon-fri = \"08:00-17:00\" }\n\n\
+         [[policies]]\nname = \"Critical\"\npriority = [1]\nfirst_response = \"30m\"\nresolution = \"4h\"\n\n\
+         [[policies]]\nname = \"Standard\"\ncalendar = \"office\"\nfirst_response = \"8h\"\nresolution = \"5d\"\n",
+    )
+    .unwrap();
+    let setup = section.validate(&mut |_: &str| Ok(vec![])).unwrap();
+    let slow = ticket(&mut s, "Laptop slow");
+    let p1 = TicketId::new_random();
+    let mut new = NewTicket::titled("Mail down");
+    new.priority = Some(Priority::P1);
+    s.commit("dana", vec![plan::new_ticket(p1, new, &PriorityMatrix::default())]).unwrap();
+    assert_eq!(s.ticket_sla(&setup, slow).unwrap().unwrap().policy, "Standard");
+    let t = s.ticket(slow).unwrap();
+    let raise = TicketEdit { priority: Some(Some(Priority::P1)), ..Default::default() };
+    s.commit("dana", plan::edit(&t, raise, &PriorityMatrix::default())).unwrap();
+    clock.advance(MINUTE);
+    let raised = s.ticket_sla(&setup, slow).unwrap().unwrap();
+    let direct = s.ticket_sla(&setup, p1).unwrap().unwrap();
+    assert_eq!(raised.policy, "Critical");
+    let due = |x: &tix::store::TicketSla| x.clock.first_response.unwrap().due.unwrap();
+    assert_eq!(due(&raised), t0 + 30 * MINUTE, "16:21Z, not Friday morning in office hours");
+    assert_eq!(due(&raised), due(&direct));
+    assert_eq!(raised.clock.resolution.unwrap().due, direct.clock.resolution.unwrap().due);
+}
