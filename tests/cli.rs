@@ -627,7 +627,7 @@ fn a_merged_ticket_is_resolved_and_its_history_shows_on_the_target() {
     assert_eq!(two["status"], "resolved");
     let one = t.json(&["ticket", "show", "1"]);
     let tl = one["timeline"].as_array().unwrap();
-    assert!(tl.iter().any(|i| i["from"] == "#2" || i["from"] == 2), "{one}");
+    assert!(tl.iter().any(|i| i["merged_from"] == 2), "{one}");
     assert!(one["timeline"].to_string().contains("Same printer as #1"), "the source's notes show on the target");
     assert!(one["timeline"].to_string().contains("was merged into this ticket"));
     assert_eq!(one["related"][0]["rel"], "merged-from");
@@ -677,5 +677,56 @@ fn views_saved_in_the_store_list_run_and_go_away() {
     assert!(t.fails(&["view", "save", "Bad", "--filter", "prio:9"], 2).contains("prio:9"));
     t.ok(&["view", "delete", "Urgent"]);
     assert!(t.fails(&["view", "run", "urgent"], 3).contains("no view"));
+    assert!(t.json(&["store", "verify"])["mismatches"].as_array().unwrap().is_empty());
+}
+
+/// Issue 16: a ticket is merged once; the target's history shows "from #N" on the
+/// command line too, and in JSON the merged entry's source and a change's old value
+/// have keys of their own.
+#[test]
+fn a_ticket_is_merged_once_and_its_entries_are_marked_on_the_target() {
+    let t = Tix::new();
+    t.ok(&["ticket", "new", "--title", "Printer broken"]);
+    t.ok(&["ticket", "new", "--title", "Printer on 3rd floor broken too"]);
+    t.ok(&["ticket", "new", "--title", "Printer again"]);
+    t.ok(&["ticket", "update", "2", "--priority", "1"]);
+    t.ok(&["ticket", "merge", "2", "--into", "1"]);
+    let e = t.fails(&["ticket", "merge", "2", "--into", "1"], 1);
+    assert!(e.contains("#2 was already merged into #1"), "{e}");
+    let e = t.fails(&["ticket", "merge", "2", "--into", "3"], 1);
+    assert!(e.contains("#2 was already merged into #1"), "{e}");
+    let e = t.fails(&["ticket", "merge", "3", "--into", "2"], 1);
+    assert!(e.contains("merged into #1"), "{e}");
+    let one = t.json(&["ticket", "show", "1"]);
+    let text = one["timeline"].to_string();
+    assert_eq!(text.matches("was merged into this ticket").count(), 1, "one merge note: {text}");
+    let tl = one["timeline"].as_array().unwrap();
+    // #2's priority change, shown on #1: where it came from and what it was, apart.
+    let change = tl.iter().find(|i| i["event"] == "changed" && i["field"] == "priority").expect("the change");
+    assert_eq!(change["merged_from"], 2, "{change}");
+    assert_eq!(change["from"], "3", "the old value: {change}");
+    assert_eq!(change["to"], "1");
+    let human = t.ok(&["ticket", "show", "1"]);
+    assert!(human.lines().any(|l| l.contains("(from #2)") && l.contains("changed priority")), "{human}");
+    assert!(human.lines().any(|l| l.contains("(from #2)") && l.contains("created the ticket")), "{human}");
+}
+
+/// Issue 16: resolving a problem resolves its incidents and, through them, their
+/// duplicates.
+#[test]
+fn resolving_a_problem_resolves_the_duplicates_of_its_incidents() {
+    let t = Tix::new();
+    for title in ["Exchange database corrupt", "Cannot send mail", "Mail stuck in outbox", "Outbox again"] {
+        t.ok(&["ticket", "new", "--title", title]);
+    }
+    t.ok(&["ticket", "link", "2", "--ticket", "1", "--rel", "problem"]);
+    t.ok(&["ticket", "link", "3", "--ticket", "2", "--rel", "duplicate-of"]);
+    t.ok(&["ticket", "link", "4", "--ticket", "3", "--rel", "duplicate-of"]);
+    t.ok(&["ticket", "update", "1", "--status", "resolved"]);
+    for n in ["2", "3", "4"] {
+        assert_eq!(t.json(&["ticket", "show", n])["status"], "resolved", "#{n} follows");
+    }
+    let three = t.json(&["ticket", "show", "3"])["timeline"].to_string();
+    assert!(three.contains("Resolved with #2 (the ticket it duplicates)."), "{three}");
     assert!(t.json(&["store", "verify"])["mismatches"].as_array().unwrap().is_empty());
 }

@@ -667,7 +667,11 @@ fn show(ctx: &Ctx, n: TicketNumber) -> Result<()> {
         }
         s.push_str("\nTimeline:\n");
         for item in &timeline {
-            let when = time::local(item.at);
+            // A merged ticket's history, marked as the console marks it.
+            let when = match item.from {
+                Some(n) => format!("{} (from {n})", time::local(item.at)),
+                None => time::local(item.at),
+            };
             let who = line(&item.actor);
             match &item.event {
                 TimelineEvent::Created { .. } => s.push_str(&format!("  {when} {who} created the ticket\n")),

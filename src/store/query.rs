@@ -95,8 +95,9 @@ pub struct ArticleHit {
 pub struct TimelineItem {
     pub at: i64,
     pub actor: String,
-    /// For a merged ticket's history shown on the ticket it was merged into: its number.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// For a merged ticket's history shown on the ticket it was merged into: its number
+    /// (`merged_from` in JSON: `from` is a change's old value).
+    #[serde(rename = "merged_from", skip_serializing_if = "Option::is_none")]
     pub from: Option<TicketNumber>,
     #[serde(flatten)]
     pub event: TimelineEvent,

@@ -58,24 +58,31 @@ impl Store {
 impl Store {
     /// What resolving a ticket brings with it: its open duplicates (`duplicate-of` it)
     /// and the open incidents of a problem (`problem` links to it) are resolved too,
-    /// each with a note saying why. For the changes of one interactive action; the
+    /// and theirs in turn (an incident's duplicates follow their problem), each with a
+    /// note saying why. For the changes of one interactive action; the
     /// returned changes go into the same commit.
     pub fn cascade(&self, changes: &[crate::domain::op::Change]) -> Result<Vec<crate::domain::op::Change>> {
         use crate::domain::op::Payload;
         use crate::domain::ticket::{EntryKind, Status, TicketField};
         let mut out = Vec::new();
         let mut done: Vec<uuid::Uuid> = changes.iter().map(|c| c.entity).collect();
-        for c in changes {
-            let Payload::TicketSet(s) = &c.payload else { continue };
-            if s.field != TicketField::Status || s.to.as_deref() != Some(Status::Resolved.as_str()) {
-                continue;
-            }
-            let master = self.ticket(TicketId(c.entity))?;
+        // Tickets being resolved, whose dependents follow; a dependent resolved here is
+        // one too (a problem's incident takes its own duplicates along).
+        let mut masters: Vec<uuid::Uuid> = changes
+            .iter()
+            .filter(|c| {
+                matches!(&c.payload, Payload::TicketSet(s)
+                    if s.field == TicketField::Status && s.to.as_deref() == Some(Status::Resolved.as_str()))
+            })
+            .map(|c| c.entity)
+            .collect();
+        while let Some(m) = masters.pop() {
+            let master = self.ticket(TicketId(m))?;
             let dependents: Vec<(TicketId, String)> = self.collect(
                 "SELECT s.id, l.rel FROM links l JOIN tickets s ON s.rowid = l.ticket
                  WHERE l.target = ?1 AND l.target_kind = 'ticket' AND l.removed = 0
                    AND l.rel IN ('duplicate-of', 'problem') AND s.active = 1",
-                [c.entity],
+                [m],
                 |r| Ok((TicketId(r.get(0)?), r.get(1)?)),
             )?;
             for (id, rel) in dependents {
@@ -83,6 +90,7 @@ impl Store {
                     continue;
                 }
                 done.push(id.0);
+                masters.push(id.0);
                 let seen = self.ticket(id)?;
                 let why = if rel == "problem" { "its problem" } else { "the ticket it duplicates" };
                 let edit = plan::TicketEdit { status: Some(Status::Resolved), ..Default::default() };
