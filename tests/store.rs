@@ -211,6 +211,8 @@ fn queue_pages_are_index_range_scans() {
         TicketQuery { active: Some(true), assignee: Some(AssigneeFilter::Unassigned), limit: 50, ..Default::default() },
         TicketQuery { active: Some(true), group: Some("network".into()), limit: 50, ..Default::default() },
         TicketQuery { statuses: vec![Status::Pending], limit: 50, ..Default::default() },
+        TicketQuery { active: Some(true), sort: Sort::Newest, limit: 50, ..Default::default() },
+        TicketQuery { active: Some(true), sort: Sort::Oldest, limit: 50, ..Default::default() },
         TicketQuery {
             active: Some(true),
             priorities: vec![tix::domain::ticket::Priority::P1],
@@ -549,4 +551,54 @@ fn a_ticket_raised_to_another_calendar_is_due_as_on_that_calendar() {
     assert_eq!(due(&raised), t0 + 30 * MINUTE, "16:21Z, not Friday morning in office hours");
     assert_eq!(due(&raised), due(&direct));
     assert_eq!(raised.clock.resolution.unwrap().due, direct.clock.resolution.unwrap().due);
+}
+
+/// Issue 16: after a sync, "newest" and "oldest" follow when tickets were made, not when
+/// they arrived, and an export lists them in the same order on every replica.
+#[test]
+fn order_after_a_sync_is_by_creation_and_the_same_everywhere() {
+    use std::sync::Arc;
+    use tix::domain::clock::ManualClock;
+    use tix::domain::time::{HOUR, MINUTE};
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = 1_790_000_000_000;
+    let open = |name: &str| {
+        let clock = ManualClock::new(t0);
+        let s = Store::open_with_clock(&dir.path().join(name), OpenMode::Create, Arc::new(clock.clone())).unwrap();
+        (s, clock)
+    };
+    let (mut a, a_clock) = open("a.db");
+    let (mut b, b_clock) = open("b.db");
+    let shared = dir.path().join("shared.db");
+    tix::sync::init(&mut a, &shared).unwrap();
+    tix::sync::join(&mut b, &shared, |_| true).unwrap();
+    // b made a ticket in the morning and syncs it in the afternoon, after a made one.
+    let old = ticket(&mut b, "Made this morning");
+    a_clock.advance(5 * HOUR);
+    let new = ticket(&mut a, "Made three minutes ago");
+    a_clock.advance(3 * MINUTE);
+    b_clock.advance(5 * HOUR + 3 * MINUTE);
+    tix::sync::sync_now(&mut b).unwrap();
+    tix::sync::sync_now(&mut a).unwrap();
+    tix::sync::sync_now(&mut b).unwrap();
+    for (name, s) in [("a", &a), ("b", &b)] {
+        let ids = |sort| -> Vec<TicketId> {
+            let q = TicketQuery { active: Some(true), sort, limit: 10, ..Default::default() };
+            s.queue(&q).unwrap().into_iter().map(|r| r.id).collect()
+        };
+        assert_eq!(ids(Sort::Newest), vec![new, old], "newest on {name}");
+        assert_eq!(ids(Sort::Oldest), vec![old, new], "oldest on {name}");
+    }
+    let exported = |s: &Store| {
+        let mut out = Vec::new();
+        s.export_tickets(|t| -> Result<(), StoreError> {
+            out.push((t.number, t.id));
+            Ok(())
+        })
+        .unwrap();
+        out
+    };
+    let (ea, eb) = (exported(&a), exported(&b));
+    assert_eq!(ea, eb, "the same rows in the same order on both replicas");
+    assert!(ea.windows(2).all(|w| w[0].0 < w[1].0), "by number: {ea:?}");
 }
