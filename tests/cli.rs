@@ -730,3 +730,33 @@ fn resolving_a_problem_resolves_the_duplicates_of_its_incidents() {
     assert!(three.contains("Resolved with #2 (the ticket it duplicates)."), "{three}");
     assert!(t.json(&["store", "verify"])["mismatches"].as_array().unwrap().is_empty());
 }
+
+/// Issue 16: `schedule list` shows the next occurrence and the last (with its ticket);
+/// a template names its requester and assignee.
+#[test]
+fn schedule_list_shows_next_and_last_and_templates_name_people() {
+    let t = Tix::new();
+    std::fs::write(
+        t.dir().join("no-config.toml"),
+        "[[recurring]]\nname = \"Every minute\"\nschedule = \"* * * * *\"\ntitle = \"Check the backup\"\n\
+         requester = \"jane@example.com\"\nassignee = \"lee\"\n",
+    )
+    .unwrap();
+    t.ok(&["person", "add", "Lee Park", "--login", "lee", "--role", "agent"]);
+    let e = t.fails(&["schedule", "run"], 3);
+    assert!(e.contains("recurring 'Every minute': requester 'jane@example.com'"), "{e}");
+    t.ok(&["person", "add", "Jane Doe", "--email", "jane@example.com"]);
+    t.ok(&["schedule", "run"]);
+    let one = t.json(&["ticket", "show", "1"]);
+    assert_eq!(one["requester"]["name"], "Jane Doe");
+    assert_eq!(one["assignee"]["name"], "Lee Park");
+    let list = t.json(&["schedule", "list"]);
+    let (next, last) = (list[0]["next_due"].as_str().unwrap(), list[0]["last_due"].as_str().unwrap());
+    assert!(next > last, "the next occurrence is after the last: {list}");
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    assert!(next > now.as_str(), "next {next} is in the future (now {now})");
+    // The occurrence run made (this minute's, or the next if the minute turned since).
+    assert!(list[0]["last_ticket"] == 1 || list[0]["last_ticket"].is_null(), "{list}");
+    let human = t.ok(&["schedule", "list"]);
+    assert!(human.contains("next ") && human.contains(" · last "), "{human}");
+}

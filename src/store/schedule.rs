@@ -41,6 +41,8 @@ impl Store {
                 continue;
             }
             let mut t = r.ticket();
+            t.requester = self.recurring_person(r, "requester", r.config.requester.as_deref())?;
+            t.assignee = self.recurring_person(r, "assignee", r.config.assignee.as_deref())?;
             route(routing, &mut t, None);
             let id = TicketId::new_random();
             let mut change = plan::new_ticket(id, t, matrix);
@@ -56,6 +58,24 @@ impl Store {
 }
 
 impl Store {
+    /// The person a template names as its requester or assignee: by login, e-mail or
+    /// name; one that is not known is an error naming the template.
+    fn recurring_person(
+        &self,
+        r: &Recurring,
+        what: &str,
+        key: Option<&str>,
+    ) -> Result<Option<crate::domain::ids::PersonId>> {
+        let Some(key) = key else { return Ok(None) };
+        match self.find_person(key)? {
+            Some(p) => Ok(Some(p.id)),
+            None => Err(super::StoreError::NotFound(format!(
+                "recurring '{}': {what} '{key}' is not a known person (add them with tix person add, or fix the config)",
+                r.config.name
+            ))),
+        }
+    }
+
     /// What resolving a ticket brings with it: its open duplicates (`duplicate-of` it)
     /// and the open incidents of a problem (`problem` links to it) are resolved too,
     /// and theirs in turn (an incident's duplicates follow their problem), each with a
