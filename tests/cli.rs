@@ -760,3 +760,37 @@ fn schedule_list_shows_next_and_last_and_templates_name_people() {
     let human = t.ok(&["schedule", "list"]);
     assert!(human.contains("next ") && human.contains(" · last "), "{human}");
 }
+
+/// Issue 16: a second checklist is refused without --replace; the history reads in
+/// words (checklists, people), and --json keeps the stored form.
+#[test]
+fn a_second_checklist_needs_replace_and_history_reads_in_words() {
+    let t = Tix::new();
+    std::fs::write(
+        t.dir().join("no-config.toml"),
+        "[[checklists]]\nname = \"Leaver\"\nitems = [\"!Disable account\", \"Collect laptop\"]\n\n\
+         [[checklists]]\nname = \"Joiner\"\nitems = [\"Order laptop\"]\n",
+    )
+    .unwrap();
+    t.ok(&["person", "add", "Lee Park", "--login", "lee", "--role", "agent"]);
+    t.ok(&["ticket", "new", "--title", "Leaver: Sam"]);
+    t.ok(&["ticket", "checklist", "1", "--attach", "leaver", "--done", "2"]);
+    let e = t.fails(&["ticket", "checklist", "1", "--attach", "joiner"], 1);
+    assert!(e.contains("#1 already has a checklist (\"Leaver\", 1 of 2 done)") && e.contains("--replace"), "{e}");
+    assert_eq!(t.json(&["ticket", "checklist", "1"])["name"], "Leaver", "nothing written");
+    let c = t.json(&["ticket", "checklist", "1", "--attach", "joiner", "--replace"]);
+    assert_eq!(c["name"], "Joiner");
+    t.ok(&["ticket", "assign", "1", "lee"]);
+    let h = t.ok(&["ticket", "history", "1"]);
+    assert!(h.contains("checklist attached \"Leaver\" (2 items)"), "{h}");
+    assert!(h.contains("checklist \"Leaver\": item 2 done (Collect laptop) · 1 of 2 done"), "{h}");
+    assert!(h.contains("checklist replaced \"Leaver\" by \"Joiner\" (1 item)"), "{h}");
+    assert!(h.contains("assignee: - → Lee Park"), "{h}");
+    assert!(!h.contains("\"items\"") && !h.contains("\"required\""), "no raw JSON: {h}");
+    let raw = t.json(&["ticket", "history", "1"]);
+    let set = raw.as_array().unwrap().iter().find(|o| o["payload"]["field"] == "assignee").unwrap();
+    let lee_id = set["payload"]["to"].as_str().unwrap();
+    assert!(uuid::Uuid::parse_str(lee_id).is_ok(), "--json keeps the stored id: {set}");
+    assert!(!h.contains(lee_id), "no person ids for people: {h}");
+    assert!(raw.to_string().contains("\\\"items\\\""), "--json keeps the checklist as stored");
+}

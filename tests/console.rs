@@ -1194,3 +1194,23 @@ fn newest_and_oldest_follow_creation_not_arrival() {
     assert_eq!(a.model.queue.sort_name(), "oldest");
     assert_eq!(a.model.queue.rows.first().map(|r| r.id), Some(old));
 }
+
+/// Issue 16: attaching a second checklist asks before it replaces the first.
+#[test]
+fn a_second_checklist_asks_before_replacing_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 3, 80, 24, false);
+    open_ticket(&mut a, 2);
+    keys(&mut a, "K <enter> x 1 <enter>");
+    assert!(screen(&a).contains("[x] Disable the account"), "{}", screen(&a));
+    keys(&mut a, "K <enter>");
+    let q = a.model.confirm.as_ref().expect("a question").question.clone();
+    assert_eq!(q, "replace the checklist \"Leaver\" (1 of 2 done) by \"Leaver\"? y/n");
+    keys(&mut a, "n");
+    let kept = ticket_in_store(dir.path(), 2).1.checklist.unwrap();
+    assert!(kept.contains("\"done\":true"), "no: the ticked checklist stays: {kept}");
+    keys(&mut a, "K <enter> y");
+    let replaced = ticket_in_store(dir.path(), 2).1.checklist.unwrap();
+    assert!(!replaced.contains("\"done\":true"), "yes: a fresh one: {replaced}");
+    assert!(screen(&a).contains("Checklist: Leaver (0 of 2 done"), "{}", screen(&a));
+}

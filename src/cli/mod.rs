@@ -4,6 +4,7 @@
 mod asset;
 mod demo;
 mod export;
+mod history;
 mod import_cmd;
 mod ingest;
 mod kb;

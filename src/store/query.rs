@@ -591,7 +591,7 @@ impl Store {
         Ok(out)
     }
 
-    fn describe_target(&self, t: &LinkTarget) -> Result<String> {
+    pub fn describe_target(&self, t: &LinkTarget) -> Result<String> {
         let c = self.conn();
         let r: Option<String> = match t {
             LinkTarget::Asset { id } => {
