@@ -448,13 +448,13 @@ fn the_query_language_filters_lists_and_views_headless() {
     )
     .unwrap();
     let list = t.json(&["view", "list"]);
-    assert_eq!(list[0]["name"], "Email backlog");
-    assert_eq!(list[0]["sort"], "newest");
+    assert_eq!(list[5]["name"], "Email backlog", "after the five built-in views: {list}");
+    assert_eq!(list[5]["sort"], "newest");
     let v = t.json(&["view", "run", "email"]);
     let got: Vec<u64> = v["tickets"].as_array().unwrap().iter().map(|r| r["number"].as_u64().unwrap()).collect();
     assert_eq!(got, vec![1], "open only, newest first (#3 is resolved)");
     let e = t.fails(&["view", "run", "nothing"], 3);
-    assert!(e.contains("Email backlog, Hardware"), "{e}");
+    assert!(e.contains("My open, Unassigned, All open, Pending, Recently resolved, Email backlog, Hardware"), "{e}");
     let bad = "[[views]]\nname = \"Bad\"\nfilter = \"prio:9\"\n";
     std::fs::write(t.dir().join("no-config.toml"), bad).unwrap();
     let e = t.fails(&["view", "list"], 1);
@@ -793,4 +793,30 @@ fn a_second_checklist_needs_replace_and_history_reads_in_words() {
     assert!(uuid::Uuid::parse_str(lee_id).is_ok(), "--json keeps the stored id: {set}");
     assert!(!h.contains(lee_id), "no person ids for people: {h}");
     assert!(raw.to_string().contains("\\\"items\\\""), "--json keeps the checklist as stored");
+}
+
+/// Issue 16: config views add to the built-in ones; one named like a built-in view
+/// replaces it.
+#[test]
+fn config_views_add_to_the_built_in_ones() {
+    let t = Tix::new();
+    std::fs::write(
+        t.dir().join("no-config.toml"),
+        "[[views]]\nname = \"Network\"\nfilter = \"group:network\"\n\n\
+         [[views]]\nname = \"all open\"\nfilter = \"prio:1\"\nsort = \"newest\"\n",
+    )
+    .unwrap();
+    t.ok(&["ticket", "new", "--title", "Switch down", "--group", "network", "--urgency", "1", "--impact", "1"]);
+    t.ok(&["ticket", "new", "--title", "Mouse", "--urgency", "3", "--impact", "3"]);
+    let list = t.json(&["view", "list"]);
+    let names: Vec<&str> = list.as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["My open", "Unassigned", "all open", "Pending", "Recently resolved", "Network"], "{list}");
+    assert_eq!(list[2]["filter"], "prio:1", "the config's view stands where the built-in one was: {list}");
+    assert_eq!((list[2]["source"].as_str(), list[0]["source"].as_str()), (Some("config"), Some("built-in")));
+    let rows = |v: &str| t.json(&["view", "run", v])["tickets"].as_array().unwrap().len();
+    assert_eq!(rows("unassigned"), 2, "a built-in view is still there");
+    assert_eq!(rows("network"), 1);
+    assert_eq!(rows("all open"), 1, "replaced: only P1");
+    let human = t.ok(&["view", "list"]);
+    assert!(human.lines().any(|l| l.starts_with("Unassigned") && l.contains("(built in)")), "{human}");
 }
