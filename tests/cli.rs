@@ -820,3 +820,32 @@ fn config_views_add_to_the_built_in_ones() {
     let human = t.ok(&["view", "list"]);
     assert!(human.lines().any(|l| l.starts_with("Unassigned") && l.contains("(built in)")), "{human}");
 }
+
+/// Issue 16: an error says its message once; `tix config path|default` exist (the
+/// default config points at them) and work with a broken config file.
+#[test]
+fn errors_say_it_once_and_config_path_and_default_exist() {
+    let t = Tix::new();
+    t.ok(&["ticket", "new", "--title", "Printer"]);
+    t.ok(&["ticket", "update", "1", "--status", "resolved"]);
+    let e = t.fails(&["ticket", "update", "1", "--status", "open"], 1);
+    assert_eq!(e.matches("cannot change status").count(), 1, "{e}");
+    assert!(e.starts_with("tix: #1: cannot change status from resolved to open"), "{e}");
+    let o = t.run(&["--json", "ticket", "update", "1", "--status", "open"]);
+    let v: Value = serde_json::from_slice(&o.stderr).unwrap();
+    assert_eq!(v["error"].as_str().unwrap().matches("cannot change status").count(), 1, "{v}");
+
+    let cfg = t.dir().join("no-config.toml");
+    let p = t.json(&["config", "path"]);
+    assert_eq!((p["path"].as_str(), p["exists"].as_bool()), (cfg.to_str(), Some(false)));
+    assert!(t.ok(&["config", "path"]).contains("not there"));
+    let default = t.ok(&["config", "default"]);
+    assert!(default.contains("`tix config path`") && default.contains("[[views]]"), "{default}");
+    std::fs::write(&cfg, &default).unwrap();
+    t.ok(&["ticket", "list"]); // the default, as a user's file, is a valid config
+    assert_eq!(t.json(&["config", "path"])["exists"], true);
+    std::fs::write(&cfg, "[agent]\nname = 42\n").unwrap();
+    t.fails(&["ticket", "list"], 1);
+    assert_eq!(t.ok(&["config", "path"]).trim(), cfg.to_str().unwrap(), "works with a broken config");
+    assert_eq!(t.ok(&["config", "default"]), default);
+}
