@@ -43,9 +43,8 @@ pub enum ViewCmd {
 }
 
 /// Where a view comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Source {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
     BuiltIn,
     Config,
     Store,
@@ -85,7 +84,6 @@ struct ViewOut {
     name: String,
     filter: String,
     sort: String,
-    source: Source,
 }
 
 pub fn run(ctx: &Ctx, cmd: ViewCmd) -> Result<()> {
@@ -123,7 +121,6 @@ pub fn run(ctx: &Ctx, cmd: ViewCmd) -> Result<()> {
                     sort: sort_name(&v),
                     filter: if source == Source::BuiltIn { "(built in)".into() } else { v.filter },
                     name: v.name,
-                    source,
                 })
                 .collect();
             ctx.out.emit(&list, || {
