@@ -19,7 +19,8 @@ pub struct Config {
     pub source: Option<PathBuf>,
     /// The user's file as text, for the console's `[keys.*]` overrides.
     pub text: Option<String>,
-    /// Queue views (`[[views]]`); empty: the built-in ones.
+    /// Queue views (`[[views]]`), added to the built-in ones (a built-in one's name
+    /// replaces it).
     pub views: Vec<ViewConfig>,
     pub console: ConsoleConfig,
     /// `[sla]`: calendars and policies, checked; empty when none are configured.

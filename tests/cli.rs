@@ -448,13 +448,13 @@ fn the_query_language_filters_lists_and_views_headless() {
     )
     .unwrap();
     let list = t.json(&["view", "list"]);
-    assert_eq!(list[0]["name"], "Email backlog");
-    assert_eq!(list[0]["sort"], "newest");
+    assert_eq!(list[5]["name"], "Email backlog", "after the five built-in views: {list}");
+    assert_eq!(list[5]["sort"], "newest");
     let v = t.json(&["view", "run", "email"]);
     let got: Vec<u64> = v["tickets"].as_array().unwrap().iter().map(|r| r["number"].as_u64().unwrap()).collect();
     assert_eq!(got, vec![1], "open only, newest first (#3 is resolved)");
     let e = t.fails(&["view", "run", "nothing"], 3);
-    assert!(e.contains("Email backlog, Hardware"), "{e}");
+    assert!(e.contains("My open, Unassigned, All open, Pending, Recently resolved, Email backlog, Hardware"), "{e}");
     let bad = "[[views]]\nname = \"Bad\"\nfilter = \"prio:9\"\n";
     std::fs::write(t.dir().join("no-config.toml"), bad).unwrap();
     let e = t.fails(&["view", "list"], 1);
@@ -627,7 +627,7 @@ fn a_merged_ticket_is_resolved_and_its_history_shows_on_the_target() {
     assert_eq!(two["status"], "resolved");
     let one = t.json(&["ticket", "show", "1"]);
     let tl = one["timeline"].as_array().unwrap();
-    assert!(tl.iter().any(|i| i["from"] == "#2" || i["from"] == 2), "{one}");
+    assert!(tl.iter().any(|i| i["merged_from"] == 2), "{one}");
     assert!(one["timeline"].to_string().contains("Same printer as #1"), "the source's notes show on the target");
     assert!(one["timeline"].to_string().contains("was merged into this ticket"));
     assert_eq!(one["related"][0]["rel"], "merged-from");
@@ -678,4 +678,174 @@ fn views_saved_in_the_store_list_run_and_go_away() {
     t.ok(&["view", "delete", "Urgent"]);
     assert!(t.fails(&["view", "run", "urgent"], 3).contains("no view"));
     assert!(t.json(&["store", "verify"])["mismatches"].as_array().unwrap().is_empty());
+}
+
+/// Issue 16: a ticket is merged once; the target's history shows "from #N" on the
+/// command line too, and in JSON the merged entry's source and a change's old value
+/// have keys of their own.
+#[test]
+fn a_ticket_is_merged_once_and_its_entries_are_marked_on_the_target() {
+    let t = Tix::new();
+    t.ok(&["ticket", "new", "--title", "Printer broken"]);
+    t.ok(&["ticket", "new", "--title", "Printer on 3rd floor broken too"]);
+    t.ok(&["ticket", "new", "--title", "Printer again"]);
+    t.ok(&["ticket", "update", "2", "--priority", "1"]);
+    t.ok(&["ticket", "merge", "2", "--into", "1"]);
+    let e = t.fails(&["ticket", "merge", "2", "--into", "1"], 1);
+    assert!(e.contains("#2 was already merged into #1"), "{e}");
+    let e = t.fails(&["ticket", "merge", "2", "--into", "3"], 1);
+    assert!(e.contains("#2 was already merged into #1"), "{e}");
+    let e = t.fails(&["ticket", "merge", "3", "--into", "2"], 1);
+    assert!(e.contains("merged into #1"), "{e}");
+    let one = t.json(&["ticket", "show", "1"]);
+    let text = one["timeline"].to_string();
+    assert_eq!(text.matches("was merged into this ticket").count(), 1, "one merge note: {text}");
+    let tl = one["timeline"].as_array().unwrap();
+    // #2's priority change, shown on #1: where it came from and what it was, apart.
+    let change = tl.iter().find(|i| i["event"] == "changed" && i["field"] == "priority").expect("the change");
+    assert_eq!(change["merged_from"], 2, "{change}");
+    assert_eq!(change["from"], "3", "the old value: {change}");
+    assert_eq!(change["to"], "1");
+    let human = t.ok(&["ticket", "show", "1"]);
+    assert!(human.lines().any(|l| l.contains("(from #2)") && l.contains("changed priority")), "{human}");
+    assert!(human.lines().any(|l| l.contains("(from #2)") && l.contains("created the ticket")), "{human}");
+}
+
+/// Issue 16: resolving a problem resolves its incidents and, through them, their
+/// duplicates.
+#[test]
+fn resolving_a_problem_resolves_the_duplicates_of_its_incidents() {
+    let t = Tix::new();
+    for title in ["Exchange database corrupt", "Cannot send mail", "Mail stuck in outbox", "Outbox again"] {
+        t.ok(&["ticket", "new", "--title", title]);
+    }
+    t.ok(&["ticket", "link", "2", "--ticket", "1", "--rel", "problem"]);
+    t.ok(&["ticket", "link", "3", "--ticket", "2", "--rel", "duplicate-of"]);
+    t.ok(&["ticket", "link", "4", "--ticket", "3", "--rel", "duplicate-of"]);
+    t.ok(&["ticket", "update", "1", "--status", "resolved"]);
+    for n in ["2", "3", "4"] {
+        assert_eq!(t.json(&["ticket", "show", n])["status"], "resolved", "#{n} follows");
+    }
+    let three = t.json(&["ticket", "show", "3"])["timeline"].to_string();
+    assert!(three.contains("Resolved with #2 (the ticket it duplicates)."), "{three}");
+    assert!(t.json(&["store", "verify"])["mismatches"].as_array().unwrap().is_empty());
+}
+
+/// Issue 16: `schedule list` shows the next occurrence and the last (with its ticket);
+/// a template names its requester and assignee.
+#[test]
+fn schedule_list_shows_next_and_last_and_templates_name_people() {
+    let t = Tix::new();
+    std::fs::write(
+        t.dir().join("no-config.toml"),
+        "[[recurring]]\nname = \"Every minute\"\nschedule = \"* * * * *\"\ntitle = \"Check the backup\"\n\
+         requester = \"jane@example.com\"\nassignee = \"lee\"\n",
+    )
+    .unwrap();
+    t.ok(&["person", "add", "Lee Park", "--login", "lee", "--role", "agent"]);
+    let e = t.fails(&["schedule", "run"], 3);
+    assert!(e.contains("recurring 'Every minute': requester 'jane@example.com'"), "{e}");
+    t.ok(&["person", "add", "Jane Doe", "--email", "jane@example.com"]);
+    t.ok(&["schedule", "run"]);
+    let one = t.json(&["ticket", "show", "1"]);
+    assert_eq!(one["requester"]["name"], "Jane Doe");
+    assert_eq!(one["assignee"]["name"], "Lee Park");
+    let list = t.json(&["schedule", "list"]);
+    let (next, last) = (list[0]["next_due"].as_str().unwrap(), list[0]["last_due"].as_str().unwrap());
+    assert!(next > last, "the next occurrence is after the last: {list}");
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    assert!(next > now.as_str(), "next {next} is in the future (now {now})");
+    // The occurrence run made (this minute's, or the next if the minute turned since).
+    assert!(list[0]["last_ticket"] == 1 || list[0]["last_ticket"].is_null(), "{list}");
+    let human = t.ok(&["schedule", "list"]);
+    assert!(human.contains("next ") && human.contains(" · last "), "{human}");
+}
+
+/// Issue 16: a second checklist is refused without --replace; the history reads in
+/// words (checklists, people), and --json keeps the stored form.
+#[test]
+fn a_second_checklist_needs_replace_and_history_reads_in_words() {
+    let t = Tix::new();
+    std::fs::write(
+        t.dir().join("no-config.toml"),
+        "[[checklists]]\nname = \"Leaver\"\nitems = [\"!Disable account\", \"Collect laptop\"]\n\n\
+         [[checklists]]\nname = \"Joiner\"\nitems = [\"Order laptop\"]\n",
+    )
+    .unwrap();
+    t.ok(&["person", "add", "Lee Park", "--login", "lee", "--role", "agent"]);
+    t.ok(&["ticket", "new", "--title", "Leaver: Sam"]);
+    t.ok(&["ticket", "checklist", "1", "--attach", "leaver", "--done", "2"]);
+    let e = t.fails(&["ticket", "checklist", "1", "--attach", "joiner"], 1);
+    assert!(e.contains("#1 already has a checklist (\"Leaver\", 1 of 2 done)") && e.contains("--replace"), "{e}");
+    assert_eq!(t.json(&["ticket", "checklist", "1"])["name"], "Leaver", "nothing written");
+    let c = t.json(&["ticket", "checklist", "1", "--attach", "joiner", "--replace"]);
+    assert_eq!(c["name"], "Joiner");
+    t.ok(&["ticket", "assign", "1", "lee"]);
+    let h = t.ok(&["ticket", "history", "1"]);
+    assert!(h.contains("checklist attached \"Leaver\" (2 items)"), "{h}");
+    assert!(h.contains("checklist \"Leaver\": item 2 done (Collect laptop) · 1 of 2 done"), "{h}");
+    assert!(h.contains("checklist replaced \"Leaver\" by \"Joiner\" (1 item)"), "{h}");
+    assert!(h.contains("assignee: - → Lee Park"), "{h}");
+    assert!(!h.contains("\"items\"") && !h.contains("\"required\""), "no raw JSON: {h}");
+    let raw = t.json(&["ticket", "history", "1"]);
+    let set = raw.as_array().unwrap().iter().find(|o| o["payload"]["field"] == "assignee").unwrap();
+    let lee_id = set["payload"]["to"].as_str().unwrap();
+    assert!(uuid::Uuid::parse_str(lee_id).is_ok(), "--json keeps the stored id: {set}");
+    assert!(!h.contains(lee_id), "no person ids for people: {h}");
+    assert!(raw.to_string().contains("\\\"items\\\""), "--json keeps the checklist as stored");
+}
+
+/// Issue 16: config views add to the built-in ones; one named like a built-in view
+/// replaces it.
+#[test]
+fn config_views_add_to_the_built_in_ones() {
+    let t = Tix::new();
+    std::fs::write(
+        t.dir().join("no-config.toml"),
+        "[[views]]\nname = \"Network\"\nfilter = \"group:network\"\n\n\
+         [[views]]\nname = \"all open\"\nfilter = \"prio:1\"\nsort = \"newest\"\n",
+    )
+    .unwrap();
+    t.ok(&["ticket", "new", "--title", "Switch down", "--group", "network", "--urgency", "1", "--impact", "1"]);
+    t.ok(&["ticket", "new", "--title", "Mouse", "--urgency", "3", "--impact", "3"]);
+    let list = t.json(&["view", "list"]);
+    let names: Vec<&str> = list.as_array().unwrap().iter().map(|v| v["name"].as_str().unwrap()).collect();
+    assert_eq!(names, vec!["My open", "Unassigned", "all open", "Pending", "Recently resolved", "Network"], "{list}");
+    assert_eq!(list[2]["filter"], "prio:1", "the config's view stands where the built-in one was: {list}");
+    assert_eq!(list[0]["filter"], "(built in)");
+    let rows = |v: &str| t.json(&["view", "run", v])["tickets"].as_array().unwrap().len();
+    assert_eq!(rows("unassigned"), 2, "a built-in view is still there");
+    assert_eq!(rows("network"), 1);
+    assert_eq!(rows("all open"), 1, "replaced: only P1");
+    let human = t.ok(&["view", "list"]);
+    assert!(human.lines().any(|l| l.starts_with("Unassigned") && l.contains("(built in)")), "{human}");
+}
+
+/// Issue 16: an error says its message once; `tix config path|default` exist (the
+/// default config points at them) and work with a broken config file.
+#[test]
+fn errors_say_it_once_and_config_path_and_default_exist() {
+    let t = Tix::new();
+    t.ok(&["ticket", "new", "--title", "Printer"]);
+    t.ok(&["ticket", "update", "1", "--status", "resolved"]);
+    let e = t.fails(&["ticket", "update", "1", "--status", "open"], 1);
+    assert_eq!(e.matches("cannot change status").count(), 1, "{e}");
+    assert!(e.starts_with("tix: #1: cannot change status from resolved to open"), "{e}");
+    let o = t.run(&["--json", "ticket", "update", "1", "--status", "open"]);
+    let v: Value = serde_json::from_slice(&o.stderr).unwrap();
+    assert_eq!(v["error"].as_str().unwrap().matches("cannot change status").count(), 1, "{v}");
+
+    let cfg = t.dir().join("no-config.toml");
+    let p = t.json(&["config", "path"]);
+    assert_eq!((p["path"].as_str(), p["exists"].as_bool()), (cfg.to_str(), Some(false)));
+    assert!(t.ok(&["config", "path"]).contains("not there"));
+    let default = t.ok(&["config", "default"]);
+    assert!(default.contains("`tix config path`") && default.contains("[[views]]"), "{default}");
+    std::fs::write(&cfg, &default).unwrap();
+    t.ok(&["ticket", "list"]); // the default, as a user's file, is a valid config
+    assert_eq!(t.json(&["config", "path"])["exists"], true);
+    std::fs::write(&cfg, "[agent]\nname = 42\n").unwrap();
+    t.fails(&["ticket", "list"], 1);
+    assert_eq!(t.ok(&["config", "path"]).trim(), cfg.to_str().unwrap(), "works with a broken config");
+    assert_eq!(t.ok(&["config", "default"]), default);
 }

@@ -1144,3 +1144,52 @@ fn save_view_keeps_the_filter_for_everyone_on_the_store() {
         ("Hot", "prio:1", Some("due"))
     );
 }
+
+/// Issue 16: "newest" and "oldest" in the queue follow when tickets were made, not when
+/// they reached this store (a sync brings an old ticket in late, with a higher rowid).
+#[test]
+fn newest_and_oldest_follow_creation_not_arrival() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 5, 80, 24, false);
+    // Another replica made a ticket two months ago; it arrives now.
+    let other = ManualClock::new(NOW - 60 * DAY);
+    let mut b = Store::open_with_clock(&dir.path().join("b.db"), OpenMode::Create, Arc::new(other)).unwrap();
+    let old = TicketId::from_bytes([99; 16]);
+    b.commit("lee", vec![plan::new_ticket(old, NewTicket::titled("Ancient request"), &PriorityMatrix::default())])
+        .unwrap();
+    Store::open(&dir.path().join("c.db"), OpenMode::Existing).unwrap().ingest(&b.ticket_ops(old).unwrap()).unwrap();
+    keys(&mut a, "] ] <ctrl-r>"); // All open
+    let mut turns = 0;
+    while a.model.queue.sort_name() != "newest" && turns < 6 {
+        keys(&mut a, "S");
+        turns += 1;
+    }
+    assert_eq!(a.model.queue.sort_name(), "newest");
+    let ids: Vec<TicketId> = a.model.queue.rows.iter().map(|r| r.id).collect();
+    assert_eq!(ids.len(), 6, "{ids:?}");
+    assert_eq!(ids.last(), Some(&old), "the two-month-old ticket is the oldest, whenever it arrived");
+    assert_eq!(ids[0], TicketId::from_bytes([14; 16]), "the last one made here is the newest");
+    keys(&mut a, "S");
+    assert_eq!(a.model.queue.sort_name(), "oldest");
+    assert_eq!(a.model.queue.rows.first().map(|r| r.id), Some(old));
+}
+
+/// Issue 16: attaching a second checklist asks before it replaces the first.
+#[test]
+fn a_second_checklist_asks_before_replacing_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 3, 80, 24, false);
+    open_ticket(&mut a, 2);
+    keys(&mut a, "K <enter> x 1 <enter>");
+    assert!(screen(&a).contains("[x] Disable the account"), "{}", screen(&a));
+    keys(&mut a, "K <enter>");
+    let q = a.model.confirm.as_ref().expect("a question").question.clone();
+    assert_eq!(q, "replace the checklist \"Leaver\" (1 of 2 done) by \"Leaver\"? y/n");
+    keys(&mut a, "n");
+    let kept = ticket_in_store(dir.path(), 2).1.checklist.unwrap();
+    assert!(kept.contains("\"done\":true"), "no: the ticked checklist stays: {kept}");
+    keys(&mut a, "K <enter> y");
+    let replaced = ticket_in_store(dir.path(), 2).1.checklist.unwrap();
+    assert!(!replaced.contains("\"done\":true"), "yes: a fresh one: {replaced}");
+    assert!(screen(&a).contains("Checklist: Leaver (0 of 2 done"), "{}", screen(&a));
+}

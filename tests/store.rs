@@ -211,6 +211,8 @@ fn queue_pages_are_index_range_scans() {
         TicketQuery { active: Some(true), assignee: Some(AssigneeFilter::Unassigned), limit: 50, ..Default::default() },
         TicketQuery { active: Some(true), group: Some("network".into()), limit: 50, ..Default::default() },
         TicketQuery { statuses: vec![Status::Pending], limit: 50, ..Default::default() },
+        TicketQuery { active: Some(true), sort: Sort::Newest, limit: 50, ..Default::default() },
+        TicketQuery { active: Some(true), sort: Sort::Oldest, limit: 50, ..Default::default() },
         TicketQuery {
             active: Some(true),
             priorities: vec![tix::domain::ticket::Priority::P1],
@@ -509,4 +511,94 @@ fn each_recurring_occurrence_is_made_once() {
     clock.advance(3 * DAY);
     run(&mut s);
     assert_eq!(s.ticket_count().unwrap(), 3);
+}
+
+/// Issue 16: a P3 in office hours raised to a round-the-clock P1 is measured around the
+/// clock from the raise, due when a P1 created at that minute would be.
+#[test]
+fn a_ticket_raised_to_another_calendar_is_due_as_on_that_calendar() {
+    use std::sync::Arc;
+    use tix::domain::clock::ManualClock;
+    use tix::domain::sla_config::SlaSection;
+    use tix::domain::ticket::Priority;
+    use tix::domain::time::MINUTE;
+    let dir = tempfile::tempdir().unwrap();
+    // Thu 3 Dec 2026 15:51Z (16:51 in Berlin, 9 office minutes left that day).
+    let t0 = chrono::DateTime::parse_from_rfc3339("2026-12-03T15:51:00Z").unwrap().timestamp_millis();
+    let clock = ManualClock::new(t0);
+    let mut s = Store::open_with_clock(&dir.path().join("s.db"), OpenMode::Create, Arc::new(clock.clone())).unwrap();
+    let section: SlaSection = toml::from_str(
+        "[[calendars]]\nname = \"office\"\ntz = \"Europe/Berlin\"\nhours = { mon-fri = \"08:00-17:00\" }\n\n\
+         [[policies]]\nname = \"Critical\"\npriority = [1]\nfirst_response = \"30m\"\nresolution = \"4h\"\n\n\
+         [[policies]]\nname = \"Standard\"\ncalendar = \"office\"\nfirst_response = \"8h\"\nresolution = \"5d\"\n",
+    )
+    .unwrap();
+    let setup = section.validate(&mut |_: &str| Ok(vec![])).unwrap();
+    let slow = ticket(&mut s, "Laptop slow");
+    let p1 = TicketId::new_random();
+    let mut new = NewTicket::titled("Mail down");
+    new.priority = Some(Priority::P1);
+    s.commit("dana", vec![plan::new_ticket(p1, new, &PriorityMatrix::default())]).unwrap();
+    assert_eq!(s.ticket_sla(&setup, slow).unwrap().unwrap().policy, "Standard");
+    let t = s.ticket(slow).unwrap();
+    let raise = TicketEdit { priority: Some(Some(Priority::P1)), ..Default::default() };
+    s.commit("dana", plan::edit(&t, raise, &PriorityMatrix::default())).unwrap();
+    clock.advance(MINUTE);
+    let raised = s.ticket_sla(&setup, slow).unwrap().unwrap();
+    let direct = s.ticket_sla(&setup, p1).unwrap().unwrap();
+    assert_eq!(raised.policy, "Critical");
+    let due = |x: &tix::store::TicketSla| x.clock.first_response.unwrap().due.unwrap();
+    assert_eq!(due(&raised), t0 + 30 * MINUTE, "16:21Z, not Friday morning in office hours");
+    assert_eq!(due(&raised), due(&direct));
+    assert_eq!(raised.clock.resolution.unwrap().due, direct.clock.resolution.unwrap().due);
+}
+
+/// Issue 16: after a sync, "newest" and "oldest" follow when tickets were made, not when
+/// they arrived, and an export lists them in the same order on every replica.
+#[test]
+fn order_after_a_sync_is_by_creation_and_the_same_everywhere() {
+    use std::sync::Arc;
+    use tix::domain::clock::ManualClock;
+    use tix::domain::time::{HOUR, MINUTE};
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = 1_790_000_000_000;
+    let open = |name: &str| {
+        let clock = ManualClock::new(t0);
+        let s = Store::open_with_clock(&dir.path().join(name), OpenMode::Create, Arc::new(clock.clone())).unwrap();
+        (s, clock)
+    };
+    let (mut a, a_clock) = open("a.db");
+    let (mut b, b_clock) = open("b.db");
+    let shared = dir.path().join("shared.db");
+    tix::sync::init(&mut a, &shared).unwrap();
+    tix::sync::join(&mut b, &shared, |_| true).unwrap();
+    // b made a ticket in the morning and syncs it in the afternoon, after a made one.
+    let old = ticket(&mut b, "Made this morning");
+    a_clock.advance(5 * HOUR);
+    let new = ticket(&mut a, "Made three minutes ago");
+    a_clock.advance(3 * MINUTE);
+    b_clock.advance(5 * HOUR + 3 * MINUTE);
+    tix::sync::sync_now(&mut b).unwrap();
+    tix::sync::sync_now(&mut a).unwrap();
+    tix::sync::sync_now(&mut b).unwrap();
+    for (name, s) in [("a", &a), ("b", &b)] {
+        let ids = |sort| -> Vec<TicketId> {
+            let q = TicketQuery { active: Some(true), sort, limit: 10, ..Default::default() };
+            s.queue(&q).unwrap().into_iter().map(|r| r.id).collect()
+        };
+        assert_eq!(ids(Sort::Newest), vec![new, old], "newest on {name}");
+        assert_eq!(ids(Sort::Oldest), vec![old, new], "oldest on {name}");
+    }
+    let exported = |s: &Store| {
+        let mut out = Vec::new();
+        s.export_tickets(|t| -> Result<(), StoreError> {
+            out.push((t.number, t.id));
+            Ok(())
+        })
+        .unwrap();
+        out
+    };
+    let (ea, eb) = (exported(&a), exported(&b));
+    assert_eq!(ea, eb, "the same rows in the same order on both replicas");
+    assert!(ea.windows(2).all(|w| w[0].0 < w[1].0), "by number: {ea:?}");
 }

@@ -2,8 +2,10 @@
 //! and exit codes 0 ok, 1 error, 2 usage, 3 not found, 4 conflict.
 
 mod asset;
+mod config_cmd;
 mod demo;
 mod export;
+mod history;
 mod import_cmd;
 mod ingest;
 mod kb;
@@ -98,6 +100,9 @@ pub enum Command {
     Sync(sync::SyncArgs),
     /// Build a realistic demo store, then open the console on it
     Demo(demo::DemoArgs),
+    /// The config file: path (where tix reads it), default (the embedded default to start from)
+    #[command(subcommand)]
+    Config(config_cmd::ConfigCmd),
     /// Print shell completions (bash, zsh, fish, elvish, powershell)
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff) to stdout
@@ -176,6 +181,23 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
     1
 }
 
+/// An error and its causes, `outer: inner`, each said once: a cause whose words its
+/// wrapper already ends with (a store error that shows its domain error) is not repeated.
+fn message(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let s = cause.to_string();
+        if out.ends_with(&s) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&s);
+    }
+    out
+}
+
 /// Open the console on the store (refused, with a pointer to the commands, without a terminal).
 pub fn console(ctx: &Ctx) -> Result<()> {
     if let Some(why) = crate::tui::unsupported_terminal() {
@@ -246,7 +268,7 @@ pub fn main() -> i32 {
         }
         Err(e) => {
             let code = exit_code(&e);
-            let msg = format!("{e:#}");
+            let msg = message(&e);
             if json {
                 let v = serde_json::json!({ "error": msg, "code": code });
                 eprintln!("{v}");
@@ -266,6 +288,10 @@ pub fn main() -> i32 {
 }
 
 pub fn run(cli: Cli) -> Result<()> {
+    // Before the config is read: these are how a broken config file is found and fixed.
+    if let Some(Command::Config(c)) = cli.command {
+        return config_cmd::run(&Out { json: cli.json }, c);
+    }
     let config_path = Config::default_path();
     let config = Config::load(config_path.as_deref())?;
     let actor = cli
@@ -300,6 +326,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Sla(c)) => sla::run(&ctx, c),
         Some(Command::Schedule(c)) => schedule::run(&ctx, c),
         Some(Command::Demo(a)) => demo::run(&ctx, a),
+        Some(Command::Config(c)) => config_cmd::run(&ctx.out, c),
         Some(Command::Completions { shell }) => {
             clap_complete::generate(shell, &mut Cli::command(), "tix", &mut std::io::stdout());
             Ok(())

@@ -12,7 +12,8 @@ use crate::domain::time;
 pub enum ScheduleCmd {
     /// Make the recurring tickets that are due and not made yet (idempotent)
     Run,
-    /// The templates, their schedules and their last occurrence
+    /// The templates, their schedules, their next occurrence and their last (with the
+    /// ticket it made)
     List,
 }
 
@@ -20,7 +21,12 @@ pub enum ScheduleCmd {
 struct ListOut {
     name: String,
     schedule: String,
+    /// The next occurrence.
+    next_due: Option<String>,
+    /// The latest occurrence so far (within a year), made or not.
     last_due: Option<String>,
+    /// The ticket made for the latest occurrence, if it was made.
+    last_ticket: Option<crate::domain::TicketNumber>,
 }
 
 pub fn run(ctx: &Ctx, cmd: ScheduleCmd) -> Result<()> {
@@ -45,24 +51,42 @@ pub fn run(ctx: &Ctx, cmd: ScheduleCmd) -> Result<()> {
         }
         ScheduleCmd::List => {
             let now = store.now_ms();
-            let list: Vec<ListOut> = ctx
-                .config
-                .recurring
-                .iter()
-                .map(|r| ListOut {
+            let mut list = Vec::new();
+            for r in &ctx.config.recurring {
+                let last = r.last(now);
+                let last_ticket = match &last {
+                    Some((key, _)) => match store.ticket_for_origin(key)? {
+                        Some(id) => Some(store.ticket(id)?.number),
+                        None => None,
+                    },
+                    None => None,
+                };
+                list.push(ListOut {
                     name: r.config.name.clone(),
                     schedule: r.config.schedule.clone(),
-                    last_due: r.due(now).map(|(_, at)| time::rfc3339(at)),
-                })
-                .collect();
+                    next_due: r.next(now).map(time::rfc3339),
+                    last_due: last.map(|(_, at)| time::rfc3339(at)),
+                    last_ticket,
+                });
+            }
             ctx.out.emit(&list, || {
+                if list.is_empty() {
+                    return "no recurring tickets are configured ([[recurring]] in the config file)".into();
+                }
+                let when = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
                 list.iter()
                     .map(|l| {
+                        let made = match (&l.last_due, l.last_ticket) {
+                            (Some(_), Some(n)) => format!(" ({n})"),
+                            (Some(_), None) => " (not made)".into(),
+                            (None, _) => String::new(),
+                        };
                         format!(
-                            "{:<28} {:<20} {}",
+                            "{:<28} {:<20} next {} · last {}{made}",
                             line(&l.name),
                             line(&l.schedule),
-                            l.last_due.as_deref().unwrap_or("-")
+                            when(&l.next_due),
+                            when(&l.last_due)
                         )
                     })
                     .collect::<Vec<_>>()

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{CliError, Ctx};
 use crate::domain::TicketNumber;
-use crate::domain::sla::{SlaState, describe_remaining};
+use crate::domain::sla::{SlaState, describe_target};
 use crate::domain::time;
 use crate::store::TicketSla;
 
@@ -69,11 +69,7 @@ fn targets(t: &TicketSla) -> Vec<TargetOut> {
             state: state_word(c.state),
             due: c.due.map(time::rfc3339),
             met_at: c.met_at.map(time::rfc3339),
-            remaining: match c.state {
-                SlaState::Met => "met".into(),
-                SlaState::Paused => format!("paused, {}", describe_remaining(c.remaining_ms, t.day_ms)),
-                _ => describe_remaining(c.remaining_ms, t.day_ms),
-            },
+            remaining: describe_target(c, t.day_ms),
         })
         .collect()
 }
@@ -147,10 +143,12 @@ pub fn run(ctx: &Ctx, cmd: SlaCmd) -> Result<()> {
                 Some(t) => {
                     let mut s = format!("{number}: policy {}\n", super::output::line(&t.policy));
                     for x in targets(t) {
+                        // Met, but after the due instant.
+                        let state = if x.state == "breached" && x.met_at.is_some() { "late" } else { x.state };
                         s.push_str(&format!(
                             "  {:<15} {:<9} {}{}\n",
                             x.target,
-                            x.state,
+                            state,
                             x.remaining,
                             x.due.map(|d| format!(" (due {d})")).unwrap_or_default()
                         ));

@@ -49,6 +49,10 @@ pub enum TicketCmd {
         /// Mark item N not done
         #[arg(long)]
         undo: Option<usize>,
+        /// Replace the ticket's checklist (attaching to a ticket that has one is refused
+        /// without it)
+        #[arg(long)]
+        replace: bool,
     },
     /// Merge a ticket into another: it is resolved, and its history shows on the other
     Merge {
@@ -228,8 +232,8 @@ pub fn run(ctx: &Ctx, cmd: TicketCmd) -> Result<()> {
         TicketCmd::Note(a) => entry(ctx, a, EntryKind::Note),
         TicketCmd::Reply(a) => entry(ctx, a, EntryKind::Reply),
         TicketCmd::Link(a) => link(ctx, a),
-        TicketCmd::Checklist { number, attach, from_kb, done, undo } => {
-            checklist(ctx, number, attach, from_kb, done, undo)
+        TicketCmd::Checklist { number, attach, from_kb, done, undo, replace } => {
+            checklist(ctx, number, Attach { template: attach, from_kb, replace }, done, undo)
         }
         TicketCmd::Merge { number, into } => {
             if number == into {
@@ -252,7 +256,7 @@ pub fn run(ctx: &Ctx, cmd: TicketCmd) -> Result<()> {
         TicketCmd::Reopen { number } => {
             update(ctx, UpdateArgs { status: Some(Status::Open), reopen: true, ..UpdateArgs::for_number(number) })
         }
-        TicketCmd::History { number } => history(ctx, number),
+        TicketCmd::History { number } => super::history::run(ctx, number),
     }
 }
 
@@ -359,17 +363,31 @@ pub fn apply_query(desk: &Desk, q: &mut TicketQuery, text: &str) -> Result<()> {
     })
 }
 
-fn checklist(
-    ctx: &Ctx,
-    number: TicketNumber,
-    attach: Option<String>,
+/// What `ticket checklist` attaches.
+struct Attach {
+    template: Option<String>,
     from_kb: Option<String>,
-    done: Option<usize>,
-    undo: Option<usize>,
-) -> Result<()> {
+    replace: bool,
+}
+
+fn checklist(ctx: &Ctx, number: TicketNumber, a: Attach, done: Option<usize>, undo: Option<usize>) -> Result<()> {
     use crate::domain::checklist::{self, Checklist};
+    let Attach { template: attach, from_kb, replace } = a;
     let mut store = ctx.open()?;
     let mut seen = store.ticket_by_number(number)?;
+    // A second checklist replaces the first only when asked to.
+    let guard = |seen: &crate::domain::ticket::Ticket| -> Result<()> {
+        if let Some(old) = seen.checklist.as_deref().and_then(|c| Checklist::from_json(c).ok())
+            && !replace
+        {
+            let (d, all) = old.progress();
+            bail!(CliError::Failed(format!(
+                "{number} already has a checklist (\"{}\", {d} of {all} done): add --replace to replace it",
+                line(&old.name)
+            )));
+        }
+        Ok(())
+    };
     let change =
         |store: &mut crate::store::Store, c: crate::domain::op::Change| -> Result<crate::domain::ticket::Ticket> {
             store.commit(&ctx.actor, vec![c])?;
@@ -382,6 +400,7 @@ fn checklist(
                 ctx.config.checklists.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
             ))
         })?;
+        guard(&seen)?;
         let c = checklist::attach(&seen, &t.checklist());
         seen = change(&mut store, c)?;
     }
@@ -390,6 +409,7 @@ fn checklist(
         let c = Checklist::from_steps(&a.record.title, &a.record.body).ok_or_else(|| {
             CliError::Failed(format!("KB \"{}\" has no numbered steps or list items", a.record.title))
         })?;
+        guard(&seen)?;
         let c = checklist::attach(&seen, &c);
         seen = change(&mut store, c)?;
     }
@@ -651,7 +671,11 @@ fn show(ctx: &Ctx, n: TicketNumber) -> Result<()> {
         }
         s.push_str("\nTimeline:\n");
         for item in &timeline {
-            let when = time::local(item.at);
+            // A merged ticket's history, marked as the console marks it.
+            let when = match item.from {
+                Some(n) => format!("{} (from {n})", time::local(item.at)),
+                None => time::local(item.at),
+            };
             let who = line(&item.actor);
             match &item.event {
                 TimelineEvent::Created { .. } => s.push_str(&format!("  {when} {who} created the ticket\n")),
@@ -777,44 +801,4 @@ fn link(ctx: &Ctx, a: LinkArgs) -> Result<()> {
         (_, false) => format!("{}: linked", a.number),
         (_, true) => format!("{}: unlinked", a.number),
     })
-}
-
-#[derive(Serialize)]
-struct HistoryItem {
-    at: String,
-    actor: String,
-    replica: String,
-    counter: u64,
-    kind: String,
-    payload: serde_json::Value,
-}
-
-fn history(ctx: &Ctx, n: TicketNumber) -> Result<()> {
-    let store = ctx.open()?;
-    let id = store.ticket_id(n)?;
-    let ops = store.ticket_ops(id)?;
-    let items: Vec<HistoryItem> = ops
-        .iter()
-        .map(|op| HistoryItem {
-            at: time::rfc3339(op.hlc.millis()),
-            actor: op.actor.clone(),
-            replica: op.replica.to_string(),
-            counter: op.counter,
-            kind: op.payload.kind().to_string(),
-            payload: serde_json::from_str(&op.payload.to_json()).unwrap_or_default(),
-        })
-        .collect();
-    ctx.out.emit(&items, || {
-        items
-            .iter()
-            .map(|i| {
-                format!("{} {} {} {}", time::local(op_ms(&i.at)), line(&i.actor), i.kind, line(&i.payload.to_string()))
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    })
-}
-
-fn op_ms(rfc: &str) -> i64 {
-    chrono::DateTime::parse_from_rfc3339(rfc).map(|t| t.timestamp_millis()).unwrap_or(0)
 }

@@ -13,7 +13,8 @@ use crate::tui::queue::{View, default_views, sort_by_name};
 
 #[derive(Debug, Subcommand)]
 pub enum ViewCmd {
-    /// The views: the config file's [[views]], else the built-in ones
+    /// The views: the built-in ones, the config file's [[views]] and those saved in the
+    /// store (a view named like a built-in one replaces it)
     List,
     /// Save a view in the store (shared with everyone on it, and synced); saving a name
     /// again replaces it
@@ -42,23 +43,37 @@ pub enum ViewCmd {
     },
 }
 
-/// The views the console offers: the config's (else the built-in ones), then those
-/// saved in the store.
+/// Where a view comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    BuiltIn,
+    Config,
+    Store,
+}
+
+/// The views the console offers, one per name (any case): the built-in ones, then the
+/// config's `[[views]]`, then those saved in the store; a view named like an earlier
+/// one replaces it where it stands.
 pub fn views(ctx: &Ctx, me: Option<PersonId>, store: Option<&Store>) -> Result<Vec<View>> {
-    let mut out = if ctx.config.views.is_empty() {
-        default_views(me)
-    } else {
-        ctx.config
-            .views
-            .iter()
-            .map(|v| View::from_filter(&v.name, &v.filter, v.sort.as_deref().and_then(sort_by_name)))
-            .collect::<std::result::Result<Vec<_>, String>>()
-            .map_err(CliError::Failed)?
-    };
+    Ok(all_views(ctx, me, store)?.into_iter().map(|(v, _)| v).collect())
+}
+
+fn all_views(ctx: &Ctx, me: Option<PersonId>, store: Option<&Store>) -> Result<Vec<(View, Source)>> {
+    let mut out: Vec<(View, Source)> = default_views(me).into_iter().map(|v| (v, Source::BuiltIn)).collect();
+    let mut put =
+        |view: View, source: Source| match out.iter_mut().find(|(v, _)| v.name.eq_ignore_ascii_case(&view.name)) {
+            Some(slot) => *slot = (view, source),
+            None => out.push((view, source)),
+        };
+    for v in &ctx.config.views {
+        let view = View::from_filter(&v.name, &v.filter, v.sort.as_deref().and_then(sort_by_name))
+            .map_err(CliError::Failed)?;
+        put(view, Source::Config);
+    }
     if let Some(store) = store {
         for v in store.saved_views()? {
             if let Ok(view) = View::from_filter(&v.name, &v.filter, v.sort.as_deref().and_then(sort_by_name)) {
-                out.push(view);
+                put(view, Source::Store);
             }
         }
     }
@@ -101,27 +116,14 @@ pub fn run(ctx: &Ctx, cmd: ViewCmd) -> Result<()> {
         }
         ViewCmd::List => {
             let store = ctx.open()?;
-            let mut list: Vec<ViewOut> = match ctx.config.views.is_empty() {
-                true => views(ctx, None, None)?
-                    .into_iter()
-                    .map(|v| ViewOut { sort: sort_name(&v), name: v.name, filter: "(built in)".into() })
-                    .collect(),
-                false => ctx
-                    .config
-                    .views
-                    .iter()
-                    .map(|v| ViewOut {
-                        name: v.name.clone(),
-                        filter: v.filter.clone(),
-                        sort: v.sort.clone().unwrap_or_else(|| "priority".into()),
-                    })
-                    .collect(),
-            };
-            list.extend(store.saved_views()?.into_iter().map(|v| ViewOut {
-                name: v.name,
-                filter: v.filter,
-                sort: v.sort.unwrap_or_else(|| "priority".into()),
-            }));
+            let list: Vec<ViewOut> = all_views(ctx, None, Some(&store))?
+                .into_iter()
+                .map(|(v, source)| ViewOut {
+                    sort: sort_name(&v),
+                    filter: if source == Source::BuiltIn { "(built in)".into() } else { v.filter },
+                    name: v.name,
+                })
+                .collect();
             ctx.out.emit(&list, || {
                 list.iter()
                     .map(|v| {

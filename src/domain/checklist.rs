@@ -129,6 +129,49 @@ pub fn mark(seen: &Ticket, n: usize, done: bool) -> Result<Change, ChecklistErro
     Ok(attach(seen, &c))
 }
 
+/// A change of a ticket's checklist field in words, for the history: `attached
+/// "Leaver" (2 items)`, `"Leaver": item 2 done (Collect laptop)`, `replaced "Leaver" by
+/// "Reset VPN" (2 items)`, `removed "Leaver"`. Values that are not checklists are shown
+/// as they are.
+pub fn describe_change(from: Option<&str>, to: Option<&str>) -> String {
+    let parse = |v: Option<&str>| v.map(|s| Checklist::from_json(s).map_err(|_| s.to_string()));
+    let size = |c: &Checklist| format!("{} item{}", c.items.len(), if c.items.len() == 1 { "" } else { "s" });
+    match (parse(from), parse(to)) {
+        (None, None) => "no checklist".into(),
+        (None, Some(Ok(c))) => format!("attached \"{}\" ({})", c.name, size(&c)),
+        (Some(Ok(c)), None) => format!("removed \"{}\"", c.name),
+        (Some(Ok(a)), Some(Ok(b)))
+            if a.name == b.name
+                && a.items.len() == b.items.len()
+                && a.items.iter().zip(&b.items).all(|(x, y)| x.text == y.text) =>
+        {
+            let ticks: Vec<String> = a
+                .items
+                .iter()
+                .zip(&b.items)
+                .enumerate()
+                .filter(|(_, (x, y))| x.done != y.done)
+                .map(|(i, (_, y))| format!("item {} {} ({})", i + 1, if y.done { "done" } else { "not done" }, y.text))
+                .collect();
+            let (d, all) = b.progress();
+            if ticks.is_empty() {
+                format!("\"{}\" unchanged", b.name)
+            } else {
+                format!("\"{}\": {} · {d} of {all} done", b.name, ticks.join(", "))
+            }
+        }
+        (Some(Ok(a)), Some(Ok(b))) => format!("replaced \"{}\" by \"{}\" ({})", a.name, b.name, size(&b)),
+        (a, b) => {
+            let raw = |v: Option<Result<Checklist, String>>| match v {
+                None => "-".to_string(),
+                Some(Ok(c)) => format!("\"{}\"", c.name),
+                Some(Err(s)) => s,
+            };
+            format!("{} → {}", raw(a), raw(b))
+        }
+    }
+}
+
 /// Open required items of a ticket's checklist (0 without one).
 pub fn open_required(t: &Ticket) -> usize {
     t.checklist.as_deref().and_then(|s| Checklist::from_json(s).ok()).map(|c| c.open_required()).unwrap_or(0)
@@ -136,6 +179,25 @@ pub fn open_required(t: &Ticket) -> usize {
 
 #[cfg(test)]
 mod tests {
+    /// Issue 16: the history says what happened to a checklist, not its JSON.
+    #[test]
+    fn checklist_changes_in_words() {
+        let t = ChecklistTemplate {
+            name: "Leaver".into(),
+            items: vec!["!Disable account".into(), "Collect laptop".into()],
+        };
+        let a = t.checklist();
+        let mut b = a.clone();
+        b.items[1].done = true;
+        let (a, b) = (a.to_json(), b.to_json());
+        assert_eq!(describe_change(None, Some(&a)), "attached \"Leaver\" (2 items)");
+        assert_eq!(describe_change(Some(&a), Some(&b)), "\"Leaver\": item 2 done (Collect laptop) · 1 of 2 done");
+        assert_eq!(describe_change(Some(&b), Some(&a)), "\"Leaver\": item 2 not done (Collect laptop) · 0 of 2 done");
+        let vpn = Checklist::from_steps("Reset VPN", "1. Quit\n2. Delete the profile\n").unwrap().to_json();
+        assert_eq!(describe_change(Some(&b), Some(&vpn)), "replaced \"Leaver\" by \"Reset VPN\" (2 items)");
+        assert_eq!(describe_change(Some(&vpn), None), "removed \"Reset VPN\"");
+        assert_eq!(describe_change(None, Some("junk")), "- → junk");
+    }
     use super::*;
 
     #[test]

@@ -40,6 +40,12 @@ pub struct RecurringConfig {
     pub impact: Option<u8>,
     #[serde(default)]
     pub tags: Vec<String>,
+    /// Who the ticket is for: a person's login, e-mail or name (as `tix person` knows them).
+    #[serde(default)]
+    pub requester: Option<String>,
+    /// Who works it: an agent's login, e-mail or name (the ticket is then open).
+    #[serde(default)]
+    pub assignee: Option<String>,
 }
 
 /// A checked template.
@@ -189,17 +195,51 @@ impl Cron {
         month_ok && if self.day_or { dom_ok || dow_ok } else { dom_ok && dow_ok }
     }
 
+    /// Whether the schedule can fall on a local date (looked at around noon).
+    fn date_matches(&self, tz: &Tz, day: chrono::NaiveDate) -> bool {
+        day.and_hms_opt(12, 0, 0)
+            .and_then(|n| tz.from_local_datetime(&n).earliest())
+            .is_some_and(|t| self.day_matches(&t))
+    }
+
     /// The latest occurrence at or before `now_ms`, no further back than `days` days.
     pub fn latest(&self, tz: &Tz, now_ms: i64, days: i64) -> Option<i64> {
         let now = tz.timestamp_millis_opt(now_ms).single()?;
         for back in 0..=days {
             let day = now.date_naive() - Duration::days(back);
+            if !self.date_matches(tz, day) {
+                continue;
+            }
             for &h in self.hours.iter().rev() {
                 for &m in self.minutes.iter().rev() {
                     // A wall time that does not exist (spring forward) is skipped; a
                     // repeated one (fall back) counts once, at its first instant.
                     let Some(t) = tz.from_local_datetime(&day.and_hms_opt(h, m, 0)?).earliest() else { continue };
                     if t <= now && self.day_matches(&t) {
+                        return Some(t.timestamp_millis());
+                    }
+                }
+            }
+        }
+        None
+    }
+}
+
+impl Cron {
+    /// The first occurrence after `now_ms`, no further ahead than `days` days.
+    pub fn next(&self, tz: &Tz, now_ms: i64, days: i64) -> Option<i64> {
+        let now = tz.timestamp_millis_opt(now_ms).single()?;
+        for ahead in 0..=days {
+            let day = now.date_naive() + Duration::days(ahead);
+            if !self.date_matches(tz, day) {
+                continue;
+            }
+            for &h in &self.hours {
+                for &m in &self.minutes {
+                    // As in `latest`: a skipped wall time does not happen, a repeated one
+                    // once, at its first instant.
+                    let Some(t) = tz.from_local_datetime(&day.and_hms_opt(h, m, 0)?).earliest() else { continue };
+                    if t > now && self.day_matches(&t) {
                         return Some(t.timestamp_millis());
                     }
                 }
@@ -243,11 +283,29 @@ impl Recurring {
     /// The occurrence due now (the latest in the catch-up window), with its key.
     pub fn due(&self, now_ms: i64) -> Option<(String, i64)> {
         let at = self.cron.latest(&self.tz, now_ms, CATCH_UP_DAYS)?;
-        let local = self.tz.timestamp_millis_opt(at).single()?;
-        Some((format!("schedule:{}:{}", self.config.name, local.format("%Y-%m-%dT%H:%M")), at))
+        Some((self.key(at), at))
     }
 
-    /// The ticket an occurrence makes.
+    /// The next occurrence after `now_ms` (within four years and a day: a 29 February
+    /// schedule has one).
+    pub fn next(&self, now_ms: i64) -> Option<i64> {
+        self.cron.next(&self.tz, now_ms, 4 * 366)
+    }
+
+    /// The latest occurrence at or before `now_ms` (within a year), made or not; its key
+    /// says whether it was.
+    pub fn last(&self, now_ms: i64) -> Option<(String, i64)> {
+        let at = self.cron.latest(&self.tz, now_ms, 366)?;
+        Some((self.key(at), at))
+    }
+
+    fn key(&self, at: i64) -> String {
+        let local = self.tz.timestamp_millis_opt(at).single().map(|l| l.format("%Y-%m-%dT%H:%M").to_string());
+        format!("schedule:{}:{}", self.config.name, local.unwrap_or_default())
+    }
+
+    /// The ticket an occurrence makes (people named by `requester`/`assignee` are found
+    /// by the store).
     pub fn ticket(&self) -> NewTicket {
         let c = &self.config;
         let mut t = NewTicket::titled(c.title.clone());
@@ -301,6 +359,32 @@ mod tests {
             Cron::parse("monthly 31 09:00").unwrap().latest(&berlin, dec1, 7),
             Some(ms(berlin, 2026, 11, 30, 9, 0))
         );
+    }
+
+    /// Issue 16: the next occurrence, for `schedule list`.
+    #[test]
+    fn the_next_occurrence_is_after_now() {
+        let berlin: Tz = "Europe/Berlin".parse().unwrap();
+        // Wednesday 2026-11-18 10:30 Berlin.
+        let now = ms(berlin, 2026, 11, 18, 10, 30);
+        let next = |s: &str| Cron::parse(s).unwrap().next(&berlin, now, 4 * 366);
+        assert_eq!(next("daily 09:00"), Some(ms(berlin, 2026, 11, 19, 9, 0)), "today's is past: tomorrow's");
+        assert_eq!(next("daily 11:00"), Some(ms(berlin, 2026, 11, 18, 11, 0)));
+        assert_eq!(next("weekly mon 09:00"), Some(ms(berlin, 2026, 11, 23, 9, 0)));
+        assert_eq!(next("monthly 31 09:00"), Some(ms(berlin, 2026, 11, 30, 9, 0)), "a short month's last day");
+        assert_eq!(next("*/15 * * * *"), Some(ms(berlin, 2026, 11, 18, 10, 45)), "strictly after now");
+        assert_eq!(next("0 0 29 2 *"), Some(ms(berlin, 2028, 2, 29, 0, 0)), "the next leap day");
+        // Across the spring-forward gap: 02:30 does not happen on 29 March 2026.
+        let sat = ms(berlin, 2026, 3, 28, 12, 0);
+        assert_eq!(Cron::parse("daily 02:30").unwrap().next(&berlin, sat, 7), Some(ms(berlin, 2026, 3, 30, 2, 30)));
+        let r: RecurringConfig = toml::from_str(
+            "name = \"Check\"\nschedule = \"weekly mon 09:00\"\ntz = \"Europe/Berlin\"\ntitle = \"x\"\nrequester = \"jane\"\n",
+        )
+        .unwrap();
+        let r = r.check().unwrap();
+        assert_eq!(r.last(now), Some(("schedule:Check:2026-11-16T09:00".into(), ms(berlin, 2026, 11, 16, 9, 0))));
+        assert_eq!(r.next(now), Some(ms(berlin, 2026, 11, 23, 9, 0)));
+        assert_eq!(r.config.requester.as_deref(), Some("jane"));
     }
 
     #[test]

@@ -42,8 +42,9 @@ pub const CONFIG_EXAMPLE: &str = r#"# SLA: business calendars and policies. Each
 # resolution clock carries on where it stopped (time spent resolved not counted).
 # Internal notes are not responses; each public reply starts a new next-update
 # interval. When a ticket starts matching another policy (its priority changed, say),
-# the new targets apply to the business time already elapsed; targets already met
-# keep their verdict.
+# the new targets apply to the business time already elapsed (measured in the old
+# policy's calendar until the change, in the new one's from then on); targets already
+# met keep their verdict.
 #
 # [[sla.calendars]]
 # name = "office"

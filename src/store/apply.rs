@@ -13,7 +13,7 @@ use super::{Result, Store, StoreError, classify};
 use crate::domain::DomainError;
 use crate::domain::ids::{PersonId, ReplicaId, TicketNumber};
 use crate::domain::op::{Change, EntryRecord, Expect, FieldSet, LinkTarget, Op, Origin, Payload, RawOp, checksum};
-use crate::domain::ticket::{EntryKind, Level, Priority, Status, TicketField, TicketType};
+use crate::domain::ticket::{EntryKind, Level, Priority, Status, TicketField, TicketRel, TicketType};
 use crate::domain::time;
 
 /// Applies ops inside one open transaction and keeps the ticket full-text index in step.
@@ -220,6 +220,11 @@ impl<'a> Applier<'a> {
                 self.link_target_exists(&l.target)?;
                 if l.target.uuid() == entity {
                     return Err(DomainError::Invalid(format!("{number} cannot be linked to itself")).into());
+                }
+                if let LinkTarget::Ticket { id, rel: TicketRel::MergedInto } = l.target
+                    && !l.removed
+                {
+                    self.check_merge(entity, id.0, number)?;
                 }
                 let present: Option<bool> = self
                     .conn
@@ -435,6 +440,29 @@ impl<'a> Applier<'a> {
         let (rowid, n) = r.ok_or_else(|| StoreError::NotFound(format!("ticket {id}")))?;
         self.tickets.insert(id, (rowid, n));
         Ok((rowid, crate::domain::TicketNumber(n as u64)))
+    }
+
+    /// A ticket is merged once, and never into one that was itself merged away.
+    fn check_merge(&self, source: Uuid, target: Uuid, number: TicketNumber) -> Result<()> {
+        let merged_into = |id: Uuid| -> Result<Option<i64>> {
+            self.conn
+                .prepare_cached(
+                    "SELECT d.number FROM links l JOIN tickets s ON s.rowid = l.ticket JOIN tickets d ON d.id = l.target
+                     WHERE s.id = ?1 AND l.target_kind = 'ticket' AND l.rel = 'merged-into' AND l.removed = 0
+                     ORDER BY d.number LIMIT 1",
+                )
+                .and_then(|mut st| st.query_row([id], |r| r.get(0)).optional())
+                .map_err(|e| self.err(e))
+        };
+        if let Some(n) = merged_into(source)? {
+            let msg = format!("{number} was already merged into {}: a ticket is merged once", TicketNumber(n as u64));
+            return Err(DomainError::Invalid(msg).into());
+        }
+        if let Some(n) = merged_into(target)? {
+            let msg = format!("cannot merge {number} into a ticket that was merged into {}", TicketNumber(n as u64));
+            return Err(DomainError::Invalid(msg).into());
+        }
+        Ok(())
     }
 
     fn person_exists(&self, id: PersonId) -> Result<()> {

@@ -295,7 +295,8 @@ impl Store {
         Ok(n)
     }
 
-    /// Every ticket (not deleted), oldest first, to `f`. Returns how many.
+    /// Every ticket (not deleted), by number then id (the same order on every replica),
+    /// to `f`. Returns how many.
     pub fn export_tickets<E: From<StoreError>>(
         &self,
         f: impl FnMut(TicketExport) -> std::result::Result<(), E>,
@@ -305,7 +306,7 @@ impl Store {
                     t.category, t.grp, t.tags, t.channel, r.name, r.email, a.name, a.email, t.created_at,
                     t.updated_at, t.first_response_at, t.resolved_at, t.closed_at, t.entry_count
              FROM tickets t LEFT JOIN people r ON r.id = t.requester LEFT JOIN people a ON a.id = t.assignee
-             WHERE t.deleted = 0 ORDER BY t.rowid",
+             WHERE t.deleted = 0 ORDER BY t.number, t.id",
             |r| {
                 Ok(TicketExport {
                     number: TicketNumber(r.get::<_, i64>(0)? as u64),

@@ -95,8 +95,9 @@ pub struct ArticleHit {
 pub struct TimelineItem {
     pub at: i64,
     pub actor: String,
-    /// For a merged ticket's history shown on the ticket it was merged into: its number.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// For a merged ticket's history shown on the ticket it was merged into: its number
+    /// (`merged_from` in JSON: `from` is a change's old value).
+    #[serde(rename = "merged_from", skip_serializing_if = "Option::is_none")]
     pub from: Option<TicketNumber>,
     #[serde(flatten)]
     pub event: TimelineEvent,
@@ -316,8 +317,10 @@ impl Store {
         match sort {
             Sort::Priority => "t.priority, t.updated_at DESC",
             Sort::Updated => "t.updated_at DESC",
-            Sort::Newest => "t.rowid DESC",
-            Sort::Oldest => "t.rowid",
+            // By when the ticket was made (where it was made, not when it arrived here: a
+            // sync brings old tickets in late), then by id: the same order on every replica.
+            Sort::Newest => "t.created_at DESC, t.id DESC",
+            Sort::Oldest => "t.created_at, t.id",
             // Time to breach: the SLA cache's most urgent due time, soonest first; tickets
             // without one after, by priority.
             Sort::Due => {
@@ -588,7 +591,7 @@ impl Store {
         Ok(out)
     }
 
-    fn describe_target(&self, t: &LinkTarget) -> Result<String> {
+    pub fn describe_target(&self, t: &LinkTarget) -> Result<String> {
         let c = self.conn();
         let r: Option<String> = match t {
             LinkTarget::Asset { id } => {
@@ -670,7 +673,7 @@ impl Store {
             "SELECT {ROW_COLS} FROM links l JOIN tickets t ON t.rowid = l.ticket
              LEFT JOIN people r ON r.id = t.requester LEFT JOIN people a ON a.id = t.assignee
              WHERE l.target = ?1 AND l.target_kind = 'asset' AND l.removed = 0 AND t.deleted = 0
-             ORDER BY t.rowid DESC LIMIT {limit}"
+             ORDER BY t.created_at DESC, t.id DESC LIMIT {limit}"
         );
         self.collect(&sql, [id.0], ticket_row)
     }

@@ -41,6 +41,8 @@ impl Store {
                 continue;
             }
             let mut t = r.ticket();
+            t.requester = self.recurring_person(r, "requester", r.config.requester.as_deref())?;
+            t.assignee = self.recurring_person(r, "assignee", r.config.assignee.as_deref())?;
             route(routing, &mut t, None);
             let id = TicketId::new_random();
             let mut change = plan::new_ticket(id, t, matrix);
@@ -56,26 +58,51 @@ impl Store {
 }
 
 impl Store {
+    /// The person a template names as its requester or assignee: by login, e-mail or
+    /// name; one that is not known is an error naming the template.
+    fn recurring_person(
+        &self,
+        r: &Recurring,
+        what: &str,
+        key: Option<&str>,
+    ) -> Result<Option<crate::domain::ids::PersonId>> {
+        let Some(key) = key else { return Ok(None) };
+        match self.find_person(key)? {
+            Some(p) => Ok(Some(p.id)),
+            None => Err(super::StoreError::NotFound(format!(
+                "recurring '{}': {what} '{key}' is not a known person (add them with tix person add, or fix the config)",
+                r.config.name
+            ))),
+        }
+    }
+
     /// What resolving a ticket brings with it: its open duplicates (`duplicate-of` it)
     /// and the open incidents of a problem (`problem` links to it) are resolved too,
-    /// each with a note saying why. For the changes of one interactive action; the
+    /// and theirs in turn (an incident's duplicates follow their problem), each with a
+    /// note saying why. For the changes of one interactive action; the
     /// returned changes go into the same commit.
     pub fn cascade(&self, changes: &[crate::domain::op::Change]) -> Result<Vec<crate::domain::op::Change>> {
         use crate::domain::op::Payload;
         use crate::domain::ticket::{EntryKind, Status, TicketField};
         let mut out = Vec::new();
         let mut done: Vec<uuid::Uuid> = changes.iter().map(|c| c.entity).collect();
-        for c in changes {
-            let Payload::TicketSet(s) = &c.payload else { continue };
-            if s.field != TicketField::Status || s.to.as_deref() != Some(Status::Resolved.as_str()) {
-                continue;
-            }
-            let master = self.ticket(TicketId(c.entity))?;
+        // Tickets being resolved, whose dependents follow; a dependent resolved here is
+        // one too (a problem's incident takes its own duplicates along).
+        let mut masters: Vec<uuid::Uuid> = changes
+            .iter()
+            .filter(|c| {
+                matches!(&c.payload, Payload::TicketSet(s)
+                    if s.field == TicketField::Status && s.to.as_deref() == Some(Status::Resolved.as_str()))
+            })
+            .map(|c| c.entity)
+            .collect();
+        while let Some(m) = masters.pop() {
+            let master = self.ticket(TicketId(m))?;
             let dependents: Vec<(TicketId, String)> = self.collect(
                 "SELECT s.id, l.rel FROM links l JOIN tickets s ON s.rowid = l.ticket
                  WHERE l.target = ?1 AND l.target_kind = 'ticket' AND l.removed = 0
                    AND l.rel IN ('duplicate-of', 'problem') AND s.active = 1",
-                [c.entity],
+                [m],
                 |r| Ok((TicketId(r.get(0)?), r.get(1)?)),
             )?;
             for (id, rel) in dependents {
@@ -83,6 +110,7 @@ impl Store {
                     continue;
                 }
                 done.push(id.0);
+                masters.push(id.0);
                 let seen = self.ticket(id)?;
                 let why = if rel == "problem" { "its problem" } else { "the ticket it duplicates" };
                 let edit = plan::TicketEdit { status: Some(Status::Resolved), ..Default::default() };

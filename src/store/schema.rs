@@ -295,6 +295,11 @@ CREATE TABLE views (
     hlc     INTEGER NOT NULL
 ) WITHOUT ROWID;
 "#,
+    // 8: the queue's "newest"/"oldest" order (creation time, then id) as an index range
+    // scan.
+    r#"
+CREATE INDEX tickets_created ON tickets(active, created_at, id);
+"#,
 ];
 
 /// The schema version this binary writes.

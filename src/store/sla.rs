@@ -21,6 +21,10 @@ const VERSION: &str = "t.updated_at || ':' || t.entry_count || ':' || t.status |
 /// What chooses a ticket's policy: priority, type, category, group, VIP requester.
 type Facts = (Priority, TicketType, Option<String>, Option<String>, bool);
 
+/// The policy a ticket started under, its SLA events and the names of the calendars
+/// they measure in.
+type History = (SlaPolicy, Vec<SlaEvent>, Vec<String>);
+
 /// A ticket's live SLA: the policy, its clock, and the calendar's business-day length
 /// (for "3d left").
 #[derive(Debug, Clone, PartialEq)]
@@ -48,14 +52,17 @@ fn state_name(s: SlaState) -> &'static str {
 }
 
 impl Store {
-    /// The policy a ticket starts under and its SLA events, from its op history.
-    fn sla_history(&self, setup: &SlaSetup, id: TicketId) -> Result<Option<(SlaPolicy, Vec<SlaEvent>)>> {
+    /// The policy a ticket starts under, its SLA events and the names of the calendars
+    /// they measure in (the first policy's first; [`SlaEvent::PolicyChanged`] indexes
+    /// them), from its op history. The policy's name is the one in force now.
+    fn sla_history(&self, setup: &SlaSetup, id: TicketId) -> Result<Option<History>> {
         let ops = self.entity_ops(id.0)?;
         let mut events = Vec::new();
         let mut facts: Option<Facts> = None;
         let mut status = Status::New;
         let mut first: Option<SlaPolicy> = None;
         let mut current: Option<String> = None;
+        let mut calendars: Vec<String> = Vec::new();
         let matched = |f: &Facts| {
             let facts =
                 SlaFacts { priority: f.0, kind: f.1, category: f.2.as_deref(), group: f.3.as_deref(), vip: f.4 };
@@ -72,6 +79,7 @@ impl Store {
                     let f = (r.priority, r.kind, r.category.clone(), r.group.clone(), vip);
                     let Some(p) = matched(&f) else { return Ok(None) };
                     current = Some(p.name.clone());
+                    calendars = vec![p.calendar.clone()];
                     first = Some(p);
                     facts = Some(f);
                     status = r.status;
@@ -112,7 +120,14 @@ impl Store {
                         && current.as_deref() != Some(p.name.as_str())
                     {
                         current = Some(p.name.clone());
-                        events.push(SlaEvent::PolicyChanged { at, targets: p.targets });
+                        let calendar = match calendars.iter().position(|c| *c == p.calendar) {
+                            Some(i) => i,
+                            None => {
+                                calendars.push(p.calendar.clone());
+                                calendars.len() - 1
+                            }
+                        };
+                        events.push(SlaEvent::PolicyChanged { at, targets: p.targets, calendar });
                     }
                 }
                 Payload::TicketEntry(e) => events.push(match e.kind {
@@ -127,7 +142,7 @@ impl Store {
         if let Some(name) = current {
             p.name = name;
         }
-        Ok(Some((p, events)))
+        Ok(Some((p, events, calendars)))
     }
 
     /// A ticket's SLA now, computed from its history (`None`: no policy applies).
@@ -135,11 +150,16 @@ impl Store {
         if setup.policies.is_empty() {
             return Ok(None);
         }
-        let Some((policy, events)) = self.sla_history(setup, id)? else { return Ok(None) };
-        // The calendar of the policy the ticket started under (a policy change keeps it).
-        let Some(cal) = setup.calendar(&policy.calendar) else { return Ok(None) };
-        let clock = sla::compute(&policy, cal, &events, self.now_ms());
-        Ok(Some(TicketSla { policy: policy.name, clock, day_ms: cal.day_ms() }))
+        let Some((policy, events, names)) = self.sla_history(setup, id)? else { return Ok(None) };
+        // Each stretch of the history in the calendar of the policy in force then.
+        let Some(cals) = names.iter().map(|n| setup.calendar(n)).collect::<Option<Vec<_>>>() else {
+            return Ok(None);
+        };
+        let clock = sla::compute_on(&policy, &cals, &events, self.now_ms());
+        // Business days ("3d left") of the policy in force now.
+        let now_cal = setup.policies.iter().find(|p| p.name == policy.name).and_then(|p| setup.calendar(&p.calendar));
+        let day_ms = now_cal.unwrap_or(cals[0]).day_ms();
+        Ok(Some(TicketSla { policy: policy.name, clock, day_ms }))
     }
 
     /// Bring the cached clocks of the open tickets up to date: those changed since the

@@ -990,7 +990,25 @@ fn picked(m: &mut Model, p: PickerState, v: PickValue) -> Vec<Effect> {
         }
         (PickTarget::One(seen), PickValue::Checklist(json)) => {
             match crate::domain::checklist::Checklist::from_json(&json) {
-                Ok(c) => vec![Effect::Change { changes: vec![crate::domain::checklist::attach(&seen, &c)], seen }],
+                Ok(c) => {
+                    let old =
+                        seen.checklist.as_deref().and_then(|o| crate::domain::checklist::Checklist::from_json(o).ok());
+                    let effect = Effect::Change { changes: vec![crate::domain::checklist::attach(&seen, &c)], seen };
+                    match old {
+                        // A second checklist replaces the first: only when the technician says so.
+                        Some(old) => {
+                            let (d, all) = old.progress();
+                            let question = format!(
+                                "replace the checklist \"{}\" ({d} of {all} done) by \"{}\"? y/n",
+                                text::clean(&old.name),
+                                text::clean(&c.name)
+                            );
+                            m.confirm = Some(Confirm { question, effect });
+                            vec![]
+                        }
+                        None => vec![effect],
+                    }
+                }
                 Err(e) => {
                     m.complain(e.to_string());
                     vec![]
