@@ -58,6 +58,12 @@ pub enum StoreError {
     TooNew { path: PathBuf, found: i64, known: i64 },
     #[error("{0} is read-only: cannot write to it (check the file's permissions)")]
     ReadOnly(PathBuf),
+    #[error("cannot change {path}: it was opened read-only because {why}; nothing was written")]
+    OpenedReadOnly { path: PathBuf, why: String },
+    #[error(
+        "{0} is an empty file (0 bytes), not a tix store: run `tix init` to start a new store in it, or restore the store from a backup"
+    )]
+    EmptyFile(PathBuf),
     #[error("{0} not found")]
     NotFound(String),
     #[error("{0}")]
@@ -108,6 +114,8 @@ pub struct Store {
     clock: Arc<dyn Clock>,
     /// Index definitions dropped by [`Store::bulk_load_mode`], to rebuild.
     bulk_dropped: Vec<String>,
+    /// Why the store was opened read-only (it cannot be written), if it was.
+    read_only: Option<String>,
 }
 
 impl std::fmt::Debug for Store {
@@ -122,8 +130,26 @@ impl Store {
         Store::open_with_clock(path, mode, Arc::new(SystemClock))
     }
 
+    /// Open a store. A new file is created private (0600) before SQLite writes to it,
+    /// so its `-wal`, `-shm` and `-journal` files, which SQLite gives the store's mode,
+    /// are private too. An existing store that cannot be written (no write permission
+    /// on the file or its directory, a read-only file system, a full disk) is opened
+    /// read-only: reads work, and a write fails with [`StoreError::OpenedReadOnly`].
     pub fn open_with_clock(path: &Path, mode: OpenMode, clock: Arc<dyn Clock>) -> Result<Store> {
-        let exists = path.exists();
+        let mut exists = path.exists();
+        if exists && is_empty_store_file(path) {
+            // An empty file is not a store: only `tix init` (Create) may start one in it.
+            match mode {
+                OpenMode::Existing => return Err(StoreError::EmptyFile(path.to_path_buf())),
+                OpenMode::Create => {
+                    std::fs::OpenOptions::new()
+                        .write(true)
+                        .open(path)
+                        .and_then(|f| private(&f))
+                        .map_err(|_| StoreError::ReadOnly(path.to_path_buf()))?;
+                }
+            }
+        }
         if !exists {
             match mode {
                 OpenMode::Existing => return Err(StoreError::Missing(path.to_path_buf())),
@@ -132,12 +158,40 @@ impl Store {
                     if !dir.is_dir() {
                         return Err(StoreError::NoDirectory { path: path.to_path_buf(), dir: dir.to_path_buf() });
                     }
+                    match crate::fsmode::create_private_file(path) {
+                        Ok(_) => {}
+                        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => exists = true,
+                        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                            return Err(StoreError::ReadOnly(dir.to_path_buf()));
+                        }
+                        Err(e) => {
+                            return Err(StoreError::Corrupt(format!("cannot create {}: {e}", path.display())));
+                        }
+                    }
                 }
             }
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | if exists { OpenFlags::empty() } else { OpenFlags::SQLITE_OPEN_CREATE };
+        let fresh = !exists;
+        let why = if exists { crate::fsmode::why_not_writable(path) } else { None };
+        if why.is_some() {
+            return Store::open_conn(path, fresh, why, clock);
+        }
+        crate::fsmode::align_side_files(path);
+        match Store::open_conn(path, fresh, None, clock.clone()) {
+            Ok(s) => Ok(s),
+            // Writable by its permissions but not in fact (a full disk, a directory this
+            // user may not create the WAL in): reading may still work.
+            Err(e) if exists && may_be_unwritable(&e) => {
+                let why = format!("it could not be opened for writing ({e})");
+                Store::open_conn(path, false, Some(why), clock).map_err(|_| e)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn open_conn(path: &Path, fresh: bool, read_only: Option<String>, clock: Arc<dyn Clock>) -> Result<Store> {
+        let flags = OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | if read_only.is_some() { OpenFlags::SQLITE_OPEN_READ_ONLY } else { OpenFlags::SQLITE_OPEN_READ_WRITE };
         let e = |source| StoreError::Sqlite { path: path.to_path_buf(), source };
         let conn = Connection::open_with_flags(path, flags).map_err(e)?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(e)?;
@@ -150,9 +204,23 @@ impl Store {
             replica_idx: 0,
             clock,
             bulk_dropped: vec![],
+            read_only,
         };
-        store.configure(!exists)?;
+        store.configure(fresh)?;
         Ok(store)
+    }
+
+    /// Why this store was opened read-only, if it was.
+    pub fn read_only(&self) -> Option<&str> {
+        self.read_only.as_deref()
+    }
+
+    /// The refusal of a write to a store opened read-only.
+    pub(crate) fn refuse_if_read_only(&self) -> Result<()> {
+        match &self.read_only {
+            Some(why) => Err(StoreError::OpenedReadOnly { path: self.path.clone(), why: why.clone() }),
+            None => Ok(()),
+        }
     }
 
     fn configure(&mut self, fresh: bool) -> Result<()> {
@@ -201,6 +269,9 @@ impl Store {
 
     /// Apply pending migrations, each in its own transaction.
     fn migrate(&mut self, from: i64) -> Result<()> {
+        if from < schema::current_version() {
+            self.refuse_if_read_only()?;
+        }
         for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(from as usize) {
             let path = self.path.clone();
             let tx =
@@ -279,6 +350,7 @@ impl Store {
     /// The write path for a batch whose changes come from different actors (imports,
     /// demo data): still one transaction, all or nothing.
     pub fn commit_as<A: AsRef<str>>(&mut self, changes: impl IntoIterator<Item = (A, Change)>) -> Result<Vec<Op>> {
+        self.refuse_if_read_only()?;
         let path = self.path.clone();
         let err = |e| classify(&path, e);
         let now = self.clock.now_ms();
@@ -436,6 +508,35 @@ impl Store {
     /// Payload of an op as stored (for exports and the audit view).
     pub fn payload_json(p: &Payload) -> String {
         p.to_json()
+    }
+}
+
+/// An empty file (0 bytes) whose WAL holds nothing either.
+fn is_empty_store_file(path: &Path) -> bool {
+    let len = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    len(path) == 0 && len(&crate::fsmode::side_files(path)[0]) == 0
+}
+
+/// Make an (empty) store file private before anything is written to it.
+fn private(f: &std::fs::File) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(std::fs::Permissions::from_mode(crate::fsmode::PRIVATE_FILE))?;
+    }
+    let _ = f;
+    Ok(())
+}
+
+/// Errors of a read-write open that a read-only open may not have.
+fn may_be_unwritable(e: &StoreError) -> bool {
+    use rusqlite::ErrorCode as C;
+    match e {
+        StoreError::ReadOnly(_) | StoreError::Missing(_) => true,
+        StoreError::Sqlite { source: rusqlite::Error::SqliteFailure(f, _), .. } => {
+            matches!(f.code, C::DiskFull | C::SystemIoFailure | C::PermissionDenied | C::CannotOpen | C::ReadOnly)
+        }
+        _ => false,
     }
 }
 
