@@ -135,6 +135,7 @@ pub fn create_private_dir_all(path: &Path) -> io::Result<()> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         create_private_dir_all(parent)?;
     }
+    #[allow(unused_mut)] // the mode is set on Unix only
     let mut b = std::fs::DirBuilder::new();
     #[cfg(unix)]
     {
@@ -150,7 +151,8 @@ pub fn create_private_dir_all(path: &Path) -> io::Result<()> {
 
 /// Why a store file cannot be written, judged before opening it: the file or its
 /// directory has no write permission for anyone (this holds for root too, who
-/// ignores permission bits), or the file cannot be opened for writing.
+/// ignores permission bits), this user may not write the file, or may not create the
+/// `-wal` and `-shm` files SQLite needs beside it.
 pub fn why_not_writable(path: &Path) -> Option<String> {
     let meta = std::fs::metadata(path).ok()?;
     if meta.permissions().readonly() {
@@ -165,14 +167,30 @@ pub fn why_not_writable(path: &Path) -> Option<String> {
         if let Some(m) = mode(dir).filter(|m| m & 0o222 == 0) {
             return Some(format!("its directory {} is not writable (mode {m:04o})", dir.display()));
         }
-    }
-    match std::fs::OpenOptions::new().write(true).open(path) {
-        Ok(_) => None,
-        Err(e) if matches!(e.kind(), io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem) => {
-            Some(format!("the file cannot be opened for writing ({e})"))
+        if !may_write(path) {
+            return Some(format!("you may not write the file (mode {:04o})", mode(path).unwrap_or(0)));
         }
-        Err(_) => None,
+        let [wal, shm, _] = side_files(path);
+        let sides_writable = may_write(&wal) && may_write(&shm);
+        if !may_write(dir) && !sides_writable {
+            return Some(format!(
+                "you may not create files in its directory {} (mode {:04o})",
+                dir.display(),
+                mode(dir).unwrap_or(0)
+            ));
+        }
     }
+    None
+}
+
+/// May this process write `path` (by its real user and group, as `access(2)` says;
+/// false on a read-only file system)?
+#[cfg(unix)]
+fn may_write(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else { return false };
+    // SAFETY: `c` is a valid NUL-terminated string that outlives the call.
+    unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
 }
 
 /// Give the store's side files the store's own mode where they differ (what SQLite

@@ -348,3 +348,91 @@ fn a_store_that_cannot_be_written_still_reads_and_refuses_writes_clearly() {
     assert_eq!(entries(), 1);
     assert_side_files_private(&db);
 }
+
+#[test]
+fn the_console_names_a_store_others_can_read_or_one_opened_read_only() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use tix::store::{OpenMode, Store};
+    use tix::tui::{App, Options, defaults, model};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("c.db");
+    drop(Store::open(&db, OpenMode::Create).unwrap());
+    let o = Options {
+        agent: "dana".into(),
+        me: None,
+        now_ms: 1_795_000_000_000,
+        width: 100,
+        height: 24,
+        color: false,
+        ascii: false,
+        matrix: Default::default(),
+        views: None,
+        mouse: false,
+        sync_interval: 0,
+        sla: Default::default(),
+        sla_fingerprint: String::new(),
+        routing: vec![],
+        recurring: vec![],
+        escalation: vec![],
+        checklists: vec![],
+        macros: vec![],
+        canned: vec![],
+    };
+    let status = |m: u32| {
+        chmod(&db, m);
+        let app = App::new(Store::open(&db, OpenMode::Existing).unwrap(), defaults::keymap(), o.clone());
+        let mut t = Terminal::new(TestBackend::new(100, 24)).unwrap();
+        t.draw(|f| model::render(&app.model, f)).unwrap();
+        (app.model.status.map(|s| s.0), t.backend().to_string())
+    };
+    assert_eq!(status(0o600).0, None);
+    let (s, screen) = status(0o644);
+    assert!(s.unwrap().contains("readable by other users (mode 0644): run tix store secure"));
+    assert!(screen.contains("run tix store secure"), "{screen}");
+    let (s, _) = status(0o400);
+    assert!(s.unwrap().contains("read-only: the file is not writable (mode 0400)"));
+    chmod(&db, 0o600);
+}
+
+/// The same as another user than root, where the kernel's permission checks apply: a
+/// store in a directory this user may not write (SQLite cannot create the WAL there),
+/// and a store file this user may not write. Needs root and `setpriv` to switch to
+/// `nobody`; says so and stops elsewhere.
+#[test]
+fn a_store_another_user_may_only_read_still_reads_for_them() {
+    let h = Home::new();
+    let as_nobody = |args: &[&str]| {
+        Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_tix")])
+            .args(args)
+            .env("TIX_CONFIG", h.path("no-config.toml"))
+            .env_remove("TIX_DB")
+            .stdin(Stdio::null())
+            .output()
+    };
+    chmod(h.dir.path(), 0o755);
+    if !as_nobody(&["--version"]).is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: cannot run tix as nobody here (needs root, setpriv and a readable binary)");
+        return;
+    }
+    let db = h.path("tix.db");
+    let dbs = db.to_str().unwrap();
+    h.ok("022", &["--db", dbs, "init"]);
+    h.ok("022", &["--db", dbs, "ticket", "new", "--title", "Printer jam"]);
+    for (owner, want) in [(65534, "may not create files in its directory"), (0, "you may not write the file")] {
+        std::os::unix::fs::chown(&db, Some(owner), None).unwrap();
+        chmod(&db, if owner == 0 { 0o644 } else { 0o600 });
+        let o = as_nobody(&["--db", dbs, "--json", "ticket", "list"]).unwrap();
+        assert!(o.status.success(), "{want}: {}", stderr(&o));
+        assert!(String::from_utf8_lossy(&o.stdout).contains("Printer jam"));
+        let o = as_nobody(&["--db", dbs, "ticket", "note", "1", "--body", "hello"]).unwrap();
+        assert_eq!(o.status.code(), Some(1));
+        assert!(stderr(&o).contains(want) && stderr(&o).contains("nothing was written"), "{}", stderr(&o));
+        assert!(!side(&db, "-wal").exists(), "nobody could create the WAL");
+    }
+    std::os::unix::fs::chown(&db, Some(0), None).unwrap();
+    chmod(&db, 0o600);
+    let o = h.ok("022", &["--db", dbs, "--json", "ticket", "show", "1"]);
+    assert_eq!(serde_json::from_slice::<Value>(&o.stdout).unwrap()["entry_count"], 0);
+}

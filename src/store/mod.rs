@@ -194,10 +194,32 @@ impl Store {
             | if read_only.is_some() { OpenFlags::SQLITE_OPEN_READ_ONLY } else { OpenFlags::SQLITE_OPEN_READ_WRITE };
         let e = |source| StoreError::Sqlite { path: path.to_path_buf(), source };
         let conn = Connection::open_with_flags(path, flags).map_err(e)?;
-        conn.busy_timeout(Duration::from_secs(10)).map_err(e)?;
+        if read_only.is_some() {
+            // SQLite reads a WAL store only with its -wal and -shm files, which it cannot
+            // create where this user may not write: then read the file as it stands
+            // (`immutable`: no WAL, no locks; nobody holds it open, or the -wal would be there).
+            let mut store = Store::with_conn(conn, path, read_only.clone(), clock.clone());
+            return match store.configure(fresh) {
+                Err(err) if may_be_unwritable(&err) && !crate::fsmode::side_files(path)[0].exists() => {
+                    let conn = Connection::open_with_flags(immutable_uri(path), flags | OpenFlags::SQLITE_OPEN_URI)
+                        .map_err(e)?;
+                    let mut store = Store::with_conn(conn, path, read_only, clock);
+                    store.configure(fresh).map_err(|_| err)?;
+                    Ok(store)
+                }
+                r => r.map(|()| store),
+            };
+        }
+        let mut store = Store::with_conn(conn, path, read_only, clock);
+        store.configure(fresh)?;
+        Ok(store)
+    }
+
+    fn with_conn(conn: Connection, path: &Path, read_only: Option<String>, clock: Arc<dyn Clock>) -> Store {
+        let _ = conn.busy_timeout(Duration::from_secs(10));
         // Field updates use one statement per column: keep them all prepared.
         conn.set_prepared_statement_cache_capacity(256);
-        let mut store = Store {
+        Store {
             conn,
             path: path.to_path_buf(),
             replica: ReplicaId(Uuid::nil()),
@@ -205,9 +227,7 @@ impl Store {
             clock,
             bulk_dropped: vec![],
             read_only,
-        };
-        store.configure(fresh)?;
-        Ok(store)
+        }
     }
 
     /// Why this store was opened read-only, if it was.
@@ -515,6 +535,12 @@ impl Store {
 fn is_empty_store_file(path: &Path) -> bool {
     let len = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     len(path) == 0 && len(&crate::fsmode::side_files(path)[0]) == 0
+}
+
+/// `file:PATH?immutable=1`, the path escaped for SQLite's URI syntax.
+fn immutable_uri(path: &Path) -> String {
+    let p = path.to_string_lossy().replace('%', "%25").replace('?', "%3f").replace('#', "%23");
+    format!("file:{p}?immutable=1")
 }
 
 /// Make an (empty) store file private before anything is written to it.
