@@ -436,3 +436,44 @@ fn a_store_another_user_may_only_read_still_reads_for_them() {
     let o = h.ok("022", &["--db", dbs, "--json", "ticket", "show", "1"]);
     assert_eq!(serde_json::from_slice::<Value>(&o.stdout).unwrap()["entry_count"], 0);
 }
+
+/// A full disk: the store is on a small tmpfs filled to the last block (in a mount
+/// namespace of its own). Needs `unshare -m` and `mount` (root); says so and stops
+/// elsewhere.
+#[test]
+fn a_store_on_a_full_disk_still_reads() {
+    let h = Home::new();
+    let db = h.path("tix.db");
+    let dbs = db.to_str().unwrap();
+    h.ok("022", &["--db", dbs, "init"]);
+    h.ok("022", &["--db", dbs, "ticket", "new", "--title", "Printer jam"]);
+    let mnt = h.path("mnt");
+    std::fs::create_dir(&mnt).unwrap();
+    let script = r#"
+        mount -t tmpfs -o size=1m tmpfs "$1" || exit 99
+        cp "$2" "$1/tix.db" || exit 98
+        dd if=/dev/zero of="$1/fill" bs=4k 2>/dev/null
+        "$3" --db "$1/tix.db" --json ticket list > "$1/../list.out" 2> "$1/../list.err"; echo "list $?"
+        "$3" --db "$1/tix.db" ticket note 1 --body hello 2> "$1/../note.err"; echo "note $?"
+    "#;
+    let o = Command::new("unshare")
+        .args(["-m", "sh", "-c", script, "sh"])
+        .arg(&mnt)
+        .arg(&db)
+        .arg(env!("CARGO_BIN_EXE_tix"))
+        .env("TIX_CONFIG", h.path("no-config.toml"))
+        .env_remove("TIX_DB")
+        .output();
+    let Some(o) = o.ok().filter(|o| o.status.success()) else {
+        eprintln!("skipped: cannot mount a small file system here (needs root and unshare)");
+        return;
+    };
+    let out = String::from_utf8_lossy(&o.stdout);
+    let read = |f: &str| std::fs::read_to_string(h.path(f)).unwrap();
+    assert!(out.contains("list 0"), "{out}: {}", read("list.err"));
+    assert!(read("list.out").contains("Printer jam"));
+    assert!(out.contains("note 1"), "{out}");
+    let e = read("note.err");
+    assert!(e.contains("opened read-only because it could not be opened for writing"), "{e}");
+    assert!(e.contains("nothing was written"), "{e}");
+}

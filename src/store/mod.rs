@@ -197,10 +197,11 @@ impl Store {
         if read_only.is_some() {
             // SQLite reads a WAL store only with its -wal and -shm files, which it cannot
             // create where this user may not write: then read the file as it stands
-            // (`immutable`: no WAL, no locks; nobody holds it open, or the -wal would be there).
+            // (`immutable`: no WAL, no locks) — when the -wal holds nothing the file lacks.
             let mut store = Store::with_conn(conn, path, read_only.clone(), clock.clone());
+            let wal_empty = std::fs::metadata(&crate::fsmode::side_files(path)[0]).map_or(true, |m| m.len() == 0);
             return match store.configure(fresh) {
-                Err(err) if may_be_unwritable(&err) && !crate::fsmode::side_files(path)[0].exists() => {
+                Err(err) if may_be_unwritable(&err) && wal_empty => {
                     let conn = Connection::open_with_flags(immutable_uri(path), flags | OpenFlags::SQLITE_OPEN_URI)
                         .map_err(e)?;
                     let mut store = Store::with_conn(conn, path, read_only, clock);
