@@ -168,7 +168,12 @@ pub fn why_not_writable(path: &Path) -> Option<String> {
             return Some(format!("its directory {} is not writable (mode {m:04o})", dir.display()));
         }
         if !may_write(path) {
-            return Some(format!("you may not write the file (mode {:04o})", mode(path).unwrap_or(0)));
+            use std::os::unix::fs::MetadataExt;
+            return Some(format!(
+                "you may not write the file (mode {:04o}, owner uid {}; or an immutable flag, or a read-only file system)",
+                mode(path).unwrap_or(0),
+                meta.uid()
+            ));
         }
         let [wal, shm, _] = side_files(path);
         let sides_writable = may_write(&wal) && may_write(&shm);
