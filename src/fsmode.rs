@@ -71,6 +71,11 @@ fn set_file_mode(file: &File, mode: u32) -> io::Result<()> {
     }
 }
 
+/// Make an open file private (0600), e.g. an empty file a store is about to start in.
+pub fn make_private(file: &File) -> io::Result<()> {
+    set_file_mode(file, PRIVATE_FILE)
+}
+
 /// Create a new, empty file only its owner may read and write (0600 whatever the
 /// umask). Fails if the path exists.
 pub fn create_private_file(path: &Path) -> io::Result<File> {

@@ -477,3 +477,33 @@ fn a_store_on_a_full_disk_still_reads() {
     assert!(e.contains("opened read-only because it could not be opened for writing"), "{e}");
     assert!(e.contains("nothing was written"), "{e}");
 }
+
+#[test]
+fn an_old_store_that_cannot_be_written_says_it_needs_an_upgrade() {
+    use tix::store::{OpenMode, Store, StoreError, schema};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch(schema::MIGRATIONS[0]).unwrap();
+    c.pragma_update(None, "user_version", 1).unwrap();
+    c.pragma_update(None, "application_id", schema::APPLICATION_ID).unwrap();
+    c.execute_batch(
+        "INSERT INTO replicas(idx, id) VALUES (1, randomblob(16));
+         INSERT INTO meta VALUES ('store_id','x'),('replica','1'),('counter','0'),('hlc','0');",
+    )
+    .unwrap();
+    drop(c);
+    chmod(&path, 0o400);
+    let e = Store::open(&path, OpenMode::Existing).unwrap_err();
+    assert!(matches!(e, StoreError::OpenedReadOnly { .. }), "{e}");
+    assert!(e.to_string().contains("needs upgrading to store format"), "{e}");
+    assert_eq!(
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))
+            .unwrap(),
+        1
+    );
+    chmod(&path, 0o600);
+    assert!(Store::open(&path, OpenMode::Existing).is_ok(), "upgrades once writable");
+}

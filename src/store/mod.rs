@@ -64,6 +64,8 @@ pub enum StoreError {
         "{0} is an empty file (0 bytes), not a tix store: run `tix init` to start a new store in it, or restore the store from a backup"
     )]
     EmptyFile(PathBuf),
+    #[error("cannot create {path}: {source}")]
+    Create { path: PathBuf, source: std::io::Error },
     #[error("{0} not found")]
     NotFound(String),
     #[error("{0}")]
@@ -145,7 +147,7 @@ impl Store {
                     std::fs::OpenOptions::new()
                         .write(true)
                         .open(path)
-                        .and_then(|f| private(&f))
+                        .and_then(|f| crate::fsmode::make_private(&f))
                         .map_err(|_| StoreError::ReadOnly(path.to_path_buf()))?;
                 }
             }
@@ -164,9 +166,7 @@ impl Store {
                         Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
                             return Err(StoreError::ReadOnly(dir.to_path_buf()));
                         }
-                        Err(e) => {
-                            return Err(StoreError::Corrupt(format!("cannot create {}: {e}", path.display())));
-                        }
+                        Err(source) => return Err(StoreError::Create { path: path.to_path_buf(), source }),
                     }
                 }
             }
@@ -267,8 +267,9 @@ impl Store {
         // Local store: WAL lets the console read while a CLI in another terminal writes.
         // synchronous=NORMAL under WAL never corrupts the file; a power cut may lose the
         // last commits, which the op log's sync will not have acknowledged yet either.
-        let jm: String =
-            self.conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(|e| self.classify(e))?;
+        // (A store opened read-only is read in whatever mode it is in.)
+        let pragma = if self.read_only.is_some() { "PRAGMA journal_mode" } else { "PRAGMA journal_mode = WAL" };
+        let jm: String = self.conn.query_row(pragma, [], |r| r.get(0)).map_err(|e| self.classify(e))?;
         if !jm.eq_ignore_ascii_case("wal") && !self.is_read_only() {
             return Err(StoreError::Corrupt(format!(
                 "could not switch {} to WAL mode (got {jm})",
@@ -290,8 +291,9 @@ impl Store {
 
     /// Apply pending migrations, each in its own transaction.
     fn migrate(&mut self, from: i64) -> Result<()> {
-        if from < schema::current_version() {
-            self.refuse_if_read_only()?;
+        if let (true, Some(why)) = (from < schema::current_version(), &self.read_only) {
+            let why = format!("{why}, and it needs upgrading to store format {} first", schema::current_version());
+            return Err(StoreError::OpenedReadOnly { path: self.path.clone(), why });
         }
         for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(from as usize) {
             let path = self.path.clone();
@@ -542,17 +544,6 @@ fn is_empty_store_file(path: &Path) -> bool {
 fn immutable_uri(path: &Path) -> String {
     let p = path.to_string_lossy().replace('%', "%25").replace('?', "%3f").replace('#', "%23");
     format!("file:{p}?immutable=1")
-}
-
-/// Make an (empty) store file private before anything is written to it.
-fn private(f: &std::fs::File) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        f.set_permissions(std::fs::Permissions::from_mode(crate::fsmode::PRIVATE_FILE))?;
-    }
-    let _ = f;
-    Ok(())
 }
 
 /// Errors of a read-write open that a read-only open may not have.
