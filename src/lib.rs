@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod fsmode;
 pub mod import;
 pub mod store;
 pub mod sync;

@@ -49,10 +49,8 @@ pub fn run(ctx: &Ctx, a: DemoArgs) -> Result<()> {
             }
         }
     } else if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !ctx.db_explicit) {
-        {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| CliError::Failed(format!("cannot create {}: {e}", dir.display())))?;
-        }
+        crate::fsmode::create_private_dir_all(dir)
+            .map_err(|e| CliError::Failed(format!("cannot create {}: {e}", dir.display())))?;
     }
     // "Now" to the minute, so two builds in the same minute are identical.
     let now_ms = match a.now.as_deref() {

@@ -29,6 +29,9 @@ pub struct ExportArgs {
     /// csv, json or jsonl (history: jsonl only) [default: csv; history: jsonl]
     #[arg(long, value_enum)]
     format: Option<Format>,
+    /// Write to this file instead of stdout: private to you (mode 0600), complete or not at all
+    #[arg(long, short, value_name = "PATH")]
+    output: Option<std::path::PathBuf>,
 }
 
 /// An export error: the store's, or the output's (a closed pipe ends quietly in `main`).
@@ -55,15 +58,20 @@ pub fn run(ctx: &Ctx, a: ExportArgs) -> Result<()> {
         }
         (_, f) => f.unwrap_or(Format::Csv),
     };
-    let stdout = std::io::stdout().lock();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout);
-    let r = match a.what {
-        What::Tickets => rows(&mut out, format, store_tickets(&store), crate::store::TicketExport::COLUMNS),
-        What::Assets => rows(&mut out, format, store_assets(&store), crate::store::AssetExport::COLUMNS),
-        What::Kb => rows(&mut out, format, store_articles(&store), crate::store::ArticleExport::COLUMNS),
-        What::History => history_out(&store, &mut out),
+    let write = |w: &mut dyn Write| -> Result<(), ExportError> {
+        let mut out = BufWriter::with_capacity(1 << 16, w);
+        match a.what {
+            What::Tickets => rows(&mut out, format, store_tickets(&store), crate::store::TicketExport::COLUMNS),
+            What::Assets => rows(&mut out, format, store_assets(&store), crate::store::AssetExport::COLUMNS),
+            What::Kb => rows(&mut out, format, store_articles(&store), crate::store::ArticleExport::COLUMNS),
+            What::History => history_out(&store, &mut out),
+        }?;
+        out.flush().map_err(ExportError::from)
     };
-    let r = r.and_then(|_| out.flush().map_err(ExportError::from));
+    let r = match &a.output {
+        None => write(&mut std::io::stdout().lock()),
+        Some(path) => to_private_file(path, write),
+    };
     match r {
         Ok(()) => Ok(()),
         Err(ExportError::Store(e)) => Err(e.into()),
@@ -74,6 +82,25 @@ pub fn run(ctx: &Ctx, a: ExportArgs) -> Result<()> {
         },
         Err(ExportError::Json(e)) if e.is_io() => Err(std::io::Error::from(e).into()),
         Err(e) => Err(CliError::Failed(e.to_string()).into()),
+    }
+}
+
+/// Run `write` into a new private file (0600) that replaces `path` once complete.
+fn to_private_file(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), ExportError>,
+) -> Result<(), ExportError> {
+    let mut failed = None;
+    let r = crate::fsmode::write_private_file(path, |f| {
+        write(f).map_err(|e| {
+            failed = Some(e);
+            std::io::Error::other("export failed")
+        })
+    });
+    match (failed, r) {
+        (Some(e), _) => Err(e),
+        (None, Ok(())) => Ok(()),
+        (None, Err(e)) => Err(ExportError::Other(format!("cannot write {}: {e}", path.display()))),
     }
 }
 

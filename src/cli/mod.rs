@@ -118,11 +118,24 @@ pub struct Ctx {
     pub out: Out,
     /// The configured rules, shared with the desk core.
     pub config: Arc<Config>,
+    /// The warning about a store others may read has been printed (once per process).
+    pub warned: std::cell::Cell<bool>,
 }
 
 impl Ctx {
     pub fn open(&self) -> Result<Store> {
-        Ok(Store::open(&self.db, OpenMode::Existing)?)
+        let store = Store::open(&self.db, OpenMode::Existing)?;
+        self.warn_exposed();
+        Ok(store)
+    }
+
+    /// Say once, on stderr, that the store can be read by other accounts, and how to fix it.
+    pub fn warn_exposed(&self) {
+        if !self.warned.replace(true)
+            && let Some(w) = crate::fsmode::store_warning(&self.db)
+        {
+            warn(self.out.json, &w);
+        }
     }
 
     /// The desk core on the store, acting as the command's agent.
@@ -238,6 +251,20 @@ pub fn default_db(config: &Config) -> Result<PathBuf> {
     Ok(dirs.data_dir().join("tix.db"))
 }
 
+/// A warning on stderr: a line for people, a JSON object with `--json`.
+fn warn(json: bool, w: &str) {
+    if json {
+        eprintln!("{}", serde_json::json!({ "warning": w }));
+    } else {
+        eprintln!("tix: warning: {}", output::line(w));
+    }
+}
+
+/// tix's own data directory (`~/.local/share/tix` on Linux), which it keeps private.
+pub fn data_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "tix").map(|d| d.data_dir().to_path_buf())
+}
+
 /// Where `tix demo` builds its store by default.
 pub fn default_demo_db() -> Result<PathBuf> {
     let dirs = directories::ProjectDirs::from("", "", "tix")
@@ -294,6 +321,9 @@ pub fn run(cli: Cli) -> Result<()> {
     }
     let config_path = Config::default_path();
     let config = Config::load(config_path.as_deref())?;
+    if let Some(w) = config.source.as_deref().and_then(crate::fsmode::config_warning) {
+        warn(cli.json, &w);
+    }
     let actor = cli
         .actor
         .clone()
@@ -308,7 +338,8 @@ pub fn run(cli: Cli) -> Result<()> {
         (None, Some(Command::Demo(_))) => default_demo_db()?,
         (None, _) => default_db(&config)?,
     };
-    let ctx = Ctx { ascii: cli.ascii, db, db_explicit, actor, out, config: Arc::new(config) };
+    let ctx =
+        Ctx { ascii: cli.ascii, db, db_explicit, actor, out, config: Arc::new(config), warned: Default::default() };
     match cli.command {
         None => console(&ctx),
         Some(Command::Init) => store_cmd::init(&ctx),

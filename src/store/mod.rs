@@ -58,6 +58,14 @@ pub enum StoreError {
     TooNew { path: PathBuf, found: i64, known: i64 },
     #[error("{0} is read-only: cannot write to it (check the file's permissions)")]
     ReadOnly(PathBuf),
+    #[error("cannot change {path}: it was opened read-only because {why}; nothing was written")]
+    OpenedReadOnly { path: PathBuf, why: String },
+    #[error(
+        "{0} is an empty file (0 bytes), not a tix store: run `tix init` to start a new store in it, or restore the store from a backup"
+    )]
+    EmptyFile(PathBuf),
+    #[error("cannot create {path}: {source}")]
+    Create { path: PathBuf, source: std::io::Error },
     #[error("{0} not found")]
     NotFound(String),
     #[error("{0}")]
@@ -108,6 +116,8 @@ pub struct Store {
     clock: Arc<dyn Clock>,
     /// Index definitions dropped by [`Store::bulk_load_mode`], to rebuild.
     bulk_dropped: Vec<String>,
+    /// Why the store was opened read-only (it cannot be written), if it was.
+    read_only: Option<String>,
 }
 
 impl std::fmt::Debug for Store {
@@ -122,8 +132,26 @@ impl Store {
         Store::open_with_clock(path, mode, Arc::new(SystemClock))
     }
 
+    /// Open a store. A new file is created private (0600) before SQLite writes to it,
+    /// so its `-wal`, `-shm` and `-journal` files, which SQLite gives the store's mode,
+    /// are private too. An existing store that cannot be written (no write permission
+    /// on the file or its directory, a read-only file system, a full disk) is opened
+    /// read-only: reads work, and a write fails with [`StoreError::OpenedReadOnly`].
     pub fn open_with_clock(path: &Path, mode: OpenMode, clock: Arc<dyn Clock>) -> Result<Store> {
-        let exists = path.exists();
+        let mut exists = path.exists();
+        if exists && is_empty_store_file(path) {
+            // An empty file is not a store: only `tix init` (Create) may start one in it.
+            match mode {
+                OpenMode::Existing => return Err(StoreError::EmptyFile(path.to_path_buf())),
+                OpenMode::Create => {
+                    std::fs::OpenOptions::new()
+                        .write(true)
+                        .open(path)
+                        .and_then(|f| crate::fsmode::make_private(&f))
+                        .map_err(|_| StoreError::ReadOnly(path.to_path_buf()))?;
+                }
+            }
+        }
         if !exists {
             match mode {
                 OpenMode::Existing => return Err(StoreError::Missing(path.to_path_buf())),
@@ -132,27 +160,88 @@ impl Store {
                     if !dir.is_dir() {
                         return Err(StoreError::NoDirectory { path: path.to_path_buf(), dir: dir.to_path_buf() });
                     }
+                    match crate::fsmode::create_private_file(path) {
+                        Ok(_) => {}
+                        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => exists = true,
+                        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                            return Err(StoreError::ReadOnly(dir.to_path_buf()));
+                        }
+                        Err(source) => return Err(StoreError::Create { path: path.to_path_buf(), source }),
+                    }
                 }
             }
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | if exists { OpenFlags::empty() } else { OpenFlags::SQLITE_OPEN_CREATE };
+        let fresh = !exists;
+        let why = if exists { crate::fsmode::why_not_writable(path) } else { None };
+        if why.is_some() {
+            return Store::open_conn(path, fresh, why, clock);
+        }
+        crate::fsmode::align_side_files(path);
+        match Store::open_conn(path, fresh, None, clock.clone()) {
+            Ok(s) => Ok(s),
+            // Writable by its permissions but not in fact (a full disk, a directory this
+            // user may not create the WAL in): reading may still work.
+            Err(e) if exists && may_be_unwritable(&e) => {
+                let why = format!("it could not be opened for writing ({e})");
+                Store::open_conn(path, false, Some(why), clock).map_err(|_| e)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn open_conn(path: &Path, fresh: bool, read_only: Option<String>, clock: Arc<dyn Clock>) -> Result<Store> {
+        let flags = OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | if read_only.is_some() { OpenFlags::SQLITE_OPEN_READ_ONLY } else { OpenFlags::SQLITE_OPEN_READ_WRITE };
         let e = |source| StoreError::Sqlite { path: path.to_path_buf(), source };
         let conn = Connection::open_with_flags(path, flags).map_err(e)?;
-        conn.busy_timeout(Duration::from_secs(10)).map_err(e)?;
+        if read_only.is_some() {
+            // SQLite reads a WAL store only with its -wal and -shm files, which it cannot
+            // create where this user may not write: then read the file as it stands
+            // (`immutable`: no WAL, no locks) — when the -wal holds nothing the file lacks.
+            let mut store = Store::with_conn(conn, path, read_only.clone(), clock.clone());
+            let wal_empty = std::fs::metadata(&crate::fsmode::side_files(path)[0]).map_or(true, |m| m.len() == 0);
+            return match store.configure(fresh) {
+                Err(err) if may_be_unwritable(&err) && wal_empty => {
+                    let conn = Connection::open_with_flags(immutable_uri(path), flags | OpenFlags::SQLITE_OPEN_URI)
+                        .map_err(e)?;
+                    let mut store = Store::with_conn(conn, path, read_only, clock);
+                    store.configure(fresh).map_err(|_| err)?;
+                    Ok(store)
+                }
+                r => r.map(|()| store),
+            };
+        }
+        let mut store = Store::with_conn(conn, path, read_only, clock);
+        store.configure(fresh)?;
+        Ok(store)
+    }
+
+    fn with_conn(conn: Connection, path: &Path, read_only: Option<String>, clock: Arc<dyn Clock>) -> Store {
+        let _ = conn.busy_timeout(Duration::from_secs(10));
         // Field updates use one statement per column: keep them all prepared.
         conn.set_prepared_statement_cache_capacity(256);
-        let mut store = Store {
+        Store {
             conn,
             path: path.to_path_buf(),
             replica: ReplicaId(Uuid::nil()),
             replica_idx: 0,
             clock,
             bulk_dropped: vec![],
-        };
-        store.configure(!exists)?;
-        Ok(store)
+            read_only,
+        }
+    }
+
+    /// Why this store was opened read-only, if it was.
+    pub fn read_only(&self) -> Option<&str> {
+        self.read_only.as_deref()
+    }
+
+    /// The refusal of a write to a store opened read-only.
+    pub(crate) fn refuse_if_read_only(&self) -> Result<()> {
+        match &self.read_only {
+            Some(why) => Err(StoreError::OpenedReadOnly { path: self.path.clone(), why: why.clone() }),
+            None => Ok(()),
+        }
     }
 
     fn configure(&mut self, fresh: bool) -> Result<()> {
@@ -178,8 +267,9 @@ impl Store {
         // Local store: WAL lets the console read while a CLI in another terminal writes.
         // synchronous=NORMAL under WAL never corrupts the file; a power cut may lose the
         // last commits, which the op log's sync will not have acknowledged yet either.
-        let jm: String =
-            self.conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(|e| self.classify(e))?;
+        // (A store opened read-only is read in whatever mode it is in.)
+        let pragma = if self.read_only.is_some() { "PRAGMA journal_mode" } else { "PRAGMA journal_mode = WAL" };
+        let jm: String = self.conn.query_row(pragma, [], |r| r.get(0)).map_err(|e| self.classify(e))?;
         if !jm.eq_ignore_ascii_case("wal") && !self.is_read_only() {
             return Err(StoreError::Corrupt(format!(
                 "could not switch {} to WAL mode (got {jm})",
@@ -201,6 +291,10 @@ impl Store {
 
     /// Apply pending migrations, each in its own transaction.
     fn migrate(&mut self, from: i64) -> Result<()> {
+        if let (true, Some(why)) = (from < schema::current_version(), &self.read_only) {
+            let why = format!("{why}, and it needs upgrading to store format {} first", schema::current_version());
+            return Err(StoreError::OpenedReadOnly { path: self.path.clone(), why });
+        }
         for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(from as usize) {
             let path = self.path.clone();
             let tx =
@@ -279,6 +373,7 @@ impl Store {
     /// The write path for a batch whose changes come from different actors (imports,
     /// demo data): still one transaction, all or nothing.
     pub fn commit_as<A: AsRef<str>>(&mut self, changes: impl IntoIterator<Item = (A, Change)>) -> Result<Vec<Op>> {
+        self.refuse_if_read_only()?;
         let path = self.path.clone();
         let err = |e| classify(&path, e);
         let now = self.clock.now_ms();
@@ -436,6 +531,30 @@ impl Store {
     /// Payload of an op as stored (for exports and the audit view).
     pub fn payload_json(p: &Payload) -> String {
         p.to_json()
+    }
+}
+
+/// An empty file (0 bytes) whose WAL holds nothing either.
+fn is_empty_store_file(path: &Path) -> bool {
+    let len = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    len(path) == 0 && len(&crate::fsmode::side_files(path)[0]) == 0
+}
+
+/// `file:PATH?immutable=1`, the path escaped for SQLite's URI syntax.
+fn immutable_uri(path: &Path) -> String {
+    let p = path.to_string_lossy().replace('%', "%25").replace('?', "%3f").replace('#', "%23");
+    format!("file:{p}?immutable=1")
+}
+
+/// Errors of a read-write open that a read-only open may not have.
+fn may_be_unwritable(e: &StoreError) -> bool {
+    use rusqlite::ErrorCode as C;
+    match e {
+        StoreError::ReadOnly(_) | StoreError::Missing(_) => true,
+        StoreError::Sqlite { source: rusqlite::Error::SqliteFailure(f, _), .. } => {
+            matches!(f.code, C::DiskFull | C::SystemIoFailure | C::PermissionDenied | C::CannotOpen | C::ReadOnly)
+        }
+        _ => false,
     }
 }
 

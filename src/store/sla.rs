@@ -178,6 +178,9 @@ impl Store {
     }
 
     fn refresh_sla_with(&mut self, setup: &SlaSetup, fingerprint: &str, full: bool) -> Result<usize> {
+        if self.read_only().is_some() {
+            return Ok(0); // a cache: a store opened read-only shows the clocks as last kept
+        }
         let path = self.path.clone();
         let err = |e| super::classify(&path, e);
         let meta = |k: &str| -> Result<Option<String>> {

@@ -17,6 +17,9 @@ pub struct VerifyReport {
     /// Human-readable differences (at most a few per table).
     pub mismatches: Vec<String>,
     pub integrity: String,
+    /// The store and side files that group or others may read or write (the data
+    /// itself is fine; fix with `tix store secure`).
+    pub permissions: Vec<String>,
 }
 
 impl VerifyReport {
@@ -65,8 +68,13 @@ const MAX_REPORTED: usize = 5;
 impl Store {
     /// Rebuild from the op log into a scratch store in `scratch_dir` and compare.
     pub fn verify(&self, scratch_dir: &Path) -> Result<VerifyReport> {
-        let scratch_path = scratch_dir.join("tix-verify.db");
-        let mut scratch = Store::open_with_clock(&scratch_path, OpenMode::Create, self.clock().clone())?;
+        self.verify_into(&scratch_dir.join("tix-verify.db"))
+    }
+
+    /// Rebuild from the op log into a new scratch store at `scratch_path` (private, like
+    /// every store) and compare.
+    pub fn verify_into(&self, scratch_path: &Path) -> Result<VerifyReport> {
+        let mut scratch = Store::open_with_clock(scratch_path, OpenMode::Create, self.clock().clone())?;
         let mut report = VerifyReport::default();
         let mut batch = Vec::with_capacity(10_000);
         self.for_each_op(|op| {
@@ -92,6 +100,10 @@ impl Store {
                 report.mismatches.push(e.to_string());
                 Ok::<_, StoreError>(0)
             })?;
+        report.permissions = crate::fsmode::store_exposure(self.path())
+            .iter()
+            .map(|e| format!("{} is {} (mode {:04o}): run `tix store secure`", e.path.display(), e.what(), e.mode))
+            .collect();
         Ok(report)
     }
 }

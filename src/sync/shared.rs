@@ -195,6 +195,10 @@ impl SharedFile {
         }
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "shared".into());
         let tmp = dir.join(format!(".{name}.tmp-{}-{}", std::process::id(), Uuid::new_v4().simple()));
+        // For the team's group (0660 at most, narrowed by the umask), never for others;
+        // SQLite gives its journal the same mode.
+        crate::fsmode::create_group_file(&tmp)
+            .map_err(|e| SyncError::Offline(format!("cannot create {}: {e}", tmp.display())))?;
         let conn = Connection::open_with_flags(
             &tmp,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,

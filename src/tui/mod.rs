@@ -244,7 +244,10 @@ fn initial_model(store: &Store, keymap: &Keymap<PaneId, Command>, o: Options) ->
     Model {
         queue: queue::QueueState::new(views, o.me),
         show_help: false,
-        status: None,
+        // A store others can read, or one opened read-only, is said once, at the start.
+        status: crate::fsmode::store_status_warning(store.path())
+            .or_else(|| store.read_only().map(|why| format!("read-only: {why}")))
+            .map(|w| (w, true)),
         now_ms: o.now_ms,
         width: o.width,
         height: o.height,
@@ -443,10 +446,7 @@ fn external_editor(text: &str) -> Result<String, String> {
         .filter(|v| !v.trim().is_empty())
         .or_else(|| std::env::var("EDITOR").ok().filter(|v| !v.trim().is_empty()))
         .unwrap_or_else(|| "vi".into());
-    let mut file = tempfile::Builder::new()
-        .prefix("tix-draft-")
-        .suffix(".txt")
-        .tempfile()
+    let mut file = crate::fsmode::private_tempfile(None, "tix-draft-", ".txt")
         .map_err(|e| format!("cannot create a draft file: {e}"))?;
     file.write_all(text.as_bytes()).and_then(|_| file.flush()).map_err(|e| format!("cannot write the draft: {e}"))?;
     let _ = ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::terminal::LeaveAlternateScreen);
