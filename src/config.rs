@@ -4,6 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use toml::de::DeTable;
+
+use crate::toml_path::{self, line_at};
 
 use crate::domain::ticket::{Priority, PriorityMatrix};
 
@@ -244,27 +247,37 @@ impl Config {
 
     /// Parse one TOML text.
     pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
-        let raw: Raw = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| 1 + text[..s.start.min(text.len())].matches('\n').count()).unwrap_or(0);
-            ConfigError { file: file.to_string(), line, message: e.message().trim().to_string() }
-        })?;
+        // One parse: the document with its spans gives every error its line.
+        let toml_error = |e: toml::de::Error| ConfigError {
+            file: file.to_string(),
+            line: e.span().map(|s| line_at(text, s.start)).unwrap_or(0),
+            message: e.message().trim().to_string(),
+        };
+        let doc = DeTable::parse(text).map_err(toml_error)?;
+        let raw = Raw::deserialize(toml::de::Deserializer::from(doc.clone())).map_err(toml_error)?;
+        let at = |path: &str| toml_path::line_of(&doc, text, path).unwrap_or(0);
+        let rule_error = |path: String, e: crate::domain::RuleError| ConfigError {
+            file: file.to_string(),
+            line: at(&format!("{path}.name")),
+            message: format!("{path}: {e}"),
+        };
         let mut matrix = PriorityMatrix::default();
         if let Some(m) = raw.priority.matrix {
             for (u, row) in m.iter().enumerate() {
                 for (i, &p) in row.iter().enumerate() {
                     matrix.0[u][i] = Priority::try_from(p).map_err(|e| ConfigError {
                         file: file.to_string(),
-                        line: line_of(text, "matrix"),
+                        line: at("priority.matrix"),
                         message: format!("priority.matrix[{u}][{i}]: {e}"),
                     })?;
                 }
             }
         }
         let mut views = Vec::new();
-        for v in raw.views {
+        for (i, v) in raw.views.into_iter().enumerate() {
             let err = |message: String| ConfigError {
                 file: file.to_string(),
-                line: line_of(text, &format!("name = \"{}\"", v.name)),
+                line: at(&format!("views[{i}].name")),
                 message,
             };
             if v.name.trim().is_empty() {
@@ -278,41 +291,20 @@ impl Config {
             }
             views.push(ViewConfig { name: v.name, filter: v.filter, sort: v.sort });
         }
-        for c in &raw.checklists {
-            c.check().map_err(|message| ConfigError {
-                file: file.to_string(),
-                line: line_of(text, &format!("name = \"{}\"", c.name)),
-                message: message.to_string(),
-            })?;
+        for (i, c) in raw.checklists.iter().enumerate() {
+            c.check().map_err(|e| rule_error(format!("checklists[{i}]"), e))?;
         }
-        for r in &raw.escalation {
-            r.check().map_err(|message| ConfigError {
-                file: file.to_string(),
-                line: line_of(text, &format!("name = \"{}\"", r.name)),
-                message: message.to_string(),
-            })?;
+        for (i, r) in raw.escalation.iter().enumerate() {
+            r.check().map_err(|e| rule_error(format!("escalation[{i}]"), e))?;
         }
-        let mut recurring = Vec::new();
-        for r in &raw.recurring {
-            recurring.push(r.check().map_err(|message| ConfigError {
-                file: file.to_string(),
-                line: line_of(text, &format!("name = \"{}\"", r.name)),
-                message: message.to_string(),
-            })?);
+        let recurring = (raw.recurring.iter().enumerate())
+            .map(|(i, r)| r.check().map_err(|e| rule_error(format!("recurring[{i}]"), e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (i, r) in raw.routing.iter().enumerate() {
+            r.check().map_err(|e| rule_error(format!("routing[{i}]"), e))?;
         }
-        for r in &raw.routing {
-            r.check().map_err(|message| ConfigError {
-                file: file.to_string(),
-                line: line_of(text, &format!("name = \"{}\"", r.name)),
-                message: message.to_string(),
-            })?;
-        }
-        for m in &raw.macros {
-            m.check().map_err(|message| ConfigError {
-                file: file.to_string(),
-                line: line_of(text, &format!("name = \"{}\"", m.name)),
-                message: message.to_string(),
-            })?;
+        for (i, m) in raw.macros.iter().enumerate() {
+            m.check().map_err(|e| rule_error(format!("macros[{i}]"), e))?;
         }
         // SLA: calendars (with holidays from .ics files, relative to the config file's
         // folder) and policies; an error names its key and line.
@@ -326,7 +318,7 @@ impl Config {
                 };
                 let setup = section.validate(&mut load).map_err(|e| ConfigError {
                     file: file.to_string(),
-                    line: crate::domain::sla_config::line_of_key(text, &e.key).unwrap_or(0),
+                    line: at(&e.key),
                     message: format!("{}: {}", e.key, e.message),
                 })?;
                 // Of what was understood, holidays from .ics files included.
@@ -353,10 +345,6 @@ impl Config {
             intake: raw.intake.unwrap_or_default(),
         })
     }
-}
-
-fn line_of(text: &str, key: &str) -> usize {
-    text.lines().position(|l| l.trim_start().starts_with(key)).map(|i| i + 1).unwrap_or(0)
 }
 
 #[cfg(test)]

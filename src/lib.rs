@@ -13,4 +13,5 @@ pub mod fsmode;
 pub mod import;
 pub mod store;
 pub mod sync;
+pub mod toml_path;
 pub mod tui;

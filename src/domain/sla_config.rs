@@ -396,45 +396,6 @@ pub fn parse_duration(s: &str, day_ms: Option<i64>) -> Result<i64, DurationError
     duration::parse(s, grammar)
 }
 
-/// The line (1-based) in a TOML text where an [`SlaConfigError`] key is written, for
-/// `file:line` messages: the line of the key inside the right `[[sla.calendars]]` /
-/// `[[sla.policies]]` block, else the block's header line.
-pub fn line_of_key(text: &str, key: &str) -> Option<usize> {
-    let rest = key.strip_prefix("sla.")?;
-    let (table, rest) = rest.split_once('[')?;
-    let (index, rest) = rest.split_once(']')?;
-    let index: usize = index.parse().ok()?;
-    let header = format!("[[sla.{table}]]");
-    let lines: Vec<&str> = text.lines().collect();
-    let start = lines
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| l.split('#').next().unwrap_or("").trim().replace(' ', "") == header)
-        .nth(index)?
-        .0;
-    let mut parts = rest.trim_start_matches('.').split('.').filter(|s| !s.is_empty());
-    let Some(first) = parts.next() else { return Some(start + 1) };
-    let first = first.split('[').next().unwrap_or(first);
-    let second = parts.next();
-    for (n, l) in lines.iter().enumerate().skip(start + 1) {
-        let l = l.trim_start();
-        if l.starts_with('[') {
-            break;
-        }
-        let Some(after) = l.strip_prefix(first).or_else(|| l.strip_prefix(&format!("\"{first}\""))) else {
-            continue;
-        };
-        if !after.trim_start().starts_with('=') {
-            continue;
-        }
-        if second.is_none_or(|s| after.contains(s)) {
-            return Some(n + 1);
-        }
-    }
-    // The key is not written in the block (a missing key) or not on one line.
-    Some(start + 1)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -669,17 +630,5 @@ resolution = "2d"
             .unwrap();
         assert_eq!(asked, ["de.ics"]);
         assert!(s.calendars[0].is_holiday(NaiveDate::from_ymd_opt(2026, 12, 25).unwrap()));
-    }
-
-    #[test]
-    fn error_keys_map_to_lines() {
-        let text = "[agent]\nname = \"x\"\n\n[[sla.calendars]]\nname = \"a\"\ntz = \"UTC\"\n\n[[sla.calendars]]\nname = \"b\"\ntz = \"UTC\"\nhours = { mon = \"8-17\" }\nholidays = [\"x\"]\n\n[[sla.policies]]\nname = \"p\"\nresolution = \"3x\"\n";
-        assert_eq!(line_of_key(text, "sla.calendars[1].hours.mon"), Some(11));
-        assert_eq!(line_of_key(text, "sla.calendars[1].holidays[0]"), Some(12));
-        assert_eq!(line_of_key(text, "sla.calendars[0].tz"), Some(6));
-        assert_eq!(line_of_key(text, "sla.calendars[0].hours"), Some(4)); // not written: the header
-        assert_eq!(line_of_key(text, "sla.policies[0].resolution"), Some(16));
-        assert_eq!(line_of_key(text, "sla.policies[3].name"), None);
-        assert_eq!(line_of_key(text, "agent.name"), None);
     }
 }
