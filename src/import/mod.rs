@@ -8,4 +8,5 @@ pub mod history;
 pub mod ics;
 pub mod kb;
 pub mod ticket_columns;
+pub mod ticket_entries;
 pub mod tickets;

@@ -27,6 +27,11 @@ pub enum Field {
     Created,
     Channel,
     Type,
+    AssigneeEmail,
+    Updated,
+    FirstResponse,
+    Resolved,
+    Closed,
 }
 
 impl Field {
@@ -47,6 +52,11 @@ impl Field {
         ("created", Field::Created),
         ("channel", Field::Channel),
         ("type", Field::Type),
+        ("assignee_email", Field::AssigneeEmail),
+        ("updated", Field::Updated),
+        ("first_response", Field::FirstResponse),
+        ("resolved", Field::Resolved),
+        ("closed", Field::Closed),
     ];
 
     pub fn parse(name: &str) -> Result<Field, String> {
@@ -123,7 +133,6 @@ const ALIASES: &[(&str, Field)] = {
         ("agentname", Assignee),
         ("owner", Assignee),
         ("technician", Assignee),
-        ("assigneeemail", Assignee),
         ("category", Category),
         ("categoryname", Category),
         ("group", Group),
@@ -141,6 +150,15 @@ const ALIASES: &[(&str, Field)] = {
         ("opened", Created),
         ("openedat", Created),
         ("submitted", Created),
+        ("syscreatedon", Created),
+        ("syscreatedat", Created),
+        ("createddate", Created),
+        ("openeddate", Created),
+        ("dateopened", Created),
+        ("opendate", Created),
+        ("reporteddate", Created),
+        ("datereported", Created),
+        ("date", Created),
         ("channel", Channel),
         ("source", Channel),
         ("via", Channel),
@@ -151,6 +169,31 @@ const ALIASES: &[(&str, Field)] = {
         ("kind", Type),
         ("issuetype", Type),
         ("recordtype", Type),
+        ("assigneeemail", AssigneeEmail),
+        ("assignedtoemail", AssigneeEmail),
+        ("agentemail", AssigneeEmail),
+        ("updated", Updated),
+        ("updatedat", Updated),
+        ("updatedon", Updated),
+        ("lastupdated", Updated),
+        ("sysupdatedon", Updated),
+        ("sysupdatedat", Updated),
+        ("modified", Updated),
+        ("lastmodified", Updated),
+        ("firstresponse", FirstResponse),
+        ("firstresponseat", FirstResponse),
+        ("firstreplyat", FirstResponse),
+        ("respondedat", FirstResponse),
+        ("resolved", Resolved),
+        ("resolvedat", Resolved),
+        ("resolvedon", Resolved),
+        ("dateresolved", Resolved),
+        ("resolutiondate", Resolved),
+        ("solvedat", Resolved),
+        ("closed", Closed),
+        ("closedat", Closed),
+        ("closedon", Closed),
+        ("dateclosed", Closed),
     ]
 };
 
@@ -260,6 +303,7 @@ pub fn map_channel(s: &str) -> Option<Channel> {
         "chat" | "im" | "teams" | "slack" => Channel::Chat,
         "portal" | "web" | "webform" | "selfservice" | "form" => Channel::Portal,
         "monitoring" | "alert" | "event" | "system" => Channel::Monitoring,
+        "import" | "imported" | "unknown" => Channel::Import,
         _ => return None,
     })
 }
@@ -280,7 +324,25 @@ pub fn parse_time(s: &str) -> Option<i64> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.timestamp_millis());
     }
-    for f in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
+    for f in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y/%m/%d %H:%M:%S",
+        "%Y/%m/%d %H:%M",
+        "%m/%d/%Y %H:%M:%S",
+        "%m/%d/%Y %H:%M",
+        "%m/%d/%Y %I:%M:%S %p",
+        "%m/%d/%Y %I:%M %p",
+        "%d/%m/%Y %H:%M:%S",
+        "%d/%m/%Y %H:%M",
+        "%d.%m.%Y %H:%M:%S",
+        "%d.%m.%Y %H:%M",
+        "%d-%m-%Y %H:%M:%S",
+        "%d-%m-%Y %H:%M",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
             return Some(t.and_utc().timestamp_millis());
         }

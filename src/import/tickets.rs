@@ -53,6 +53,7 @@ use serde_json::Value;
 use super::csv_read::{Event, MAX_FIELD_BYTES, RowError, for_each_record};
 pub use super::ticket_columns::{Field, map_priority, map_status, parse_time};
 use super::ticket_columns::{Mapper, map_channel, map_type, unescape_formula};
+use super::ticket_entries::{self, EntryIn};
 use crate::domain::ticket::{Channel, Level, Priority, Status, TicketType, normalize_tags};
 
 /// The file formats.
@@ -97,14 +98,25 @@ pub struct TicketIn {
     pub group: Option<String>,
     pub tags: Vec<String>,
     pub channel: Channel,
-    /// Milliseconds since the epoch.
+    /// Milliseconds since the epoch, as are the other times.
     pub created_at: Option<i64>,
+    pub assignee_email: Option<String>,
+    pub updated_at: Option<i64>,
+    pub first_response_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    /// The row's id as written (what a companion entries file names), if it has one.
+    pub id: Option<String>,
+    /// Notes and replies, oldest first (inline in JSON, or from the companion file).
+    pub entries: Vec<EntryIn>,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ParsedTickets {
     pub rows: Vec<TicketIn>,
     pub errors: Vec<RowError>,
+    /// Taken in, but worth a look (a row repeated word for word in a file without ids).
+    pub warnings: Vec<RowError>,
     pub ignored_columns: Vec<String>,
 }
 
@@ -115,6 +127,8 @@ pub struct Options {
     pub map: Vec<(String, Field)>,
     /// Prefix of the re-import key (`--source`).
     pub source: Option<String>,
+    /// The channel of rows that do not say (`--channel`); default `import`.
+    pub channel: Option<Channel>,
 }
 
 /// Read a whole file. `Err` only when nothing in it can be trusted (UTF-16, an
@@ -125,18 +139,26 @@ pub fn parse_tickets(bytes: &[u8], file: &str, format: Format, opts: &Options) -
     let mut mapper = Mapper { opts, ignored: vec![] };
     let mut keys: HashMap<String, String> = HashMap::new();
     let fail = |line: u64, message: String| RowError { file: file.to_string(), line, message };
-    let mut accept =
-        |out: &mut ParsedTickets, line: u64, place: String, values: Vec<(Field, String)>| match build(&values, opts) {
-            Ok(mut t) => match keys.get(&t.key) {
-                Some(first) => out.errors.push(fail(line, format!("duplicate id (already on {first})"))),
-                None => {
-                    keys.insert(t.key.clone(), place.clone());
-                    t.place = place;
-                    out.rows.push(t);
-                }
-            },
-            Err(m) => out.errors.push(fail(line, m)),
-        };
+    let mut accept = |out: &mut ParsedTickets,
+                      line: u64,
+                      place: String,
+                      values: Vec<(Field, String)>,
+                      entries: Vec<EntryIn>| match build(&values, opts) {
+        Ok(mut t) => match keys.get(&t.key) {
+            // A file without ids: the same row twice is the same ticket, taken in once.
+            Some(first) if t.id.is_none() => out
+                .warnings
+                .push(fail(line, format!("the same row as {first} (the file has no id column): imported once"))),
+            Some(first) => out.errors.push(fail(line, format!("duplicate id (already on {first})"))),
+            None => {
+                keys.insert(t.key.clone(), place.clone());
+                t.place = place;
+                t.entries = entries;
+                out.rows.push(t);
+            }
+        },
+        Err(m) => out.errors.push(fail(line, m)),
+    };
     match format {
         Format::Csv => {
             let mut cols: Vec<Option<Field>> = vec![];
@@ -178,7 +200,7 @@ pub fn parse_tickets(bytes: &[u8], file: &str, format: Format, opts: &Options) -
                             }
                         }
                         if problems.is_empty() {
-                            accept(&mut out, line, format!("{file}:{line}"), values);
+                            accept(&mut out, line, format!("{file}:{line}"), values, vec![]);
                         } else {
                             out.errors.extend(problems.into_iter().map(|m| fail(line, m)));
                         }
@@ -201,6 +223,17 @@ pub fn parse_tickets(bytes: &[u8], file: &str, format: Format, opts: &Options) -
                         out.errors.push(fail(line, m));
                         continue;
                     }
+                };
+                let mut obj = obj;
+                let entries = match obj.remove("entries") {
+                    Some(v @ Value::Array(_)) => match ticket_entries::from_json(&v) {
+                        Ok(e) => e,
+                        Err(m) => {
+                            out.errors.push(fail(line, m));
+                            continue;
+                        }
+                    },
+                    _ => vec![],
                 };
                 let mut flat = Vec::new();
                 flatten("", &Value::Object(obj), &mut flat);
@@ -226,7 +259,7 @@ pub fn parse_tickets(bytes: &[u8], file: &str, format: Format, opts: &Options) -
                 }
                 match too_long {
                     Some(m) => out.errors.push(fail(line, m)),
-                    None => accept(&mut out, line, place, values),
+                    None => accept(&mut out, line, place, values, entries),
                 }
             }
         }
@@ -397,11 +430,12 @@ fn build(values: &[(Field, String)], opts: &Options) -> Result<TicketIn, String>
     let urgency = level(Field::Urgency, "urgency");
     let impact = level(Field::Impact, "impact");
     let channel = match get(Field::Channel) {
-        None => Channel::Portal,
+        None => opts.channel.unwrap_or(Channel::Import),
         Some(c) => map_channel(&c).unwrap_or_else(|| {
-            problems
-                .push(format!("unknown channel '{c}' (expected phone, email, walk-in, chat, portal or monitoring)"));
-            Channel::Portal
+            problems.push(format!(
+                "unknown channel '{c}' (expected phone, email, walk-in, chat, portal, monitoring or import)"
+            ));
+            Channel::Import
         }),
     };
     let kind = match get(Field::Type) {
@@ -411,13 +445,23 @@ fn build(values: &[(Field, String)], opts: &Options) -> Result<TicketIn, String>
             TicketType::Incident
         }),
     };
-    let created_at = get(Field::Created).and_then(|c| match parse_time(&c) {
-        Some(t) => Some(t),
-        None => {
-            problems.push(format!("'{c}' is not a date or time (use RFC 3339, YYYY-MM-DD HH:MM or YYYY-MM-DD)"));
-            None
-        }
-    });
+    let mut time = |f: Field| {
+        get(f).and_then(|c| match parse_time(&c) {
+            Some(t) => Some(t),
+            None => {
+                problems.push(format!(
+                    "{}: '{c}' is not a date or time (use RFC 3339, YYYY-MM-DD HH:MM or YYYY-MM-DD)",
+                    f.name()
+                ));
+                None
+            }
+        })
+    };
+    let created_at = time(Field::Created);
+    let updated_at = time(Field::Updated);
+    let first_response_at = time(Field::FirstResponse);
+    let resolved_at = time(Field::Resolved);
+    let closed_at = time(Field::Closed);
     let (mut requester_name, mut requester_email) = (None, get(Field::RequesterEmail));
     if let Some(r) = get(Field::Requester) {
         let (name, email) = crate::domain::person::parse_mailbox(&r);
@@ -429,7 +473,8 @@ fn build(values: &[(Field, String)], opts: &Options) -> Result<TicketIn, String>
     if !problems.is_empty() {
         return Err(problems.join("; "));
     }
-    let id = get(Field::Id).unwrap_or_else(|| {
+    let given_id = get(Field::Id);
+    let id = given_id.clone().unwrap_or_else(|| {
         let mut h = blake3::Hasher::new();
         for (f, v) in values {
             h.update(f.name().as_bytes());
@@ -465,6 +510,13 @@ fn build(values: &[(Field, String)], opts: &Options) -> Result<TicketIn, String>
         tags: get(Field::Tags).map(|t| normalize_tags([t])).unwrap_or_default(),
         channel,
         created_at,
+        assignee_email: get(Field::AssigneeEmail),
+        updated_at,
+        first_response_at,
+        resolved_at,
+        closed_at,
+        id: given_id,
+        entries: vec![],
     })
 }
 
@@ -515,6 +567,7 @@ mod tests {
         let opts = Options {
             map: vec![("Headline".into(), Field::Title), ("Who".into(), Field::Requester)],
             source: Some("zd".into()),
+            ..Options::default()
         };
         let p = parse_tickets(b"Headline,Who\nx,y <y@z>\n", "t.csv", Format::Csv, &opts).unwrap();
         assert_eq!(p.rows[0].title, "x");
@@ -532,6 +585,13 @@ mod tests {
         );
         let d = csv("id,title\n1,A\n1,B\n");
         assert_eq!(d.errors[0].to_string(), "t.csv:3: duplicate id (already on t.csv:2)");
+        // Without an id column, the same row twice is one ticket and a warning.
+        let same = csv("title,body\nA,x\nB,y\nA,x\n");
+        assert_eq!((same.rows.len(), same.errors.len()), (2, 0));
+        assert_eq!(
+            same.warnings[0].to_string(),
+            "t.csv:4: the same row as t.csv:2 (the file has no id column): imported once"
+        );
     }
 
     #[test]

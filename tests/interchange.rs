@@ -1,0 +1,246 @@
+//! Tickets between desks, end to end: exports that carry the conversation, imports that read
+//! it back with the lifecycle times, real-world ticket and asset files, and e-mail that
+//! does not fit the happy path. The real binary on real store files.
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+struct Tix {
+    dir: tempfile::TempDir,
+    db: PathBuf,
+    config: PathBuf,
+}
+
+impl Tix {
+    fn new() -> Tix {
+        Tix::with_config("")
+    }
+
+    fn with_config(toml: &str) -> Tix {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("tix.db");
+        let config = dir.path().join("config.toml");
+        std::fs::write(&config, toml).unwrap();
+        let t = Tix { dir, db, config };
+        t.ok(&["init"]);
+        t
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_tix"));
+        c.arg("--db").arg(&self.db).arg("--as").arg("dana").args(args);
+        c.env("TIX_CONFIG", &self.config).env_remove("TIX_DB");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).stdin(Stdio::null()).output().unwrap()
+    }
+
+    fn run_stdin(&self, args: &[&str], input: &[u8]) -> Output {
+        use std::io::Write;
+        let mut child =
+            self.cmd(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let o = self.run(args);
+        assert!(o.status.success(), "tix {args:?} failed: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let mut a = vec!["--json"];
+        a.extend_from_slice(args);
+        serde_json::from_str(&self.ok(&a)).unwrap()
+    }
+
+    /// Run expecting exit `code`; returns (stdout, stderr).
+    fn fails(&self, args: &[&str], code: i32) -> (String, String) {
+        let o = self.run(args);
+        assert_eq!(o.status.code(), Some(code), "tix {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+    }
+
+    /// One message on stdin, the report as JSON (whatever the exit code).
+    fn mail(&self, msg: &str) -> Value {
+        let o = self.run_stdin(&["--json", "ingest", "email", "-"], msg.as_bytes());
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)))
+    }
+
+    fn verify(&self) {
+        let v = self.json(&["store", "verify"]);
+        assert_eq!(v["mismatches"], serde_json::json!([]), "{v}");
+    }
+}
+
+fn fixture(p: &str) -> String {
+    format!("{}/tests/fixtures/{p}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The export without the ids (a store gives its own): what a round trip must keep.
+fn without_ids(export: &str) -> Value {
+    let mut v: Value = serde_json::from_str(export).unwrap();
+    for t in v.as_array_mut().unwrap() {
+        t.as_object_mut().unwrap().remove("id");
+    }
+    v
+}
+
+// ------------------------------------------------------- exports and imports
+
+/// A desk with a conversation: notes with time booked, replies, a reply by mail from the
+/// requester, a closed ticket and an open one.
+fn desk_with_a_conversation() -> Tix {
+    let a = Tix::new();
+    a.ok(&["ticket", "new", "--title", "Printer jam", "--requester", "Jane Doe <jane@example.com>"]);
+    a.ok(&["ticket", "note", "1", "--body", "Checked the tray,\nroller worn", "--time", "15m"]);
+    a.ok(&["ticket", "reply", "1", "--body", "=Fixed; please try"]);
+    let r = a.mail(
+        "From: Jane Doe <jane@example.com>\nTo: desk@example.com\nSubject: Re: [#1] Printer jam\n\
+         Message-ID: <r1@example.com>\n\nWorks now, thanks\n",
+    );
+    assert_eq!(r["updated"], 1, "{r}");
+    a.ok(&["ticket", "update", "1", "--status", "resolved"]);
+    a.ok(&["ticket", "update", "1", "--status", "closed"]);
+    a.ok(&["ticket", "new", "--title", "VPN down", "--requester", "Bob <bob@example.com>", "--assignee", "dana"]);
+    a.ok(&["ticket", "reply", "2", "--body", "Looking into it", "--time", "5m"]);
+    a.ok(&["ticket", "new", "--title", "Nothing said yet"]);
+    a
+}
+
+#[test]
+fn exports_carry_the_conversation_and_an_import_reads_it_back() {
+    let a = desk_with_a_conversation();
+    let json = a.ok(&["export", "tickets", "--format", "json", "--entries"]);
+    let v: Value = serde_json::from_str(&json).unwrap();
+    let e = &v[0]["entries"];
+    assert_eq!(e.as_array().map(Vec::len), Some(3), "{v}");
+    assert_eq!((e[0]["kind"].as_str(), e[0]["minutes"].as_u64()), (Some("note"), Some(15)));
+    assert_eq!(e[0]["body"], "Checked the tray,\nroller worn");
+    assert_eq!((e[0]["actor"].as_str(), e[0]["author"].as_str()), (Some("dana"), None));
+    assert_eq!((e[2]["kind"].as_str(), e[2]["author_email"].as_str()), (Some("reply"), Some("jane@example.com")));
+    assert!(e[0]["at"].as_str().is_some_and(|t| t.ends_with('Z')));
+    assert_eq!(v[2]["entries"], serde_json::json!([]));
+    // Without --entries: the count, as before.
+    let plain: Value = serde_json::from_str(&a.ok(&["export", "tickets", "--format", "json"])).unwrap();
+    assert_eq!(plain[0]["entries"], 3);
+
+    // JSON into a fresh store: the same tickets, conversation and lifecycle times.
+    let b = Tix::new();
+    let f = b.path("a.json");
+    std::fs::write(&f, &json).unwrap();
+    let r = b.json(&["import", "tickets", f.to_str().unwrap()]);
+    assert_eq!(r["created"], 3, "{r}");
+    let back = b.ok(&["export", "tickets", "--format", "json", "--entries"]);
+    assert_eq!(without_ids(&back), without_ids(&json));
+    b.verify();
+
+    // JSONL, the same.
+    let lines = a.ok(&["export", "tickets", "--format", "jsonl", "--entries"]);
+    assert_eq!(lines.lines().count(), 3);
+    let c = Tix::new();
+    let f = c.path("a.jsonl");
+    std::fs::write(&f, &lines).unwrap();
+    c.ok(&["import", "tickets", f.to_str().unwrap()]);
+    assert_eq!(without_ids(&c.ok(&["export", "tickets", "--format", "json", "--entries"])), without_ids(&json));
+
+    // CSV with its companion entries file, formulas guarded and read back.
+    let ef = a.path("entries.csv");
+    let csv = a.ok(&["export", "tickets", "--format", "csv", "--entries", ef.to_str().unwrap()]);
+    let entries = std::fs::read_to_string(&ef).unwrap();
+    assert!(entries.starts_with("ticket,number,at,kind,actor,author,author_email,minutes,body\n"), "{entries}");
+    assert_eq!(entries.lines().filter(|l| l.contains(",reply,")).count(), 3, "{entries}");
+    assert!(entries.contains(",'=Fixed; please try"), "{entries}");
+    let d = Tix::new();
+    let (tf, ef2) = (d.path("t.csv"), d.path("e.csv"));
+    std::fs::write(&tf, &csv).unwrap();
+    std::fs::write(&ef2, &entries).unwrap();
+    let r = d.json(&["import", "tickets", tf.to_str().unwrap(), "--entries", ef2.to_str().unwrap()]);
+    assert_eq!(r["created"], 3, "{r}");
+    assert_eq!(without_ids(&d.ok(&["export", "tickets", "--format", "json", "--entries"])), without_ids(&json));
+    d.verify();
+
+    // A CSV export needs a file for the entries; JSON takes none.
+    let (_, err) = a.fails(&["export", "tickets", "--format", "csv", "--entries"], 2);
+    assert!(err.contains("--entries FILE"), "{err}");
+    let (_, err) = a.fails(&["export", "tickets", "--format", "json", "--entries", "x.csv"], 2);
+    assert!(err.contains("inline"), "{err}");
+    // An entry whose ticket is not in the file is a row error.
+    std::fs::write(&ef2, format!("{entries}nobody,9,2024-01-01T00:00:00Z,note,dana,,,,lost\n")).unwrap();
+    let e = Tix::new();
+    let (_, err) = e.fails(&["import", "tickets", tf.to_str().unwrap(), "--entries", ef2.to_str().unwrap()], 1);
+    assert!(err.contains("e.csv:7: the entry's ticket 'nobody' is not among the imported rows"), "{err}");
+}
+
+#[test]
+fn an_import_keeps_the_files_lifecycle_times() {
+    let t = Tix::new();
+    let f = t.path("old.csv");
+    std::fs::write(
+        &f,
+        "id,title,status,requester,assignee,assignee_email,created,first_response,resolved,closed,updated\n\
+         A-1,Mail quota,closed,Ann <ann@example.com>,Lee Agent,lee@example.com,2024-03-05T08:30:00Z,\
+         2024-03-05T09:00:00Z,2024-03-06T10:00:00Z,2024-03-08T10:00:00Z,2024-03-08T10:00:00Z\n\
+         A-2,Slow laptop,open,Bo <bo@example.com>,,,2024-03-07T08:00:00Z,2024-03-07T08:20:00Z,,,\n",
+    )
+    .unwrap();
+    let r = t.json(&["import", "tickets", f.to_str().unwrap()]);
+    assert_eq!(r["created"], 2, "{r}");
+    let one = t.json(&["ticket", "show", "1"]);
+    assert_eq!(one["status"], "closed");
+    assert_eq!(one["created_at"], 1_709_627_400_000i64);
+    assert_eq!(one["first_response_at"], 1_709_629_200_000i64, "{one}");
+    assert_eq!(one["resolved_at"], 1_709_719_200_000i64);
+    assert_eq!(one["closed_at"], 1_709_892_000_000i64);
+    assert_eq!(one["updated_at"], 1_709_892_000_000i64);
+    let out: Value = serde_json::from_str(&t.ok(&["export", "tickets", "--format", "json"])).unwrap();
+    assert_eq!(
+        (out[0]["assignee_name"].as_str(), out[0]["assignee_email"].as_str()),
+        (Some("Lee Agent"), Some("lee@example.com"))
+    );
+    assert_eq!(one["channel"], "import");
+    let two = t.json(&["ticket", "show", "2"]);
+    assert_eq!(two["first_response_at"], 1_709_799_600_000i64, "{two}");
+    // The first response the file dates but does not hold is on the timeline, said so.
+    let shown = t.ok(&["ticket", "show", "2"]);
+    assert!(shown.contains("from the imported file, which does not hold its text"), "{shown}");
+    t.verify();
+}
+
+#[test]
+fn real_incident_files_repeated_rows_an_empty_title_channel_and_dates() {
+    let t = Tix::new();
+    let f = fixture("tickets/incidents.csv");
+    // All or nothing: only the row without a title is a problem, named by its line.
+    let (_, err) = t.fails(&["import", "tickets", &f], 1);
+    assert!(err.contains("1 row(s) rejected") && err.contains("incidents.csv:5: the title is empty"), "{err}");
+    assert!(!err.contains("duplicate"), "{err}");
+    let r = t.json(&["import", "tickets", &f, "--skip-bad"]);
+    assert_eq!(r["created"], 3, "{r}");
+    let w = r["warnings"].as_array().unwrap();
+    assert_eq!(w.len(), 2, "{r}");
+    assert_eq!(w[0], format!("{f}:4: the same row as {f}:3 (the file has no id column): imported once"));
+    assert!(w[1].as_str().unwrap().starts_with(&format!("{f}:6: the same row as {f}:3")), "{r}");
+    let one = t.json(&["ticket", "show", "1"]);
+    assert_eq!(one["channel"], "import", "the file does not say; tix does not guess portal");
+    assert_eq!(one["created_at"], 1_456_708_560_000i64, "dated by the file's Opened column (day first)");
+    assert_eq!(one["group"], "Service Desk");
+    assert_eq!(t.json(&["ticket", "show", "3"])["created_at"], 1_457_101_800_000i64, "03/04/2016 is month first");
+    // Again: nothing new; and --channel names the channel of a file that does not.
+    let again = t.json(&["import", "tickets", &f, "--skip-bad"]);
+    assert_eq!((again["created"].as_u64(), again["unchanged"].as_u64()), (Some(0), Some(3)));
+    let u = Tix::new();
+    u.json(&["import", "tickets", &f, "--skip-bad", "--channel", "phone", "--source", "sn"]);
+    assert_eq!(u.json(&["ticket", "show", "1"])["channel"], "phone");
+    let (_, err) = u.fails(&["import", "tickets", &f, "--channel", "pigeon"], 2);
+    assert!(err.contains("--channel"), "{err}");
+}
