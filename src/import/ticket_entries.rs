@@ -187,7 +187,7 @@ mod tests {
         assert_eq!(p.errors.len(), 1);
         let e = p.errors[0].to_string();
         assert!(
-            e.starts_with("e.csv:4: ") && e.contains("'yesterday'") && e.contains("'shout'") && e.contains("body"),
+            e.starts_with("e.csv:5: ") && e.contains("'yesterday'") && e.contains("'shout'") && e.contains("body"),
             "{e}"
         );
         assert!(parse_csv(b"ticket,body\nT1,x\n", "e.csv").unwrap_err().message.contains("no 'at' column"));
