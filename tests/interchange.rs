@@ -244,3 +244,43 @@ fn real_incident_files_repeated_rows_an_empty_title_channel_and_dates() {
     let (_, err) = u.fails(&["import", "tickets", &f, "--channel", "pigeon"], 2);
     assert!(err.contains("--channel"), "{err}");
 }
+
+#[test]
+fn snipe_it_broken_sample_imports_with_skip_bad_and_map() {
+    let t = Tix::new();
+    let f = fixture("assets/snipeit-bad-sample.csv");
+    let (_, err) = t.fails(&["asset", "import", &f], 1);
+    assert!(err.contains("'Category' appears twice (columns 6 and 13)"), "{err}");
+    let r = t.json(&["asset", "import", &f, "--skip-bad"]);
+    assert_eq!(r["created"], 4, "{r}");
+    let w = r["warnings"].as_array().unwrap();
+    assert!(w[0].as_str().unwrap().contains("column 6 is used"), "{r}");
+    assert!(w[1].as_str().unwrap().contains("snipeit-bad-sample.csv:4: column 'Location': not valid UTF-8"), "{r}");
+    let a = t.json(&["asset", "show", "666189117-3"]);
+    assert_eq!(a["asset"]["location"], "Saint-\u{cc}\u{e4}tienne", "{a}");
+    // --map names a column the default names do not know.
+    let g = t.path("g.csv");
+    std::fs::write(&g, "Asset No,Kind,Where\nA-1,laptop,Room 4\n").unwrap();
+    let (_, err) = t.fails(&["asset", "import", g.to_str().unwrap()], 1);
+    assert!(err.contains("no asset tag column"), "{err}");
+    let r = t.json(&[
+        "asset",
+        "import",
+        g.to_str().unwrap(),
+        "--map",
+        "Asset No=tag",
+        "--map",
+        "kind=category",
+        "--map",
+        "Where=location",
+    ]);
+    assert_eq!(r["created"], 1, "{r}");
+    let a = t.json(&["asset", "show", "A-1"]);
+    assert_eq!(
+        (a["asset"]["category"].as_str(), a["asset"]["location"].as_str()),
+        (Some("laptop"), Some("Room 4")),
+        "{a}"
+    );
+    let (_, err) = t.fails(&["asset", "import", g.to_str().unwrap(), "--map", "Asset No=owner"], 2);
+    assert!(err.contains("unknown field 'owner'"), "{err}");
+}

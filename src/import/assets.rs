@@ -95,11 +95,13 @@ pub struct ParsedAssets {
     pub errors: Vec<RowError>,
     /// Header names that were not mapped (for the report), once each.
     pub ignored_columns: Vec<String>,
+    /// Read, but worth a look: a duplicate column left out, a value read as Windows-1252.
+    pub warnings: Vec<RowError>,
 }
 
-/// The fields a column can feed.
+/// The fields a column can feed (`--map FROM=TO` names them as [`Target::NAMES`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Target {
+pub enum Target {
     Tag,
     Hostname,
     Serial,
@@ -116,6 +118,48 @@ enum Target {
     WarrantyEnd,
     WarrantyMonths,
     Notes,
+}
+
+impl Target {
+    /// The names `--map` takes, as the export's columns are named.
+    pub const NAMES: &'static [(&'static str, Target)] = &[
+        ("tag", Target::Tag),
+        ("hostname", Target::Hostname),
+        ("serial", Target::Serial),
+        ("model", Target::Model),
+        ("manufacturer", Target::Manufacturer),
+        ("category", Target::Category),
+        ("status", Target::Status),
+        ("assigned_to", Target::HolderName),
+        ("email", Target::HolderEmail),
+        ("location", Target::Location),
+        ("ip", Target::Ip),
+        ("mac", Target::Mac),
+        ("purchase_date", Target::PurchaseDate),
+        ("warranty_end", Target::WarrantyEnd),
+        ("warranty_months", Target::WarrantyMonths),
+        ("notes", Target::Notes),
+    ];
+
+    pub fn parse(name: &str) -> Result<Target, String> {
+        let n = normalize(name);
+        Target::NAMES.iter().find(|(t, _)| normalize(t) == n).map(|(_, t)| *t).ok_or_else(|| {
+            format!(
+                "unknown field '{name}' (expected one of: {})",
+                Target::NAMES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+            )
+        })
+    }
+}
+
+/// How to read a file (`tix asset import` flags).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `--map FROM=TO`: a column read as a field, before the default names.
+    pub map: Vec<(String, Target)>,
+    /// `--skip-bad`: of two columns with the same name, the first is used (with a warning)
+    /// instead of refusing the file.
+    pub first_duplicate_wins: bool,
 }
 
 /// Number of [`Target`]s (the last one's index + 1).
@@ -211,11 +255,15 @@ struct Layout {
     sel: [Option<Sel>; TARGETS],
     ignored: Vec<String>,
     delim: u8,
+    /// Header warnings (a duplicate column left out).
+    warnings: Vec<String>,
+    /// Warnings of the row being read (values read as Windows-1252), drained per row.
+    row_warnings: std::cell::RefCell<Vec<String>>,
 }
 
 impl Layout {
     /// Map the header record; `Err` carries the message of a whole-file error.
-    fn new(header: &ByteRecord, delim: u8) -> Result<Layout, String> {
+    fn new(header: &ByteRecord, delim: u8, opts: &Options) -> Result<Layout, String> {
         let names: Vec<String> = header
             .iter()
             .map(|f| {
@@ -230,13 +278,19 @@ impl Layout {
                 continue;
             }
             let norm = normalize(name);
+            // `--map` first (rank 0), then the default names (rank 1 and up).
+            if let Some((_, target)) = opts.map.iter().find(|(from, _)| normalize(from) == norm) {
+                candidates.push((col, *target, 0, Part::Whole));
+                continue;
+            }
             match ALIASES.iter().find(|a| a.0 == norm) {
-                Some(&(_, target, rank, part)) => candidates.push((col, target, rank, part)),
+                Some(&(_, target, rank, part)) => candidates.push((col, target, rank + 1, part)),
                 None => ignored.push(col),
             }
         }
         let mut sel = [None; TARGETS];
         let mut duplicates = Vec::new();
+        let mut warnings = Vec::new();
         for (t, chosen) in sel.iter_mut().enumerate() {
             let Some(best) = candidates.iter().filter(|c| c.1 as usize == t).map(|c| c.2).min() else { continue };
             let mut s = Sel::default();
@@ -249,11 +303,21 @@ impl Layout {
                 if cols.len() > 1 {
                     let positions: Vec<String> = cols.iter().map(|c| (c + 1).to_string()).collect();
                     let how = if cols.len() == 2 { "twice" } else { "more than once" };
-                    duplicates.push(format!(
-                        "column '{}' appears {how} (columns {}); remove or rename all but one",
-                        names[cols[0]],
-                        join_and(&positions)
-                    ));
+                    if opts.first_duplicate_wins {
+                        warnings.push(format!(
+                            "column '{}' appears {how} (columns {}): column {} is used, the others are left out",
+                            names[cols[0]],
+                            join_and(&positions),
+                            cols[0] + 1
+                        ));
+                    } else {
+                        duplicates.push(format!(
+                            "column '{}' appears {how} (columns {}); remove or rename all but one, \
+                             --map one of them, or --skip-bad to use the first",
+                            names[cols[0]],
+                            join_and(&positions)
+                        ));
+                    }
                 }
                 let slot = match part {
                     Part::Whole => &mut s.whole,
@@ -279,7 +343,7 @@ impl Layout {
         ignored.sort_unstable();
         let mut seen = HashSet::new();
         let ignored = ignored.into_iter().map(|c| &names[c]).filter(|n| seen.insert(n.as_str())).cloned().collect();
-        Ok(Layout { names, sel, ignored, delim })
+        Ok(Layout { names, sel, ignored, delim, warnings, row_warnings: Default::default() })
     }
 
     fn whole(&self, t: Target) -> Option<usize> {
@@ -294,9 +358,9 @@ impl Layout {
         }
     }
 
-    /// The trimmed text of a column, `None` if empty, absent, too long or not UTF-8 (the last two
-    /// are reported by `check_fields` / here).
-    fn text(&self, rec: &ByteRecord, col: Option<usize>, problems: &mut Vec<String>) -> Option<String> {
+    /// The trimmed text of a column, `None` if empty, absent or too long (reported by
+    /// `check_fields`). Text that is not UTF-8 is read as Windows-1252, with a warning.
+    fn text(&self, rec: &ByteRecord, col: Option<usize>, _problems: &mut Vec<String>) -> Option<String> {
         let raw = rec.get(col?)?;
         if raw.len() > MAX_FIELD_BYTES {
             return None;
@@ -306,13 +370,18 @@ impl Layout {
                 .filter(|s| !s.is_empty())
                 .map(|s| if s.contains('\r') { s.replace("\r\n", "\n").replace('\r', "\n") } else { s.to_string() }),
             Err(e) => {
+                // As e-mail intake does: text that is not UTF-8 is read as Windows-1252.
                 let at = e.valid_up_to();
-                problems.push(format!(
-                    "{}: not valid UTF-8 (byte 0x{:02X} at offset {at}; save the file as UTF-8)",
+                let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(raw);
+                self.row_warnings.borrow_mut().push(format!(
+                    "{}: not valid UTF-8 (byte 0x{:02X} at offset {at}); read as Windows-1252: '{}'",
                     self.column(col?),
-                    raw[at]
+                    raw[at],
+                    text.trim()
                 ));
-                None
+                Some(text.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.replace("\r\n", "\n").replace('\r', "\n"))
             }
         }
     }
@@ -526,10 +595,15 @@ pub fn map_status(s: &str) -> Option<&'static str> {
     }
 }
 
+/// [`parse_assets_csv_with`] the default options.
+pub fn parse_assets_csv(bytes: &[u8], file: &str) -> Result<ParsedAssets, RowError> {
+    parse_assets_csv_with(bytes, file, &Options::default())
+}
+
 /// Parse the whole file. Returns Err only for problems that make the whole file unusable
 /// (UTF-16, an unterminated quote, no tag column, a used column named twice); everything else
 /// is a row error in [`ParsedAssets::errors`]. An empty file is `Ok` with no rows.
-pub fn parse_assets_csv(bytes: &[u8], file: &str) -> Result<ParsedAssets, RowError> {
+pub fn parse_assets_csv_with(bytes: &[u8], file: &str, opts: &Options) -> Result<ParsedAssets, RowError> {
     let fail = |line: u64, message: String| RowError { file: file.to_string(), line, message };
     let mut layout: Option<Layout> = None;
     let mut out = ParsedAssets::default();
@@ -537,15 +611,21 @@ pub fn parse_assets_csv(bytes: &[u8], file: &str) -> Result<ParsedAssets, RowErr
     for_each_record(bytes, file, |event| {
         match event {
             Event::Header { rec, delim, .. } => {
-                let l = Layout::new(rec, delim)?;
+                let l = Layout::new(rec, delim, opts)?;
                 out.ignored_columns = l.ignored.clone();
+                out.warnings.extend(l.warnings.iter().map(|w| fail(1, w.clone())));
                 layout = Some(l);
             }
             Event::Ragged { line, message } => out.errors.push(fail(line, message)),
             Event::Row { rec, line, spans } => {
                 let layout = layout.as_ref().expect("the header comes first");
-                match layout.row(rec, line, spans, &mut tags) {
-                    Ok(row) => out.rows.push(row),
+                let row = layout.row(rec, line, spans, &mut tags);
+                let warnings = std::mem::take(&mut *layout.row_warnings.borrow_mut());
+                match row {
+                    Ok(row) => {
+                        out.warnings.extend(warnings.into_iter().map(|m| fail(line, m)));
+                        out.rows.push(row);
+                    }
                     Err(problems) => out.errors.extend(problems.into_iter().map(|m| fail(line, m))),
                 }
             }

@@ -85,15 +85,56 @@ fn line_index_counts_every_ending_style() {
 }
 
 #[test]
-fn invalid_utf8_is_a_row_error_and_other_rows_survive() {
+fn invalid_utf8_is_read_as_windows_1252_with_a_warning() {
     let p = parse(fixture!("invalid-utf8.csv"));
-    assert_eq!(tags(&p), ["U-001", "U-003"]);
-    assert_eq!(p.rows[1].notes.as_deref(), Some("caf\u{e9} (valid UTF-8)"));
-    assert_eq!(p.errors.len(), 1, "{:?}", p.errors);
-    assert_eq!(p.errors[0].line, 3);
-    assert!(p.errors[0].message.starts_with("column 'Notes': not valid UTF-8"), "{}", p.errors[0]);
+    assert_eq!(tags(&p), ["U-001", "U-002", "U-003"]);
+    assert_eq!(p.rows[2].notes.as_deref(), Some("caf\u{e9} (valid UTF-8)"));
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+    assert_eq!(p.warnings[0].line, 3);
+    let w = &p.warnings[0].message;
+    assert!(w.starts_with("column 'Notes': not valid UTF-8") && w.contains("read as Windows-1252"), "{w}");
     // Bad bytes in an unmapped column (Supplier, line 4) do not matter.
     assert_eq!(p.ignored_columns, ["Supplier"]);
+}
+
+#[test]
+fn snipe_it_broken_sample_with_skip_bad_duplicates_and_windows_1252() {
+    // A piece of Snipe-IT's assets-sample-BAD.csv: CR-only lines, 'Category' twice, bytes
+    // that are not UTF-8 in Location.
+    let bytes = fixture!("snipeit-bad-sample.csv");
+    let e = parse_err(bytes);
+    assert!(
+        e.message.contains("'Category' appears twice (columns 6 and 13)") && e.message.contains("--skip-bad"),
+        "{e}"
+    );
+    let opts = Options { first_duplicate_wins: true, ..Options::default() };
+    let p = parse_assets_csv_with(bytes, "t.csv", &opts).unwrap();
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    assert_eq!(tags(&p), ["970882174-8", "544574073-0", "666189117-3", "762391548-7"]);
+    assert_eq!(p.rows[0].category.as_deref(), Some("quam"));
+    assert_eq!(p.rows[2].location.as_deref(), Some("Saint-\u{cc}\u{e4}tienne"));
+    let w: Vec<String> = p.warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(w.len(), 3, "{w:?}");
+    assert!(w[0].starts_with("t.csv:1: column 'Category' appears twice (columns 6 and 13): column 6 is used"), "{w:?}");
+    assert!(w[1].starts_with("t.csv:4: column 'Location': not valid UTF-8"), "{w:?}");
+    assert!(w[2].starts_with("t.csv:5: column 'Location'"), "{w:?}");
+    // --map cannot tell two columns of one name apart: still refused without --skip-bad.
+    let opts = Options { map: vec![("Notes".into(), Target::Model)], ..Options::default() };
+    let e = parse_assets_csv_with(bytes, "t.csv", &opts).unwrap_err();
+    assert!(e.message.contains("'Category' appears twice"), "{e}");
+    let p = parse_assets_csv_with(
+        b"Asset No,Kind\nA-1,laptop\n",
+        "t.csv",
+        &Options {
+            map: vec![("Asset No".into(), Target::Tag), ("kind".into(), Target::Category)],
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    assert_eq!((tags(&p), p.rows[0].category.as_deref()), (vec!["A-1"], Some("laptop")));
+    assert_eq!(Target::parse("assigned_to"), Ok(Target::HolderName));
+    assert!(Target::parse("owner").unwrap_err().contains("unknown field 'owner'"));
 }
 
 #[test]
