@@ -284,3 +284,116 @@ fn snipe_it_broken_sample_imports_with_skip_bad_and_map() {
     let (_, err) = t.fails(&["asset", "import", g.to_str().unwrap(), "--map", "Asset No=owner"], 2);
     assert!(err.contains("unknown field 'owner'"), "{err}");
 }
+
+// ------------------------------------------------------------------ e-mail
+
+#[test]
+fn mail_without_a_sender_is_taken_in_under_unknown_sender_unless_refused() {
+    let t = Tix::new();
+    let msg = "To: desk@example.com\nSubject: Scanner offline\nMessage-ID: <ns1@example.com>\n\nThe scanner on floor 2 is offline.\n";
+    let r = t.mail(msg);
+    assert_eq!((r["created"].as_u64(), r["rejected"].as_u64()), (Some(1), Some(0)), "{r}");
+    assert_eq!(r["items"][0]["no_sender"], true);
+    let s = t.json(&["ticket", "show", "1"]);
+    assert_eq!(s["requester"]["name"], "Unknown sender", "{s}");
+    let shown = t.ok(&["ticket", "show", "1"]);
+    assert!(shown.contains("cannot be answered by e-mail"), "{shown}");
+    // A second one goes to the same "Unknown sender".
+    t.mail(&msg.replace("ns1@", "ns2@"));
+    assert_eq!(t.json(&["ticket", "show", "2"])["requester"]["id"], s["requester"]["id"]);
+    t.verify();
+
+    let strict = Tix::with_config("[intake]\nrefuse_unknown_sender = true\n");
+    let o = strict.run_stdin(&["--json", "ingest", "email", "-"], msg.as_bytes());
+    assert_eq!(o.status.code(), Some(1));
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(r["items"][0]["why"].as_str().unwrap().contains("no sender address"), "{r}");
+}
+
+#[test]
+fn mail_is_dated_by_its_date_header_within_receipt_and_now() {
+    let t = Tix::new();
+    let r = t.mail(
+        "Received: from mx.example.com by desk.example.com; Tue, 5 Mar 2024 09:00:05 +0000\n\
+         From: Ann <ann@example.com>\nDate: Tue, 5 Mar 2024 10:00:00 +0100\nSubject: Old one\n\
+         Message-ID: <d1@example.com>\n\nFrom the archive.\n",
+    );
+    assert_eq!(r["created"], 1, "{r}");
+    // 09:00:00Z by its Date, not before 09:00:05Z when the mailbox received it.
+    assert_eq!(t.json(&["ticket", "show", "1"])["created_at"], 1_709_629_205_000i64);
+    t.mail("From: Ann <ann@example.com>\nDate: Tue, 5 Mar 2024 08:30:00 +0000\nSubject: No Received\nMessage-ID: <d2@example.com>\n\nx\n");
+    assert_eq!(t.json(&["ticket", "show", "2"])["created_at"], 1_709_627_400_000i64);
+    // A Date in the future is now.
+    t.mail("From: Ann <ann@example.com>\nDate: Fri, 1 Jan 2100 00:00:00 +0000\nSubject: Future\nMessage-ID: <d3@example.com>\n\nx\n");
+    let created = t.json(&["ticket", "show", "3"])["created_at"].as_i64().unwrap();
+    assert!(created < 4_102_444_800_000 && created > 1_709_627_400_000, "{created}");
+}
+
+#[test]
+fn a_subject_tag_from_someone_not_on_the_ticket_is_a_linked_ticket() {
+    let t = Tix::new();
+    t.mail("From: Jane Doe <jane@example.com>\nSubject: Printer jam\nMessage-ID: <t1@example.com>\n\nJammed.\n");
+    // Someone else writes [#1]: a ticket of their own, linked to #1.
+    let r = t.mail(
+        "From: Eve <eve@example.com>\nSubject: Re: [#1] Printer jam\nMessage-ID: <t2@example.com>\n\nMine too.\n",
+    );
+    assert_eq!((r["created"].as_u64(), r["updated"].as_u64()), (Some(1), Some(0)), "{r}");
+    assert_eq!(r["items"][0]["related"], 1, "{r}");
+    let two = t.json(&["ticket", "show", "2"]);
+    assert_eq!(two["requester"]["name"], "Eve");
+    assert_eq!(two["related"][0]["number"], 1, "{two}");
+    assert_eq!(t.json(&["ticket", "show", "1"])["entry_count"], 0, "nothing from Eve on #1");
+    // The requester, and anyone who already wrote on #1, reply on it.
+    let r = t.mail("From: Jane Doe <jane@example.com>\nSubject: Re: [#1] Printer jam\nMessage-ID: <t3@example.com>\n\nStill jammed.\n");
+    assert_eq!(r["updated"], 1, "{r}");
+    t.ok(&["ticket", "reply", "1", "--body", "On my way", "--as", "lee"]);
+    // Configured the other way: a stranger's [#N] is a reply on N.
+    let u = Tix::with_config("[intake]\ntag_from_stranger = \"reply\"\n");
+    u.mail("From: Jane Doe <jane@example.com>\nSubject: Printer jam\nMessage-ID: <t1@example.com>\n\nJammed.\n");
+    let r = u.mail(
+        "From: Eve <eve@example.com>\nSubject: Re: [#1] Printer jam\nMessage-ID: <t2@example.com>\n\nMine too.\n",
+    );
+    assert_eq!(r["updated"], 1, "{r}");
+    t.verify();
+}
+
+#[test]
+fn a_backfill_of_old_mail_is_not_cut_as_a_loop() {
+    let t = Tix::with_config("[intake]\nmax_per_sender_per_hour = 3\n");
+    let msg = |i: usize, date: &str| {
+        format!("From: Ann <ann@example.com>\n{date}Subject: Request {i}\nMessage-ID: <b{i}@example.com>\n\nx\n")
+    };
+    // A store in use (its clock is now), then six messages from one sender dated a day
+    // apart: a mailbox's history, all taken in.
+    t.ok(&["ticket", "new", "--title", "Already here"]);
+    let dir = t.path("backfill");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut files = vec![];
+    for i in 0..6 {
+        let f = dir.join(format!("{i}.eml"));
+        std::fs::write(&f, msg(i, &format!("Date: {} Mar 2024 08:00:00 +0000\n", i + 1))).unwrap();
+        files.push(f.to_str().unwrap().to_string());
+    }
+    let mut args = vec!["ingest", "email"];
+    args.extend(files.iter().map(String::as_str));
+    let r = t.json(&args);
+    assert_eq!((r["created"].as_u64(), r["skipped"]["loops"].as_u64()), (Some(6), Some(0)), "{r}");
+    // Six in the same hour of 2024 are still a loop after three.
+    let mut files = vec![];
+    for i in 10..16 {
+        let f = dir.join(format!("{i}.eml"));
+        std::fs::write(&f, msg(i, &format!("Date: 9 Mar 2024 08:{i}:00 +0000\n"))).unwrap();
+        files.push(f.to_str().unwrap().to_string());
+    }
+    let mut args = vec!["ingest", "email"];
+    args.extend(files.iter().map(String::as_str));
+    let r = t.json(&args);
+    assert_eq!((r["created"].as_u64(), r["skipped"]["loops"].as_u64()), (Some(3), Some(3)), "{r}");
+    // Mail of today (no Date) is counted against the hour it comes in, as before.
+    let mut n = 0;
+    for i in 20..25 {
+        let r = t.mail(&msg(i, ""));
+        n += r["skipped"]["loops"].as_u64().unwrap();
+    }
+    assert_eq!(n, 2);
+}

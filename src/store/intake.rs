@@ -294,14 +294,33 @@ impl Store {
             .map_err(|e| self.classify(e))
     }
 
-    /// Messages taken in from `sender` since `since_ms` (loop detection).
+    /// Messages taken in from `sender` since `since_ms` (loop detection). A message that
+    /// opened a ticket dated before `since_ms` (a backfill of old mail) does not count.
     pub fn origins_from_since(&self, sender: &str, since_ms: i64) -> Result<u64> {
         self.conn()
-            .prepare_cached("SELECT count(*) FROM origins WHERE sender = ?1 COLLATE NOCASE AND hlc >= ?2")
+            .prepare_cached(
+                "SELECT count(*) FROM origins o WHERE o.sender = ?1 COLLATE NOCASE AND o.hlc >= ?2
+                 AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.id = o.ticket AND t.created_at < ?3
+                                 AND o.hlc = (SELECT min(hlc) FROM origins f WHERE f.ticket = o.ticket))",
+            )
             .and_then(|mut s| {
-                s.query_row(params![sender, Hlc::from_parts(since_ms, 0).0 as i64], |r| r.get::<_, i64>(0))
+                s.query_row(params![sender, Hlc::from_parts(since_ms, 0).0 as i64, since_ms], |r| r.get::<_, i64>(0))
             })
             .map(|n| n as u64)
+            .map_err(|e| self.classify(e))
+    }
+
+    /// Whether a person is on a ticket: its requester or assignee, the author of one of its
+    /// entries, or an agent (anyone but a requester).
+    pub fn ticket_participant(&self, ticket: TicketId, person: crate::domain::ids::PersonId) -> Result<bool> {
+        self.conn()
+            .prepare_cached(
+                "SELECT EXISTS(SELECT 1 FROM tickets WHERE id = ?1 AND (requester = ?2 OR assignee = ?2))
+                     OR EXISTS(SELECT 1 FROM people WHERE id = ?2 AND role <> 'requester')
+                     OR EXISTS(SELECT 1 FROM ops WHERE entity = ?1 AND kind = 'ticket.entry'
+                               AND json_extract(payload, '$.author') = ?3)",
+            )
+            .and_then(|mut s| s.query_row(params![ticket.0, person.0, person.0.to_string()], |r| r.get(0)))
             .map_err(|e| self.classify(e))
     }
 
