@@ -190,11 +190,12 @@ fn an_import_keeps_the_files_lifecycle_times() {
         "id,title,status,requester,assignee,assignee_email,created,first_response,resolved,closed,updated\n\
          A-1,Mail quota,closed,Ann <ann@example.com>,Lee Agent,lee@example.com,2024-03-05T08:30:00Z,\
          2024-03-05T09:00:00Z,2024-03-06T10:00:00Z,2024-03-08T10:00:00Z,2024-03-08T10:00:00Z\n\
-         A-2,Slow laptop,open,Bo <bo@example.com>,,,2024-03-07T08:00:00Z,2024-03-07T08:20:00Z,,,\n",
+         A-2,Slow laptop,open,Bo <bo@example.com>,,,2024-03-07T08:00:00Z,2024-03-07T08:20:00Z,,,\n\
+         A-3,New badge,pending,Bo <bo@example.com>,,,2024-03-07T09:00:00Z,,,,2024-03-07T10:00:00Z\n",
     )
     .unwrap();
     let r = t.json(&["import", "tickets", f.to_str().unwrap()]);
-    assert_eq!(r["created"], 2, "{r}");
+    assert_eq!(r["created"], 3, "{r}");
     let one = t.json(&["ticket", "show", "1"]);
     assert_eq!(one["status"], "closed");
     assert_eq!(one["created_at"], 1_709_627_400_000i64);
@@ -213,6 +214,11 @@ fn an_import_keeps_the_files_lifecycle_times() {
     // The first response the file dates but does not hold is on the timeline, said so.
     let shown = t.ok(&["ticket", "show", "2"]);
     assert!(shown.contains("from the imported file, which does not hold its text"), "{shown}");
+    // Waiting since the file's last update, not since it was opened.
+    let three = t.json(&["ticket", "show", "3"]);
+    assert_eq!((three["status"].as_str(), three["updated_at"].as_i64()), (Some("pending"), Some(1_709_805_600_000)));
+    let pending = three["timeline"].as_array().unwrap().iter().find(|i| i["to"] == "pending").unwrap().clone();
+    assert_eq!(pending["at"], 1_709_805_600_000i64, "{three}");
     t.verify();
 }
 

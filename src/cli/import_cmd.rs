@@ -212,13 +212,16 @@ impl TicketPlanner<'_> {
         let Payload::TicketNew(r) = &mut change.payload else { unreachable!("plan::new_ticket makes a ticket.new") };
         r.origin = Some(Origin::key(row.key.clone()));
         r.created_at = born;
-        // Active statuses are set as they are; finished ones through the workflow, so that
+        // New and open are set as they are; the others through the workflow, so that
         // resolved and closed times are kept.
         let finish: Vec<(Status, Option<i64>)> = match row.status {
-            Some(s @ (Status::New | Status::Open | Status::Pending | Status::OnHold)) => {
+            Some(s @ (Status::New | Status::Open)) => {
                 r.status = s;
                 vec![]
             }
+            // Waiting since the file's last update (the SLA clock pauses from then, not
+            // from the start).
+            Some(s @ (Status::Pending | Status::OnHold)) => vec![(s, row.updated_at.or(born))],
             Some(Status::Resolved) => vec![(Status::Resolved, row.resolved_at.or(row.closed_at).or(row.updated_at))],
             Some(Status::Closed) => vec![
                 (Status::Resolved, row.resolved_at.or(row.closed_at).or(row.updated_at)),

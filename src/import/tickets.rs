@@ -285,7 +285,17 @@ type Item = (u64, String, Result<Value, String>);
 /// objects one after another (syntax errors end the file: `Err`). JSONL: one per line (a
 /// bad line is a row error).
 fn json_items(text: &[u8], format: Format, file: &str) -> Result<Vec<Item>, RowError> {
-    let line_at = |off: usize| 1 + text[..off.min(text.len())].iter().filter(|&&b| b == b'\n').count() as u64;
+    // Line of a byte offset: counted on from the last offset asked (items come in order), so
+    // a large file is read once, not once per item.
+    let seen = std::cell::Cell::new((0usize, 1u64));
+    let line_at = |off: usize| {
+        let off = off.min(text.len());
+        let (from, line) = seen.get();
+        let (from, line) = if off >= from { (from, line) } else { (0, 1) };
+        let line = line + text[from..off].iter().filter(|&&b| b == b'\n').count() as u64;
+        seen.set((off, line));
+        line
+    };
     let mut out = Vec::new();
     if format == Format::Jsonl {
         for (i, l) in text.split(|&b| b == b'\n').enumerate() {
