@@ -191,12 +191,20 @@ pub fn parse_tickets(bytes: &[u8], file: &str, format: Format, opts: &Options) -
                             }
                             match std::str::from_utf8(raw) {
                                 Ok(s) => values.push((f, unescape_formula(s).to_string())),
-                                Err(e) => problems.push(format!(
-                                    "column '{}': not valid UTF-8 (byte 0x{:02X} at offset {}; save the file as UTF-8)",
-                                    names[i],
-                                    raw[e.valid_up_to()],
-                                    e.valid_up_to()
-                                )),
+                                // As mail and asset files: read as Windows-1252, with a warning.
+                                Err(e) => {
+                                    let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(raw);
+                                    out.warnings.push(fail(
+                                        line,
+                                        format!(
+                                            "column '{}': not valid UTF-8 (byte 0x{:02X} at offset {}); read as Windows-1252",
+                                            names[i],
+                                            raw[e.valid_up_to()],
+                                            e.valid_up_to()
+                                        ),
+                                    ));
+                                    values.push((f, unescape_formula(&text).to_string()));
+                                }
                             }
                         }
                         if problems.is_empty() {
@@ -623,6 +631,16 @@ mod tests {
         let p = parse_tickets(lines, "t.jsonl", Format::Jsonl, &Options::default()).unwrap();
         assert_eq!(p.rows.len(), 2);
         assert_eq!(p.errors[0].line, 3);
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_read_as_windows_1252() {
+        let p = csv("title,description\nCaf\u{e9},x\n");
+        assert!(p.warnings.is_empty());
+        let p = parse_tickets(b"title,description\nCaf\xe9 au lait,x\n", "t.csv", Format::Csv, &Options::default())
+            .unwrap();
+        assert_eq!(p.rows[0].title, "Caf\u{e9} au lait");
+        assert!(p.warnings[0].to_string().starts_with("t.csv:2: column 'title': not valid UTF-8 (byte 0xE9"));
     }
 
     #[test]
