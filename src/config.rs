@@ -61,6 +61,23 @@ pub struct IntakeConfig {
     pub address: Option<String>,
     /// More messages than this from one sender within an hour are treated as a mail loop.
     pub max_per_sender_per_hour: u32,
+    /// Refuse messages without a sender address (default: take them in under an
+    /// "unknown sender" requester, with a note that they cannot be answered by mail).
+    pub refuse_unknown_sender: bool,
+    /// A `[#N]` subject from someone who is not on ticket N (its requester, assignee or
+    /// someone who wrote on it): "new-ticket" (a ticket of its own, linked to N) or "reply".
+    pub tag_from_stranger: StrangerTag,
+}
+
+/// What a `[#N]` subject tag from someone who is not on ticket N does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StrangerTag {
+    /// A ticket of its own, linked to N as related.
+    #[default]
+    NewTicket,
+    /// A reply on N, as from anyone else.
+    Reply,
 }
 
 impl Default for IntakeConfig {
@@ -72,6 +89,8 @@ impl Default for IntakeConfig {
             max_attachment_bytes: 1024 * 1024,
             address: None,
             max_per_sender_per_hour: 30,
+            refuse_unknown_sender: false,
+            tag_from_stranger: StrangerTag::NewTicket,
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::domain::ids::{AssetId, PersonId};
 use crate::domain::op::Change;
 use crate::domain::person::PersonRecord;
 use crate::domain::time;
-use crate::import::assets::{AssetRow, map_status, parse_assets_csv};
+use crate::import::assets::{AssetRow, Options as ImportOptions, Target, map_status, parse_assets_csv_with};
 use crate::store::Store;
 
 #[derive(Debug, Subcommand)]
@@ -31,9 +31,15 @@ pub enum AssetCmd {
     /// Import a CSV file with a header row (Snipe-IT and spreadsheet exports)
     Import {
         file: PathBuf,
-        /// Import the good rows and report the bad ones (default: all or nothing)
+        /// Import the good rows and report the bad ones (default: all or nothing); of two
+        /// columns with the same name, the first is used (with a warning)
         #[arg(long)]
         skip_bad: bool,
+        /// Read a column as a field: `--map "Asset No=tag"` (fields: tag, hostname, serial,
+        /// model, manufacturer, category, status, assigned_to, email, location, ip, mac,
+        /// purchase_date, warranty_end, warranty_months, notes)
+        #[arg(long = "map", value_name = "FROM=TO")]
+        map: Vec<String>,
     },
 }
 
@@ -95,7 +101,7 @@ pub fn run(ctx: &Ctx, cmd: AssetCmd) -> Result<()> {
                     .join("\n")
             })
         }
-        AssetCmd::Import { file, skip_bad } => import(ctx, &file, skip_bad),
+        AssetCmd::Import { file, skip_bad, map } => import(ctx, &file, skip_bad, &map),
     }
 }
 
@@ -204,12 +210,24 @@ fn show(ctx: &Ctx, key: &str) -> Result<()> {
     })
 }
 
-fn import(ctx: &Ctx, file: &std::path::Path, skip_bad: bool) -> Result<()> {
+fn import(ctx: &Ctx, file: &std::path::Path, skip_bad: bool, map: &[String]) -> Result<()> {
+    let mut opts = ImportOptions { first_duplicate_wins: skip_bad, ..Default::default() };
+    for m in map {
+        let (from, to) = m
+            .split_once('=')
+            .ok_or_else(|| CliError::Usage(format!("--map '{m}': write it as COLUMN=FIELD, e.g. \"Asset No=tag\"")))?;
+        let field = Target::parse(to).map_err(|e| CliError::Usage(format!("--map '{m}': {e}")))?;
+        opts.map.push((from.trim().to_string(), field));
+    }
     let mut store = ctx.open()?;
     let bytes = std::fs::read(file).map_err(|e| CliError::Failed(format!("{}: {e}", file.display())))?;
     let name = file.display().to_string();
-    let parsed = parse_assets_csv(&bytes, &name).map_err(|e| CliError::Failed(e.to_string()))?;
-    let mut report = ImportReport { ignored_columns: parsed.ignored_columns.clone(), ..Default::default() };
+    let parsed = parse_assets_csv_with(&bytes, &name, &opts).map_err(|e| CliError::Failed(e.to_string()))?;
+    let mut report = ImportReport {
+        ignored_columns: parsed.ignored_columns.clone(),
+        warnings: parsed.warnings.iter().map(|w| w.to_string()).collect(),
+        ..Default::default()
+    };
     report.rejected = parsed.errors.iter().map(|e| e.to_string()).collect();
     let mut changes = Vec::new();
     let mut fresh = Vec::new();

@@ -2,6 +2,7 @@
 //! stable column order; CSV cells guarded against spreadsheet formula injection.
 
 use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::{Args, ValueEnum};
@@ -32,6 +33,12 @@ pub struct ExportArgs {
     /// Write to this file instead of stdout: private to you (mode 0600), complete or not at all
     #[arg(long, short, value_name = "PATH")]
     output: Option<std::path::PathBuf>,
+    /// Tickets: with each ticket's notes and replies (time, kind, author, body, time
+    /// booked). JSON and JSONL carry them in the ticket's `entries`; CSV writes them to FILE
+    /// (one row per entry, keyed by the ticket's id), which `tix import tickets --entries`
+    /// reads back
+    #[arg(long, value_name = "FILE", num_args = 0..=1)]
+    entries: Option<Option<PathBuf>>,
 }
 
 /// An export error: the store's, or the output's (a closed pipe ends quietly in `main`).
@@ -58,9 +65,31 @@ pub fn run(ctx: &Ctx, a: ExportArgs) -> Result<()> {
         }
         (_, f) => f.unwrap_or(Format::Csv),
     };
+    let entries = match (a.what, format, a.entries.as_ref().map(Option::as_deref)) {
+        (_, _, None) => Entries::None,
+        (What::Tickets, Format::Csv, Some(None)) => {
+            return Err(CliError::Usage(
+                "a CSV export writes the entries to their own file: --entries FILE (JSON and JSONL carry them inline)"
+                    .into(),
+            )
+            .into());
+        }
+        (What::Tickets, Format::Csv, Some(Some(p))) => Entries::File(Box::new(create_entries_file(p)?)),
+        (What::Tickets, _, Some(None)) => Entries::Inline,
+        (What::Tickets, _, Some(Some(_))) => {
+            return Err(CliError::Usage(
+                "JSON and JSONL exports carry the entries inline: give --entries without a file".into(),
+            )
+            .into());
+        }
+        (_, _, Some(_)) => return Err(CliError::Usage("--entries goes with `export tickets`".into()).into()),
+    };
     let write = |w: &mut dyn Write| -> Result<(), ExportError> {
         let mut out = BufWriter::with_capacity(1 << 16, w);
         match a.what {
+            What::Tickets if !matches!(entries, Entries::None) => {
+                tickets_with_entries(&store, &mut out, format, entries)
+            }
             What::Tickets => rows(&mut out, format, store_tickets(&store), crate::store::TicketExport::COLUMNS),
             What::Assets => rows(&mut out, format, store_assets(&store), crate::store::AssetExport::COLUMNS),
             What::Kb => rows(&mut out, format, store_articles(&store), crate::store::ArticleExport::COLUMNS),
@@ -171,6 +200,78 @@ fn rows<T: Cells>(
                 out.write_all(b"\n")?;
                 Ok(())
             })?;
+        }
+    }
+    Ok(())
+}
+
+/// Where a ticket export puts the entries.
+enum Entries {
+    None,
+    /// In each ticket's JSON object.
+    Inline,
+    /// In a companion CSV file.
+    File(Box<csv::Writer<BufWriter<std::fs::File>>>),
+}
+
+/// The companion file of a CSV export (refused before anything is written when it cannot be made).
+fn create_entries_file(p: &Path) -> Result<csv::Writer<BufWriter<std::fs::File>>> {
+    // Private to its owner, as every file tix writes desk data to.
+    let f = std::fs::File::create(p)
+        .and_then(|f| crate::fsmode::make_private(&f).map(|_| f))
+        .map_err(|e| CliError::Failed(format!("{}: {e}", p.display())))?;
+    Ok(csv::Writer::from_writer(BufWriter::with_capacity(1 << 16, f)))
+}
+
+/// Tickets with their entries, streamed: one ticket row, then its entries (read per ticket,
+/// so memory holds one ticket's conversation at a time).
+fn tickets_with_entries(
+    store: &Store,
+    out: &mut dyn Write,
+    format: Format,
+    entries: Entries,
+) -> Result<(), ExportError> {
+    match (format, entries) {
+        (Format::Csv, Entries::File(mut ew)) => {
+            ew.write_record(crate::store::EntryExport::CSV_COLUMNS)?;
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record(crate::store::TicketExport::COLUMNS)?;
+            store.export_tickets(|t| {
+                w.write_record(t.cells().iter().map(|c| csv_safe(c).into_owned()))?;
+                if t.entries.count() > 0 {
+                    let (id, number) = (t.id.to_string(), t.number.plain());
+                    for e in store.export_entries(t.id)? {
+                        let cells = [id.clone(), number.clone()].into_iter().chain(e.cells());
+                        ew.write_record(cells.map(|c| csv_safe(&c).into_owned()))?;
+                    }
+                }
+                Ok::<(), ExportError>(())
+            })?;
+            w.flush()?;
+            ew.flush()?;
+        }
+        (_, _) => {
+            let lines = format == Format::Jsonl;
+            if !lines {
+                out.write_all(b"[")?;
+            }
+            let mut first = true;
+            store.export_tickets(|mut t| {
+                let list = if t.entries.count() > 0 { store.export_entries(t.id)? } else { vec![] };
+                t.entries = crate::store::EntryList::Entries(list);
+                if !lines {
+                    out.write_all(if first { b"\n" } else { b",\n" })?;
+                }
+                first = false;
+                serde_json::to_writer(&mut *out, &t)?;
+                if lines {
+                    out.write_all(b"\n")?;
+                }
+                Ok::<(), ExportError>(())
+            })?;
+            if !lines {
+                out.write_all(b"\n]\n")?;
+            }
         }
     }
     Ok(())

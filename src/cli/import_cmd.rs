@@ -11,11 +11,12 @@ use serde::Serialize;
 use super::output::{ImportReport, line, thousands};
 use super::{CliError, Ctx};
 use crate::domain::ids::{PersonId, TicketId};
-use crate::domain::op::{Change, Origin, Payload};
+use crate::domain::op::{Change, EntryRecord, Origin, Payload};
 use crate::domain::person::{PersonRecord, Role};
 use crate::domain::plan::{self, NewTicket};
-use crate::domain::ticket::{Status, TicketField};
+use crate::domain::ticket::{Channel, EntryKind, Status, TicketField};
 use crate::import::history;
+use crate::import::ticket_entries;
 use crate::import::tickets::{self, Field, Format, Options, TicketIn};
 use crate::store::Store;
 
@@ -35,7 +36,8 @@ pub struct TicketsArgs {
     format: Option<Format>,
     /// Read a column as a field: `--map "Headline=title"` (fields: id, title, description,
     /// status, priority, urgency, impact, requester, requester_email, assignee, category,
-    /// group, tags, created, channel, type)
+    /// group, tags, created, channel, type, assignee_email, updated, first_response,
+    /// resolved, closed)
     #[arg(long = "map", value_name = "FROM=TO")]
     map: Vec<String>,
     /// A name for where the file comes from, kept in each ticket's re-import key
@@ -45,6 +47,13 @@ pub struct TicketsArgs {
     /// Import the good rows and report the bad ones (default: all or nothing)
     #[arg(long)]
     skip_bad: bool,
+    /// The channel of rows that do not name one [default: import]
+    #[arg(long, value_name = "CHANNEL")]
+    channel: Option<String>,
+    /// The notes and replies, from the companion file of `tix export tickets --format csv
+    /// --entries FILE` (JSON files carry them inline)
+    #[arg(long, value_name = "FILE")]
+    entries: Option<PathBuf>,
 }
 
 pub fn run(ctx: &Ctx, cmd: ImportCmd) -> Result<()> {
@@ -73,13 +82,40 @@ fn import_tickets(ctx: &Ctx, a: TicketsArgs) -> Result<()> {
         let field = Field::parse(to).map_err(|e| CliError::Usage(format!("--map '{m}': {e}")))?;
         map.push((from.trim().to_string(), field));
     }
+    let channel = match a.channel.as_deref() {
+        Some(c) => Some(c.parse::<Channel>().map_err(|e| CliError::Usage(format!("--channel: {e}")))?),
+        None => None,
+    };
     let mut store = ctx.open()?;
-    let bytes = std::fs::read(&a.file).map_err(|e| CliError::Failed(format!("{}: {e}", a.file.display())))?;
+    let read = |p: &Path| std::fs::read(p).map_err(|e| CliError::Failed(format!("{}: {e}", p.display())));
+    let bytes = read(&a.file)?;
     let name = a.file.display().to_string();
-    let opts = Options { map, source: a.source };
-    let parsed = tickets::parse_tickets(&bytes, &name, format, &opts).map_err(|e| CliError::Failed(e.to_string()))?;
+    let opts = Options { map, source: a.source, channel };
+    let mut parsed =
+        tickets::parse_tickets(&bytes, &name, format, &opts).map_err(|e| CliError::Failed(e.to_string()))?;
+    let mut rejected: Vec<String> = parsed.errors.iter().map(|e| e.to_string()).collect();
+    if let Some(ef) = &a.entries {
+        let ename = ef.display().to_string();
+        let mut entries = ticket_entries::parse_csv(&read(ef)?, &ename).map_err(|e| CliError::Failed(e.to_string()))?;
+        rejected.extend(entries.errors.iter().map(|e| e.to_string()));
+        for row in &mut parsed.rows {
+            if let Some(list) = row.id.as_ref().and_then(|id| entries.by_ticket.remove(id)) {
+                row.entries.extend(list.into_iter().map(|(_, e)| e));
+            }
+        }
+        // Entries of tickets that are not in the file (or were rejected).
+        let mut left: Vec<(u64, String)> =
+            entries.by_ticket.into_iter().flat_map(|(t, l)| l.into_iter().map(move |(n, _)| (n, t.clone()))).collect();
+        left.sort();
+        rejected.extend(
+            left.into_iter().map(|(n, t)| {
+                format!("{ename}:{n}: the entry's ticket '{t}' is not among the imported rows of {name}")
+            }),
+        );
+    }
     let mut report = ImportReport { ignored_columns: parsed.ignored_columns.clone(), ..Default::default() };
-    report.rejected = parsed.errors.iter().map(|e| e.to_string()).collect();
+    report.rejected = rejected;
+    report.warnings = parsed.warnings.iter().map(|e| e.to_string()).collect();
     let mut planner = TicketPlanner { store: &store, ctx, people: HashMap::new(), changes: vec![] };
     for row in &parsed.rows {
         if store.origin_known(&row.key)? {
@@ -89,27 +125,42 @@ fn import_tickets(ctx: &Ctx, a: TicketsArgs) -> Result<()> {
         planner.plan(row)?;
         report.created += 1;
     }
-    let changes = std::mem::take(&mut planner.changes);
+    let mut changes = std::mem::take(&mut planner.changes);
     report.refuse_unless(a.skip_bad, "row(s)")?;
-    store.commit(&ctx.actor, changes)?;
+    // In time order, so that each op carries the time it happened (a store whose own
+    // history is older than the file's keeps every time exactly; see the README).
+    changes.sort_by_key(|(_, c)| c.at.unwrap_or(i64::MAX));
+    store.commit_as(changes)?;
     ctx.out.emit(&report, || report.render())
 }
 
 struct TicketPlanner<'a> {
     store: &'a Store,
     ctx: &'a Ctx,
-    /// People created in this import, by lower-case e-mail or name.
-    people: HashMap<String, PersonId>,
-    changes: Vec<Change>,
+    /// People created in this import, by lower-case e-mail or name: id and the index of
+    /// the change that creates them (dated no later than their first use).
+    people: HashMap<String, (PersonId, usize)>,
+    /// (actor, change), in plan order; sorted by time before the commit.
+    changes: Vec<(String, Change)>,
 }
 
 impl TicketPlanner<'_> {
-    fn person(&mut self, name: Option<&str>, email: Option<&str>, role: Role) -> Result<Option<PersonId>> {
+    fn person(
+        &mut self,
+        name: Option<&str>,
+        email: Option<&str>,
+        role: Role,
+        at: Option<i64>,
+    ) -> Result<Option<PersonId>> {
         let key = email.or(name).map(str::trim).filter(|k| !k.is_empty());
         let Some(key) = key else { return Ok(None) };
         let lc = key.to_lowercase();
-        if let Some(p) = self.people.get(&lc) {
-            return Ok(Some(*p));
+        if let Some((p, i)) = self.people.get(&lc).copied() {
+            let c = &mut self.changes[i].1;
+            if at.unwrap_or(i64::MAX) < c.at.unwrap_or(i64::MAX) {
+                c.at = at;
+            }
+            return Ok(Some(p));
         }
         if let Some(p) = self.store.find_person(key)? {
             return Ok(Some(p.id));
@@ -118,16 +169,31 @@ impl TicketPlanner<'_> {
         let name = name.filter(|n| !n.trim().is_empty()).unwrap_or(key).trim().to_string();
         let email = email.map(|e| e.trim().to_string()).or_else(|| key.contains('@').then(|| key.to_string()));
         let rec = PersonRecord { role, ..PersonRecord::requester(name, email) };
-        self.changes.push(Change::new_person(id, rec));
-        self.people.insert(lc, id);
+        let mut c = Change::new_person(id, rec);
+        c.at = at;
+        self.people.insert(lc, (id, self.changes.len()));
+        self.changes.push((self.ctx.actor.clone(), c));
         Ok(Some(id))
     }
 
+    fn push(&mut self, actor: Option<&str>, c: Change, at: Option<i64>) {
+        let mut c = c;
+        c.at = at;
+        self.changes.push((actor.unwrap_or(&self.ctx.actor).to_string(), c));
+    }
+
     fn plan(&mut self, row: &TicketIn) -> Result<()> {
-        let requester = self.person(row.requester_name.as_deref(), row.requester_email.as_deref(), Role::Requester)?;
-        let assignee = match row.assignee.as_deref() {
-            Some(a) => self.person(Some(a), None, Role::Agent)?,
-            None => None,
+        // The ticket is dated by the file's creation time, else by its earliest recorded
+        // event; its history never goes before it.
+        let events = [row.first_response_at, row.resolved_at, row.closed_at, row.updated_at];
+        let born =
+            row.created_at.or_else(|| events.iter().flatten().chain(row.entries.iter().map(|e| &e.at)).min().copied());
+        let after = |t: Option<i64>| t.map(|t| born.map_or(t, |b| t.max(b)));
+        let requester =
+            self.person(row.requester_name.as_deref(), row.requester_email.as_deref(), Role::Requester, born)?;
+        let assignee = match (row.assignee.as_deref(), row.assignee_email.as_deref()) {
+            (None, None) => None,
+            (name, email) => self.person(name, email, Role::Agent, born)?,
         };
         let id = TicketId::new_random();
         let mut t = NewTicket::titled(row.title.clone());
@@ -145,21 +211,50 @@ impl TicketPlanner<'_> {
         let mut change = plan::new_ticket(id, t, &self.ctx.config.matrix);
         let Payload::TicketNew(r) = &mut change.payload else { unreachable!("plan::new_ticket makes a ticket.new") };
         r.origin = Some(Origin::key(row.key.clone()));
-        r.created_at = row.created_at;
-        // Active statuses are set as they are; finished ones through the workflow, so that
+        r.created_at = born;
+        // New and open are set as they are; the others through the workflow, so that
         // resolved and closed times are kept.
-        let finish: &[Status] = match row.status {
-            Some(s @ (Status::New | Status::Open | Status::Pending | Status::OnHold)) => {
+        let finish: Vec<(Status, Option<i64>)> = match row.status {
+            Some(s @ (Status::New | Status::Open)) => {
                 r.status = s;
-                &[]
+                vec![]
             }
-            Some(Status::Resolved) => &[Status::Resolved],
-            Some(Status::Closed) => &[Status::Resolved, Status::Closed],
-            None => &[],
+            // Waiting since the file's last update (the SLA clock pauses from then, not
+            // from the start).
+            Some(s @ (Status::Pending | Status::OnHold)) => vec![(s, row.updated_at.or(born))],
+            Some(Status::Resolved) => vec![(Status::Resolved, row.resolved_at.or(row.closed_at).or(row.updated_at))],
+            Some(Status::Closed) => vec![
+                (Status::Resolved, row.resolved_at.or(row.closed_at).or(row.updated_at)),
+                (Status::Closed, row.closed_at.or(row.updated_at).or(row.resolved_at)),
+            ],
+            None => vec![],
         };
-        self.changes.push(change);
-        for s in finish {
-            self.changes.push(Change::set_ticket(id, TicketField::Status, Some(s.to_string())));
+        self.push(None, change, born);
+        // The conversation, then a first response the file dates but does not hold.
+        let mut answered = false;
+        for e in &row.entries {
+            let author = match (e.author.as_deref(), e.author_email.as_deref()) {
+                (None, None) => None,
+                (name, email) => self.person(name, email, Role::Requester, after(Some(e.at)))?,
+            };
+            answered |= e.kind == EntryKind::Reply
+                && (author.is_none() || author != requester)
+                && row.first_response_at.is_some_and(|f| e.at <= f);
+            let rec = EntryRecord { kind: e.kind, body: e.body.clone(), author, minutes: e.minutes, origin: None };
+            self.push(e.actor.as_deref(), Change::entry(id, rec), after(Some(e.at)));
+        }
+        if let Some(f) = row.first_response_at
+            && !answered
+        {
+            let body = format!(
+                "(first response on {}, from the imported file, which does not hold its text)",
+                crate::domain::time::rfc3339(f)
+            );
+            let rec = EntryRecord { kind: EntryKind::Reply, body, author: None, minutes: None, origin: None };
+            self.push(None, Change::entry(id, rec), after(Some(f)));
+        }
+        for (s, at) in finish {
+            self.push(None, Change::set_ticket(id, TicketField::Status, Some(s.to_string())), after(at));
         }
         Ok(())
     }

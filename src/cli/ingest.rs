@@ -21,11 +21,12 @@ use serde::Serialize;
 
 use super::output::line;
 use super::{CliError, Ctx};
+use crate::config::StrangerTag;
 use crate::domain::ids::{PersonId, TicketId, TicketNumber};
-use crate::domain::op::{Change, EntryRecord, Origin, Payload};
+use crate::domain::op::{Change, EntryRecord, LinkTarget, Origin, Payload};
 use crate::domain::person::PersonRecord;
 use crate::domain::plan::{self, NewTicket};
-use crate::domain::ticket::{Channel, EntryKind, Status, TicketField};
+use crate::domain::ticket::{Channel, EntryKind, Status, TicketField, TicketRel};
 use crate::domain::time;
 use crate::import::email::{self, Limits, Mail, SkipKind};
 use crate::store::Store;
@@ -44,15 +45,36 @@ pub enum IngestCmd {
 /// Messages per write transaction.
 const BATCH: usize = 500;
 
+/// The requester of messages without a sender address.
+const UNKNOWN_SENDER: &str = "Unknown sender";
+
 /// What happened to one message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "action", rename_all = "kebab-case")]
 pub enum Outcome {
-    Created { ticket: TicketId },
-    Replied { ticket: TicketId, reopened: bool },
+    Created {
+        ticket: TicketId,
+        /// A `[#N]` subject from someone not on ticket N: this ticket is linked to N.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        related: Option<TicketNumber>,
+        /// The message named no sender (filed under "Unknown sender").
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        no_sender: bool,
+    },
+    Replied {
+        ticket: TicketId,
+        reopened: bool,
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        no_sender: bool,
+    },
     Duplicate,
-    Skipped { kind: SkipKind, why: String },
-    Rejected { why: String },
+    Skipped {
+        kind: SkipKind,
+        why: String,
+    },
+    Rejected {
+        why: String,
+    },
 }
 
 /// One message's line in the report.
@@ -113,6 +135,10 @@ impl IntakeReport {
         let mut s = String::new();
         for i in &self.items {
             let what = match &i.outcome {
+                Outcome::Created { related: Some(n), .. } => {
+                    format!("created {} (linked to {n}: the sender is not on {n})", num(i.number))
+                }
+                Outcome::Created { no_sender: true, .. } => format!("created {} (no sender address)", num(i.number)),
                 Outcome::Created { .. } => format!("created {}", num(i.number)),
                 Outcome::Replied { reopened: true, .. } => format!("reply on {} (reopened)", num(i.number)),
                 Outcome::Replied { .. } => format!("reply on {}", num(i.number)),
@@ -276,7 +302,9 @@ fn take_in(
         .into_iter()
         .map(|o| {
             let number = match &o {
-                Outcome::Created { ticket } | Outcome::Replied { ticket, .. } => Some(store.ticket(*ticket)?.number),
+                Outcome::Created { ticket, .. } | Outcome::Replied { ticket, .. } => {
+                    Some(store.ticket(*ticket)?.number)
+                }
                 _ => None,
             };
             Ok((o, number))
@@ -293,7 +321,13 @@ struct Planner<'a> {
     people: HashMap<String, PersonId>,
     keys: HashMap<String, TicketId>,
     status: HashMap<TicketId, Status>,
-    senders: HashMap<String, u64>,
+    /// Per sender, the dates of the messages taken in in this batch.
+    senders: HashMap<String, Vec<i64>>,
+    /// People of the store met in this batch (the others in `people` are new).
+    known_people: Vec<PersonId>,
+    /// Who wrote on (or asked for) a ticket in this batch.
+    on_ticket: HashMap<TicketId, Vec<PersonId>>,
+    stranger_tag: StrangerTag,
     changes: Vec<Change>,
     matrix: crate::domain::ticket::PriorityMatrix,
     routing: Vec<crate::domain::routing::RoutingRule>,
@@ -310,6 +344,9 @@ impl<'a> Planner<'a> {
             keys: HashMap::new(),
             status: HashMap::new(),
             senders: HashMap::new(),
+            known_people: vec![],
+            on_ticket: HashMap::new(),
+            stranger_tag: ctx.config.intake.tag_from_stranger,
             changes: vec![],
             matrix: ctx.config.matrix,
             routing: ctx.config.routing.clone(),
@@ -328,23 +365,54 @@ impl<'a> Planner<'a> {
         if let Some(s) = mail.skip {
             return Ok(Outcome::Skipped { kind: s.kind, why: s.why });
         }
-        let sender = mail.from_email.to_ascii_lowercase();
-        let seen = self.store.origins_from_since(&sender, self.now - time::HOUR)?
-            + self.senders.get(&sender).copied().unwrap_or(0);
-        if seen >= self.max_per_hour as u64 {
-            return Ok(Outcome::Skipped {
-                kind: SkipKind::Loop,
-                why: format!("{seen} messages from {sender} within the hour ([intake] max_per_sender_per_hour)"),
-            });
+        let when = email::dated(&mail, self.now);
+        let sender = mail.from_email.as_deref().map(str::to_ascii_lowercase);
+        if let Some(sender) = &sender {
+            // A loop is many messages within an hour by their own dates: a backfill of old
+            // mail is counted against its own hour, not against the hour it is taken in.
+            let at = when.unwrap_or(self.now);
+            let times = self.senders.get(sender).map(Vec::as_slice).unwrap_or_default();
+            let seen = if at >= self.now - time::HOUR {
+                self.store.origins_from_since(sender, self.now - time::HOUR)?
+                    + times.iter().filter(|t| **t >= self.now - time::HOUR).count() as u64
+            } else {
+                times.iter().filter(|t| (**t - at).abs() < time::HOUR).count() as u64
+            };
+            if seen >= self.max_per_hour as u64 {
+                return Ok(Outcome::Skipped {
+                    kind: SkipKind::Loop,
+                    why: format!("{seen} messages from {sender} within the hour ([intake] max_per_sender_per_hour)"),
+                });
+            }
+            self.senders.entry(sender.clone()).or_default().push(at);
         }
-        *self.senders.entry(sender.clone()).or_default() += 1;
+        let no_sender = sender.is_none();
+        let before = self.changes.len();
         let person = self.person(&mail)?;
-        let origin = Origin { key: key.clone(), sender: Some(sender), attachments: mail.attachments.clone() };
-        let outcome = match self.thread(&mail)? {
+        // A new requester is dated with the message (so that a backfill keeps its dates).
+        if let (Some(c), Some(t)) = (self.changes.get_mut(before), when) {
+            c.at = Some(t);
+        }
+        let origin = Origin { key: key.clone(), sender, attachments: mail.attachments.clone() };
+        let dated = |c: Change| match when {
+            Some(t) => c.happened_at(t),
+            None => c,
+        };
+        let (thread, related) = match self.thread(&mail)? {
+            // A `[#N]` subject from someone who is not on N: a ticket of its own, linked.
+            Some((ticket, _, true))
+                if self.stranger_tag == StrangerTag::NewTicket && !self.participant(ticket, person)? =>
+            {
+                (None, Some((ticket, TicketNumber(mail.tag.unwrap_or_default()))))
+            }
+            Some((ticket, status, _)) => (Some((ticket, status)), None),
+            None => (None, None),
+        };
+        let outcome = match thread {
             Some((ticket, status)) => {
                 let body =
                     if mail.body.trim().is_empty() { "(the message has no text)".to_string() } else { mail.body };
-                self.changes.push(Change::entry(
+                self.changes.push(dated(Change::entry(
                     ticket,
                     EntryRecord {
                         kind: EntryKind::Reply,
@@ -353,7 +421,8 @@ impl<'a> Planner<'a> {
                         minutes: None,
                         origin: Some(origin),
                     },
-                ));
+                )));
+                self.on_ticket.entry(ticket).or_default().push(person);
                 let reopen = matches!(status, Status::Resolved | Status::Closed);
                 if reopen || status == Status::Pending {
                     let c = Change::set_ticket(ticket, TicketField::Status, Some(Status::Open.to_string()))
@@ -361,7 +430,7 @@ impl<'a> Planner<'a> {
                     self.changes.push(if reopen { c.allow_reopen() } else { c });
                     self.status.insert(ticket, Status::Open);
                 }
-                Outcome::Replied { ticket, reopened: reopen }
+                Outcome::Replied { ticket, reopened: reopen, no_sender }
             }
             None => {
                 let id = TicketId::new_random();
@@ -375,22 +444,36 @@ impl<'a> Planner<'a> {
                 let mut change = plan::new_ticket(id, t, &self.matrix);
                 if let Payload::TicketNew(r) = &mut change.payload {
                     r.origin = Some(origin);
+                    r.created_at = when;
                 }
-                self.changes.push(change);
+                self.changes.push(dated(change));
                 self.status.insert(id, Status::New);
-                Outcome::Created { ticket: id }
+                self.on_ticket.entry(id).or_default().push(person);
+                if let Some((target, _)) = related {
+                    let to = LinkTarget::Ticket { id: target, rel: TicketRel::Related };
+                    self.changes.push(dated(Change::link(id, to, false)));
+                }
+                Outcome::Created { ticket: id, related: related.map(|(_, n)| n), no_sender }
             }
         };
-        if let Outcome::Created { ticket } | Outcome::Replied { ticket, .. } = &outcome {
+        if no_sender && let Outcome::Created { ticket, .. } | Outcome::Replied { ticket, .. } = &outcome {
+            let body = "The message has no sender address (no From, Sender or Reply-To): \
+                        it is filed under \"Unknown sender\" and cannot be answered by e-mail."
+                .to_string();
+            let note = EntryRecord { kind: EntryKind::Note, body, author: None, minutes: None, origin: None };
+            self.changes.push(dated(Change::entry(*ticket, note)));
+        }
+        if let Outcome::Created { ticket, .. } | Outcome::Replied { ticket, .. } = &outcome {
             self.keys.insert(key, *ticket);
         }
         Ok(outcome)
     }
 
-    /// The ticket a reply belongs to, and its status now: by the messages it answers, else
-    /// by its subject tag.
-    fn thread(&self, mail: &Mail) -> Result<Option<(TicketId, Status)>> {
+    /// The ticket a reply belongs to, its status now, and whether it was found by the
+    /// subject tag (not by the messages it answers).
+    fn thread(&self, mail: &Mail) -> Result<Option<(TicketId, Status, bool)>> {
         let mut found = None;
+        let mut by_tag = false;
         for r in &mail.refs {
             let k = email::key_of(r);
             if let Some(t) = self.keys.get(&k) {
@@ -406,7 +489,10 @@ impl<'a> Planner<'a> {
             && let Some(n) = mail.tag
         {
             match self.store.ticket_id(TicketNumber(n)) {
-                Ok(t) => found = Some(t),
+                Ok(t) => {
+                    found = Some(t);
+                    by_tag = true;
+                }
                 Err(crate::store::StoreError::NotFound(_)) => {}
                 Err(e) => return Err(e.into()),
             }
@@ -416,24 +502,54 @@ impl<'a> Planner<'a> {
             Some(s) => *s,
             None => self.store.ticket(t)?.status,
         };
-        Ok(Some((t, status)))
+        Ok(Some((t, status, by_tag)))
     }
 
-    /// The sender as a person: known by address, else a new requester.
+    /// Whether a person is on a ticket: its requester or assignee, someone who wrote on it
+    /// (tix keeps no Cc list or watchers), or an agent.
+    fn participant(&self, ticket: TicketId, person: PersonId) -> Result<bool> {
+        if self.on_ticket.get(&ticket).is_some_and(|p| p.contains(&person)) {
+            return Ok(true);
+        }
+        if self.people.values().any(|p| *p == person) && !self.known_people.contains(&person) {
+            return Ok(false); // created in this batch: on no stored ticket
+        }
+        Ok(self.store.ticket_participant(ticket, person)?)
+    }
+
+    /// The sender as a person: known by address, else a new requester; a message without
+    /// a sender address is from the one "Unknown sender".
     fn person(&mut self, mail: &Mail) -> Result<PersonId> {
-        let key = mail.from_email.to_ascii_lowercase();
+        let Some(from) = mail.from_email.as_deref() else {
+            if let Some(p) = self.people.get(UNKNOWN_SENDER) {
+                return Ok(*p);
+            }
+            if let Some(p) = self.store.find_person(UNKNOWN_SENDER)?
+                && p.record.email.is_none()
+            {
+                self.people.insert(UNKNOWN_SENDER.into(), p.id);
+                self.known_people.push(p.id);
+                return Ok(p.id);
+            }
+            let id = PersonId::new_random();
+            self.changes.push(Change::new_person(id, PersonRecord::requester(UNKNOWN_SENDER, None::<String>)));
+            self.people.insert(UNKNOWN_SENDER.into(), id);
+            return Ok(id);
+        };
+        let key = from.to_ascii_lowercase();
         if let Some(p) = self.people.get(&key) {
             return Ok(*p);
         }
-        if let Some(p) = self.store.find_person(&mail.from_email)?
-            && p.record.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&mail.from_email))
+        if let Some(p) = self.store.find_person(from)?
+            && p.record.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(from))
         {
             self.people.insert(key, p.id);
+            self.known_people.push(p.id);
             return Ok(p.id);
         }
         let id = PersonId::new_random();
-        let name = mail.from_name.clone().unwrap_or_else(|| mail.from_email.clone());
-        self.changes.push(Change::new_person(id, PersonRecord::requester(name, Some(mail.from_email.clone()))));
+        let name = mail.from_name.clone().unwrap_or_else(|| from.to_string());
+        self.changes.push(Change::new_person(id, PersonRecord::requester(name, Some(from.to_string()))));
         self.people.insert(key, id);
         Ok(id)
     }

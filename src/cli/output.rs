@@ -53,6 +53,9 @@ pub struct ImportReport {
     pub rejected: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub ignored_columns: Vec<String>,
+    /// Taken in, but worth a look (`file:line: what`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl ImportReport {
@@ -75,6 +78,15 @@ impl ImportReport {
             s.push_str(&format!(", {} rejected:", self.rejected.len()));
             for r in &self.rejected {
                 s.push_str(&format!("\n  {}", line(r)));
+            }
+        }
+        if !self.warnings.is_empty() {
+            s.push_str(&format!("\n{} warning(s):", self.warnings.len()));
+            for w in self.warnings.iter().take(20) {
+                s.push_str(&format!("\n  {}", line(w)));
+            }
+            if self.warnings.len() > 20 {
+                s.push_str(&format!("\n  ... and {} more", self.warnings.len() - 20));
             }
         }
         if !self.ignored_columns.is_empty() {

@@ -67,6 +67,8 @@ string_enum!(
         Chat = "chat",
         Portal = "portal",
         Monitoring = "monitoring",
+        /// Taken from another desk's file that does not say how the request came in.
+        Import = "import",
     }
 );
 

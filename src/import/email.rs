@@ -4,7 +4,11 @@
 //! words, HTML to text) is mail-parser's; this module decides what a message is for a
 //! help desk and applies the configured limits.
 //!
-//! * **Sender**: the first address of From (else Sender, else Reply-To). None: refused.
+//! * **Sender**: the first address of From (else Sender, else Reply-To). None: taken in
+//!   without a sender (the caller files it under an "unknown sender" requester), unless
+//!   `[intake] refuse_unknown_sender` refuses it.
+//! * **Date**: the Date header, and when the mailbox received it (the topmost Received
+//!   header's date); the caller bounds the first by the second and by now.
 //! * **Message-ID** as sent (without `<>`); a message without one gets a stable id made
 //!   from a hash of its bytes (`tix-<hash>@tix.invalid`), so a re-run still recognises it.
 //! * **Reply**: In-Reply-To and References (newest first) name earlier messages; a subject
@@ -42,6 +46,8 @@ pub struct Limits {
     pub max_attachment_bytes: u64,
     /// The desk's own address (lower case).
     pub own_address: Option<String>,
+    /// Refuse a message without a sender address (else it is taken in without one).
+    pub refuse_unknown_sender: bool,
 }
 
 impl From<&IntakeConfig> for Limits {
@@ -52,6 +58,7 @@ impl From<&IntakeConfig> for Limits {
             max_body_bytes: c.max_body_bytes,
             max_attachment_bytes: c.max_attachment_bytes,
             own_address: c.address.as_ref().map(|a| a.trim().to_ascii_lowercase()),
+            refuse_unknown_sender: c.refuse_unknown_sender,
         }
     }
 }
@@ -85,8 +92,12 @@ pub struct Mail {
     /// Set when something other than a request (the other fields may then be empty).
     pub skip: Option<Skip>,
     pub from_name: Option<String>,
-    /// The sender's address as written.
-    pub from_email: String,
+    /// The sender's address as written; `None` when the message names none.
+    pub from_email: Option<String>,
+    /// The Date header, in milliseconds since the epoch (when it can be read).
+    pub date: Option<i64>,
+    /// When the mailbox received it (the topmost Received header's date), if known.
+    pub received: Option<i64>,
     pub subject: String,
     /// `[#1042]` in the subject.
     pub tag: Option<u64>,
@@ -106,6 +117,14 @@ impl Mail {
 /// The origin key of a Message-ID.
 pub fn key_of(message_id: &str) -> String {
     format!("mail:{message_id}")
+}
+
+/// When a message happened, for the desk: its Date header, not before the mailbox received
+/// it (when known) and not after `now`; the received time when the Date cannot be read.
+pub fn dated(mail: &Mail, now: i64) -> Option<i64> {
+    let t = mail.date.or(mail.received)?;
+    let t = mail.received.map_or(t, |r| t.max(r));
+    Some(t.min(now))
 }
 
 /// Read one message. `Err` says why it cannot be taken in.
@@ -138,7 +157,14 @@ pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Mail, String> {
         message_id,
         skip: None,
         from_name: None,
-        from_email: String::new(),
+        from_email: None,
+        date: msg.date().filter(|d| d.is_valid()).map(|d| d.to_timestamp() * 1000),
+        received: msg
+            .received_all()
+            .next()
+            .and_then(|r| r.date())
+            .filter(|d| d.is_valid())
+            .map(|d| d.to_timestamp() * 1000),
         subject: String::new(),
         tag: None,
         refs: vec![],
@@ -149,8 +175,12 @@ pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Mail, String> {
         mail.skip = Some(skip);
         return Ok(mail);
     }
-    let Some((name, email)) = sender else {
-        return Err("no sender address (From, Sender or Reply-To)".into());
+    let (name, email) = match sender {
+        Some((name, email)) => (name, Some(email)),
+        None if limits.refuse_unknown_sender => {
+            return Err("no sender address (From, Sender or Reply-To; [intake] refuse_unknown_sender)".into());
+        }
+        None => (None, None),
     };
     let field = |what: &str, v: &str| -> Result<(), String> {
         if v.len() as u64 > limits.max_field_bytes {
@@ -165,7 +195,9 @@ pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Mail, String> {
     };
     let subject = first_text(HeaderName::Subject).unwrap_or("").to_string();
     field("subject", &subject)?;
-    field("sender address", &email)?;
+    if let Some(email) = &email {
+        field("sender address", email)?;
+    }
     if let Some(n) = &name {
         field("sender name", n)?;
     }
@@ -455,7 +487,7 @@ mod tests {
             "From: \"Doe, Jane\" <jane@example.com>\r\nSubject: =?UTF-8?Q?Drucker_st=C3=B6rt?=\r\nMessage-ID: <a1@x>\r\n\r\nHello\r\n",
         );
         assert_eq!(m.message_id, "a1@x");
-        assert_eq!((m.from_name.as_deref(), m.from_email.as_str()), (Some("Doe, Jane"), "jane@example.com"));
+        assert_eq!((m.from_name.as_deref(), m.from_email.as_deref()), (Some("Doe, Jane"), Some("jane@example.com")));
         assert_eq!(m.subject, "Drucker stört");
         assert_eq!(m.body, "Hello");
         assert!(m.skip.is_none());
@@ -506,7 +538,7 @@ mod tests {
         let m = mail(
             "From: A <a@x>\nFrom: B <b@x>\nSubject: one\nSubject: two\nMessage-ID: <1@x>\nMessage-ID: <2@x>\n\nb\n",
         );
-        assert_eq!((m.from_email.as_str(), m.subject.as_str(), m.message_id.as_str()), ("a@x", "one", "1@x"));
+        assert_eq!((m.from_email.as_deref(), m.subject.as_str(), m.message_id.as_str()), (Some("a@x"), "one", "1@x"));
     }
 
     #[test]
@@ -525,6 +557,21 @@ mod tests {
     }
 
     #[test]
+    fn dates_are_bounded_by_receipt_and_now() {
+        let m = mail(
+            "Received: from mx by desk; Tue, 5 Mar 2024 09:00:00 +0000\nFrom: a@x\nDate: Tue, 5 Mar 2024 08:59:30 +0100\nSubject: s\n\nb\n",
+        );
+        assert_eq!(m.date, Some(1_709_625_570_000));
+        assert_eq!(m.received, Some(1_709_629_200_000));
+        // Sent before it was received: dated when the mailbox got it; never in the future.
+        assert_eq!(dated(&m, i64::MAX), Some(1_709_629_200_000));
+        assert_eq!(dated(&m, 1_000), Some(1_000));
+        let plain = mail("From: a@x\nDate: Tue, 5 Mar 2024 08:30:00 +0000\nSubject: s\n\nb\n");
+        assert_eq!(dated(&plain, i64::MAX), Some(1_709_627_400_000));
+        assert_eq!(dated(&mail("From: a@x\nSubject: s\n\nb\n"), 5), None);
+    }
+
+    #[test]
     fn limits_are_clear_errors() {
         let small = Limits { max_message_bytes: 10, ..Limits::default() };
         let e = parse(b"From: a@x\nSubject: s\n\nbody\n", &small).unwrap_err();
@@ -534,7 +581,10 @@ mod tests {
         assert!(e.starts_with("the subject is 14 bytes") && e.contains("max_field_bytes"), "{e}");
         let small = Limits { max_body_bytes: 3, ..Limits::default() };
         assert!(parse(b"From: a@x\nSubject: s\n\nbody\n", &small).unwrap_err().contains("max_body_bytes"));
-        assert!(parse(b"Subject: s\n\nbody\n", &Limits::default()).unwrap_err().contains("no sender"));
+        let refuse = Limits { refuse_unknown_sender: true, ..Limits::default() };
+        assert!(parse(b"Subject: s\n\nbody\n", &refuse).unwrap_err().contains("no sender"));
+        let m = parse(b"Subject: s\n\nbody\n", &Limits::default()).unwrap();
+        assert_eq!((m.from_email, m.from_name, m.subject.as_str()), (None, None, "s"));
         assert!(parse(b"   \n", &Limits::default()).unwrap_err().contains("empty"));
     }
 

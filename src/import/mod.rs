@@ -2,8 +2,11 @@
 //! into changes and commits them through the store's write path.
 
 pub mod assets;
+pub mod csv_read;
 pub mod email;
 pub mod history;
 pub mod ics;
 pub mod kb;
+pub mod ticket_columns;
+pub mod ticket_entries;
 pub mod tickets;

@@ -48,165 +48,13 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDateTime};
 use serde_json::Value;
 
-use super::assets::{Event, MAX_FIELD_BYTES, RowError, for_each_record};
+use super::csv_read::{Event, MAX_FIELD_BYTES, RowError, for_each_record};
+pub use super::ticket_columns::{Field, map_priority, map_status, parse_time};
+use super::ticket_columns::{Mapper, map_channel, map_type, unescape_formula};
+use super::ticket_entries::{self, EntryIn};
 use crate::domain::ticket::{Channel, Level, Priority, Status, TicketType, normalize_tags};
-
-/// The fields a column can feed, with the names `--map` uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Field {
-    Id,
-    Title,
-    Description,
-    Status,
-    Priority,
-    Urgency,
-    Impact,
-    Requester,
-    RequesterEmail,
-    Assignee,
-    Category,
-    Group,
-    Tags,
-    Created,
-    Channel,
-    Type,
-}
-
-impl Field {
-    pub const ALL: &'static [(&'static str, Field)] = &[
-        ("id", Field::Id),
-        ("title", Field::Title),
-        ("description", Field::Description),
-        ("status", Field::Status),
-        ("priority", Field::Priority),
-        ("urgency", Field::Urgency),
-        ("impact", Field::Impact),
-        ("requester", Field::Requester),
-        ("requester_email", Field::RequesterEmail),
-        ("assignee", Field::Assignee),
-        ("category", Field::Category),
-        ("group", Field::Group),
-        ("tags", Field::Tags),
-        ("created", Field::Created),
-        ("channel", Field::Channel),
-        ("type", Field::Type),
-    ];
-
-    pub fn parse(name: &str) -> Result<Field, String> {
-        let n = normalize(name);
-        Field::ALL.iter().find(|(f, _)| normalize(f) == n).map(|(_, f)| *f).ok_or_else(|| {
-            format!(
-                "unknown field '{name}' (expected one of: {})",
-                Field::ALL.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
-            )
-        })
-    }
-
-    fn name(self) -> &'static str {
-        Field::ALL.iter().find(|(_, f)| *f == self).map(|(n, _)| *n).unwrap_or("?")
-    }
-}
-
-/// Normalised column name → field, best first per field.
-const ALIASES: &[(&str, Field)] = {
-    use Field::*;
-    &[
-        ("id", Id),
-        ("number", Id),
-        ("ticketid", Id),
-        ("ticketnumber", Id),
-        ("key", Id),
-        ("externalid", Id),
-        ("reference", Id),
-        ("ref", Id),
-        ("incidentnumber", Id),
-        ("casenumber", Id),
-        ("issuekey", Id),
-        ("title", Title),
-        ("subject", Title),
-        ("summary", Title),
-        ("shortdescription", Title),
-        ("issue", Title),
-        ("topic", Title),
-        ("description", Description),
-        ("body", Description),
-        ("details", Description),
-        ("text", Description),
-        ("content", Description),
-        ("message", Description),
-        ("status", Status),
-        ("state", Status),
-        ("ticketstatus", Status),
-        ("priority", Priority),
-        ("prio", Priority),
-        ("urgency", Urgency),
-        ("impact", Impact),
-        ("requester", Requester),
-        ("requestername", Requester),
-        ("requestedby", Requester),
-        ("caller", Requester),
-        ("customer", Requester),
-        ("customername", Requester),
-        ("contact", Requester),
-        ("contactname", Requester),
-        ("reporter", Requester),
-        ("reportedby", Requester),
-        ("submitter", Requester),
-        ("requesteremail", RequesterEmail),
-        ("email", RequesterEmail),
-        ("customeremail", RequesterEmail),
-        ("contactemail", RequesterEmail),
-        ("calleremail", RequesterEmail),
-        ("reporteremail", RequesterEmail),
-        ("emailaddress", RequesterEmail),
-        ("assignee", Assignee),
-        ("assigneename", Assignee),
-        ("assignedto", Assignee),
-        ("agent", Assignee),
-        ("agentname", Assignee),
-        ("owner", Assignee),
-        ("technician", Assignee),
-        ("assigneeemail", Assignee),
-        ("category", Category),
-        ("categoryname", Category),
-        ("group", Group),
-        ("team", Group),
-        ("assignmentgroup", Group),
-        ("queue", Group),
-        ("tags", Tags),
-        ("labels", Tags),
-        ("keywords", Tags),
-        ("created", Created),
-        ("createdat", Created),
-        ("createdon", Created),
-        ("datecreated", Created),
-        ("creationdate", Created),
-        ("opened", Created),
-        ("openedat", Created),
-        ("submitted", Created),
-        ("channel", Channel),
-        ("source", Channel),
-        ("via", Channel),
-        ("contacttype", Channel),
-        ("origin", Channel),
-        ("type", Type),
-        ("tickettype", Type),
-        ("kind", Type),
-        ("issuetype", Type),
-        ("recordtype", Type),
-    ]
-};
-
-/// Column name for matching: lower case, without whitespace, `_`, `-`, `:`, `.` and BOMs.
-fn normalize(name: &str) -> String {
-    name.chars()
-        .filter(|c| !c.is_whitespace() && !matches!(c, '_' | '-' | ':' | '.' | '\u{feff}'))
-        .flat_map(char::to_lowercase)
-        .collect()
-}
 
 /// The file formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -250,14 +98,25 @@ pub struct TicketIn {
     pub group: Option<String>,
     pub tags: Vec<String>,
     pub channel: Channel,
-    /// Milliseconds since the epoch.
+    /// Milliseconds since the epoch, as are the other times.
     pub created_at: Option<i64>,
+    pub assignee_email: Option<String>,
+    pub updated_at: Option<i64>,
+    pub first_response_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub closed_at: Option<i64>,
+    /// The row's id as written (what a companion entries file names), if it has one.
+    pub id: Option<String>,
+    /// Notes and replies, oldest first (inline in JSON, or from the companion file).
+    pub entries: Vec<EntryIn>,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ParsedTickets {
     pub rows: Vec<TicketIn>,
     pub errors: Vec<RowError>,
+    /// Taken in, but worth a look (a row repeated word for word in a file without ids).
+    pub warnings: Vec<RowError>,
     pub ignored_columns: Vec<String>,
 }
 
@@ -268,59 +127,8 @@ pub struct Options {
     pub map: Vec<(String, Field)>,
     /// Prefix of the re-import key (`--source`).
     pub source: Option<String>,
-}
-
-/// Column names → fields, for one header (CSV) or one object (JSON).
-struct Mapper<'a> {
-    opts: &'a Options,
-    ignored: Vec<String>,
-}
-
-impl Mapper<'_> {
-    /// The field for each column (None: ignored), best name winning per field. `Err` names
-    /// a column used twice.
-    fn resolve(&mut self, names: &[String]) -> Result<Vec<Option<Field>>, String> {
-        let rank = |n: &str| -> Option<(Field, usize)> {
-            let norm = normalize(n);
-            if let Some((_, f)) = self.opts.map.iter().find(|(from, _)| normalize(from) == norm) {
-                return Some((*f, 0));
-            }
-            ALIASES.iter().position(|(a, _)| *a == norm).map(|i| (ALIASES[i].1, i + 1))
-        };
-        let ranked: Vec<Option<(Field, usize)>> = names.iter().map(|n| rank(n)).collect();
-        let mut best: HashMap<Field, usize> = HashMap::new();
-        for (f, r) in ranked.iter().flatten() {
-            let b = best.entry(*f).or_insert(*r);
-            *b = (*b).min(*r);
-        }
-        let mut out = Vec::with_capacity(names.len());
-        let mut used: HashMap<Field, usize> = HashMap::new();
-        for (col, r) in ranked.iter().enumerate() {
-            match r {
-                Some((f, r)) if best.get(f) == Some(r) => {
-                    if let Some(first) = used.insert(*f, col) {
-                        return Err(format!(
-                            "columns {} and {} ('{}', '{}') both give the {}; remove or rename one",
-                            first + 1,
-                            col + 1,
-                            names[first],
-                            names[col],
-                            f.name()
-                        ));
-                    }
-                    out.push(Some(*f));
-                }
-                _ => {
-                    let n = names[col].trim();
-                    if !n.is_empty() && !self.ignored.iter().any(|i| i == n) {
-                        self.ignored.push(n.to_string());
-                    }
-                    out.push(None);
-                }
-            }
-        }
-        Ok(out)
-    }
+    /// The channel of rows that do not say (`--channel`); default `import`.
+    pub channel: Option<Channel>,
 }
 
 /// Read a whole file. `Err` only when nothing in it can be trusted (UTF-16, an
@@ -331,18 +139,26 @@ pub fn parse_tickets(bytes: &[u8], file: &str, format: Format, opts: &Options) -
     let mut mapper = Mapper { opts, ignored: vec![] };
     let mut keys: HashMap<String, String> = HashMap::new();
     let fail = |line: u64, message: String| RowError { file: file.to_string(), line, message };
-    let mut accept =
-        |out: &mut ParsedTickets, line: u64, place: String, values: Vec<(Field, String)>| match build(&values, opts) {
-            Ok(mut t) => match keys.get(&t.key) {
-                Some(first) => out.errors.push(fail(line, format!("duplicate id (already on {first})"))),
-                None => {
-                    keys.insert(t.key.clone(), place.clone());
-                    t.place = place;
-                    out.rows.push(t);
-                }
-            },
-            Err(m) => out.errors.push(fail(line, m)),
-        };
+    let mut accept = |out: &mut ParsedTickets,
+                      line: u64,
+                      place: String,
+                      values: Vec<(Field, String)>,
+                      entries: Vec<EntryIn>| match build(&values, opts) {
+        Ok(mut t) => match keys.get(&t.key) {
+            // A file without ids: the same row twice is the same ticket, taken in once.
+            Some(first) if t.id.is_none() => out
+                .warnings
+                .push(fail(line, format!("the same row as {first} (the file has no id column): imported once"))),
+            Some(first) => out.errors.push(fail(line, format!("duplicate id (already on {first})"))),
+            None => {
+                keys.insert(t.key.clone(), place.clone());
+                t.place = place;
+                t.entries = entries;
+                out.rows.push(t);
+            }
+        },
+        Err(m) => out.errors.push(fail(line, m)),
+    };
     match format {
         Format::Csv => {
             let mut cols: Vec<Option<Field>> = vec![];
@@ -375,16 +191,24 @@ pub fn parse_tickets(bytes: &[u8], file: &str, format: Format, opts: &Options) -
                             }
                             match std::str::from_utf8(raw) {
                                 Ok(s) => values.push((f, unescape_formula(s).to_string())),
-                                Err(e) => problems.push(format!(
-                                    "column '{}': not valid UTF-8 (byte 0x{:02X} at offset {}; save the file as UTF-8)",
-                                    names[i],
-                                    raw[e.valid_up_to()],
-                                    e.valid_up_to()
-                                )),
+                                // As mail and asset files: read as Windows-1252, with a warning.
+                                Err(e) => {
+                                    let (text, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(raw);
+                                    out.warnings.push(fail(
+                                        line,
+                                        format!(
+                                            "column '{}': not valid UTF-8 (byte 0x{:02X} at offset {}); read as Windows-1252",
+                                            names[i],
+                                            raw[e.valid_up_to()],
+                                            e.valid_up_to()
+                                        ),
+                                    ));
+                                    values.push((f, unescape_formula(&text).to_string()));
+                                }
                             }
                         }
                         if problems.is_empty() {
-                            accept(&mut out, line, format!("{file}:{line}"), values);
+                            accept(&mut out, line, format!("{file}:{line}"), values, vec![]);
                         } else {
                             out.errors.extend(problems.into_iter().map(|m| fail(line, m)));
                         }
@@ -407,6 +231,17 @@ pub fn parse_tickets(bytes: &[u8], file: &str, format: Format, opts: &Options) -
                         out.errors.push(fail(line, m));
                         continue;
                     }
+                };
+                let mut obj = obj;
+                let entries = match obj.remove("entries") {
+                    Some(v @ Value::Array(_)) => match ticket_entries::from_json(&v) {
+                        Ok(e) => e,
+                        Err(m) => {
+                            out.errors.push(fail(line, m));
+                            continue;
+                        }
+                    },
+                    _ => vec![],
                 };
                 let mut flat = Vec::new();
                 flatten("", &Value::Object(obj), &mut flat);
@@ -432,7 +267,7 @@ pub fn parse_tickets(bytes: &[u8], file: &str, format: Format, opts: &Options) -
                 }
                 match too_long {
                     Some(m) => out.errors.push(fail(line, m)),
-                    None => accept(&mut out, line, place, values),
+                    None => accept(&mut out, line, place, values, entries),
                 }
             }
         }
@@ -458,7 +293,17 @@ type Item = (u64, String, Result<Value, String>);
 /// objects one after another (syntax errors end the file: `Err`). JSONL: one per line (a
 /// bad line is a row error).
 fn json_items(text: &[u8], format: Format, file: &str) -> Result<Vec<Item>, RowError> {
-    let line_at = |off: usize| 1 + text[..off.min(text.len())].iter().filter(|&&b| b == b'\n').count() as u64;
+    // Line of a byte offset: counted on from the last offset asked (items come in order), so
+    // a large file is read once, not once per item.
+    let seen = std::cell::Cell::new((0usize, 1u64));
+    let line_at = |off: usize| {
+        let off = off.min(text.len());
+        let (from, line) = seen.get();
+        let (from, line) = if off >= from { (from, line) } else { (0, 1) };
+        let line = line + text[from..off].iter().filter(|&&b| b == b'\n').count() as u64;
+        seen.set((off, line));
+        line
+    };
     let mut out = Vec::new();
     if format == Format::Jsonl {
         for (i, l) in text.split(|&b| b == b'\n').enumerate() {
@@ -565,14 +410,6 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, Option<String>)>) {
     }
 }
 
-/// `'=x` (as `tix export` guards a cell) reads back as `=x`.
-fn unescape_formula(s: &str) -> &str {
-    match s.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
-        _ => s,
-    }
-}
-
 /// Check one row's values and build the ticket.
 fn build(values: &[(Field, String)], opts: &Options) -> Result<TicketIn, String> {
     let get = |f: Field| -> Option<String> {
@@ -611,11 +448,12 @@ fn build(values: &[(Field, String)], opts: &Options) -> Result<TicketIn, String>
     let urgency = level(Field::Urgency, "urgency");
     let impact = level(Field::Impact, "impact");
     let channel = match get(Field::Channel) {
-        None => Channel::Portal,
+        None => opts.channel.unwrap_or(Channel::Import),
         Some(c) => map_channel(&c).unwrap_or_else(|| {
-            problems
-                .push(format!("unknown channel '{c}' (expected phone, email, walk-in, chat, portal or monitoring)"));
-            Channel::Portal
+            problems.push(format!(
+                "unknown channel '{c}' (expected phone, email, walk-in, chat, portal, monitoring or import)"
+            ));
+            Channel::Import
         }),
     };
     let kind = match get(Field::Type) {
@@ -625,13 +463,23 @@ fn build(values: &[(Field, String)], opts: &Options) -> Result<TicketIn, String>
             TicketType::Incident
         }),
     };
-    let created_at = get(Field::Created).and_then(|c| match parse_time(&c) {
-        Some(t) => Some(t),
-        None => {
-            problems.push(format!("'{c}' is not a date or time (use RFC 3339, YYYY-MM-DD HH:MM or YYYY-MM-DD)"));
-            None
-        }
-    });
+    let mut time = |f: Field| {
+        get(f).and_then(|c| match parse_time(&c) {
+            Some(t) => Some(t),
+            None => {
+                problems.push(format!(
+                    "{}: '{c}' is not a date or time (use RFC 3339, YYYY-MM-DD HH:MM or YYYY-MM-DD)",
+                    f.name()
+                ));
+                None
+            }
+        })
+    };
+    let created_at = time(Field::Created);
+    let updated_at = time(Field::Updated);
+    let first_response_at = time(Field::FirstResponse);
+    let resolved_at = time(Field::Resolved);
+    let closed_at = time(Field::Closed);
     let (mut requester_name, mut requester_email) = (None, get(Field::RequesterEmail));
     if let Some(r) = get(Field::Requester) {
         let (name, email) = crate::domain::person::parse_mailbox(&r);
@@ -643,7 +491,8 @@ fn build(values: &[(Field, String)], opts: &Options) -> Result<TicketIn, String>
     if !problems.is_empty() {
         return Err(problems.join("; "));
     }
-    let id = get(Field::Id).unwrap_or_else(|| {
+    let given_id = get(Field::Id);
+    let id = given_id.clone().unwrap_or_else(|| {
         let mut h = blake3::Hasher::new();
         for (f, v) in values {
             h.update(f.name().as_bytes());
@@ -679,84 +528,14 @@ fn build(values: &[(Field, String)], opts: &Options) -> Result<TicketIn, String>
         tags: get(Field::Tags).map(|t| normalize_tags([t])).unwrap_or_default(),
         channel,
         created_at,
+        assignee_email: get(Field::AssigneeEmail),
+        updated_at,
+        first_response_at,
+        resolved_at,
+        closed_at,
+        id: given_id,
+        entries: vec![],
     })
-}
-
-fn key_of(s: &str) -> String {
-    s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
-}
-
-/// A status word from another desk to tix's statuses; `None` when it does not map.
-pub fn map_status(s: &str) -> Option<Status> {
-    Some(match key_of(s).as_str() {
-        "new" | "unassigned" | "untriaged" => Status::New,
-        "open" | "opened" | "inprogress" | "assigned" | "active" | "reopened" | "workinprogress" | "wip"
-        | "working" => Status::Open,
-        "pending" | "waiting" | "waitingforcustomer" | "waitingoncustomer" | "awaitingcustomer"
-        | "awaitinguserinfo" | "awaitingcaller" | "oncustomer" | "awaitingreply" => Status::Pending,
-        "onhold" | "hold" | "deferred" | "suspended" | "paused" => Status::OnHold,
-        "resolved" | "solved" | "done" | "fixed" | "completed" | "complete" => Status::Resolved,
-        "closed" | "cancelled" | "canceled" => Status::Closed,
-        _ => return None,
-    })
-}
-
-/// A priority from another desk; `None` when it does not map.
-pub fn map_priority(s: &str) -> Option<Priority> {
-    let one = |k: &str| -> Option<Priority> {
-        Some(match k {
-            "p1" | "1" | "critical" | "urgent" | "highest" | "blocker" => Priority::P1,
-            "p2" | "2" | "high" | "major" => Priority::P2,
-            "p3" | "3" | "medium" | "normal" | "moderate" => Priority::P3,
-            "p4" | "4" | "low" | "lowest" | "planning" | "minor" => Priority::P4,
-            _ => return None,
-        })
-    };
-    one(&key_of(s)).or_else(|| {
-        // "1 - Critical": the leading number, else the word.
-        let first = s.split(|c: char| !c.is_alphanumeric()).find(|p| !p.is_empty())?;
-        one(&key_of(first)).or_else(|| one(&key_of(s.rsplit(|c: char| !c.is_alphanumeric()).next()?)))
-    })
-}
-
-fn map_channel(s: &str) -> Option<Channel> {
-    Some(match key_of(s).as_str() {
-        "phone" | "telephone" | "call" | "phonecall" => Channel::Phone,
-        "email" | "mail" => Channel::Email,
-        "walkin" | "inperson" | "desk" => Channel::WalkIn,
-        "chat" | "im" | "teams" | "slack" => Channel::Chat,
-        "portal" | "web" | "webform" | "selfservice" | "form" => Channel::Portal,
-        "monitoring" | "alert" | "event" | "system" => Channel::Monitoring,
-        _ => return None,
-    })
-}
-
-fn map_type(s: &str) -> Option<TicketType> {
-    Some(match key_of(s).as_str() {
-        "incident" | "fault" | "bug" => TicketType::Incident,
-        "request" | "servicerequest" | "question" | "task" => TicketType::Request,
-        "problem" => TicketType::Problem,
-        "change" | "changerequest" => TicketType::Change,
-        _ => return None,
-    })
-}
-
-/// RFC 3339, `YYYY-MM-DD HH:MM[:SS]` (UTC), or a date (midnight UTC), to milliseconds.
-pub fn parse_time(s: &str) -> Option<i64> {
-    let s = s.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.timestamp_millis());
-    }
-    for f in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
-            return Some(t.and_utc().timestamp_millis());
-        }
-    }
-    crate::domain::time::parse_day(s)
-        .ok()
-        .flatten()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc().timestamp_millis())
 }
 
 #[cfg(test)]
@@ -806,6 +585,7 @@ mod tests {
         let opts = Options {
             map: vec![("Headline".into(), Field::Title), ("Who".into(), Field::Requester)],
             source: Some("zd".into()),
+            ..Options::default()
         };
         let p = parse_tickets(b"Headline,Who\nx,y <y@z>\n", "t.csv", Format::Csv, &opts).unwrap();
         assert_eq!(p.rows[0].title, "x");
@@ -823,6 +603,13 @@ mod tests {
         );
         let d = csv("id,title\n1,A\n1,B\n");
         assert_eq!(d.errors[0].to_string(), "t.csv:3: duplicate id (already on t.csv:2)");
+        // Without an id column, the same row twice is one ticket and a warning.
+        let same = csv("title,body\nA,x\nB,y\nA,x\n");
+        assert_eq!((same.rows.len(), same.errors.len()), (2, 0));
+        assert_eq!(
+            same.warnings[0].to_string(),
+            "t.csv:4: the same row as t.csv:2 (the file has no id column): imported once"
+        );
     }
 
     #[test]
@@ -844,6 +631,16 @@ mod tests {
         let p = parse_tickets(lines, "t.jsonl", Format::Jsonl, &Options::default()).unwrap();
         assert_eq!(p.rows.len(), 2);
         assert_eq!(p.errors[0].line, 3);
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_read_as_windows_1252() {
+        let p = csv("title,description\nCaf\u{e9},x\n");
+        assert!(p.warnings.is_empty());
+        let p = parse_tickets(b"title,description\nCaf\xe9 au lait,x\n", "t.csv", Format::Csv, &Options::default())
+            .unwrap();
+        assert_eq!(p.rows[0].title, "Caf\u{e9} au lait");
+        assert!(p.warnings[0].to_string().starts_with("t.csv:2: column 'title': not valid UTF-8 (byte 0xE9"));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{Result, Store, StoreError};
 use crate::domain::ids::{ReplicaId, TicketId, TicketNumber};
-use crate::domain::op::{Hlc, RawOp};
+use crate::domain::op::{Hlc, Payload, RawOp};
 use crate::domain::time;
 
 /// An attachment of a ticket (from its e-mails).
@@ -52,8 +52,25 @@ pub struct TicketExport {
     pub first_response: Option<String>,
     pub resolved: Option<String>,
     pub closed: Option<String>,
-    /// Notes and replies on the timeline (their text is in `tix export history`).
-    pub entries: u32,
+    /// Notes and replies on the timeline: how many, or (`--entries`) the entries themselves.
+    pub entries: EntryList,
+}
+
+/// A ticket's entries in an export: their count, or the entries themselves.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum EntryList {
+    Count(u32),
+    Entries(Vec<EntryExport>),
+}
+
+impl EntryList {
+    pub fn count(&self) -> usize {
+        match self {
+            EntryList::Count(n) => *n as usize,
+            EntryList::Entries(e) => e.len(),
+        }
+    }
 }
 
 impl TicketExport {
@@ -109,7 +126,45 @@ impl TicketExport {
             o(&self.first_response),
             o(&self.resolved),
             o(&self.closed),
-            self.entries.to_string(),
+            self.entries.count().to_string(),
+        ]
+    }
+}
+
+/// One note or reply of a ticket as exported (`tix export tickets --entries`), in the
+/// ticket's timeline order; `tix import tickets` reads the same fields back.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EntryExport {
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// note or reply.
+    pub kind: String,
+    /// Who wrote it into tix (an agent's login, or the intake).
+    pub actor: String,
+    /// The person it is from when that is not the actor (a requester's e-mail, say).
+    pub author: Option<String>,
+    pub author_email: Option<String>,
+    /// Time booked, in minutes.
+    pub minutes: Option<u32>,
+    pub body: String,
+}
+
+impl EntryExport {
+    /// The columns of the companion CSV file: the ticket's id and number, then the entry.
+    pub const CSV_COLUMNS: &'static [&'static str] =
+        &["ticket", "number", "at", "kind", "actor", "author", "author_email", "minutes", "body"];
+
+    /// The CSV cells after the ticket's id and number (text as stored; the caller guards cells).
+    pub fn cells(&self) -> Vec<String> {
+        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        vec![
+            self.at.clone(),
+            self.kind.clone(),
+            self.actor.clone(),
+            o(&self.author),
+            o(&self.author_email),
+            self.minutes.map(|m| m.to_string()).unwrap_or_default(),
+            self.body.clone(),
         ]
     }
 }
@@ -239,14 +294,33 @@ impl Store {
             .map_err(|e| self.classify(e))
     }
 
-    /// Messages taken in from `sender` since `since_ms` (loop detection).
+    /// Messages taken in from `sender` since `since_ms` (loop detection). A message that
+    /// opened a ticket dated before `since_ms` (a backfill of old mail) does not count.
     pub fn origins_from_since(&self, sender: &str, since_ms: i64) -> Result<u64> {
         self.conn()
-            .prepare_cached("SELECT count(*) FROM origins WHERE sender = ?1 COLLATE NOCASE AND hlc >= ?2")
+            .prepare_cached(
+                "SELECT count(*) FROM origins o WHERE o.sender = ?1 COLLATE NOCASE AND o.hlc >= ?2
+                 AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.id = o.ticket AND t.created_at < ?3
+                                 AND o.hlc = (SELECT min(hlc) FROM origins f WHERE f.ticket = o.ticket))",
+            )
             .and_then(|mut s| {
-                s.query_row(params![sender, Hlc::from_parts(since_ms, 0).0 as i64], |r| r.get::<_, i64>(0))
+                s.query_row(params![sender, Hlc::from_parts(since_ms, 0).0 as i64, since_ms], |r| r.get::<_, i64>(0))
             })
             .map(|n| n as u64)
+            .map_err(|e| self.classify(e))
+    }
+
+    /// Whether a person is on a ticket: its requester or assignee, the author of one of its
+    /// entries, or an agent (anyone but a requester).
+    pub fn ticket_participant(&self, ticket: TicketId, person: crate::domain::ids::PersonId) -> Result<bool> {
+        self.conn()
+            .prepare_cached(
+                "SELECT EXISTS(SELECT 1 FROM tickets WHERE id = ?1 AND (requester = ?2 OR assignee = ?2))
+                     OR EXISTS(SELECT 1 FROM people WHERE id = ?2 AND role <> 'requester')
+                     OR EXISTS(SELECT 1 FROM ops WHERE entity = ?1 AND kind = 'ticket.entry'
+                               AND json_extract(payload, '$.author') = ?3)",
+            )
+            .and_then(|mut s| s.query_row(params![ticket.0, person.0, person.0.to_string()], |r| r.get(0)))
             .map_err(|e| self.classify(e))
     }
 
@@ -331,11 +405,52 @@ impl Store {
                     first_response: opt_time(r.get(19)?),
                     resolved: opt_time(r.get(20)?),
                     closed: opt_time(r.get(21)?),
-                    entries: r.get(22)?,
+                    entries: EntryList::Count(r.get(22)?),
                 })
             },
             f,
         )
+    }
+
+    /// A ticket's notes and replies, oldest first (the timeline's order), for an export.
+    /// One ticket's worth at a time: an export walks the tickets and asks per ticket.
+    pub fn export_entries(&self, id: TicketId) -> Result<Vec<EntryExport>> {
+        let raw: Vec<(i64, String, String)> = self.collect(
+            "SELECT o.hlc, o.actor, o.payload FROM ops o JOIN replicas r ON r.idx = o.replica
+             WHERE o.entity = ?1 AND o.kind = 'ticket.entry' ORDER BY o.hlc, r.id, o.counter",
+            [id.0],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let mut out = Vec::with_capacity(raw.len());
+        for (hlc, actor, payload) in raw {
+            let Payload::TicketEntry(e) = Payload::from_json("ticket.entry", &payload)
+                .map_err(|e| StoreError::Corrupt(format!("a ticket.entry op of {id}: {e}")))?
+            else {
+                continue;
+            };
+            let (author, author_email) = match e.author {
+                Some(p) => self
+                    .conn()
+                    .prepare_cached("SELECT name, email FROM people WHERE id = ?1")
+                    .and_then(|mut s| {
+                        s.query_row([p.0], |r| Ok((r.get::<_, Option<String>>(0)?, r.get::<_, Option<String>>(1)?)))
+                            .optional()
+                    })
+                    .map_err(|e| self.classify(e))?
+                    .unwrap_or((None, None)),
+                None => (None, None),
+            };
+            out.push(EntryExport {
+                at: time::rfc3339(Hlc(hlc as u64).millis()),
+                kind: e.kind.to_string(),
+                actor,
+                author,
+                author_email,
+                minutes: e.minutes,
+                body: e.body,
+            });
+        }
+        Ok(out)
     }
 
     /// Every asset (not deleted), by tag.

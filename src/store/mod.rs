@@ -30,7 +30,7 @@ use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::ids::{ReplicaId, TicketNumber};
 use crate::domain::op::{Change, Expect, Hlc, Op, Payload, RawOp};
 
-pub use intake::{ArticleExport, AssetExport, Attachment, TicketExport};
+pub use intake::{ArticleExport, AssetExport, Attachment, EntryExport, EntryList, TicketExport};
 pub use query::{
     ArticleHit, AssigneeFilter, Segment, Sort, TicketQuery, TicketRow, TimelineEvent, TimelineItem, fts_query,
 };
