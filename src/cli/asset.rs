@@ -231,7 +231,9 @@ fn import(ctx: &Ctx, file: &std::path::Path, skip_bad: bool, map: &[String]) -> 
     report.rejected = parsed.errors.iter().map(|e| e.to_string()).collect();
     let mut changes = Vec::new();
     let mut fresh = Vec::new();
+    let progress = super::progress::Progress::new(&ctx.out, "importing assets", Some(parsed.rows.len() as u64));
     for row in &parsed.rows {
+        progress.inc(1);
         let status = match row.status.as_deref() {
             None => AssetStatus::InUse,
             Some(s) => match map_status(s).and_then(|m| m.parse().ok()) {
@@ -267,6 +269,7 @@ fn import(ctx: &Ctx, file: &std::path::Path, skip_bad: bool, map: &[String]) -> 
             }
         }
     }
+    progress.done();
     report.refuse_unless(skip_bad, "row(s)")?;
     store.commit(&ctx.actor, changes)?;
     ctx.out.emit(&report, || report.render())

@@ -1,6 +1,5 @@
 //! `tix demo`
 
-use std::io::Write;
 use std::time::Instant;
 
 use anyhow::Result;
@@ -66,13 +65,9 @@ pub fn run(ctx: &Ctx, a: DemoArgs) -> Result<()> {
     };
     let opts = DemoOptions { tickets: a.tickets, seed: a.seed, now_ms };
     let started = Instant::now();
-    let quiet = ctx.out.json;
-    let built = demo::build(path, &opts, |done, total| {
-        if !quiet {
-            eprint!("\rbuilding demo store: {} / {} tickets", thousands(done), thousands(total));
-            let _ = std::io::stderr().flush();
-        }
-    });
+    let progress = super::progress::Progress::new(&ctx.out, "building the demo store", Some(opts.tickets as u64));
+    let built = demo::build(path, &opts, |done, total| progress.set(done, total));
+    progress.done();
     let summary = match built {
         Ok(s) => s,
         Err(e) => {
@@ -83,9 +78,6 @@ pub fn run(ctx: &Ctx, a: DemoArgs) -> Result<()> {
             return Err(e.into());
         }
     };
-    if !quiet {
-        eprintln!();
-    }
     let secs = started.elapsed().as_secs_f64();
     ctx.out.emit(&serde_json::json!({ "path": path, "seconds": secs, "summary": summary }), || {
         format!(

@@ -117,7 +117,9 @@ fn import_tickets(ctx: &Ctx, a: TicketsArgs) -> Result<()> {
     report.rejected = rejected;
     report.warnings = parsed.warnings.iter().map(|e| e.to_string()).collect();
     let mut planner = TicketPlanner { store: &store, ctx, people: HashMap::new(), changes: vec![] };
+    let progress = super::progress::Progress::new(&ctx.out, "importing tickets", Some(parsed.rows.len() as u64));
     for row in &parsed.rows {
+        progress.inc(1);
         if store.origin_known(&row.key)? {
             report.unchanged += 1;
             continue;
@@ -130,7 +132,9 @@ fn import_tickets(ctx: &Ctx, a: TicketsArgs) -> Result<()> {
     // In time order, so that each op carries the time it happened (a store whose own
     // history is older than the file's keeps every time exactly; see the README).
     changes.sort_by_key(|(_, c)| c.at.unwrap_or(i64::MAX));
+    progress.phase("writing");
     store.commit_as(changes)?;
+    progress.done();
     ctx.out.emit(&report, || report.render())
 }
 
@@ -311,6 +315,7 @@ fn import_history(ctx: &Ctx, file: &Path) -> Result<()> {
     let mut store = ctx.open()?;
     let mut report = HistoryReport { ops: count, ..Default::default() };
     let mut batch = Vec::with_capacity(HISTORY_BATCH);
+    let progress = super::progress::Progress::new(&ctx.out, "importing the history", Some(count));
     for (i, l) in open()?.lines().enumerate().skip(1) {
         let l = l.map_err(|e| CliError::Failed(format!("{name}:{}: {e}", i + 1)))?;
         if l.trim().is_empty() {
@@ -319,9 +324,11 @@ fn import_history(ctx: &Ctx, file: &Path) -> Result<()> {
         batch.push(history::parse_op(&l).map_err(|e| CliError::Failed(format!("{name}:{}: {e}", i + 1)))?);
         if batch.len() == HISTORY_BATCH {
             report.added += store.ingest_raw(std::mem::take(&mut batch))?.added;
+            progress.inc(HISTORY_BATCH as u64);
         }
     }
     report.added += store.ingest_raw(batch)?.added;
+    progress.done();
     report.already_present = report.ops - report.added as u64;
     ctx.out.emit(&report, || {
         format!(

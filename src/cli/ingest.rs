@@ -248,7 +248,9 @@ fn maildir(ctx: &Ctx, store: &mut Store, limits: &Limits, dir: &Path, report: &m
         .collect();
     names.sort();
     let mut n = 0;
+    let progress = super::progress::Progress::new(&ctx.out, "taking in mail", Some(names.len() as u64));
     for chunk in names.chunks(BATCH) {
+        progress.inc(chunk.len() as u64);
         let msgs: Vec<(String, std::result::Result<Vec<u8>, String>)> =
             chunk.iter().map(|name| (name.clone(), read_capped(&new.join(name), limits.max_message_bytes))).collect();
         let outcomes = take_in(ctx, store, limits, &msgs)?;
@@ -265,6 +267,7 @@ fn maildir(ctx: &Ctx, store: &mut Store, limits: &Limits, dir: &Path, report: &m
             report.add(Item { message: n, source: format!("new/{name}"), outcome, number });
         }
     }
+    progress.done();
     Ok(())
 }
 

@@ -110,7 +110,9 @@ fn import(ctx: &Ctx, dir: &std::path::Path, skip_bad: bool) -> Result<()> {
     let files = kbfiles::scan(dir).map_err(|e| CliError::Failed(e.to_string()))?;
     let mut report = ImportReport::default();
     let mut changes = Vec::new();
+    let progress = super::progress::Progress::new(&ctx.out, "reading articles", Some(files.len() as u64));
     for f in files {
+        progress.inc(1);
         let f = match f {
             Ok(f) => f,
             Err(e) => {
@@ -141,6 +143,7 @@ fn import(ctx: &Ctx, dir: &std::path::Path, skip_bad: bool) -> Result<()> {
             }
         }
     }
+    progress.done();
     report.refuse_unless(skip_bad, "file(s)")?;
     store.commit(&ctx.actor, changes)?;
     ctx.out.emit(&report, || report.render())

@@ -11,6 +11,7 @@ mod ingest;
 mod kb;
 mod output;
 mod person;
+mod progress;
 mod report;
 mod schedule;
 mod sla;

@@ -1,0 +1,97 @@
+//! Progress on long work (demo build, imports, maildir ingest, sync init and rebuild),
+//! drawn on stderr only when stderr is a terminal and never with `--json`: a script or
+//! a pipe sees nothing of it. ASCII only, redrawn a few times a second at most, so it
+//! costs little over a slow link.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::Out;
+
+/// A progress bar that may be hidden; every method is a no-op then.
+pub struct Progress(ProgressBar);
+
+impl Progress {
+    /// A bar for `total` steps (a spinner while the total is unknown), labelled `what`.
+    pub fn new(out: &Out, what: &str, total: Option<u64>) -> Progress {
+        let shown = !out.json && std::io::stderr().is_terminal();
+        Progress::with_target(
+            if shown { ProgressDrawTarget::stderr_with_hz(4) } else { ProgressDrawTarget::hidden() },
+            what,
+            total,
+        )
+    }
+
+    fn with_target(target: ProgressDrawTarget, what: &str, total: Option<u64>) -> Progress {
+        let bar = match total {
+            Some(n) => ProgressBar::with_draw_target(Some(n), target).with_style(
+                ProgressStyle::with_template("{msg} [{bar:30}] {human_pos}/{human_len} ({eta} left)")
+                    .expect("a valid template")
+                    .progress_chars("=> "),
+            ),
+            None => {
+                let b = ProgressBar::with_draw_target(None, target).with_style(
+                    ProgressStyle::with_template("{msg} {spinner} {human_pos}")
+                        .expect("a valid template")
+                        .tick_chars("-\\|/ "),
+                );
+                b.enable_steady_tick(Duration::from_millis(250));
+                b
+            }
+        };
+        bar.set_message(what.to_string());
+        Progress(bar)
+    }
+
+    /// Whether anything is drawn.
+    #[cfg(test)]
+    fn is_shown(&self) -> bool {
+        !self.0.is_hidden()
+    }
+
+    pub fn set(&self, done: u64, total: u64) {
+        self.0.set_length(total);
+        self.0.set_position(done);
+    }
+
+    pub fn inc(&self, n: u64) {
+        self.0.inc(n);
+    }
+
+    /// A new label for the next phase ("writing 12,000 changes").
+    pub fn phase(&self, what: &str) {
+        self.0.set_message(what.to_string());
+    }
+
+    /// Take the bar off the screen.
+    pub fn done(self) {
+        self.0.finish_and_clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_is_drawn_for_json_or_off_a_terminal() {
+        // The test's stderr is captured (not a terminal); --json hides it regardless.
+        assert!(!Progress::new(&Out { json: true }, "x", Some(3)).is_shown());
+        let p = Progress::new(&Out { json: false }, "x", Some(3));
+        assert_eq!(p.is_shown(), std::io::stderr().is_terminal());
+        p.inc(1);
+        p.done();
+    }
+
+    #[test]
+    fn a_bar_counts_and_labels() {
+        let p = Progress::with_target(ProgressDrawTarget::hidden(), "importing", Some(10));
+        p.inc(4);
+        p.set(7, 12);
+        p.phase("writing");
+        assert_eq!((p.0.position(), p.0.length()), (7, Some(12)));
+        assert_eq!(p.0.message(), "writing");
+    }
+}
