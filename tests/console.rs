@@ -67,6 +67,7 @@ fn app(dir: &std::path::Path, tickets: usize, width: u16, height: u16, ascii: bo
         sla: Default::default(),
         sla_fingerprint: String::new(),
         routing: vec![],
+        synonyms: vec![],
         recurring: vec![],
         escalation: vec![],
         checklists: vec![tix::domain::checklist::ChecklistTemplate {
@@ -285,6 +286,7 @@ fn the_worker_answers_effects_in_order_while_keys_stay_responsive() {
         sla: Default::default(),
         sla_fingerprint: String::new(),
         routing: vec![],
+        synonyms: vec![],
         recurring: vec![],
         escalation: vec![],
         checklists: vec![tix::domain::checklist::ChecklistTemplate {
@@ -320,7 +322,7 @@ fn the_quick_filter_narrows_as_you_type_and_errors_point_at_the_token() {
     // an x), and the title says so.
     assert_eq!(a.model.queue.total, 4);
     assert!(a.model.queue.rows.iter().all(|r| r.title.contains(".exe")));
-    assert!(screen(&a).contains("4 shown · 3+ letters search all"), "{}", screen(&a));
+    assert!(screen(&a).contains("4 shown · 2+ letters search all"), "{}", screen(&a));
     keys(&mut a, "<backspace> prin");
     assert_eq!(a.model.queue.total, 4, "prefix while typing: 'prin' finds the printer tickets");
     assert!(a.model.queue.exact);
@@ -738,6 +740,7 @@ fn views_come_from_the_config() {
         sla: Default::default(),
         sla_fingerprint: String::new(),
         routing: vec![],
+        synonyms: vec![],
         recurring: vec![],
         escalation: vec![],
         checklists: vec![tix::domain::checklist::ChecklistTemplate {
@@ -844,6 +847,7 @@ fn the_console_syncs_on_a_key_shows_the_state_and_reports_a_lost_edit() {
         sla: Default::default(),
         sla_fingerprint: String::new(),
         routing: vec![],
+        synonyms: vec![],
         recurring: vec![],
         escalation: vec![],
         checklists: vec![tix::domain::checklist::ChecklistTemplate {
@@ -1022,6 +1026,7 @@ fn sla_clocks_show_in_the_queue_the_ticket_and_the_status_line() {
         sla: std::sync::Arc::new(setup),
         sla_fingerprint: "test".into(),
         routing: vec![],
+        synonyms: vec![],
         recurring: vec![],
         escalation: vec![],
         checklists: vec![tix::domain::checklist::ChecklistTemplate {

@@ -194,6 +194,7 @@ pub fn console(ctx: &Ctx) -> Result<()> {
         sla: ctx.config.sla.clone(),
         sla_fingerprint: ctx.config.sla_fingerprint.clone(),
         routing: ctx.config.routing.clone(),
+        synonyms: ctx.config.search.synonyms.clone(),
         recurring: ctx.config.recurring.clone(),
         escalation: ctx.config.escalation.clone(),
         checklists: ctx.config.checklists.clone(),

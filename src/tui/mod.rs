@@ -54,6 +54,8 @@ pub struct Options {
     pub sla_fingerprint: String,
     /// Routing rules for tickets created in the console.
     pub routing: Vec<crate::domain::routing::RoutingRule>,
+    /// KB search synonym groups (`[search] synonyms`).
+    pub synonyms: Vec<Vec<String>>,
     /// Recurring tickets: the console makes those due when it starts.
     pub recurring: Vec<crate::domain::recurring::Recurring>,
     /// Checklist templates.
@@ -78,6 +80,7 @@ impl Options {
             sla: self.sla.clone(),
             sla_fingerprint: self.sla_fingerprint.clone(),
             routing: self.routing.clone(),
+            synonyms: self.synonyms.clone(),
             recurring: self.recurring.clone(),
             escalation: self.escalation.clone(),
         }
