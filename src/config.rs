@@ -43,6 +43,16 @@ pub struct Config {
     /// `[[canned]]`: texts for the editor (`::` in a draft).
     pub canned: Vec<crate::domain::macros::Canned>,
     pub intake: IntakeConfig,
+    /// `[search]`: synonym groups for KB search.
+    pub search: SearchConfig,
+}
+
+/// `[search]`: `synonyms = [["wifi", "wireless", "wlan"], ...]`: a KB search for one word of
+/// a group also finds articles that use another.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SearchConfig {
+    pub synonyms: Vec<Vec<String>>,
 }
 
 /// `[intake]`: limits and loop guards for e-mail intake.
@@ -177,6 +187,8 @@ struct Raw {
     #[serde(default)]
     canned: Vec<crate::domain::macros::Canned>,
     intake: Option<IntakeConfig>,
+    #[serde(default)]
+    search: SearchConfig,
 }
 
 #[derive(Debug, Deserialize)]
@@ -362,6 +374,7 @@ impl Config {
             views,
             console: raw.console.unwrap_or_default(),
             intake: raw.intake.unwrap_or_default(),
+            search: raw.search,
         })
     }
 }

@@ -312,7 +312,7 @@ fn the_quick_filter_narrows_as_you_type_and_errors_point_at_the_token() {
     // an x), and the title says so.
     assert_eq!(a.model.queue.total, 4);
     assert!(a.model.queue.rows.iter().all(|r| r.title.contains(".exe")));
-    assert!(screen(&a).contains("4 shown · 3+ letters search all"), "{}", screen(&a));
+    assert!(screen(&a).contains("4 shown · 2+ letters search all"), "{}", screen(&a));
     keys(&mut a, "<backspace> prin");
     assert_eq!(a.model.queue.total, 4, "prefix while typing: 'prin' finds the printer tickets");
     assert!(a.model.queue.exact);

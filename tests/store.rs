@@ -248,9 +248,10 @@ fn full_text_finds_tickets_by_title_description_and_notes() {
     let hits: Vec<_> = s.queue(&q("jam")).unwrap().into_iter().map(|r| r.id).collect();
     assert_eq!(hits, vec![b, a], "newest first, stemming matches 'jammed'");
     assert_eq!(s.count(&q("fuser")).unwrap(), 1);
-    // Prefixes are opt-in with `*`.
-    assert_eq!(s.count(&q("fus")).unwrap(), 0);
-    assert_eq!(s.count(&q("fus*")).unwrap(), 1);
+    // The last word is also a prefix (3 letters or more); a quoted word is whole.
+    assert_eq!(s.count(&q("fus")).unwrap(), 1);
+    assert_eq!(s.count(&q("\"fus\"")).unwrap(), 0);
+    assert_eq!(s.count(&q("fu")).unwrap(), 0);
     assert_eq!(s.count(&q("toner")).unwrap(), 0);
     // Renaming keeps the index in step.
     s.commit("dana", vec![Change::set_ticket(a, TicketField::Title, Some("Toner empty".into()))]).unwrap();
@@ -359,7 +360,7 @@ fn full_text_counts_can_stop_at_a_cap() {
     assert_eq!(s.count_upto(&q, 5).unwrap(), (5, false));
     assert_eq!(s.count_upto(&q, 100).unwrap(), (7, true));
     // Pages past the first chunk boundary keep newest-first order without gaps.
-    let page = s.queue(&TicketQuery { offset: 2, limit: 3, ..q.clone() }).unwrap();
+    let page = s.queue(&TicketQuery { offset: 2, limit: 3, sort: Sort::Newest, ..q.clone() }).unwrap();
     let numbers: Vec<u64> = page.iter().map(|r| r.number.0).collect();
     assert_eq!(numbers, vec![5, 4, 3]);
 }

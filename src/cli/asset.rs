@@ -22,7 +22,8 @@ pub enum AssetCmd {
     Add(AddArgs),
     /// Show an asset (by tag, hostname or serial) and its ticket history
     Show { key: String },
-    /// Find assets by tag, hostname or serial prefix, or model or holder text
+    /// Find assets, best first: exact tag, tag by letters and number (`lt43`), hostname,
+    /// serial, holder, then characters in order
     Find {
         text: String,
         #[arg(long, default_value_t = 20)]
@@ -84,7 +85,7 @@ pub fn run(ctx: &Ctx, cmd: AssetCmd) -> Result<()> {
         AssetCmd::Show { key } => show(ctx, &key),
         AssetCmd::Find { text, limit } => {
             let store = ctx.open()?;
-            let found = store.find_assets(&text, limit)?;
+            let found = store.rank_assets(&text, limit)?;
             ctx.out.emit(&found, || {
                 found
                     .iter()

@@ -19,9 +19,9 @@ use crate::import::kb as kbfiles;
 pub enum KbCmd {
     /// Add an article
     Add(AddArgs),
-    /// Show an article (by title, source path or id prefix)
+    /// Show an article (by number `KB-12`, title, source path or id prefix)
     Show { key: String },
-    /// Full-text search, best first
+    /// Search, best first: any of the words, ranked by how well an article answers them
     Search {
         query: String,
         #[arg(long, default_value_t = 10)]
@@ -70,7 +70,7 @@ pub fn run(ctx: &Ctx, cmd: KbCmd) -> Result<()> {
         }
         KbCmd::Show { key } => {
             let store = ctx.open()?;
-            let a = store.article_by_key(&key)?;
+            let a = article(&store, &key)?;
             ctx.out.emit(&a, || {
                 format!(
                     "{}\n{}{}\n\n{}",
@@ -83,25 +83,47 @@ pub fn run(ctx: &Ctx, cmd: KbCmd) -> Result<()> {
         }
         KbCmd::Search { query, limit } => {
             let store = ctx.open()?;
-            let hits = store.kb_search(&query, limit)?;
+            let found = store.kb_find(&query, limit, &ctx.config.search.synonyms, false)?;
+            let hits = found.hits;
+            if let (Some(n), true) = (&found.notice, ctx.out.json) {
+                eprintln!("{n}");
+            }
             ctx.out.emit(&hits, || {
                 if hits.is_empty() {
                     return format!("no KB article matches '{}'", line(&query));
                 }
-                hits.iter()
+                let head = found.notice.as_ref().map(|n| format!("{n}\n")).unwrap_or_default();
+                head + &hits
+                    .iter()
                     .map(|h| {
                         let snip: String = h
                             .snippet
                             .iter()
                             .map(|s| if s.hit { format!("*{}*", line(&s.text)) } else { line(&s.text) })
                             .collect();
-                        format!("{}  {}\n    {}", &h.id.to_string()[..8], line(&h.title), snip)
+                        format!("{:<7} {}\n    {}", format!("KB-{}", h.num), line(&h.title), snip)
                     })
                     .collect::<Vec<_>>()
                     .join("\n")
             })
         }
         KbCmd::Import { dir, skip_bad } => import(ctx, &dir, skip_bad),
+    }
+}
+
+/// The one article a key names (`KB-12`, a title, a source path, an id prefix); a key
+/// that names several is a usage error listing them (exit 2), none is not found (3).
+pub fn article(store: &crate::store::Store, key: &str) -> Result<crate::domain::kb::Article> {
+    let mut found = store.article_candidates(key)?;
+    match found.len() {
+        0 => Err(CliError::NotFound(format!("KB article '{}' not found", line(key))).into()),
+        1 => Ok(found.remove(0).1),
+        _ => {
+            let list: Vec<String> =
+                found.iter().map(|(n, a)| format!("  KB-{n}  {}  {}", a.id, line(&a.record.title))).collect();
+            Err(CliError::Usage(format!("'{}' names {} KB articles:\n{}", line(key), found.len(), list.join("\n")))
+                .into())
+        }
     }
 }
 

@@ -405,7 +405,7 @@ fn checklist(ctx: &Ctx, number: TicketNumber, a: Attach, done: Option<usize>, un
         seen = change(&mut store, c)?;
     }
     if let Some(key) = &from_kb {
-        let a = store.article_by_key(key)?;
+        let a = super::kb::article(&store, key)?;
         let c = Checklist::from_steps(&a.record.title, &a.record.body).ok_or_else(|| {
             CliError::Failed(format!("KB \"{}\" has no numbered steps or list items", a.record.title))
         })?;
@@ -534,6 +534,10 @@ pub fn print_list(ctx: &Ctx, store: &crate::store::Store, q: &TicketQuery, csv: 
         (rows.len() as u64 + q.offset, true)
     };
     let now = store.now_ms();
+    let notice = store.text_notice(q)?;
+    if let (Some(n), true) = (&notice, ctx.out.json) {
+        eprintln!("{n}");
+    }
     ctx.out.emit(&ListOut { total, total_exact: exact, tickets: rows.clone() }, || {
         let mut s =
             format!("{:<7} {:<3} {:<9} {:>4} {:<14} {}\n", "NUMBER", "PRI", "STATUS", "AGE", "ASSIGNEE", "TITLE");
@@ -549,6 +553,9 @@ pub fn print_list(ctx: &Ctx, store: &crate::store::Store, q: &TicketQuery, csv: 
             ));
         }
         s.push_str(&format!("{} of {}{}", rows.len(), thousands(total), if exact { "" } else { "+" }));
+        if let Some(n) = &notice {
+            s.push_str(&format!(" · {n}"));
+        }
         s
     })
 }
@@ -787,7 +794,7 @@ fn link(ctx: &Ctx, a: LinkArgs) -> Result<()> {
     let target = if let Some(key) = &a.target.asset {
         LinkTarget::Asset { id: store.asset_by_key(key)?.id }
     } else if let Some(key) = &a.target.kb {
-        LinkTarget::Article { id: store.article_by_key(key)?.id }
+        LinkTarget::Article { id: super::kb::article(&store, key)?.id }
     } else if let Some(n) = a.target.ticket {
         LinkTarget::Ticket { id: store.ticket_id(n)?, rel: a.rel }
     } else {

@@ -311,6 +311,248 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+// ------------------------------------------------------------ search terms
+
+/// The one text normaliser for search: the ticket index, the KB index, the query
+/// parser and routing keywords all see text through it, so that `wifi`, `Wi-Fi`,
+/// `wi fi` and `WiFi` meet. A term is lower case with diacritics folded. A compound
+/// (`Wi-Fi`, `E[x]tract`, `WiFi`, `BER-LT-0042`, up to four parts joined by `-`, `_`,
+/// `'`, brackets or a change of case) is indexed as its parts and then as one joined
+/// term; two short words in a row (`wi fi`, `e mail`) are also indexed joined. A
+/// query asks for the joined term only, which every spelling of it has.
+#[must_use]
+pub fn index_terms(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 16);
+    let mut push = |t: &str| {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(t);
+    };
+    let mut prev_short: Option<String> = None;
+    for g in groups(s) {
+        for p in &g.parts {
+            push(p);
+        }
+        if let Some(j) = g.joined() {
+            push(&j);
+        }
+        if let (Some(a), Some(b)) = (prev_short.as_deref(), g.single())
+            && let Some(j) = join_short(a, b)
+        {
+            push(&j);
+        }
+        prev_short = if g.spaced_after { None } else { g.single().map(str::to_string) };
+    }
+    out
+}
+
+/// The terms a query stands for: one per word, compounds and short pairs joined.
+#[must_use]
+pub fn query_terms(s: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut prev_short: Option<String> = None;
+    for g in groups(s) {
+        if let (Some(a), Some(b)) = (prev_short.as_deref(), g.single())
+            && let Some(j) = join_short(a, b)
+        {
+            out.pop();
+            out.push(j);
+            prev_short = None;
+            continue;
+        }
+        match g.joined() {
+            Some(j) => out.push(j),
+            None => out.extend(g.parts.iter().cloned()),
+        }
+        prev_short = if g.spaced_after { None } else { g.single().map(str::to_string) };
+    }
+    out
+}
+
+/// Lower case with diacritics folded (`Crème` → `creme`, `Straße` → `strasse`).
+#[must_use]
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        for l in c.to_lowercase() {
+            fold_char(l, &mut out);
+        }
+    }
+    out
+}
+
+/// Base letters of U+0100..=U+017F (Latin Extended-A), in code point order.
+const LATIN_EXT_A: &str = concat!(
+    "aaaaaa",
+    "cccccccc",
+    "dddd",
+    "eeeeeeeeee",
+    "gggggggg",
+    "hhhh",
+    "iiiiiiiiii",
+    "ii",
+    "jj",
+    "kkk",
+    "llllllllll",
+    "nnnnnnnnn",
+    "oooooooo",
+    "rrrrrr",
+    "ssssssss",
+    "tttttt",
+    "uuuuuuuuuuuu",
+    "ww",
+    "yyy",
+    "zzzzzz",
+    "s"
+);
+
+fn fold_char(c: char, out: &mut String) {
+    match c {
+        'à'..='å' => out.push('a'),
+        'æ' => out.push_str("ae"),
+        'ç' => out.push('c'),
+        'è'..='ë' => out.push('e'),
+        'ì'..='ï' => out.push('i'),
+        'ð' => out.push('d'),
+        'ñ' => out.push('n'),
+        'ò'..='ö' | 'ø' => out.push('o'),
+        'ù'..='ü' => out.push('u'),
+        'ý' | 'ÿ' => out.push('y'),
+        'þ' => out.push_str("th"),
+        'ß' => out.push_str("ss"),
+        'œ' => out.push_str("oe"),
+        'ё' => out.push('е'),
+        '\u{100}'..='\u{17F}' => out.push(LATIN_EXT_A.as_bytes()[c as usize - 0x100] as char),
+        '\u{300}'..='\u{36F}' => {} // combining marks of decomposed text
+        _ => out.push(c),
+    }
+}
+
+/// A run of word pieces joined by joiners (`-`, `_`, `'`, brackets) or a change of case.
+struct Group {
+    parts: Vec<String>,
+    /// Followed by punctuation other than spaces (a short pair does not join across it).
+    spaced_after: bool,
+}
+
+impl Group {
+    fn joined(&self) -> Option<String> {
+        (self.parts.len() >= 2 && self.parts.len() <= 4).then(|| self.parts.concat())
+    }
+
+    fn single(&self) -> Option<&str> {
+        match self.parts.as_slice() {
+            [one] if one.chars().all(char::is_alphabetic) => Some(one),
+            _ => None,
+        }
+    }
+}
+
+fn is_joiner(c: char) -> bool {
+    matches!(c, '-' | '_' | '\'' | '\u{2019}' | '[' | ']' | '(' | ')' | '\u{2010}' | '\u{2011}')
+}
+
+fn groups(s: &str) -> Vec<Group> {
+    let mut out: Vec<Group> = Vec::new();
+    let mut parts: Vec<String> = Vec::new();
+    let mut piece = String::new();
+    let mut prev: Option<char> = None; // previous char of the current piece
+    let mut joiner_pending = false;
+    let flush_piece = |piece: &mut String, parts: &mut Vec<String>| {
+        if !piece.is_empty() {
+            parts.push(fold(piece));
+            piece.clear();
+        }
+    };
+    let flush_group = |parts: &mut Vec<String>, out: &mut Vec<Group>, spaced: bool| {
+        if !parts.is_empty() {
+            out.push(Group { parts: std::mem::take(parts), spaced_after: spaced });
+        }
+    };
+    for c in s.chars() {
+        if c.is_alphanumeric() || ('\u{300}'..='\u{36F}').contains(&c) {
+            if joiner_pending {
+                joiner_pending = false;
+                flush_piece(&mut piece, &mut parts);
+            } else if c.is_uppercase() && prev.is_some_and(char::is_lowercase) {
+                flush_piece(&mut piece, &mut parts); // camelCase: a new part
+            }
+            piece.push(c);
+            prev = Some(c);
+        } else if is_joiner(c) && !piece.is_empty() {
+            joiner_pending = true;
+            prev = None;
+        } else {
+            let spaced = !c.is_whitespace();
+            flush_piece(&mut piece, &mut parts);
+            flush_group(&mut parts, &mut out, spaced);
+            if let Some(g) = out.last_mut().filter(|_| spaced) {
+                g.spaced_after = true;
+            }
+            joiner_pending = false;
+            prev = None;
+        }
+    }
+    flush_piece(&mut piece, &mut parts);
+    flush_group(&mut parts, &mut out, false);
+    out
+}
+
+/// Words one edit away from `word` (a deletion, a transposition of neighbours, a
+/// substitution or an insertion), for typo tolerance: the caller keeps those the index
+/// knows. Letters come from a–z, 0–9 and the word's own characters. With `prefix`, the
+/// word is still being typed: dropping its last letter is not a correction.
+#[must_use]
+pub fn one_edit_variants(word: &str, prefix: bool) -> Vec<String> {
+    let w: Vec<char> = word.chars().collect();
+    let mut alphabet: Vec<char> = ('a'..='z').chain('0'..='9').collect();
+    alphabet.extend(w.iter().filter(|c| !c.is_ascii()));
+    alphabet.dedup();
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |v: Vec<char>| {
+        let v: String = v.into_iter().collect();
+        if v != word && !out.contains(&v) {
+            out.push(v);
+        }
+    };
+    for i in 0..w.len().saturating_sub(1) {
+        let mut v = w.clone();
+        v.swap(i, i + 1);
+        push(v);
+    }
+    for i in 0..w.len() {
+        if prefix && i + 1 == w.len() {
+            continue;
+        }
+        let mut v = w.clone();
+        v.remove(i);
+        push(v);
+    }
+    for i in 0..w.len() {
+        for &c in &alphabet {
+            let mut v = w.clone();
+            v[i] = c;
+            push(v);
+        }
+    }
+    for i in 0..=w.len() {
+        for &c in &alphabet {
+            let mut v = w.clone();
+            v.insert(i, c);
+            push(v);
+        }
+    }
+    out
+}
+
+/// Two short words in a row that are probably one (`wi fi`, `e mail`): joined.
+fn join_short(a: &str, b: &str) -> Option<String> {
+    let (la, lb) = (a.chars().count(), b.chars().count());
+    let short = la.min(lb) <= 2 && la.max(lb) <= 4;
+    (short && !super::stopwords::is_stop(a) && !super::stopwords::is_stop(b)).then(|| format!("{a}{b}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,6 +605,36 @@ mod tests {
         ("a\tb\n\tc\nabcd\te", M, U, "a   b\n    c\nabcd    e"),
         ("日\tx", M, A, "日  x"),
     ];
+
+    #[test]
+    fn spellings_of_one_word_meet() {
+        let q = |s: &str| query_terms(s);
+        for s in ["wifi", "Wi-Fi", "wi fi", "WiFi", "WIFI", "wi‑fi"] {
+            assert_eq!(q(s), ["wifi"], "{s}");
+            let idx = index_terms(&format!("my {s} drops"));
+            assert!(idx.split(' ').any(|t| t == "wifi"), "{s}: {idx}");
+        }
+        assert_eq!(q("e-mail"), ["email"]);
+        assert_eq!(q("Crème brûlée"), ["creme", "brulee"]);
+        assert_eq!(q("Straße ĳssel Łódź"), ["strasse", "issel", "lodz"]);
+        assert_eq!(index_terms("E[x]tract a file"), "e x tract extract a file");
+        assert_eq!(index_terms("BER-LT-0042"), "ber lt 0042 berlt0042");
+        assert_eq!(q("ber-lt-0042 printer"), ["berlt0042", "printer"]);
+        // Paths and dotted names are not compounds; stop words never pair.
+        assert_eq!(q("path/to file.tar"), ["path", "to", "file", "tar"]);
+        assert_eq!(q("is it"), ["is", "it"]);
+        assert_eq!(LATIN_EXT_A.len(), 128);
+    }
+
+    #[test]
+    fn one_edit_variants_include_the_usual_typos() {
+        let v = one_edit_variants("outlok", false);
+        for want in ["outlook", "outloo", "otulok", "outlak"] {
+            assert!(v.iter().any(|x| x == want), "{want}");
+        }
+        assert!(!v.iter().any(|x| x == "outlok"));
+        assert!(!one_edit_variants("outlo", true).iter().any(|x| x == "outl"));
+    }
 
     #[test]
     fn concrete_cases() {

@@ -749,7 +749,8 @@ impl<'a> Applier<'a> {
         for (rowid, id) in dirty {
             fts::reindex_all(self.conn, rowid, id).map_err(|e| self.err(e))?;
         }
-        fts::flush(self.conn).map_err(|e| self.err(e))
+        fts::flush(self.conn).map_err(|e| self.err(e))?;
+        super::search::sync_kb(self.conn).map_err(|e| self.err(e))
     }
 }
 
@@ -761,6 +762,7 @@ pub(crate) mod fts {
     use uuid::Uuid;
 
     use crate::domain::op::EntryRecord;
+    use crate::domain::text;
 
     pub const SLOT_BITS: u32 = 12;
     const MAX_SLOT: i64 = (1 << SLOT_BITS) - 1;
@@ -776,6 +778,8 @@ pub(crate) mod fts {
         if slot > MAX_SLOT {
             return Ok(()); // entries past the 4,095th are not indexed
         }
+        // Indexed as search sees words (`crate::domain::text::index_terms`).
+        let (title, body) = (text::index_terms(title), text::index_terms(body));
         c.prepare_cached("INSERT OR REPLACE INTO temp.fts_stage(rowid, title, body) VALUES (?1, ?2, ?3)")?
             .execute(params![(ticket << SLOT_BITS) | slot, title, body])
             .map(drop)

@@ -7,13 +7,16 @@
 //! checksum), appends it and applies it.
 
 pub(crate) mod apply;
+mod asset_rank;
 mod fields;
 mod intake;
+mod kb_search;
 mod lookup;
 mod query;
 mod report;
 mod schedule;
 pub mod schema;
+mod search;
 mod sla;
 mod sync_support;
 mod verify;
@@ -30,12 +33,13 @@ use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::ids::{ReplicaId, TicketNumber};
 use crate::domain::op::{Change, Expect, Hlc, Op, Payload, RawOp};
 
+pub use asset_rank::{AssetTier, asset_tier};
 pub use intake::{ArticleExport, AssetExport, Attachment, EntryExport, EntryList, TicketExport};
-pub use query::{
-    ArticleHit, AssigneeFilter, Segment, Sort, TicketQuery, TicketRow, TimelineEvent, TimelineItem, fts_query,
-};
+pub use kb_search::KbResults;
+pub use query::{ArticleHit, AssigneeFilter, Segment, Sort, TicketQuery, TicketRow, TimelineEvent, TimelineItem};
 pub use report::{AgentLoad, AgentTime, Count, Day, Report};
 pub use schedule::{Escalated, ScheduleOutcome};
+pub use search::{TextQuery, parse_terms};
 pub use sla::{SlaCounts, TicketSla};
 pub use verify::VerifyReport;
 
@@ -281,6 +285,7 @@ impl Store {
             .map_err(|e| self.classify(e))?;
         self.migrate(version)?;
         self.conn.execute_batch(apply::fts::STAGE_DDL).map_err(|e| self.classify(e))?;
+        self.catch_up_search()?;
         self.load_replica()?;
         Ok(())
     }

@@ -88,6 +88,8 @@ pub struct ArticleHit {
     pub title: String,
     pub snippet: Vec<Segment>,
     pub score: f64,
+    /// The article's number in this store (`KB-12`): a short id that tells articles apart.
+    pub num: u64,
 }
 
 /// One line of a ticket's history, newest last.
@@ -114,11 +116,11 @@ pub enum TimelineEvent {
 
 /// The columns of a queue row. The due time is the SLA cache's most urgent open target
 /// (a primary-key probe per row), else a due time set on the ticket itself.
-const ROW_COLS: &str = "t.number, t.id, t.priority, t.status, t.title, r.name, a.name, t.grp, t.created_at, t.updated_at, \
+pub(super) const ROW_COLS: &str = "t.number, t.id, t.priority, t.status, t.title, r.name, a.name, t.grp, t.created_at, t.updated_at, \
      coalesce((SELECT next_due FROM sla WHERE sla.ticket = t.rowid), t.resolution_due), \
      (SELECT warn_at FROM sla WHERE sla.ticket = t.rowid)";
 
-fn ticket_row(r: &Row<'_>) -> rusqlite::Result<TicketRow> {
+pub(super) fn ticket_row(r: &Row<'_>) -> rusqlite::Result<TicketRow> {
     ticket_row_at(r, 0)
 }
 
@@ -138,45 +140,6 @@ fn ticket_row_at(r: &Row<'_>, base: usize) -> rusqlite::Result<TicketRow> {
         resolution_due: r.get(base + 10)?,
         due_warn: r.get(base + 11)?,
     })
-}
-
-/// Turn what a person typed into an FTS5 query: every word must match (stemmed), and a
-/// word ending in `*` matches as a prefix. Quotes keep FTS syntax out. Prefixes are
-/// opt-in because a prefix query merges every matching term's postings before it
-/// yields a row (90 ms instead of 0.5 ms for a common word on a million tickets).
-pub fn fts_query(text: &str) -> Option<String> {
-    // A quoted stretch is a phrase: its words must stand together, in order.
-    let mut words: Vec<String> = Vec::new();
-    let mut rest = text;
-    while let Some(open) = rest.find('"') {
-        let Some(len) = rest[open + 1..].find('"') else { break };
-        let phrase: Vec<&str> = rest[open + 1..open + 1 + len]
-            .split(|c: char| !c.is_alphanumeric() && c != '_')
-            .filter(|w| !w.is_empty())
-            .collect();
-        // The index keeps no positions: the words are required here, their order is
-        // checked by the query's phrase condition.
-        words.extend(phrase.iter().map(|w| format!("\"{w}\"")));
-        words.extend(fts_words(&rest[..open]));
-        rest = &rest[open + 1 + len + 1..];
-    }
-    words.extend(fts_words(rest));
-    (!words.is_empty()).then(|| words.join(" "))
-}
-
-fn fts_words(text: &str) -> Vec<String> {
-    text.split_whitespace()
-        .flat_map(|token| {
-            let prefix = token.ends_with('*');
-            let parts: Vec<&str> =
-                token.split(|c: char| !c.is_alphanumeric() && c != '_').filter(|w| !w.is_empty()).collect();
-            let n = parts.len();
-            parts
-                .into_iter()
-                .enumerate()
-                .map(move |(i, w)| if prefix && i + 1 == n { format!("\"{w}\"*") } else { format!("\"{w}\"") })
-        })
-        .collect()
 }
 
 impl TicketQuery {
@@ -208,7 +171,7 @@ impl TicketQuery {
 }
 
 impl Store {
-    fn where_clause(&self, q: &TicketQuery, args: &mut Vec<Value>) -> String {
+    pub(super) fn where_clause(&self, q: &TicketQuery, args: &mut Vec<Value>) -> String {
         // `active` already implies not deleted; keeping the predicate to the index's
         // columns lets counts and pages be answered from the index alone.
         let mut w = vec![match q.active {
@@ -313,7 +276,7 @@ impl Store {
         }
     }
 
-    fn order_clause(sort: Sort) -> &'static str {
+    pub(super) fn order_clause(sort: Sort) -> &'static str {
         match sort {
             Sort::Priority => "t.priority, t.updated_at DESC",
             Sort::Updated => "t.updated_at DESC",
@@ -347,18 +310,8 @@ impl Store {
 
     /// One page of the queue. With text, matches come newest first.
     pub fn queue(&self, q: &TicketQuery) -> Result<Vec<TicketRow>> {
-        if let Some(m) = q.text.as_deref().and_then(fts_query) {
-            let mut rows = Vec::new();
-            let want = q.offset + q.limit.max(1) as u64;
-            let mut seen = 0u64;
-            self.text_matches(q, &m, |row| {
-                seen += 1;
-                if seen > q.offset {
-                    rows.push(row);
-                }
-                seen < want
-            })?;
-            return Ok(rows);
+        if let Some(text) = q.text.as_deref() {
+            return self.text_queue(q, text);
         }
         let (sql, args) = self.queue_sql(q);
         let mut st = self.conn().prepare_cached(&sql).map_err(|e| self.classify(e))?;
@@ -374,13 +327,8 @@ impl Store {
     /// Count, but stop at `cap` for full-text queries (whose exact count walks every
     /// match). Returns (count, exact).
     pub fn count_upto(&self, q: &TicketQuery, cap: u64) -> Result<(u64, bool)> {
-        if let Some(m) = q.text.as_deref().and_then(fts_query) {
-            let mut n = 0;
-            self.text_matches(q, &m, |_| {
-                n += 1;
-                n < cap
-            })?;
-            return Ok((n, n < cap));
+        if let Some(text) = q.text.as_deref() {
+            return self.text_count(q, text, cap);
         }
         let mut args = Vec::new();
         let w = self.where_clause(q, &mut args);
@@ -389,58 +337,6 @@ impl Store {
             .and_then(|mut s| s.query_row(params_from_iter(args), |r| r.get::<_, i64>(0)))
             .map(|n| (n as u64, true))
             .map_err(|e| self.classify(e))
-    }
-
-    /// Walk full-text matches newest first, one per ticket, keeping those that pass the
-    /// other filters, until `keep` says stop. The index holds one row per ticket text
-    /// and per timeline entry (rowid = ticket << 12 | slot), so a ticket's rows are
-    /// adjacent. Candidates are checked against the filters in chunks, by rowid.
-    fn text_matches(&self, q: &TicketQuery, m: &str, mut keep: impl FnMut(TicketRow) -> bool) -> Result<()> {
-        const CHUNK: usize = 256;
-        let marks = (1..=CHUNK).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
-        let mut args: Vec<Value> = vec![Value::Integer(-1); CHUNK];
-        let w = self.where_clause(q, &mut args);
-        let check_sql = format!(
-            "SELECT {ROW_COLS} FROM tickets t
-             LEFT JOIN people r ON r.id = t.requester LEFT JOIN people a ON a.id = t.assignee
-             WHERE t.rowid IN ({marks}) AND {w} ORDER BY t.rowid DESC"
-        );
-        let mut check = self.conn().prepare_cached(&check_sql).map_err(|e| self.classify(e))?;
-        let mut hits = self
-            .conn()
-            .prepare_cached("SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH ?1 ORDER BY rowid DESC")
-            .map_err(|e| self.classify(e))?;
-        let mut rows = hits.query([m]).map_err(|e| self.classify(e))?;
-        let mut last = -1i64;
-        let mut chunk = Vec::with_capacity(CHUNK);
-        let mut done = false;
-        let mut run_chunk = |chunk: &mut Vec<i64>, args: &mut Vec<Value>| -> Result<bool> {
-            for (i, slot) in args.iter_mut().take(CHUNK).enumerate() {
-                *slot = Value::Integer(chunk.get(i).copied().unwrap_or(-1));
-            }
-            chunk.clear();
-            let found = check
-                .query_map(params_from_iter(args.iter()), ticket_row)
-                .and_then(|r| r.collect::<rusqlite::Result<Vec<_>>>())
-                .map_err(|e| self.classify(e))?;
-            Ok(found.into_iter().all(&mut keep))
-        };
-        while let Some(r) = rows.next().map_err(|e| self.classify(e))? {
-            let ticket = r.get::<_, i64>(0).map_err(|e| self.classify(e))? >> super::apply::fts::SLOT_BITS;
-            if ticket == last {
-                continue;
-            }
-            last = ticket;
-            chunk.push(ticket);
-            if chunk.len() == CHUNK && !run_chunk(&mut chunk, &mut args)? {
-                done = true;
-                break;
-            }
-        }
-        if !done && !chunk.is_empty() {
-            run_chunk(&mut chunk, &mut args)?;
-        }
-        Ok(())
     }
 
     pub fn ticket_id(&self, n: TicketNumber) -> Result<TicketId> {
@@ -790,30 +686,6 @@ impl Store {
             .map_err(|e| self.classify(e))
     }
 
-    /// Full-text KB search: title weighted 10× the body, porter stemming, best first,
-    /// with a snippet of the body whose matches are marked.
-    pub fn kb_search(&self, text: &str, limit: u32) -> Result<Vec<ArticleHit>> {
-        let Some(m) = fts_query(text) else { return Ok(vec![]) };
-        // Rank on the index alone, then make snippets for the best few only: snippet()
-        // in the ranking query would run for every match.
-        let sql = format!(
-            "WITH top AS (
-                SELECT rowid, bm25(articles_fts, 10.0, 1.0) AS score FROM articles_fts
-                WHERE articles_fts MATCH ?1 ORDER BY score LIMIT {limit})
-             SELECT a.id, a.title, snippet(articles_fts, 1, char(2), char(3), '…', 16), top.score
-             FROM top JOIN articles_fts ON articles_fts.rowid = top.rowid JOIN articles a ON a.rowid = top.rowid
-             WHERE articles_fts MATCH ?1 ORDER BY top.score"
-        );
-        self.collect(&sql, [m], |r| {
-            Ok(ArticleHit {
-                id: ArticleId(r.get(0)?),
-                title: r.get(1)?,
-                snippet: segments(&r.get::<_, String>(2)?),
-                score: r.get(3)?,
-            })
-        })
-    }
-
     pub fn article_count(&self) -> Result<u64> {
         self.scalar("SELECT count(*) FROM articles WHERE deleted = 0")
     }
@@ -913,7 +785,7 @@ fn decode_op((replica, counter, hlc, actor, entity, kind, payload, sum): RawOp) 
 }
 
 /// Split an FTS snippet with \x02…\x03 markers into segments.
-fn segments(s: &str) -> Vec<Segment> {
+pub(super) fn segments(s: &str) -> Vec<Segment> {
     let mut out = Vec::new();
     let mut hit = false;
     for part in s.split(['\u{2}', '\u{3}']) {
@@ -979,7 +851,7 @@ pub(super) fn asset_row(r: &Row<'_>) -> rusqlite::Result<Asset> {
     })
 }
 
-const ARTICLE_COLS: &str = "id, title, body, tags, category, internal, source, updated_at";
+pub(super) const ARTICLE_COLS: &str = "id, title, body, tags, category, internal, source, updated_at";
 
 fn article_row(r: &Row<'_>) -> rusqlite::Result<Article> {
     Ok(Article {
@@ -1009,14 +881,6 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn typed_text_becomes_a_safe_fts_query() {
-        assert_eq!(fts_query("printer jam").as_deref(), Some("\"printer\" \"jam\""));
-        assert_eq!(fts_query("\"x\" OR y*").as_deref(), Some("\"x\" \"OR\" \"y\"*"));
-        assert_eq!(fts_query("ber-lt-0042 prin*").as_deref(), Some("\"ber\" \"lt\" \"0042\" \"prin\"*"));
-        assert_eq!(fts_query("  ()  "), None);
-    }
 
     #[test]
     fn snippets_split_into_segments() {

@@ -300,6 +300,49 @@ CREATE TABLE views (
     r#"
 CREATE INDEX tickets_created ON tickets(active, created_at, id);
 "#,
+    // 9: search. The ticket index is rebuilt on normalised text (`text::index_terms`) with
+    // prefix indexes for 3 and 4 letters; the rebuild itself runs after this step, in
+    // batches that each commit (meta `search_reindex` = the next ticket rowid), so an
+    // interrupted one resumes. KB ranking gets its own index of normalised text with
+    // positions (phrases, proximity), kept in step through `kb_dirty` by the write path.
+    // Articles get per-store numbers (`KB-12`), in first-seen order. All three are caches
+    // derived from the folded tables, not compared by `tix store verify`.
+    r#"
+DROP TABLE tickets_fts;
+CREATE VIRTUAL TABLE tickets_fts USING fts5(
+    title, body,
+    content = '', contentless_delete = 1, detail = none, prefix = '3 4',
+    tokenize = 'porter unicode61 remove_diacritics 2'
+);
+INSERT OR REPLACE INTO meta(key, value) SELECT 'search_reindex', '0' WHERE EXISTS (SELECT 1 FROM tickets);
+
+CREATE VIRTUAL TABLE kb_terms USING fts5(
+    title, body,
+    content = '', contentless_delete = 1, prefix = '2 3',
+    tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE TABLE kb_dirty (rowid INTEGER PRIMARY KEY);
+CREATE TRIGGER kb_dirty_ai AFTER INSERT ON articles BEGIN
+    INSERT OR IGNORE INTO kb_dirty(rowid) VALUES (new.rowid);
+END;
+CREATE TRIGGER kb_dirty_au AFTER UPDATE OF title, body, deleted ON articles BEGIN
+    INSERT OR IGNORE INTO kb_dirty(rowid) VALUES (new.rowid);
+END;
+CREATE TRIGGER kb_dirty_ad AFTER DELETE ON articles BEGIN
+    INSERT OR IGNORE INTO kb_dirty(rowid) VALUES (old.rowid);
+END;
+INSERT INTO kb_dirty(rowid) SELECT rowid FROM articles;
+
+CREATE TABLE article_numbers (
+    id  BLOB PRIMARY KEY,
+    num INTEGER NOT NULL UNIQUE
+) WITHOUT ROWID;
+INSERT INTO article_numbers(id, num) SELECT id, row_number() OVER (ORDER BY rowid) FROM articles;
+CREATE TRIGGER article_numbers_ai AFTER INSERT ON articles BEGIN
+    INSERT OR IGNORE INTO article_numbers(id, num)
+        VALUES (new.id, (SELECT coalesce(max(num), 0) + 1 FROM article_numbers));
+END;
+"#,
 ];
 
 /// The schema version this binary writes.

@@ -136,6 +136,8 @@ pub enum Action {
         total: u64,
         /// False when `total` is a lower bound.
         exact: bool,
+        /// "showing results for …" when a typed word was corrected.
+        notice: Option<String>,
     },
     /// An effect the worker skipped because a newer one of its kind superseded it.
     Skipped,
@@ -191,7 +193,7 @@ pub enum Action {
     },
     KbLoaded {
         generation: u64,
-        hits: Vec<crate::store::ArticleHit>,
+        hits: crate::store::KbResults,
     },
     ArticleLoaded(Box<crate::domain::kb::Article>),
     AssetsLoaded {

@@ -31,10 +31,12 @@ pub fn run(desk: &mut Desk, effect: Effect) -> Action {
             let store = &desk.store;
             // Text matches are counted up to a cap: an exact count walks every match.
             let cap = if query.text.is_some() { 1_000 } else { u64::MAX };
-            let loaded = store.queue(&query).and_then(|rows| Ok((rows, store.count_upto(&query, cap)?)));
+            let loaded = store
+                .queue(&query)
+                .and_then(|rows| Ok((rows, store.count_upto(&query, cap)?, store.text_notice(&query)?)));
             match loaded {
-                Ok((rows, (total, exact))) => {
-                    Action::QueueLoaded { generation, offset: query.offset, rows, total, exact }
+                Ok((rows, (total, exact), notice)) => {
+                    Action::QueueLoaded { generation, offset: query.offset, rows, total, exact, notice }
                 }
                 Err(e) => Action::Failed(e.to_string()),
             }
@@ -119,10 +121,12 @@ pub fn run(desk: &mut Desk, effect: Effect) -> Action {
             Ok((id, number)) => Action::Created { message: format!("{number} created"), ticket: id },
             Err(e) => Action::Failed(e.to_string()),
         },
-        Effect::SearchKb { generation, text } => match desk.store.kb_search(&text, super::kb::RESULTS) {
-            Ok(hits) => Action::KbLoaded { generation, hits },
-            Err(e) => Action::Failed(e.to_string()),
-        },
+        Effect::SearchKb { generation, text } => {
+            match desk.store.kb_find(&text, super::kb::RESULTS, &desk.rules.search.synonyms, true) {
+                Ok(hits) => Action::KbLoaded { generation, hits },
+                Err(e) => Action::Failed(e.to_string()),
+            }
+        }
         Effect::LoadArticle(id) => match desk.store.article(id) {
             Ok(a) => Action::ArticleLoaded(Box::new(a)),
             Err(e) => Action::Failed(e.to_string()),
@@ -267,37 +271,20 @@ fn describe_edit(number: &str, ops: &[crate::domain::op::Op]) -> String {
     format!("{number}: {}", parts.join(", "))
 }
 
-/// Fuzzy-ranked assets: prefix/substring candidates first; when those are few, the
-/// characters-in-order candidates from the store (bounded: at most 1,000 are scored).
+/// Assets in the store's one ranking (the same as `tix asset find`), with the matched
+/// characters of each line marked.
 fn find_assets(store: &Store, query: &str) -> Result<Vec<AssetHit>, StoreError> {
     let m = SkimMatcherV2::default().ignore_case();
     let q = query.trim();
-    let mut scored: Vec<(i64, AssetHit)> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    let mut consider = |a: crate::domain::asset::Asset, scored: &mut Vec<(i64, AssetHit)>| {
-        if !seen.insert(a.id) {
-            return;
-        }
-        let line = AssetHit::line_of(&a);
-        if let Some((score, marks)) = m.fuzzy_indices(&line, q) {
-            scored.push((score, AssetHit { asset: a, line, marks }));
-            if scored.len() > RESULTS * 4 {
-                scored.sort_by_key(|h| std::cmp::Reverse(h.0));
-                scored.truncate(RESULTS);
-            }
-        }
-    };
-    for a in store.find_assets(q, 200)? {
-        consider(a, &mut scored);
-    }
-    if scored.len() < RESULTS && q.chars().count() >= 2 {
-        for a in store.assets_matching(q, 1_000)? {
-            consider(a, &mut scored);
-        }
-    }
-    scored.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.asset.record.tag.cmp(&b.1.asset.record.tag)));
-    scored.truncate(RESULTS);
-    Ok(scored.into_iter().map(|(_, h)| h).collect())
+    Ok(store
+        .rank_assets(q, RESULTS as u32)?
+        .into_iter()
+        .map(|a| {
+            let line = AssetHit::line_of(&a);
+            let marks = m.fuzzy_indices(&line, q).map(|(_, idx)| idx).unwrap_or_default();
+            AssetHit { asset: a, line, marks }
+        })
+        .collect())
 }
 
 /// Requester candidates: people containing the text, ranked by fuzzy score.

@@ -13,7 +13,7 @@ use super::theme::Theme;
 use super::widgets;
 use crate::domain::kb::Article;
 use crate::domain::text::{self, Lines};
-use crate::store::ArticleHit;
+use crate::store::{ArticleHit, KbResults};
 
 /// How many results a search shows.
 pub const RESULTS: u32 = 50;
@@ -28,6 +28,8 @@ pub struct KbState {
     pub preview: Option<Box<Article>>,
     pub scroll: u16,
     pub loading: bool,
+    /// "showing results for …" when the store corrected a typed word.
+    pub notice: Option<String>,
 }
 
 impl KbState {
@@ -47,12 +49,14 @@ impl KbState {
         vec![Effect::SearchKb { generation: self.generation, text: query.to_string() }]
     }
 
-    pub fn loaded(&mut self, generation: u64, hits: Vec<ArticleHit>) -> Vec<Effect> {
+    /// Results arrived (the store matches the last word as a prefix: live search).
+    pub fn loaded(&mut self, generation: u64, found: KbResults) -> Vec<Effect> {
         if generation != self.generation {
             return vec![];
         }
         self.loading = false;
-        self.hits = hits;
+        self.hits = found.hits;
+        self.notice = found.notice;
         self.selected = 0;
         self.preview = None;
         self.preview_effect()
@@ -96,7 +100,10 @@ impl KbState {
     pub fn render(&self, area: Rect, buf: &mut Buffer, theme: &Theme) {
         let g = theme.glyphs;
         let (list, preview) = widgets::list_and_preview(area, 50);
-        let title = widgets::search_title("KB", "/ to search", &self.query, self.loading, self.hits.len());
+        let mut title = widgets::search_title("KB", "/ to search", &self.query, self.loading, self.hits.len());
+        if let Some(n) = self.notice.as_ref().filter(|_| !self.loading) {
+            title = format!("{}· {n} ", title.trim_end_matches(' ').to_string() + " ");
+        }
         let block =
             Block::default().borders(Borders::ALL).border_set(theme.border()).title(text::truncate(&title, 70, g));
         let inner = block.inner(list);

@@ -532,14 +532,14 @@ fn results(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
             }
             out
         }
-        Action::QueueLoaded { generation, offset, rows, total, exact } => {
+        Action::QueueLoaded { generation, offset, rows, total, exact, notice } => {
             let page = m.page();
             let q = &mut m.queue;
             if *generation != q.generation {
                 return Some(vec![]); // a late answer for a view or filter we left
             }
             q.loading = false;
-            q.set_rows(*offset, rows.clone(), *total, *exact);
+            q.set_rows(*offset, rows.clone(), (*total, *exact), notice.clone());
             if m.triage.as_ref().is_some_and(|t| t.want_next) {
                 return Some(triage_next(m));
             }

@@ -124,6 +124,8 @@ pub struct QueueState {
     pub marked: Vec<(TicketId, TicketNumber)>,
     /// Where the last `v` was: `V` marks from there to the selection.
     pub anchor: Option<u64>,
+    /// "showing results for …" when the store corrected a typed word.
+    pub notice: Option<String>,
 }
 
 impl QueueState {
@@ -146,6 +148,7 @@ impl QueueState {
             marks: vec![],
             marked: vec![],
             anchor: None,
+            notice: None,
         }
     }
 
@@ -165,7 +168,8 @@ impl QueueState {
     }
 
     /// Store a loaded window, with the filter's matches marked in the titles.
-    pub fn set_rows(&mut self, offset: u64, rows: Vec<TicketRow>, total: u64, exact: bool) {
+    pub fn set_rows(&mut self, offset: u64, rows: Vec<TicketRow>, (total, exact): (u64, bool), notice: Option<String>) {
+        self.notice = notice;
         self.marks = rows.iter().map(|r| title_marks(&r.title, &self.spec.words)).collect();
         self.rows = rows;
         self.offset = offset;
@@ -326,7 +330,10 @@ impl QueueState {
             view = format!("{view} · by {}", self.sort_name());
         }
         if self.short_words() && !self.loading {
-            return format!("{view} · {} shown · 3+ letters search all", text::thousands(self.total));
+            return format!("{view} · {} shown · 2+ letters search all", text::thousands(self.total));
+        }
+        if let Some(n) = self.notice.as_ref().filter(|_| !self.loading && !self.filter.is_empty()) {
+            view = format!("{view} · {n}");
         }
         if self.loading && self.rows.is_empty() {
             format!("{view} · loading…")
@@ -435,29 +442,18 @@ impl QueueState {
 }
 
 /// Narrow a query by a filter being typed; returns an assignee name still to resolve.
+/// The words go to the store as typed, as `ticket list -q` sends them: the store's one
+/// text path matches the last word as a prefix, so both give the same tickets. Only a
+/// filter of one-letter words is not sent (too broad to be quick); the loaded rows are
+/// narrowed by it in memory meanwhile.
 fn apply_typed(q: &mut TicketQuery, s: &FilterSpec, me: Option<PersonId>) -> Option<String> {
     let named = q.narrow(s, me);
-    if !s.words.is_empty() {
-        // As you type, the last word matches as a prefix once it has three letters (a
-        // shorter prefix merges too many terms to be quick; the loaded rows are narrowed
-        // by it in memory meanwhile). Phrases are whole.
-        let mut words = s.words.clone();
-        if let Some(last) = words.pop() {
-            if last.starts_with('"') {
-                words.push(last);
-            } else if last.chars().count() >= 3 {
-                words.push(format!("{last}*"));
-            } else if words.is_empty() {
-                return named;
-            }
-        }
-        if !words.is_empty() {
-            let typed = words.join(" ");
-            q.text = Some(match q.text.take() {
-                Some(t) => format!("{t} {typed}"),
-                None => typed,
-            });
-        }
+    if s.words.iter().any(|w| w.trim_matches(|c: char| !c.is_alphanumeric()).chars().count() >= 2) {
+        let typed = s.words.join(" ");
+        q.text = Some(match q.text.take() {
+            Some(t) => format!("{t} {typed}"),
+            None => typed,
+        });
     }
     named
 }
