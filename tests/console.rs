@@ -13,7 +13,7 @@ use tix::domain::ticket::{Level, PriorityMatrix};
 use tix::domain::time::{DAY, HOUR};
 use tix::store::{OpenMode, Store};
 use tix::tui::key::script;
-use tix::tui::{App, Options, defaults, model};
+use tix::tui::{App, Options, defaults};
 
 const NOW: i64 = 1_795_000_000_000; // fixed "now": snapshots never depend on the clock
 
@@ -88,7 +88,7 @@ fn test_macros() -> Vec<tix::domain::macros::Macro> {
 
 fn screen(app: &App) -> String {
     let mut t = Terminal::new(TestBackend::new(app.model.width, app.model.height)).unwrap();
-    t.draw(|f| model::render(&app.model, f)).unwrap();
+    t.draw(|f| tix::tui::view::render(&app.model, f)).unwrap();
     t.backend().to_string()
 }
 
@@ -663,7 +663,7 @@ fn copy_sort_and_link_ticket_from_the_keyboard() {
     let mut a = app(dir.path(), 5, 80, 24, false);
     keys(&mut a, "] ] y");
     let first = a.model.queue.rows[0].number;
-    assert_eq!(a.terminal, vec![model::Effect::Copy(first.to_string())], "OSC 52 is the driver's job");
+    assert_eq!(a.terminal, vec![tix::tui::effect::Effect::Copy(first.to_string())], "OSC 52 is the driver's job");
     keys(&mut a, "S");
     assert!(screen(&a).contains("by due"), "time to breach comes first after priority");
     keys(&mut a, "S");
@@ -680,7 +680,7 @@ fn copy_sort_and_link_ticket_from_the_keyboard() {
     // e hands a note to $EDITOR: a terminal effect with the ticket.
     a.terminal.clear();
     keys(&mut a, "e");
-    assert!(matches!(a.terminal.as_slice(), [model::Effect::ExternalEditor { .. }]));
+    assert!(matches!(a.terminal.as_slice(), [tix::tui::effect::Effect::ExternalEditor { .. }]));
     // What the editor returns lands in the pane's editor for review / saving.
     let ticket = Box::new(a.model.detail.view.as_ref().unwrap().ticket.clone());
     a.dispatch(tix::tui::action::Action::EditorReturned {

@@ -354,7 +354,7 @@ fn the_console_names_a_store_others_can_read_or_one_opened_read_only() {
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
     use tix::store::{OpenMode, Store};
-    use tix::tui::{App, Options, defaults, model};
+    use tix::tui::{App, Options, defaults};
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("c.db");
     drop(Store::open(&db, OpenMode::Create).unwrap());
@@ -375,7 +375,7 @@ fn the_console_names_a_store_others_can_read_or_one_opened_read_only() {
         chmod(&db, m);
         let app = App::new(Store::open(&db, OpenMode::Existing).unwrap(), defaults::keymap(), o.clone());
         let mut t = Terminal::new(TestBackend::new(100, 24)).unwrap();
-        t.draw(|f| model::render(&app.model, f)).unwrap();
+        t.draw(|f| tix::tui::view::render(&app.model, f)).unwrap();
         (app.model.status.map(|s| s.0), t.backend().to_string())
     };
     assert_eq!(status(0o600).0, None);

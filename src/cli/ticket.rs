@@ -776,7 +776,7 @@ fn entry(ctx: &Ctx, a: EntryArgs, kind: EntryKind) -> Result<()> {
     let minutes = match a.time.as_deref() {
         None => None,
         Some(t) => Some(
-            time::parse_minutes(t)
+            crate::domain::duration::parse_minutes(t)
                 .ok_or_else(|| CliError::Usage(format!("--time '{t}' is not a duration (e.g. 30m, 1h15)")))?,
         ),
     };

@@ -129,6 +129,12 @@ pub fn booked_minutes(s: &str) -> Result<u32, DurationError> {
     Ok(minutes)
 }
 
+/// Time booked, in minutes: `30m`, `1h`, `1h15`, `1h15m`, `90`, `2d` (a day is 24h
+/// here), in this grammar; `None` when it is not a duration or is
+/// zero.
+pub fn parse_minutes(s: &str) -> Option<u32> {
+    booked_minutes(s).ok()
+}
 fn add(total: i64, num: &str, unit: i64) -> Option<i64> {
     let n: i64 = num.parse().ok()?;
     n.checked_mul(unit).and_then(|v| total.checked_add(v))
@@ -245,6 +251,16 @@ mod tests {
         assert!(matches!(parse("9999999999999999w", Grammar::AGE), Err(DurationError::TooLong(_))));
     }
 
+    #[test]
+    fn durations() {
+        assert_eq!(parse_minutes("30m"), Some(30));
+        assert_eq!(parse_minutes("1h15"), Some(75));
+        assert_eq!(parse_minutes("1h15m"), Some(75));
+        assert_eq!(parse_minutes("2h"), Some(120));
+        assert_eq!(parse_minutes("45"), Some(45));
+        assert_eq!(parse_minutes("1x"), None);
+        assert_eq!(parse_minutes(""), None);
+    }
     #[test]
     fn iso_durations() {
         assert_eq!(parse_iso("P1D"), Ok(Iso { days: 1, time_ms: 0 }));

@@ -135,7 +135,7 @@ impl Macro {
         } else if self.take && seen.status == Status::New {
             after.status = Status::Open;
         }
-        let minutes = self.time.as_deref().and_then(super::time::parse_minutes);
+        let minutes = self.time.as_deref().and_then(super::duration::parse_minutes);
         let mut booked = false;
         if let Some(n) = &self.note {
             out.extend(plan::entry(&after, EntryKind::Note, n.clone(), minutes));

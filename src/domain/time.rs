@@ -108,13 +108,6 @@ pub fn parse_date(s: &str) -> Option<String> {
     parse_day(s).ok().flatten().map(|d| d.format("%Y-%m-%d").to_string())
 }
 
-/// Time booked, in minutes: `30m`, `1h`, `1h15`, `1h15m`, `90`, `2d` (a day is 24h
-/// here), in the grammar of [`super::duration`]; `None` when it is not a duration or is
-/// zero.
-pub fn parse_minutes(s: &str) -> Option<u32> {
-    super::duration::booked_minutes(s).ok()
-}
-
 #[cfg(test)]
 mod tests {
 
@@ -135,17 +128,6 @@ mod tests {
         assert_eq!(parse_date("05.03.2024").as_deref(), Some("2024-03-05"));
         assert_eq!(parse_date("yesterday"), None);
         assert_eq!(parse_date("13/45/22"), None);
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_minutes("30m"), Some(30));
-        assert_eq!(parse_minutes("1h15"), Some(75));
-        assert_eq!(parse_minutes("1h15m"), Some(75));
-        assert_eq!(parse_minutes("2h"), Some(120));
-        assert_eq!(parse_minutes("45"), Some(45));
-        assert_eq!(parse_minutes("1x"), None);
-        assert_eq!(parse_minutes(""), None);
     }
 
     #[test]

@@ -149,7 +149,7 @@ pub enum Action {
     /// A typed character in a prompt.
     Insert(char),
     /// A ticket's detail arrived from the store.
-    TicketLoaded(Box<crate::tui::detail::TicketView>),
+    TicketLoaded(Box<super::payload::TicketView>),
     /// A change was written; the message goes to the status line and views reload.
     Changed {
         message: String,
@@ -198,7 +198,7 @@ pub enum Action {
     ArticleLoaded(Box<crate::domain::kb::Article>),
     AssetsLoaded {
         generation: u64,
-        hits: Vec<crate::tui::assets::AssetHit>,
+        hits: Vec<super::payload::AssetHit>,
     },
     AssetTickets {
         id: crate::domain::ids::AssetId,
@@ -206,11 +206,11 @@ pub enum Action {
     },
     PeopleLoaded {
         generation: u64,
-        found: Vec<crate::tui::form::Candidate>,
+        found: Vec<super::payload::Candidate>,
     },
     PickItems {
-        field: crate::tui::picker::PickField,
-        items: Vec<crate::tui::picker::PickItem>,
+        field: super::payload::PickField,
+        items: Vec<super::payload::PickItem>,
     },
     /// $VISUAL / $EDITOR returned: the draft's text, or why it could not be used.
     EditorReturned {

@@ -1,13 +1,14 @@
 //! The asset lookup pane: fuzzy find by tag, hostname, serial, holder or model; the
 //! asset's details and its ticket history; a key to link it to the open ticket.
 
+pub use super::payload::AssetHit;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
-use super::model::Effect;
+use super::effect::Effect;
 use super::theme::Theme;
 use super::widgets;
 use crate::domain::asset::{Asset, warranty_state};
@@ -18,30 +19,6 @@ use crate::store::TicketRow;
 
 /// How many matches a search shows.
 pub const RESULTS: usize = 50;
-
-/// One match: the asset, the line it was matched on, and the matched characters.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AssetHit {
-    pub asset: Asset,
-    /// "TAG hostname serial model holder", cleaned; `marks` index its chars.
-    pub line: String,
-    pub marks: Vec<usize>,
-}
-
-impl AssetHit {
-    /// The text an asset is matched on.
-    pub fn line_of(a: &Asset) -> String {
-        let r = &a.record;
-        let parts = [
-            Some(r.tag.as_str()),
-            r.hostname.as_deref(),
-            r.serial.as_deref(),
-            r.model.as_deref(),
-            a.holder_name.as_deref(),
-        ];
-        text::clean(&parts.into_iter().flatten().filter(|s| !s.is_empty()).collect::<Vec<_>>().join("  ")).into_owned()
-    }
-}
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AssetState {

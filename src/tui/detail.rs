@@ -1,5 +1,6 @@
 //! The ticket detail pane: header fields, description, timeline, links. Scrollable.
 
+pub use super::payload::TicketView;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -7,30 +8,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::theme::Theme;
-use crate::domain::asset::{Asset, warranty_state};
-use crate::domain::ids::ArticleId;
+use crate::domain::asset::warranty_state;
 use crate::domain::text::{self, Lines};
-use crate::domain::ticket::{EntryKind, Ticket};
+use crate::domain::ticket::EntryKind;
 use crate::domain::time;
-use crate::store::{TicketRow, TimelineEvent, TimelineItem};
-
-/// Everything the pane shows, loaded in one effect.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TicketView {
-    pub ticket: Ticket,
-    pub timeline: Vec<TimelineItem>,
-    pub assets: Vec<Asset>,
-    pub articles: Vec<(ArticleId, String)>,
-    pub related: Vec<(String, TicketRow)>,
-    /// The requester's other open tickets.
-    pub others: Vec<TicketRow>,
-    /// Minutes booked on the ticket in all.
-    pub minutes: u64,
-    /// The linked KB articles' titles and bodies (their steps can become a checklist).
-    pub article_steps: Vec<(ArticleId, String, String)>,
-    /// The SLA now: policy, the targets in words, the worst open state.
-    pub sla: Option<(String, String, Option<crate::domain::sla::SlaState>)>,
-}
+use crate::store::TimelineEvent;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DetailState {

@@ -1,16 +1,16 @@
 //! The new-ticket form: title (required), requester picked by fuzzy search, urgency and
 //! impact with the priority they give, and a description.
 
+pub use super::payload::Candidate;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
-use super::model::Effect;
+use super::effect::Effect;
 use super::theme::Theme;
 use super::widgets;
-use crate::domain::ids::PersonId;
 use crate::domain::plan::NewTicket;
 use crate::domain::text;
 use crate::domain::ticket::{Channel, Level, PriorityMatrix};
@@ -35,14 +35,6 @@ const FIELDS: [FormField; 6] = [
 ];
 
 const CHANNELS: [Channel; 5] = [Channel::Phone, Channel::Email, Channel::WalkIn, Channel::Chat, Channel::Portal];
-
-/// A requester candidate: id, "Name <email>", matched chars of that label.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Candidate {
-    pub id: PersonId,
-    pub label: String,
-    pub marks: Vec<usize>,
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct FormState {
@@ -288,6 +280,7 @@ impl FormState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ids::PersonId;
 
     #[test]
     fn the_form_refuses_a_missing_title_and_computes_priority_from_the_matrix() {

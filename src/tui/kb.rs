@@ -8,7 +8,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
-use super::model::Effect;
+use super::effect::Effect;
 use super::theme::Theme;
 use super::widgets;
 use crate::domain::kb::Article;

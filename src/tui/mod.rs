@@ -15,10 +15,14 @@ pub mod kb;
 pub mod key;
 pub mod keymap;
 pub mod model;
+pub mod payload;
 pub mod picker;
 pub mod queue;
+pub mod runner;
 pub mod screen;
 pub mod theme;
+pub mod update;
+pub mod view;
 pub mod widgets;
 
 use std::io::IsTerminal;
@@ -35,9 +39,10 @@ use crate::domain::ids::PersonId;
 use crate::store::Store;
 use action::{Action, Command};
 use defaults::PaneId;
+use effect::Effect;
 use key::Key;
 use keymap::{KeyState, Keymap, Lookup};
-use model::{Effect, Model};
+use model::Model;
 
 /// How the console looks and who uses it.
 #[derive(Debug, Clone)]
@@ -127,10 +132,10 @@ impl App {
                 // is answered as skipped instead of run (writes always run, in order).
                 queue.extend(erx.try_iter());
                 let e = queue.pop_front().expect("not empty");
-                let a = if queue.iter().any(|later| effect::supersedes(later, &e)) {
+                let a = if queue.iter().any(|later| runner::supersedes(later, &e)) {
                     Action::Skipped
                 } else {
-                    effect::run(&mut desk, e)
+                    runner::run(&mut desk, e)
                 };
                 if atx.send(a).is_err() {
                     break;
@@ -204,7 +209,7 @@ impl App {
     }
 
     pub fn dispatch(&mut self, action: Action) {
-        let effects = model::update(&mut self.model, action);
+        let effects = update::update(&mut self.model, action);
         self.run(effects);
     }
 
@@ -216,7 +221,7 @@ impl App {
             }
             match &mut self.runner {
                 Runner::Inline(desk) => {
-                    let result = effect::run(desk, e);
+                    let result = runner::run(desk, e);
                     self.dispatch(result);
                 }
                 Runner::Worker { sync, .. } if e == Effect::SyncNow => {
@@ -240,7 +245,7 @@ fn initial_model(store: &Store, keymap: &Keymap<PaneId, Command>, o: Options) ->
     let store_name =
         store.path().file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "store".into());
     let views = o.views.clone().filter(|v| !v.is_empty()).unwrap_or_else(|| queue::default_views(o.me));
-    let sync_state = effect::sync_state(store);
+    let sync_state = runner::sync_state(store);
     Model {
         queue: queue::QueueState::new(views, o.me),
         show_help: false,
@@ -280,7 +285,7 @@ fn initial_model(store: &Store, keymap: &Keymap<PaneId, Command>, o: Options) ->
 /// `interval` seconds and whenever woken, and reports on the action channel. `None` when
 /// the store does not sync.
 fn spawn_sync(store: &Store, interval: u64, out: mpsc::Sender<Action>) -> Option<mpsc::Sender<()>> {
-    effect::sync_state(store)?;
+    runner::sync_state(store)?;
     let path = store.path().to_path_buf();
     let (tx, rx) = mpsc::channel::<()>();
     std::thread::spawn(move || {
@@ -290,7 +295,7 @@ fn spawn_sync(store: &Store, interval: u64, out: mpsc::Sender<Action>) -> Option
         while !matches!(rx.recv_timeout(wait), Err(mpsc::RecvTimeoutError::Disconnected)) {
             // Wake-ups that queued up while syncing need no second sync.
             while rx.try_recv().is_ok() {}
-            if out.send(effect::sync_action(&mut store)).is_err() {
+            if out.send(runner::sync_action(&mut store)).is_err() {
                 break;
             }
         }
@@ -351,7 +356,7 @@ pub fn run_console(store: Store, keymap: Keymap<PaneId, Command>, mut o: Options
                 dirty = true;
             }
             if dirty {
-                screen.draw(|f| model::render(&app.model, f))?;
+                screen.draw(|f| view::render(&app.model, f))?;
                 dirty = false;
             }
             if app.model.quit {

@@ -1,6 +1,7 @@
 //! Pick-lists for status, priority, assignee, group and category: a short list, narrowed
 //! by fuzzy matching as you type, over the open ticket.
 
+pub use super::payload::{PickField, PickItem, PickValue};
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
 use ratatui::buffer::Buffer;
@@ -12,27 +13,10 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 use super::theme::Theme;
 use super::widgets;
 use crate::domain::TicketNumber;
-use crate::domain::ids::{PersonId, TicketId};
+use crate::domain::ids::TicketId;
 use crate::domain::plan::TicketEdit;
 use crate::domain::text;
 use crate::domain::ticket::{Priority, Status, Ticket};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PickField {
-    Status,
-    Priority,
-    Assignee,
-    Group,
-    Category,
-    Urgency,
-    Impact,
-    /// A macro from the config.
-    Macro,
-    /// A canned text for the editor.
-    Canned,
-    /// A checklist to attach.
-    Checklist,
-}
 
 /// What a pick applies to.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,49 +27,6 @@ pub enum PickTarget {
     Many(Vec<(TicketId, TicketNumber)>),
     /// The draft in the editor.
     Draft,
-}
-
-impl PickField {
-    pub fn name(self) -> &'static str {
-        match self {
-            PickField::Status => "status",
-            PickField::Priority => "priority",
-            PickField::Assignee => "assignee",
-            PickField::Group => "group",
-            PickField::Category => "category",
-            PickField::Urgency => "urgency",
-            PickField::Impact => "impact",
-            PickField::Macro => "macro",
-            PickField::Canned => "canned text",
-            PickField::Checklist => "checklist",
-        }
-    }
-
-    /// Whether a typed value that is not in the list may be used (free text fields).
-    pub fn free(self) -> bool {
-        matches!(self, PickField::Group | PickField::Category)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum PickValue {
-    Status(Status),
-    /// `None`: back to urgency × impact.
-    Priority(Option<Priority>),
-    Person(Option<PersonId>),
-    Text(Option<String>),
-    Level(crate::domain::ticket::Level),
-    /// Index into the macros / canned texts.
-    Macro(usize),
-    Canned(usize),
-    /// A checklist, as JSON.
-    Checklist(String),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct PickItem {
-    pub label: String,
-    pub value: PickValue,
 }
 
 #[derive(Debug, Clone, PartialEq)]

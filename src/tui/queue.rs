@@ -6,13 +6,13 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
 use ratatui::widgets::{Cell, Row, Table, Widget};
 
-use super::model::Effect;
+use super::effect::Effect;
 use super::theme::Theme;
 use crate::domain::TicketNumber;
 use crate::domain::filter::FilterSpec;
 use crate::domain::ids::{PersonId, TicketId};
 use crate::domain::text;
-use crate::domain::ticket::{Priority, Status};
+use crate::domain::ticket::Status;
 use crate::domain::time;
 use crate::store::{AssigneeFilter, Sort, TicketQuery, TicketRow};
 
@@ -477,14 +477,10 @@ pub fn title_marks(title: &str, words: &[String]) -> Vec<usize> {
     out
 }
 
-/// For the mono theme: priorities stay legible by weight, not colour.
-pub fn is_urgent(p: Priority) -> bool {
-    p <= Priority::P2
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ticket::Priority;
 
     fn state(total: u64) -> QueueState {
         let mut q = QueueState::new(default_views(None), None);

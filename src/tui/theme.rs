@@ -53,12 +53,16 @@ impl Theme {
     }
 
     pub fn priority(&self, p: Priority) -> Style {
-        let s =
-            if super::queue::is_urgent(p) { Style::default().add_modifier(Modifier::BOLD) } else { Style::default() };
+        let s = if is_urgent(p) { Style::default().add_modifier(Modifier::BOLD) } else { Style::default() };
         match (self.color, p.get()) {
             (true, 1) => s.fg(Color::Red),
             (true, 2) => s.fg(Color::Yellow),
             _ => s,
         }
     }
+}
+
+/// For the mono theme: priorities stay legible by weight, not colour.
+pub fn is_urgent(p: Priority) -> bool {
+    p <= Priority::P2
 }

@@ -1,0 +1,112 @@
+//! Keys of the ticket pane.
+
+use crate::domain::ticket::EntryKind;
+use crate::tui::action::{Action, Command};
+use crate::tui::defaults::PaneId;
+use crate::tui::editor::EditorState;
+use crate::tui::effect::Effect;
+use crate::tui::picker::{PickField, PickItem, PickTarget, PickValue, PickerState};
+
+use crate::tui::model::*;
+use crate::tui::update::picker::open_macros;
+
+/// The detail pane's own commands; `None` passes the action on to the queue's handling.
+pub(crate) fn update_detail(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
+    let Action::Command(c) = action else { return None };
+    let w = if m.split() { m.width - m.width / 2 - 1 } else { m.width };
+    let (h, now) = (m.height.saturating_sub(2), m.now_ms);
+    let page = h.max(1) as i32;
+    let picker = |m: &mut Model, field: PickField| -> Vec<Effect> {
+        let Some(t) = m.open_ticket().cloned() else { return vec![] };
+        let p = PickerState::new(field, t);
+        let load = p.loading;
+        m.picker = Some(p);
+        if load { vec![Effect::LoadPickItems(field)] } else { vec![] }
+    };
+    match c {
+        Command::ScrollDown => m.detail.scroll_by(1, w, h, now, &m.theme),
+        Command::ScrollUp => m.detail.scroll_by(-1, w, h, now, &m.theme),
+        Command::PageDown => m.detail.scroll_by(page, w, h, now, &m.theme),
+        Command::PageUp => m.detail.scroll_by(-page, w, h, now, &m.theme),
+        Command::Back => m.focus = PaneId::Queue,
+        Command::AddNote | Command::AddReply => {
+            let kind = if *c == Command::AddNote { EntryKind::Note } else { EntryKind::Reply };
+            if let Some(t) = m.open_ticket().cloned() {
+                m.editor = Some(EditorState::new(kind, t));
+            }
+        }
+        Command::NoteInEditor => {
+            let t = m.open_ticket().cloned()?;
+            return Some(vec![Effect::ExternalEditor {
+                kind: EntryKind::Note,
+                ticket: Box::new(t),
+                text: String::new(),
+            }]);
+        }
+        Command::TakeTicket => {
+            let seen = m.open_ticket().map(|t| Box::new(t.clone()));
+            return Some(seen.map(|t| vec![Effect::Take { id: t.id, seen: Some(t) }]).unwrap_or_default());
+        }
+        Command::SetStatus => return Some(picker(m, PickField::Status)),
+        Command::SetPriority => return Some(picker(m, PickField::Priority)),
+        Command::SetAssignee => return Some(picker(m, PickField::Assignee)),
+        Command::SetGroup => return Some(picker(m, PickField::Group)),
+        Command::SetCategory => return Some(picker(m, PickField::Category)),
+        Command::ApplyMacro => {
+            let t = m.open_ticket().cloned()?;
+            open_macros(m, PickTarget::One(Box::new(t)));
+        }
+        Command::LinkTicket => {
+            if m.open_ticket().is_some() {
+                m.input = Some(Input { kind: InputKind::LinkTicket, text: String::new() });
+            }
+        }
+        Command::MergeInto => {
+            if m.open_ticket().is_some() {
+                m.input = Some(Input { kind: InputKind::MergeInto, text: String::new() });
+            }
+        }
+        Command::TickItem => match m.open_ticket() {
+            Some(t) if t.checklist.is_some() => {
+                m.input = Some(Input { kind: InputKind::TickItem, text: String::new() })
+            }
+            Some(_) => m.complain("no checklist on this ticket: K attaches one"),
+            None => {}
+        },
+        Command::AttachChecklist => {
+            let t = m.open_ticket().cloned()?;
+            // The config's templates, then the steps of the KB articles linked to the ticket.
+            let mut items: Vec<PickItem> = m
+                .rules
+                .checklists
+                .iter()
+                .map(|c| PickItem { label: c.name.clone(), value: PickValue::Checklist(c.checklist().to_json()) })
+                .collect();
+            if let Some(v) = &m.detail.view {
+                for (_, title, body) in &v.article_steps {
+                    if let Some(c) = crate::domain::checklist::Checklist::from_steps(title, body) {
+                        items
+                            .push(PickItem { label: format!("KB: {title}"), value: PickValue::Checklist(c.to_json()) });
+                    }
+                }
+            }
+            if items.is_empty() {
+                m.complain(
+                    "no checklists: define [[checklists]] in the config, or link a KB article with numbered steps",
+                );
+            } else {
+                m.picker = Some(PickerState::with_items(PickField::Checklist, PickTarget::One(Box::new(t)), items));
+            }
+        }
+        Command::CopyRef => {
+            let n = m.open_ticket()?.number;
+            return Some(vec![Effect::Copy(n.to_string())]);
+        }
+        Command::Refresh => {
+            let id = m.open_ticket().map(|t| t.id)?;
+            return Some(vec![Effect::LoadTicket(id)]);
+        }
+        _ => return None,
+    }
+    Some(vec![])
+}
