@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 
+use super::input::read_body;
 use super::output::{ImportReport, block, line};
-use super::ticket::read_body;
 use super::{CliError, Ctx};
 use crate::domain::ids::ArticleId;
 use crate::domain::kb::{ArticleField, ArticleRecord};

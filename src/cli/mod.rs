@@ -2,12 +2,14 @@
 //! and exit codes 0 ok, 1 error, 2 usage, 3 not found, 4 conflict.
 
 mod asset;
+mod checklist;
 mod config_cmd;
 mod demo;
 mod export;
 mod history;
 mod import_cmd;
 mod ingest;
+mod input;
 mod kb;
 mod output;
 mod person;

@@ -1,11 +1,10 @@
 //! `tix ticket ...`
 
-use std::io::Read;
-
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
+use super::input::read_body;
 use super::output::{block, cell, csv_safe, line, thousands};
 use super::{CliError, Ctx};
 use crate::app::{Actor, AppError, Desk};
@@ -232,9 +231,13 @@ pub fn run(ctx: &Ctx, cmd: TicketCmd) -> Result<()> {
         TicketCmd::Note(a) => entry(ctx, a, EntryKind::Note),
         TicketCmd::Reply(a) => entry(ctx, a, EntryKind::Reply),
         TicketCmd::Link(a) => link(ctx, a),
-        TicketCmd::Checklist { number, attach, from_kb, done, undo, replace } => {
-            checklist(ctx, number, Attach { template: attach, from_kb, replace }, done, undo)
-        }
+        TicketCmd::Checklist { number, attach, from_kb, done, undo, replace } => super::checklist::run(
+            ctx,
+            number,
+            super::checklist::Attach { template: attach, from_kb, replace },
+            done,
+            undo,
+        ),
         TicketCmd::Merge { number, into } => {
             if number == into {
                 bail!(CliError::Usage(format!("{number} cannot be merged into itself")));
@@ -279,19 +282,6 @@ impl UpdateArgs {
             impact: None,
             priority: None,
         }
-    }
-}
-
-/// Read `-` as stdin.
-pub fn read_body(arg: &str) -> Result<String> {
-    if arg == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| CliError::Failed(format!("cannot read the body from stdin: {e}")))?;
-        Ok(s)
-    } else {
-        Ok(arg.to_string())
     }
 }
 
@@ -360,83 +350,6 @@ pub fn apply_query(desk: &Desk, q: &mut TicketQuery, text: &str) -> Result<()> {
     desk.narrow(q, &spec).map_err(|e| match e {
         AppError::NotFound(m) => CliError::NotFound(format!("query: {m}")).into(),
         e => anyhow::Error::from(e),
-    })
-}
-
-/// What `ticket checklist` attaches.
-struct Attach {
-    template: Option<String>,
-    from_kb: Option<String>,
-    replace: bool,
-}
-
-fn checklist(ctx: &Ctx, number: TicketNumber, a: Attach, done: Option<usize>, undo: Option<usize>) -> Result<()> {
-    use crate::domain::checklist::{self, Checklist};
-    let Attach { template: attach, from_kb, replace } = a;
-    let mut store = ctx.open()?;
-    let mut seen = store.ticket_by_number(number)?;
-    // A second checklist replaces the first only when asked to.
-    let guard = |seen: &crate::domain::ticket::Ticket| -> Result<()> {
-        if let Some(old) = seen.checklist.as_deref().and_then(|c| Checklist::from_json(c).ok())
-            && !replace
-        {
-            let (d, all) = old.progress();
-            bail!(CliError::Failed(format!(
-                "{number} already has a checklist (\"{}\", {d} of {all} done): add --replace to replace it",
-                line(&old.name)
-            )));
-        }
-        Ok(())
-    };
-    let change =
-        |store: &mut crate::store::Store, c: crate::domain::op::Change| -> Result<crate::domain::ticket::Ticket> {
-            store.commit(&ctx.actor, vec![c])?;
-            Ok(store.ticket_by_number(number)?)
-        };
-    if let Some(name) = &attach {
-        let t = ctx.config.checklists.iter().find(|t| t.name.eq_ignore_ascii_case(name)).ok_or_else(|| {
-            CliError::NotFound(format!(
-                "no checklist '{name}' (the config has: {})",
-                ctx.config.checklists.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
-            ))
-        })?;
-        guard(&seen)?;
-        let c = checklist::attach(&seen, &t.checklist());
-        seen = change(&mut store, c)?;
-    }
-    if let Some(key) = &from_kb {
-        let a = super::kb::article(&store, key)?;
-        let c = Checklist::from_steps(&a.record.title, &a.record.body).ok_or_else(|| {
-            CliError::Failed(format!("KB \"{}\" has no numbered steps or list items", a.record.title))
-        })?;
-        guard(&seen)?;
-        let c = checklist::attach(&seen, &c);
-        seen = change(&mut store, c)?;
-    }
-    for (n, d) in [(done, true), (undo, false)] {
-        if let Some(n) = n {
-            let c = checklist::mark(&seen, n, d).map_err(|e| CliError::Usage(e.to_string()))?;
-            seen = change(&mut store, c)?;
-        }
-    }
-    let c =
-        seen.checklist.as_deref().map(Checklist::from_json).transpose().map_err(|e| CliError::Failed(e.to_string()))?;
-    ctx.out.emit(&c, || match &c {
-        None => format!("{number} has no checklist"),
-        Some(c) => {
-            let (d, all) = c.progress();
-            let mut s = format!("{} ({d} of {all} done)\n", line(&c.name));
-            for (i, it) in c.items.iter().enumerate() {
-                s.push_str(&format!(
-                    "  {:>2}. [{}] {}{}\n",
-                    i + 1,
-                    if it.done { "x" } else { " " },
-                    line(&it.text),
-                    if it.required { " (required)" } else { "" }
-                ));
-            }
-            s
-        }
     })
 }
 

@@ -116,7 +116,7 @@ impl<'a> Applier<'a> {
     pub fn refold(&mut self, entity: Uuid) -> Result<()> {
         let c = self.conn;
         if let Some(rowid) = self.ticket_rowid(entity).map_err(|e| self.err(e))? {
-            fts::remove_ticket(c, rowid).map_err(|e| self.err(e))?;
+            super::fts::remove_ticket(c, rowid).map_err(|e| self.err(e))?;
             c.prepare_cached("DELETE FROM links WHERE ticket = ?1")
                 .and_then(|mut s| s.execute([rowid]))
                 .map_err(|e| self.err(e))?;
@@ -562,7 +562,7 @@ impl<'a> Applier<'a> {
                 if let Ok(1) = n {
                     let rowid = c.last_insert_rowid();
                     self.tickets.insert(id, (rowid, tk.number.map(|n| n.0 as i64).unwrap_or(0)));
-                    fts::insert(c, rowid, 0, &tk.title, &tk.description).map_err(fail)?;
+                    super::fts::insert(c, rowid, 0, &tk.title, &tk.description).map_err(fail)?;
                     if let Some(o) = &tk.origin {
                         fold_origin(c, id, op.hlc.0 as i64, o).map_err(fail)?;
                     }
@@ -590,7 +590,7 @@ impl<'a> Applier<'a> {
                             .and_then(|mut st| st.execute(params![rowid, fields::to_sql(kind, s.to.as_deref()), t]));
                         match s.field {
                             TicketField::Title | TicketField::Description => {
-                                fts::reindex_head(c, rowid).map_err(fail)?
+                                super::fts::reindex_head(c, rowid).map_err(fail)?
                             }
                             TicketField::Deleted => {
                                 self.tickets.remove(&id);
@@ -627,7 +627,7 @@ impl<'a> Applier<'a> {
                             .prepare_cached("SELECT entry_count FROM tickets WHERE rowid = ?1")
                             .and_then(|mut st| st.query_row([rowid], |r| r.get(0)))
                             .map_err(fail)?;
-                        fts::insert(c, rowid, slot, "", body).map_err(fail)?;
+                        super::fts::insert(c, rowid, slot, "", body).map_err(fail)?;
                         if let Some(o) = origin {
                             fold_origin(c, id, op.hlc.0 as i64, o).map_err(fail)?;
                         }
@@ -747,94 +747,10 @@ impl<'a> Applier<'a> {
     pub fn flush(&mut self) -> Result<()> {
         let dirty = std::mem::take(&mut self.fts_dirty);
         for (rowid, id) in dirty {
-            fts::reindex_all(self.conn, rowid, id).map_err(|e| self.err(e))?;
+            super::fts::reindex_all(self.conn, rowid, id).map_err(|e| self.err(e))?;
         }
-        fts::flush(self.conn).map_err(|e| self.err(e))?;
+        super::fts::flush(self.conn).map_err(|e| self.err(e))?;
         super::search::sync_kb(self.conn).map_err(|e| self.err(e))
-    }
-}
-
-/// The ticket full-text index: one row per ticket for title and description (slot 0)
-/// and one per timeline entry (slot n), rowid = ticket rowid << SLOT_BITS | slot.
-/// Entries are append-only, so adding a note never rewrites the ticket's text.
-pub(crate) mod fts {
-    use rusqlite::{Connection, OptionalExtension, params};
-    use uuid::Uuid;
-
-    use crate::domain::op::EntryRecord;
-    use crate::domain::text;
-
-    pub const SLOT_BITS: u32 = 12;
-    const MAX_SLOT: i64 = (1 << SLOT_BITS) - 1;
-
-    /// Rows wait in a per-connection TEMP table until [`flush`]: FTS5 writes a new index
-    /// segment for every statement that inserts into it, so one `INSERT … SELECT` per
-    /// transaction keeps the index in few, large segments. The stage is rolled back with
-    /// the transaction like any other table.
-    pub const STAGE_DDL: &str =
-        "CREATE TEMP TABLE IF NOT EXISTS fts_stage(rowid INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT NOT NULL)";
-
-    pub fn insert(c: &Connection, ticket: i64, slot: i64, title: &str, body: &str) -> rusqlite::Result<()> {
-        if slot > MAX_SLOT {
-            return Ok(()); // entries past the 4,095th are not indexed
-        }
-        // Indexed as search sees words (`crate::domain::text::index_terms`).
-        let (title, body) = (text::index_terms(title), text::index_terms(body));
-        c.prepare_cached("INSERT OR REPLACE INTO temp.fts_stage(rowid, title, body) VALUES (?1, ?2, ?3)")?
-            .execute(params![(ticket << SLOT_BITS) | slot, title, body])
-            .map(drop)
-    }
-
-    /// Move staged rows into the index (once per write transaction).
-    pub fn flush(c: &Connection) -> rusqlite::Result<()> {
-        c.prepare_cached("INSERT INTO tickets_fts(rowid, title, body) SELECT rowid, title, body FROM temp.fts_stage")?
-            .execute([])?;
-        c.prepare_cached("DELETE FROM temp.fts_stage")?.execute([]).map(drop)
-    }
-
-    fn remove(c: &Connection, from: i64, to: i64) -> rusqlite::Result<()> {
-        c.prepare_cached("DELETE FROM tickets_fts WHERE rowid BETWEEN ?1 AND ?2")?.execute([from, to])?;
-        c.prepare_cached("DELETE FROM temp.fts_stage WHERE rowid BETWEEN ?1 AND ?2")?.execute([from, to]).map(drop)
-    }
-
-    /// Drop every full-text row of a ticket (before it is folded again).
-    pub fn remove_ticket(c: &Connection, ticket: i64) -> rusqlite::Result<()> {
-        remove(c, ticket << SLOT_BITS, (ticket << SLOT_BITS) | MAX_SLOT)
-    }
-
-    /// Title or description changed: rewrite slot 0.
-    pub fn reindex_head(c: &Connection, ticket: i64) -> rusqlite::Result<()> {
-        remove(c, ticket << SLOT_BITS, ticket << SLOT_BITS)?;
-        let row: Option<(String, String, bool)> = c
-            .prepare_cached("SELECT title, description, deleted FROM tickets WHERE rowid = ?1")?
-            .query_row([ticket], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .optional()?;
-        match row {
-            Some((title, description, false)) => insert(c, ticket, 0, &title, &description),
-            _ => Ok(()),
-        }
-    }
-
-    /// Deleted or restored: drop every row of the ticket, and re-add them unless deleted.
-    pub fn reindex_all(c: &Connection, ticket: i64, id: Uuid) -> rusqlite::Result<()> {
-        remove(c, ticket << SLOT_BITS, (ticket << SLOT_BITS) | MAX_SLOT)?;
-        let row: Option<(String, String, bool)> = c
-            .prepare_cached("SELECT title, description, deleted FROM tickets WHERE rowid = ?1")?
-            .query_row([ticket], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .optional()?;
-        let Some((title, description, false)) = row else { return Ok(()) };
-        insert(c, ticket, 0, &title, &description)?;
-        let mut st =
-            c.prepare_cached("SELECT payload FROM ops WHERE entity = ?1 AND kind = 'ticket.entry' ORDER BY hlc")?;
-        let mut rows = st.query([id])?;
-        let mut slot = 0;
-        while let Some(r) = rows.next()? {
-            if let Ok(e) = serde_json::from_str::<EntryRecord>(&r.get::<_, String>(0)?) {
-                slot += 1;
-                insert(c, ticket, slot, "", &e.body)?;
-            }
-        }
-        Ok(())
     }
 }
 

@@ -9,6 +9,7 @@
 pub(crate) mod apply;
 mod asset_rank;
 mod fields;
+pub(crate) mod fts;
 mod intake;
 mod kb_search;
 mod lookup;
@@ -284,7 +285,7 @@ impl Store {
             .execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32768;")
             .map_err(|e| self.classify(e))?;
         self.migrate(version)?;
-        self.conn.execute_batch(apply::fts::STAGE_DDL).map_err(|e| self.classify(e))?;
+        self.conn.execute_batch(fts::STAGE_DDL).map_err(|e| self.classify(e))?;
         self.catch_up_search()?;
         self.load_replica()?;
         Ok(())

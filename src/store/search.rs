@@ -181,7 +181,7 @@ impl Store {
              LEFT JOIN people r ON r.id = t.requester LEFT JOIN people a ON a.id = t.assignee
              WHERE t.rowid IN (SELECT rowid >> {bits} FROM tickets_fts WHERE tickets_fts MATCH ?{n}) AND {w}
              ORDER BY {order} LIMIT {limit} OFFSET {offset}",
-            bits = super::apply::fts::SLOT_BITS,
+            bits = super::fts::SLOT_BITS,
             n = args.len(),
             order = Self::order_clause(q.sort),
             limit = q.limit.max(1),
@@ -238,7 +238,7 @@ impl Store {
             Ok(found.into_iter().all(&mut keep))
         };
         while let Some(r) = rows.next().map_err(|e| self.classify(e))? {
-            let ticket = r.get::<_, i64>(0).map_err(|e| self.classify(e))? >> super::apply::fts::SLOT_BITS;
+            let ticket = r.get::<_, i64>(0).map_err(|e| self.classify(e))? >> super::fts::SLOT_BITS;
             if ticket == last {
                 continue;
             }
@@ -284,9 +284,9 @@ impl Store {
                         Ok((r.get(0)?, r.get(1)?))
                     })?;
                 for (rowid, id) in ids {
-                    super::apply::fts::reindex_all(&tx, rowid, id).map_err(|e| self.classify(e))?;
+                    super::fts::reindex_all(&tx, rowid, id).map_err(|e| self.classify(e))?;
                 }
-                super::apply::fts::flush(&tx).map_err(|e| self.classify(e))?;
+                super::fts::flush(&tx).map_err(|e| self.classify(e))?;
                 tx.execute("UPDATE meta SET value = ?1 WHERE key = 'search_reindex'", [to.to_string()])
                     .map_err(|e| self.classify(e))?;
                 tx.commit().map_err(|e| self.classify(e))?;
