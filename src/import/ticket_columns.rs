@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime};
 
-use super::tickets::Options;
 use crate::domain::ticket::{Channel, Priority, Status, TicketType};
 
 /// The fields a column can feed, with the names `--map` uses.
@@ -360,4 +359,15 @@ pub(crate) fn unescape_formula(s: &str) -> &str {
         Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
         _ => s,
     }
+}
+
+/// How to read a file.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `--map FROM=TO`: column name → field, before the default names.
+    pub map: Vec<(String, Field)>,
+    /// Prefix of the re-import key (`--source`).
+    pub source: Option<String>,
+    /// The channel of rows that do not say (`--channel`); default `import`.
+    pub channel: Option<Channel>,
 }

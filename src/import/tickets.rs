@@ -51,7 +51,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::csv_read::{Event, MAX_FIELD_BYTES, RowError, for_each_record};
-pub use super::ticket_columns::{Field, map_priority, map_status, parse_time};
+pub use super::ticket_columns::{Field, Options, map_priority, map_status, parse_time};
 use super::ticket_columns::{Mapper, map_channel, map_type, unescape_formula};
 use super::ticket_entries::{self, EntryIn};
 use crate::domain::ticket::{Channel, Level, Priority, Status, TicketType, normalize_tags};
@@ -118,17 +118,6 @@ pub struct ParsedTickets {
     /// Taken in, but worth a look (a row repeated word for word in a file without ids).
     pub warnings: Vec<RowError>,
     pub ignored_columns: Vec<String>,
-}
-
-/// How to read a file.
-#[derive(Debug, Clone, Default)]
-pub struct Options {
-    /// `--map FROM=TO`: column name → field, before the default names.
-    pub map: Vec<(String, Field)>,
-    /// Prefix of the re-import key (`--source`).
-    pub source: Option<String>,
-    /// The channel of rows that do not say (`--channel`); default `import`.
-    pub channel: Option<Channel>,
 }
 
 /// Read a whole file. `Err` only when nothing in it can be trusted (UTF-16, an
