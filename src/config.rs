@@ -144,9 +144,6 @@ pub struct ViewConfig {
     pub sort: Option<String>,
 }
 
-/// The sort orders a view may name.
-pub const SORTS: [&str; 5] = ["priority", "due", "updated", "newest", "oldest"];
-
 #[derive(Debug, thiserror::Error)]
 #[error("{file}:{line}: {message}")]
 pub struct ConfigError {
@@ -316,9 +313,13 @@ impl Config {
             }
             crate::domain::filter::parse(&v.filter).map_err(|e| err(format!("view '{}': filter {e}", v.name)))?;
             if let Some(s) = &v.sort
-                && !SORTS.contains(&s.as_str())
+                && crate::domain::sort::Sort::from_name(s).is_none()
             {
-                return Err(err(format!("view '{}': sort '{s}' (use one of: {})", v.name, SORTS.join(", "))));
+                return Err(err(format!(
+                    "view '{}': sort '{s}' (use one of: {})",
+                    v.name,
+                    crate::domain::sort::Sort::names()
+                )));
             }
             views.push(ViewConfig { name: v.name, filter: v.filter, sort: v.sort });
         }

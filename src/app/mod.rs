@@ -16,6 +16,7 @@ pub mod queue;
 pub mod report;
 pub mod sla;
 pub mod tickets;
+pub mod views;
 
 use std::sync::Arc;
 

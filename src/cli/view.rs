@@ -7,9 +7,9 @@ use serde::Serialize;
 use super::ticket::print_list;
 use super::{CliError, Ctx};
 use crate::app::AppError;
+use crate::app::views::{SORTS, View, default_views, sort_by_name};
 use crate::domain::ids::PersonId;
 use crate::store::Store;
-use crate::tui::queue::{View, default_views, sort_by_name};
 
 #[derive(Debug, Subcommand)]
 pub enum ViewCmd {
@@ -169,5 +169,5 @@ pub fn run(ctx: &Ctx, cmd: ViewCmd) -> Result<()> {
 }
 
 fn sort_name(v: &View) -> String {
-    crate::tui::queue::SORTS.iter().find(|(s, _)| *s == v.query.sort).map(|(_, n)| n.to_string()).unwrap_or_default()
+    SORTS.iter().find(|(s, _)| *s == v.query.sort).map(|(_, n)| n.to_string()).unwrap_or_default()
 }

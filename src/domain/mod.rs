@@ -18,6 +18,7 @@ pub mod recurring;
 pub mod routing;
 pub mod sla;
 pub mod sla_config;
+pub mod sort;
 pub mod stopwords;
 pub mod text;
 pub mod ticket;

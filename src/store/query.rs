@@ -5,6 +5,8 @@ use rusqlite::{OptionalExtension, Row, params, params_from_iter};
 use serde::Serialize;
 use uuid::Uuid;
 
+pub use crate::domain::sort::Sort;
+
 use super::{Result, Store, StoreError, must};
 use crate::domain::asset::{Asset, AssetRecord, AssetStatus};
 use crate::domain::filter::{Cmp, FilterSpec, SlaTest, Test, Who};
@@ -19,20 +21,6 @@ use crate::domain::ticket::{EntryKind, PersonRef, Priority, Status, Ticket, Tick
 pub enum AssigneeFilter {
     Unassigned,
     Person(PersonId),
-}
-
-/// Queue order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Sort {
-    /// Priority, then most recently updated first: the desk's working order.
-    #[default]
-    Priority,
-    Updated,
-    /// Newest tickets first (also the order of text search results).
-    Newest,
-    Oldest,
-    /// Time to breach (the SLA), soonest first.
-    Due,
 }
 
 /// A queue filter. Empty fields do not filter.
