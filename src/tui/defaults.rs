@@ -3,7 +3,7 @@
 
 use super::action::Command;
 use super::key::KeySeq;
-use super::keymap::Keymap;
+use super::keymap::{Keymap, TextEntry};
 
 /// The console's panes; key bindings are per pane (plus global ones).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -234,6 +234,11 @@ pub fn keymap() -> Keymap<PaneId, Command> {
             k.bind(pane, seq(s), *c).expect("default bindings are unambiguous");
         }
     }
+    // Where text is typed, printable keys are text before any binding.
+    for pane in [PaneId::Prompt, PaneId::Form, PaneId::Picker] {
+        k.take_text(pane, TextEntry { enter_is_newline: false });
+    }
+    k.take_text(PaneId::Editor, TextEntry { enter_is_newline: true });
     k
 }
 

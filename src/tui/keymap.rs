@@ -21,7 +21,7 @@ use std::str::FromStr;
 
 use toml::de::{DeTable, DeValue};
 
-use super::key::{Key, KeySeq};
+use super::key::{Code, Key, KeySeq};
 
 /// Key bindings per context plus global ones. `C` is the context (pane/mode) type, `A` the
 /// action type.
@@ -29,6 +29,16 @@ use super::key::{Key, KeySeq};
 pub struct Keymap<C, A> {
     contexts: HashMap<C, BTreeMap<KeySeq, A>>,
     global: BTreeMap<KeySeq, A>,
+    /// Contexts that take typed text: a printable key is text there before any binding.
+    text: HashMap<C, TextEntry>,
+}
+
+/// How a context takes typed text: printable keys without ctrl or alt (and the space
+/// bar) are characters, and Enter is a newline where `enter_is_newline`. A rule of the
+/// keymap, so no key is decided before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextEntry {
+    pub enter_is_newline: bool,
 }
 
 /// The outcome of feeding one key.
@@ -40,6 +50,8 @@ pub enum Lookup<A> {
     Pending,
     /// Nothing is bound to the keys so far.
     NoMatch,
+    /// A character typed into a context that takes text.
+    Text(char),
 }
 
 /// Why a binding or an override was refused.
@@ -78,7 +90,7 @@ impl Display for ConfigProblem {
 
 impl<C, A> Default for Keymap<C, A> {
     fn default() -> Self {
-        Keymap { contexts: HashMap::new(), global: BTreeMap::new() }
+        Keymap { contexts: HashMap::new(), global: BTreeMap::new(), text: HashMap::new() }
     }
 }
 
@@ -117,10 +129,32 @@ where
         self.global.remove(seq);
     }
 
+    /// Let `ctx` take typed text (the self-insert rule): see [`TextEntry`].
+    pub fn take_text(&mut self, ctx: C, entry: TextEntry) {
+        self.text.insert(ctx, entry);
+    }
+
+    /// The character `key` types in `ctx`, when `ctx` takes text and nothing is pending.
+    fn typed(&self, ctx: C, pending: &[Key], key: Key) -> Option<char> {
+        let entry = self.text.get(&ctx)?;
+        if !pending.is_empty() || key.ctrl || key.alt {
+            return None;
+        }
+        match key.code {
+            Code::Char(c) => Some(c),
+            Code::Space => Some(' '),
+            Code::Enter if entry.enter_is_newline => Some('\n'),
+            _ => None,
+        }
+    }
+
     /// Resolve `pending` (keys typed so far in a sequence) followed by `key` in `ctx`.
     /// The caller keeps `pending`: push `key` on [`Lookup::Pending`], clear it on
     /// [`Lookup::Action`] and [`Lookup::NoMatch`] — or let [`KeyState::feed`] do that.
     pub fn lookup(&self, ctx: C, pending: &[Key], key: Key) -> Lookup<A> {
+        if let Some(c) = self.typed(ctx, pending, key) {
+            return Lookup::Text(c);
+        }
         let mut keys = Vec::with_capacity(pending.len() + 1);
         keys.extend_from_slice(pending);
         keys.push(key);
@@ -357,7 +391,7 @@ impl KeyState {
         let found = map.lookup(ctx, &self.pending, key);
         match found {
             Lookup::Pending => self.pending.push(key),
-            Lookup::Action(_) | Lookup::NoMatch => self.pending.clear(),
+            Lookup::Action(_) | Lookup::NoMatch | Lookup::Text(_) => self.pending.clear(),
         }
         found
     }
@@ -422,6 +456,20 @@ mod tests {
             "detail" => Some(Ctx::Detail),
             _ => None,
         }
+    }
+
+    #[test]
+    fn a_context_that_takes_text_types_printable_keys_before_any_binding() {
+        let mut map = defaults();
+        map.take_text(Ctx::Detail, TextEntry { enter_is_newline: true });
+        // `q` is bound in Detail and globally, `j` only in Queue: both are text in Detail.
+        assert_eq!(map.lookup(Ctx::Detail, &[], Key::char('q')), Lookup::Text('q'));
+        assert_eq!(map.lookup(Ctx::Detail, &[], Key::char('j')), Lookup::Text('j'));
+        assert_eq!(map.lookup(Ctx::Detail, &[], seq("space").0[0]), Lookup::Text(' '));
+        assert_eq!(map.lookup(Ctx::Detail, &[], seq("enter").0[0]), Lookup::Text('\n'));
+        // Control keys still reach their bindings; other contexts are untouched.
+        assert_eq!(map.lookup(Ctx::Detail, &[], Key::ctrl('r')), Lookup::Action(TestAction::Refresh));
+        assert_eq!(map.lookup(Ctx::Queue, &[], Key::char('j')), Lookup::Action(TestAction::Down));
     }
 
     fn defaults() -> Keymap<Ctx, TestAction> {

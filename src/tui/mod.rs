@@ -178,34 +178,22 @@ impl App {
         }
     }
 
-    /// A key press: through the keymap to a command (multi-key sequences wait for the rest).
-    pub fn press(&mut self, key: Key) {
+    /// A key press: through the keymap to a command or typed text (multi-key sequences
+    /// wait for the rest). Whether the screen may have changed: an action was dispatched.
+    pub fn press(&mut self, key: Key) -> bool {
         let context = self.model.context();
-        // In a prompt, plain printable keys are text.
-        let typed = match key.code {
-            key::Code::Char(c) => Some(c),
-            key::Code::Space => Some(' '),
-            _ => None,
-        };
-        let typed = match key.code {
-            key::Code::Enter if context == PaneId::Editor && !key.ctrl && !key.alt => Some('\n'),
-            _ => typed,
-        };
-        if matches!(context, PaneId::Prompt | PaneId::Editor | PaneId::Form | PaneId::Picker)
-            && !key.ctrl
-            && !key.alt
-            && let Some(c) = typed
-        {
-            self.dispatch(Action::Insert(c));
-            return;
-        }
-        if let Lookup::Action(c) = self.keys.feed(&self.keymap, context, key) {
-            self.dispatch(Action::Command(c));
-            if self.model.context() != context {
-                self.keys.clear();
-                self.model.help = defaults::help(&self.keymap, self.model.context());
+        match self.keys.feed(&self.keymap, context, key) {
+            Lookup::Text(c) => self.dispatch(Action::Insert(c)),
+            Lookup::Action(c) => {
+                self.dispatch(Action::Command(c));
+                if self.model.context() != context {
+                    self.keys.clear();
+                    self.model.help = defaults::help(&self.keymap, self.model.context());
+                }
             }
+            Lookup::Pending | Lookup::NoMatch => return false,
         }
+        true
     }
 
     pub fn dispatch(&mut self, action: Action) {
@@ -374,9 +362,9 @@ pub fn run_console(store: Store, keymap: Keymap<PaneId, Command>, mut o: Options
                 match event::read()? {
                     Event::Key(k) => {
                         if let Some(key) = Key::from_crossterm(&k) {
-                            let before = app.model.clone();
-                            app.press(key);
-                            dirty = app.model != before || !app.terminal.is_empty();
+                            // Redraw when the key reached `update` (the frame diff sends
+                            // nothing if it changed nothing visible).
+                            dirty = app.press(key) || !app.terminal.is_empty();
                         }
                     }
                     Event::Resize(w, h) => {
@@ -386,18 +374,17 @@ pub fn run_console(store: Store, keymap: Keymap<PaneId, Command>, mut o: Options
                     }
                     Event::Mouse(me) => {
                         use ratatui::crossterm::event::{MouseButton, MouseEventKind};
-                        let before = app.model.clone();
                         let arrow = |code| Key { code, ctrl: false, alt: false, shift: false };
-                        match me.kind {
+                        dirty = match me.kind {
                             // The wheel is the arrow keys: it scrolls whatever has the focus.
                             MouseEventKind::ScrollDown => app.press(arrow(key::Code::Down)),
                             MouseEventKind::ScrollUp => app.press(arrow(key::Code::Up)),
                             MouseEventKind::Down(MouseButton::Left) => {
-                                app.dispatch(Action::Click { x: me.column, y: me.row })
+                                app.dispatch(Action::Click { x: me.column, y: me.row });
+                                true
                             }
-                            _ => {}
-                        }
-                        dirty = app.model != before;
+                            _ => false,
+                        };
                     }
                     _ => {}
                 }
