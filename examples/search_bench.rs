@@ -44,6 +44,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let s = Store::open(std::path::Path::new(&db), OpenMode::Existing)?;
     println!("{} tickets", s.ticket_count()?);
+    for w in ["outlok", "printr", "pasword", "netwrok", "labtop", "acount", "moniter"] {
+        let t0 = Instant::now();
+        let q = s.ticket_text_query(w)?;
+        let first = t0.elapsed();
+        let t0 = Instant::now();
+        s.ticket_text_query(w)?;
+        println!("  {w} → {:?}: resolved in {}, again {}", q.notice(), ms(first), ms(t0.elapsed()));
+    }
     let sets: [(&str, &[&str]); 2] = [
         ("4-letter prefix", &["prin", "outl", "pass", "netw", "lapt", "disk", "acco", "moni"]),
         ("typo (5+ letters)", &["outlok", "printr", "pasword", "netwrok", "labtop", "acount", "moniter"]),

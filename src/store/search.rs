@@ -111,6 +111,16 @@ pub(super) fn correct(c: &Connection, table: &str, terms: &mut [Term]) -> rusqli
     let count_sql = format!("SELECT count(*) FROM (SELECT rowid FROM {table} WHERE {table} MATCH ?1 LIMIT 1000)");
     let mut out = Vec::new();
     for t in terms.iter_mut() {
+        // A last word past the prefix index's sizes that is already a whole indexed word
+        // is asked for as that word: a long prefix merges every word it starts, which
+        // costs far more than one word, and stemming finds its forms anyway.
+        if t.prefix && t.text.chars().count() > 4 {
+            let mut known = c.prepare_cached(&format!("SELECT 1 FROM {vocab_table} WHERE term = ?1"))?;
+            if known.query_row([&t.text], |_| Ok(())).optional()?.is_some() {
+                t.prefix = false;
+                continue;
+            }
+        }
         if t.quoted || t.text.chars().count() < TYPO_MIN || !t.text.chars().all(char::is_alphanumeric) {
             continue;
         }
@@ -131,7 +141,9 @@ pub(super) fn correct(c: &Connection, table: &str, terms: &mut [Term]) -> rusqli
             }
         }
         if let Some((_, v)) = best {
+            // An indexed word: asked for whole (see above).
             out.push((std::mem::replace(&mut t.text, v.clone()), v));
+            t.prefix = false;
             continue;
         }
         // Whole words first: a prefix is stemmed before it is looked up (`outloe*` is
