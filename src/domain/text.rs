@@ -501,12 +501,15 @@ fn groups(s: &str) -> Vec<Group> {
 
 /// Words one edit away from `word` (a deletion, a transposition of neighbours, a
 /// substitution or an insertion), for typo tolerance: the caller keeps those the index
-/// knows. Letters come from a–z, 0–9 and the word's own characters. With `prefix`, the
+/// knows. Letters come from a–z (0–9 too for a word with digits) and the word's own
+/// characters. With `prefix`, the
 /// word is still being typed: dropping its last letter is not a correction.
 #[must_use]
 pub fn one_edit_variants(word: &str, prefix: bool) -> Vec<String> {
     let w: Vec<char> = word.chars().collect();
-    let mut alphabet: Vec<char> = ('a'..='z').chain('0'..='9').collect();
+    // Digits only for words that have some (`lt43`): a typo in a word rarely is one.
+    let digits = if w.iter().any(char::is_ascii_digit) { '0'..='9' } else { '1'..='0' };
+    let mut alphabet: Vec<char> = ('a'..='z').chain(digits).collect();
     alphabet.extend(w.iter().filter(|c| !c.is_ascii()));
     alphabet.dedup();
     let mut out: Vec<String> = Vec::new();

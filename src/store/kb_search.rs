@@ -18,16 +18,25 @@ use crate::domain::ids::ArticleId;
 use crate::domain::kb::Article;
 use crate::domain::text;
 
-/// How many articles bm25 hands to the second ranking.
-const CANDIDATES: u32 = 300;
+/// How many passages bm25 hands to the second ranking.
+const CANDIDATES: u32 = 200;
+/// Word frequencies are counted up to this many passages.
+const COMMON: i64 = 2_000;
+/// Candidates are selected by the rarest words whose passages add up to at most this.
+const BUDGET: i64 = 2_000;
+/// Passages per article in the index (rowid = article rowid << PASSAGE_BITS | passage).
+pub(super) const PASSAGE_BITS: u32 = 10;
 
-/// Weights of the second ranking (see [`Features::score`]).
-const W_BM25: f64 = 1.0;
-const W_COVER: f64 = 2.0;
-const W_TITLE: f64 = 1.0;
-const W_FOCUS: f64 = 1.0;
-const W_NEAR: f64 = 0.6;
-const W_ALL_NEAR: f64 = 0.6;
+/// Weights of the second ranking (see [`Features::score`]), set on the labelled sets of
+/// `examples/kb_bench.rs` (which are small: read them as a sensible start, not a fit).
+const W_BM25: f64 = 2.0;
+const W_COVER: f64 = 1.0;
+const W_ARTICLE: f64 = 1.0;
+const W_TITLE: f64 = 0.3;
+const W_FOCUS: f64 = 0.3;
+const W_NEAR: f64 = 0.5;
+/// The article's other matching passages (their bm25, summed, damped).
+const W_REST: f64 = 0.6;
 
 /// A KB search's answer.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -37,33 +46,77 @@ pub struct KbResults {
     pub notice: Option<String>,
 }
 
-/// What the second ranking knows of one candidate.
+/// What the second ranking knows of one passage (a paragraph or list item and the title).
 #[derive(Debug, Default, Clone)]
 struct Features {
     bm25: f64,
-    /// Share of the query's weight (idf) the article has anywhere.
+    /// Share of the query's weight (idf) the passage has, title included.
     cover: f64,
+    /// Share of the query's weight the article has in any of its candidate passages.
+    article: f64,
     /// Share of the query's weight in the title.
     title: f64,
     /// Share of the title's words that the query asked for.
     focus: f64,
-    /// Share of neighbouring query words that stand near each other.
+    /// How tightly the matched words stand together in the passage (1: side by side).
     near: f64,
-    /// All the query's words within a sentence or so.
-    all_near: bool,
-    /// How many of the query's words the title has.
-    title_n: usize,
 }
 
 impl Features {
     fn score(&self, bm25_max: f64) -> f64 {
         W_BM25 * (self.bm25 / bm25_max.max(1e-9))
             + W_COVER * self.cover
+            + W_ARTICLE * self.article
             + W_TITLE * self.title
             + W_FOCUS * self.focus * self.title
             + W_NEAR * self.near
-            + W_ALL_NEAR * f64::from(u8::from(self.all_near))
     }
+}
+
+/// Whether an indexed word is a form of a query word (the index stems; this is the
+/// light check of the second ranking: a shared stem of 3 letters or more, at most 3
+/// letters of ending apart). A prefix term matches any word it starts.
+fn same_word(term: &str, prefix: bool, word: &str) -> bool {
+    if prefix {
+        return word.starts_with(term);
+    }
+    let cp = term.chars().zip(word.chars()).take_while(|(a, b)| a == b).count();
+    let longest = term.chars().count().max(word.chars().count());
+    term == word || (cp >= 3 && cp + 3 >= longest)
+}
+
+/// An article's passages: paragraphs, list items and headings (a code block is a
+/// paragraph of its own: joined to the item before it, its placeholders diluted the
+/// item's words and ranked worse on the benchmark). At most `1 << PASSAGE_BITS`; the
+/// rest joins the last one.
+pub(super) fn passages(body: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let flush = |cur: &mut String, out: &mut Vec<String>| {
+        if !cur.trim().is_empty() {
+            out.push(cur.trim().to_string());
+        }
+        cur.clear();
+    };
+    for line in body.lines() {
+        let t = line.trim_start();
+        let item = t.starts_with("- ") || t.starts_with("* ") || t.starts_with('#') || t.starts_with("> ");
+        if t.is_empty() || item {
+            flush(&mut cur, &mut out);
+        }
+        cur.push_str(t);
+        cur.push('\n');
+    }
+    flush(&mut cur, &mut out);
+    let max = 1usize << PASSAGE_BITS;
+    if out.len() > max {
+        let rest = out.split_off(max - 1).join("\n");
+        out.push(rest);
+    }
+    if out.is_empty() {
+        out.push(String::new());
+    }
+    out
 }
 
 impl Store {
@@ -82,86 +135,135 @@ impl Store {
             return Ok(KbResults { hits: vec![], notice });
         }
         let exprs: Vec<String> = terms.iter().map(|t| with_synonyms(t, synonyms)).collect();
-        let ranked = self.rank(&terms, &exprs, limit).map_err(|e| self.classify(e))?;
+        let ranked = self.rank(&terms, &exprs, synonyms, limit).map_err(|e| self.classify(e))?;
         let hits = self.kb_hits(text, live, &ranked).map_err(|e| self.classify(e))?;
         Ok(KbResults { hits, notice })
     }
 
-    /// Candidates by bm25 over any of the words, then ranked again by [`Features`].
-    fn rank(&self, terms: &[Term], exprs: &[String], limit: u32) -> rusqlite::Result<Vec<(i64, f64)>> {
+    /// Candidate passages by bm25 over any of the words, then ranked again by
+    /// [`Features`]; an article scores as its best passage. Returns (article rowid, score).
+    fn rank(
+        &self,
+        terms: &[Term],
+        exprs: &[String],
+        synonyms: &[Vec<String>],
+        limit: u32,
+    ) -> rusqlite::Result<Vec<(i64, f64)>> {
         let c = self.conn();
-        let any = exprs.join(" OR ");
-        let mut cands: Vec<(i64, f64)> = {
-            let mut st = c.prepare_cached(&format!(
-                "SELECT rowid, -bm25(kb_terms, 10.0, 1.0) AS s FROM kb_terms WHERE kb_terms MATCH ?1
-                 ORDER BY s DESC LIMIT {CANDIDATES}"
-            ))?;
-            st.query_map([&any], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?
-        };
-        if cands.is_empty() {
-            return Ok(cands);
-        }
-        let n: f64 = c.prepare_cached("SELECT count(*) FROM kb_terms")?.query_row([], |r| r.get::<_, i64>(0))? as f64;
-        let rows = |q: &str| -> rusqlite::Result<Vec<i64>> {
-            let mut st = c.prepare_cached("SELECT rowid FROM kb_terms WHERE kb_terms MATCH ?1")?;
-            let mut v: Vec<i64> = st.query_map([q], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-            v.sort_unstable();
-            Ok(v)
-        };
-        let mut feats: HashMap<i64, Features> =
-            cands.iter().map(|&(id, b)| (id, Features { bm25: b, ..Features::default() })).collect();
-        // Coverage, anywhere and in the title, each word weighted by its rarity.
-        let mut idf_sum = 0.0;
+        // Each word's weight: how rare it is among passages (counted up to a cap, so a
+        // common word costs no more than a rare one).
+        // How many passages there are: kept in meta by the write path (a count of an FTS5
+        // table walks all of it).
+        let n: f64 = c
+            .prepare_cached("SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'kb_passages'), 1)")?
+            .query_row([], |r| r.get::<_, i64>(0))?
+            .max(1) as f64;
+        let mut df_st = c.prepare_cached(&format!(
+            "SELECT count(*) FROM (SELECT 1 FROM kb_terms WHERE kb_terms MATCH ?1 LIMIT {COMMON})"
+        ))?;
+        let mut df = Vec::with_capacity(exprs.len());
         for e in exprs {
-            let all = rows(e)?;
-            let idf = (1.0 + n / (all.len() as f64).max(1.0)).ln();
-            idf_sum += idf;
-            let title = rows(&format!("title : ({e})"))?;
-            for (id, f) in feats.iter_mut() {
-                if all.binary_search(id).is_ok() {
-                    f.cover += idf;
+            df.push(df_st.query_row([e], |r| r.get::<_, i64>(0))?);
+        }
+        let idf: Vec<f64> = df.iter().map(|&d| (1.0 + n / (d as f64).max(1.0)).ln()).collect();
+        let total: f64 = idf.iter().sum::<f64>().max(1e-9);
+        // Candidates: passages with every word, and passages with any of the rarest words
+        // up to a budget of postings (a common word only ranks, it does not select), so a
+        // search costs about the same whatever the words.
+        let mut order: Vec<usize> = (0..exprs.len()).filter(|&i| df[i] > 0).collect();
+        order.sort_by_key(|&i| df[i]);
+        let (mut select, mut spent) = (Vec::new(), 0);
+        for i in order {
+            if !select.is_empty() && spent + df[i] > BUDGET {
+                break;
+            }
+            spent += df[i];
+            select.push(exprs[i].as_str());
+        }
+        let mut queries = vec![select.join(" OR ")];
+        if exprs.len() > 1 {
+            queries.push(exprs.join(" AND "));
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut cands: Vec<(i64, String, String)> = Vec::new();
+        for q in queries.iter().filter(|q| !q.is_empty()) {
+            let mut st = c.prepare_cached(&format!(
+                "SELECT rowid, title, body FROM kb_terms WHERE kb_terms MATCH ?1 ORDER BY rank LIMIT {CANDIDATES}"
+            ))?;
+            let rows = st.query_map([q], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?)))?;
+            for r in rows {
+                let r = r?;
+                if seen.insert(r.0) {
+                    cands.push(r);
                 }
-                if title.binary_search(id).is_ok() {
-                    f.title += idf;
-                    f.title_n += 1;
+            }
+        }
+        if cands.is_empty() {
+            return Ok(vec![]);
+        }
+        // The forms each query word may take: itself and its synonyms.
+        let forms: Vec<Vec<String>> = terms
+            .iter()
+            .map(|t| {
+                let mut f = vec![t.text.clone()];
+                for g in synonyms {
+                    let norm: Vec<String> = g.iter().map(|w| text::query_terms(w).join("")).collect();
+                    if norm.contains(&t.text) {
+                        f.extend(norm.into_iter().filter(|w| *w != t.text && !w.is_empty()));
+                    }
+                }
+                f
+            })
+            .collect();
+        let hit = |i: usize, word: &str| forms[i].iter().any(|f| same_word(f, terms[i].prefix, word));
+        let mut feats: Vec<(i64, Features, Vec<bool>)> = Vec::with_capacity(cands.len());
+        for (rowid, title, body) in &cands {
+            let tw: Vec<&str> = title.split(' ').filter(|w| !w.is_empty()).collect();
+            let bw: Vec<&str> = body.split(' ').filter(|w| !w.is_empty()).collect();
+            let mut f = Features::default();
+            let mut matched = vec![false; terms.len()];
+            let mut in_title = 0usize;
+            for i in 0..terms.len() {
+                let t_tf = tw.iter().filter(|w| hit(i, w)).count() as f64;
+                let b_tf = bw.iter().filter(|w| hit(i, w)).count() as f64;
+                // BM25 (k1 1.2, b 0.75, passages of about 20 words), the title 4×.
+                let tf = 4.0 * t_tf + b_tf;
+                let len = (4 * tw.len() + bw.len()) as f64;
+                f.bm25 += idf[i] * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * len / 30.0));
+                if t_tf > 0.0 {
+                    f.title += idf[i] / total;
+                    in_title += 1;
+                }
+                if t_tf + b_tf > 0.0 {
+                    f.cover += idf[i] / total;
+                    matched[i] = true;
                 }
             }
+            f.focus = (in_title as f64 / query_words(title).max(1) as f64).min(1.0);
+            f.near = nearness(&bw, terms.len(), &hit);
+            feats.push((*rowid >> PASSAGE_BITS, f, matched));
         }
-        // Proximity: neighbouring words near each other; all of them near together.
-        let phrases: Vec<String> = terms.iter().map(near_phrase).collect();
-        let pairs = phrases.len().saturating_sub(1);
-        for w in phrases.windows(2) {
-            let near = rows(&format!("NEAR({} {}, 4)", w[0], w[1]))?;
-            for (id, f) in feats.iter_mut() {
-                if near.binary_search(id).is_ok() {
-                    f.near += 1.0 / pairs as f64;
-                }
-            }
+        // What each article covers over all its candidate passages.
+        let mut article: HashMap<i64, Vec<bool>> = HashMap::new();
+        for (a, _, m) in &feats {
+            let e = article.entry(*a).or_insert_with(|| vec![false; terms.len()]);
+            e.iter_mut().zip(m).for_each(|(x, y)| *x |= *y);
         }
-        if phrases.len() >= 3 {
-            let near = rows(&format!("NEAR({}, 12)", phrases.join(" ")))?;
-            for (id, f) in feats.iter_mut() {
-                f.all_near = near.binary_search(id).is_ok();
-            }
+        let bmax = feats.iter().map(|f| f.1.bm25).fold(0.0, f64::max);
+        // An article scores as its best passage, plus a little for the rest of its matches.
+        let mut best: HashMap<i64, (f64, f64)> = HashMap::new();
+        for (a, mut f, _) in feats {
+            f.article = article[&a].iter().zip(&idf).filter(|(m, _)| **m).map(|(_, w)| w / total).sum();
+            let s = f.score(bmax);
+            let e = best.entry(a).or_insert((f64::MIN, 0.0));
+            e.0 = e.0.max(s);
+            e.1 += f.bm25 / bmax.max(1e-9);
         }
-        // Focus: how much of the title the query accounts for.
-        let mut title_st = c.prepare_cached("SELECT title FROM articles WHERE rowid = ?1")?;
-        for (id, f) in feats.iter_mut() {
-            f.cover /= idf_sum.max(1e-9);
-            f.title /= idf_sum.max(1e-9);
-            if f.title > 0.0 {
-                let title: String = title_st.query_row([*id], |r| r.get(0))?;
-                let words = text::query_terms(&title).len().max(1) as f64;
-                f.focus = (f.title_n as f64 / words).min(1.0);
-            }
-        }
-        let bmax = cands.iter().map(|c| c.1).fold(0.0, f64::max);
-        for (id, s) in cands.iter_mut() {
-            *s = feats[id].score(bmax);
-        }
-        cands.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        cands.truncate(limit as usize);
-        Ok(cands)
+        let mut ranked: Vec<(i64, f64)> =
+            best.into_iter().map(|(a, (top, sum))| (a, top + W_REST * sum.ln_1p())).collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked.truncate(limit as usize);
+        Ok(ranked)
     }
 
     /// Hits for ranked rowids: id, title, number and a snippet of the body with the typed
@@ -285,6 +387,45 @@ fn article_row_at1(r: &rusqlite::Row<'_>) -> rusqlite::Result<Article> {
     })
 }
 
+/// How many words a title has, as a query would count them.
+fn query_words(title: &str) -> usize {
+    title.split(' ').filter(|w| !w.is_empty()).count()
+}
+
+/// 1 when the matched query words stand side by side, less as they spread: the share
+/// of the shortest stretch of `words` holding every matched query word that they fill.
+fn nearness(words: &[&str], n: usize, hit: &dyn Fn(usize, &str) -> bool) -> f64 {
+    let marks: Vec<(usize, usize)> =
+        words.iter().enumerate().flat_map(|(p, w)| (0..n).filter(move |&i| hit(i, w)).map(move |i| (p, i))).collect();
+    let distinct = {
+        let mut d: Vec<usize> = marks.iter().map(|m| m.1).collect();
+        d.sort_unstable();
+        d.dedup();
+        d.len()
+    };
+    if distinct < 2 {
+        return 0.0;
+    }
+    // Sliding window over the marks for the shortest span with every distinct word.
+    let mut count = vec![0usize; n];
+    let (mut have, mut lo, mut best) = (0, 0, usize::MAX);
+    for hi in 0..marks.len() {
+        if count[marks[hi].1] == 0 {
+            have += 1;
+        }
+        count[marks[hi].1] += 1;
+        while have == distinct {
+            best = best.min(marks[hi].0 - marks[lo].0 + 1);
+            count[marks[lo].1] -= 1;
+            if count[marks[lo].1] == 0 {
+                have -= 1;
+            }
+            lo += 1;
+        }
+    }
+    (distinct as f64 / best as f64).min(1.0)
+}
+
 /// A term's FTS5 expression with its synonyms: `("wifi" OR "wireless" OR "wlan")`.
 fn with_synonyms(t: &Term, synonyms: &[Vec<String>]) -> String {
     let mut alts = vec![quoted(t)];
@@ -306,11 +447,6 @@ fn quoted(t: &Term) -> String {
     format!("\"{}\"{}", t.text, if t.prefix { "*" } else { "" })
 }
 
-/// A term as one phrase of a NEAR group.
-fn near_phrase(t: &Term) -> String {
-    quoted(t)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,5 +457,17 @@ mod tests {
         let groups = vec![vec!["Wi-Fi".to_string(), "wireless".into(), "WLAN".into()]];
         assert_eq!(with_synonyms(&t, &groups), "(\"wifi\" OR \"wireless\" OR \"wlan\")");
         assert_eq!(with_synonyms(&t, &[]), "\"wifi\"");
+    }
+
+    #[test]
+    fn passages_words_and_nearness() {
+        let p =
+            passages("# tar\n\n> Archiving utility.\n\n- Extract an archive:\n\n`tar xf a.tar`\n\nPlain\nparagraph");
+        assert_eq!(p, ["# tar", "> Archiving utility.", "- Extract an archive:", "`tar xf a.tar`", "Plain\nparagraph"]);
+        assert!(same_word("compressed", false, "compress") && same_word("directories", false, "directory"));
+        assert!(!same_word("port", false, "portable") && same_word("troub", true, "troubleshooting"));
+        let words = ["extract", "a", "compressed", "archive", "x", "archive"];
+        let hit = |i: usize, w: &str| [["extract"], ["archive"]][i].contains(&w);
+        assert_eq!(nearness(&words, 2, &hit), 2.0 / 4.0);
     }
 }

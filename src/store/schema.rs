@@ -303,8 +303,8 @@ CREATE INDEX tickets_created ON tickets(active, created_at, id);
     // 9: search. The ticket index is rebuilt on normalised text (`text::index_terms`) with
     // prefix indexes for 3 and 4 letters; the rebuild itself runs after this step, in
     // batches that each commit (meta `search_reindex` = the next ticket rowid), so an
-    // interrupted one resumes. KB ranking gets its own index of normalised text with
-    // positions (phrases, proximity), kept in step through `kb_dirty` by the write path.
+    // interrupted one resumes. KB ranking gets its own index of normalised text, one row
+    // per passage, kept in step through `kb_dirty` by the write path.
     // Articles get per-store numbers (`KB-12`), in first-seen order. All three are caches
     // derived from the folded tables, not compared by `tix store verify`.
     r#"
@@ -315,12 +315,17 @@ CREATE VIRTUAL TABLE tickets_fts USING fts5(
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
 INSERT OR REPLACE INTO meta(key, value) SELECT 'search_reindex', '0' WHERE EXISTS (SELECT 1 FROM tickets);
+-- The indexed words (stems), for the typo retry's look-ups.
+CREATE VIRTUAL TABLE tickets_vocab USING fts5vocab(tickets_fts, row);
 
+-- One row per passage (paragraph, list item) of an article: rowid = article rowid << 10
+-- | passage. The normalised text is kept: the second ranking reads candidates' words.
 CREATE VIRTUAL TABLE kb_terms USING fts5(
     title, body,
-    content = '', contentless_delete = 1, prefix = '2 3',
+    prefix = '2 3',
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
+CREATE VIRTUAL TABLE kb_vocab USING fts5vocab(kb_terms, row);
 CREATE TABLE kb_dirty (rowid INTEGER PRIMARY KEY);
 CREATE TRIGGER kb_dirty_ai AFTER INSERT ON articles BEGIN
     INSERT OR IGNORE INTO kb_dirty(rowid) VALUES (new.rowid);

@@ -20,6 +20,13 @@ use super::{Result, Sort, Store};
 use crate::domain::stopwords;
 use crate::domain::text;
 
+type QueryKey = (std::path::PathBuf, i64, u64, String);
+
+thread_local! {
+    /// The last text query resolved on this thread, by store, store version and text.
+    static LAST_QUERY: std::cell::RefCell<Option<(QueryKey, TextQuery)>> = const { std::cell::RefCell::new(None) };
+}
+
 /// A word of this many letters or more that matches nothing is retried with typos fixed.
 pub const TYPO_MIN: usize = 5;
 /// The last word matches as a prefix from this many letters (the prefix index's sizes).
@@ -100,9 +107,20 @@ pub fn parse_terms(text: &str, last_prefix: bool) -> Vec<Term> {
 /// that matches nothing becomes the variant one edit away that the most rows have.
 pub(super) fn correct(c: &Connection, table: &str, terms: &mut [Term]) -> rusqlite::Result<Vec<(String, String)>> {
     let exists_sql = format!("SELECT rowid FROM {table} WHERE {table} MATCH ?1 LIMIT 1");
+    let vocab_table = if table == "tickets_fts" { "tickets_vocab" } else { "kb_vocab" };
     let count_sql = format!("SELECT count(*) FROM (SELECT rowid FROM {table} WHERE {table} MATCH ?1 LIMIT 1000)");
     let mut out = Vec::new();
     for t in terms.iter_mut() {
+        // A last word past the prefix index's sizes that is already a whole indexed word
+        // is asked for as that word: a long prefix merges every word it starts, which
+        // costs far more than one word, and stemming finds its forms anyway.
+        if t.prefix && t.text.chars().count() > 4 {
+            let mut known = c.prepare_cached(&format!("SELECT 1 FROM {vocab_table} WHERE term = ?1"))?;
+            if known.query_row([&t.text], |_| Ok(())).optional()?.is_some() {
+                t.prefix = false;
+                continue;
+            }
+        }
         if t.quoted || t.text.chars().count() < TYPO_MIN || !t.text.chars().all(char::is_alphanumeric) {
             continue;
         }
@@ -110,9 +128,26 @@ pub(super) fn correct(c: &Connection, table: &str, terms: &mut [Term]) -> rusqli
         if exists.query_row([t.fts()], |_| Ok(())).optional()?.is_some() {
             continue;
         }
+        // The index's own words first (one look-up each, the most used wins); a word
+        // whose stem differs from it is found by the slower probes below.
+        let variants = text::one_edit_variants(&t.text, t.prefix);
+        let mut vocab = c.prepare_cached(&format!("SELECT doc FROM {vocab_table} WHERE term = ?1"))?;
+        let mut best: Option<(i64, String)> = None;
+        for v in &variants {
+            if let Some(n) = vocab.query_row([v], |r| r.get::<_, i64>(0)).optional()?
+                && best.as_ref().is_none_or(|(b, _)| n > *b)
+            {
+                best = Some((n, v.clone()));
+            }
+        }
+        if let Some((_, v)) = best {
+            // An indexed word: asked for whole (see above).
+            out.push((std::mem::replace(&mut t.text, v.clone()), v));
+            t.prefix = false;
+            continue;
+        }
         // Whole words first: a prefix is stemmed before it is looked up (`outloe*` is
         // `outlo*`), so a prefix variant may "match" without being a word.
-        let variants = text::one_edit_variants(&t.text, t.prefix);
         let mut found: Vec<Term> = Vec::new();
         for prefix in [false, true] {
             if !found.is_empty() || (prefix && !t.prefix) {
@@ -142,10 +177,20 @@ pub(super) fn correct(c: &Connection, table: &str, terms: &mut [Term]) -> rusqli
 
 impl Store {
     /// What `text` asks the ticket index for, typos corrected (the same for every caller).
+    /// The last answer is kept per thread until the store changes (a page, its count and
+    /// its notice ask for the same text in a row).
     pub fn ticket_text_query(&self, text: &str) -> Result<TextQuery> {
+        let version: i64 =
+            self.conn().query_row("PRAGMA data_version", [], |r| r.get(0)).map_err(|e| self.classify(e))?;
+        let key = (self.path().to_path_buf(), version, self.conn().total_changes(), text.to_string());
+        if let Some(q) = LAST_QUERY.with(|l| l.borrow().as_ref().filter(|(k, _)| *k == key).map(|(_, q)| q.clone())) {
+            return Ok(q);
+        }
         let mut terms = parse_terms(text, true);
         let corrected = correct(self.conn(), "tickets_fts", &mut terms).map_err(|e| self.classify(e))?;
-        Ok(TextQuery { terms, corrected })
+        let q = TextQuery { terms, corrected };
+        LAST_QUERY.with(|l| *l.borrow_mut() = Some((key, q.clone())));
+        Ok(q)
     }
 
     /// "showing results for …" for a query's text, when a word of it was corrected.
@@ -173,13 +218,15 @@ impl Store {
             })?;
             return Ok(rows);
         }
+        // The matches are gathered once; the tickets are walked in the sort's own index
+        // order (`+ 0` keeps SQLite from looking each match up and sorting them all).
         let mut args = Vec::new();
         let w = self.where_clause(q, &mut args);
         args.push(Value::Text(m));
         let sql = format!(
             "SELECT {ROW_COLS} FROM tickets t
              LEFT JOIN people r ON r.id = t.requester LEFT JOIN people a ON a.id = t.assignee
-             WHERE t.rowid IN (SELECT rowid >> {bits} FROM tickets_fts WHERE tickets_fts MATCH ?{n}) AND {w}
+             WHERE t.rowid + 0 IN (SELECT rowid >> {bits} FROM tickets_fts WHERE tickets_fts MATCH ?{n}) AND {w}
              ORDER BY {order} LIMIT {limit} OFFSET {offset}",
             bits = super::fts::SLOT_BITS,
             n = args.len(),
@@ -303,7 +350,13 @@ impl Store {
             if show && tty {
                 eprintln!();
             }
-            self.conn().execute("DELETE FROM meta WHERE key = 'search_reindex'", []).map_err(|e| self.classify(e))?;
+            // One segment: a rebuilt index answers lookups (and typo probes) fastest.
+            self.conn()
+                .execute_batch(
+                    "INSERT INTO tickets_fts(tickets_fts) VALUES ('optimize');
+                     DELETE FROM meta WHERE key = 'search_reindex';",
+                )
+                .map_err(|e| self.classify(e))?;
         }
         let tx = self.conn().unchecked_transaction().map_err(|e| self.classify(e))?;
         sync_kb(&tx).map_err(|e| self.classify(e))?;
@@ -318,17 +371,29 @@ pub(crate) fn sync_kb(c: &Connection) -> rusqlite::Result<()> {
         let mut st = c.prepare_cached("SELECT rowid FROM kb_dirty")?;
         st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
     };
+    let bits = super::kb_search::PASSAGE_BITS;
+    let mut changed = false;
     for rowid in dirty {
-        c.prepare_cached("DELETE FROM kb_terms WHERE rowid = ?1")?.execute([rowid])?;
+        c.prepare_cached("DELETE FROM kb_terms WHERE rowid BETWEEN ?1 AND ?2")?
+            .execute([rowid << bits, (rowid << bits) | ((1 << bits) - 1)])?;
         let row: Option<(String, String)> = c
             .prepare_cached("SELECT title, body FROM articles WHERE rowid = ?1 AND deleted = 0")?
             .query_row([rowid], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         if let Some((title, body)) = row {
-            c.prepare_cached("INSERT INTO kb_terms(rowid, title, body) VALUES (?1, ?2, ?3)")?
-                .execute(rusqlite::params![rowid, text::index_terms(&title), text::index_terms(&body)])?;
+            let title = text::index_terms(&title);
+            for (i, p) in super::kb_search::passages(&body).iter().enumerate() {
+                c.prepare_cached("INSERT INTO kb_terms(rowid, title, body) VALUES (?1, ?2, ?3)")?
+                    .execute(rusqlite::params![(rowid << bits) | i as i64, title, text::index_terms(p)])?;
+            }
         }
         c.prepare_cached("DELETE FROM kb_dirty WHERE rowid = ?1")?.execute([rowid])?;
+        changed = true;
+    }
+    if changed {
+        // The number of passages, for KB ranking's word weights (counting an FTS5 table
+        // at search time would walk all of it).
+        c.execute("INSERT OR REPLACE INTO meta(key, value) SELECT 'kb_passages', count(*) FROM kb_terms_docsize", [])?;
     }
     Ok(())
 }

@@ -431,6 +431,18 @@ mod tests {
         assert_eq!(q.selected, 999, "clamped to the last row");
     }
 
+    #[test]
+    fn the_title_says_when_a_typed_word_was_corrected_and_typed_words_go_to_the_store_as_typed() {
+        let mut q = state(0);
+        q.filter = "outlok".into();
+        q.spec = crate::domain::filter::parse("outlok").unwrap();
+        assert_eq!(q.query(0).0.text.as_deref(), Some("outlok"), "no `*`: the store decides, as for the CLI");
+        q.set_rows(0, vec![fake_row()], (1, true), Some("showing results for outlook".into()));
+        assert!(q.title().contains("showing results for outlook"), "{}", q.title());
+        q.spec = crate::domain::filter::parse("x").unwrap();
+        assert_eq!(q.query(0).0.text, None, "one letter narrows the loaded rows only");
+    }
+
     fn fake_row() -> TicketRow {
         TicketRow {
             number: crate::domain::TicketNumber(1),
