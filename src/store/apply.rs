@@ -750,7 +750,7 @@ impl<'a> Applier<'a> {
             super::fts::reindex_all(self.conn, rowid, id).map_err(|e| self.err(e))?;
         }
         super::fts::flush(self.conn).map_err(|e| self.err(e))?;
-        super::search::sync_kb(self.conn).map_err(|e| self.err(e))
+        super::kb_search::sync_kb(self.conn).map_err(|e| self.err(e))
     }
 }
 

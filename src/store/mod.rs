@@ -287,6 +287,7 @@ impl Store {
         self.migrate(version)?;
         self.conn.execute_batch(fts::STAGE_DDL).map_err(|e| self.classify(e))?;
         self.catch_up_search()?;
+        self.catch_up_kb()?;
         self.load_replica()?;
         Ok(())
     }

@@ -358,44 +358,8 @@ impl Store {
                 )
                 .map_err(|e| self.classify(e))?;
         }
-        let tx = self.conn().unchecked_transaction().map_err(|e| self.classify(e))?;
-        sync_kb(&tx).map_err(|e| self.classify(e))?;
-        tx.commit().map_err(|e| self.classify(e))
+        Ok(())
     }
-}
-
-/// Bring the KB ranking index in step with the articles changed since (`kb_dirty`, filled
-/// by triggers). Called by the write path before each commit.
-pub(crate) fn sync_kb(c: &Connection) -> rusqlite::Result<()> {
-    let dirty: Vec<i64> = {
-        let mut st = c.prepare_cached("SELECT rowid FROM kb_dirty")?;
-        st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
-    };
-    let bits = super::kb_search::PASSAGE_BITS;
-    let mut changed = false;
-    for rowid in dirty {
-        c.prepare_cached("DELETE FROM kb_terms WHERE rowid BETWEEN ?1 AND ?2")?
-            .execute([rowid << bits, (rowid << bits) | ((1 << bits) - 1)])?;
-        let row: Option<(String, String)> = c
-            .prepare_cached("SELECT title, body FROM articles WHERE rowid = ?1 AND deleted = 0")?
-            .query_row([rowid], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        if let Some((title, body)) = row {
-            let title = text::index_terms(&title);
-            for (i, p) in super::kb_search::passages(&body).iter().enumerate() {
-                c.prepare_cached("INSERT INTO kb_terms(rowid, title, body) VALUES (?1, ?2, ?3)")?
-                    .execute(rusqlite::params![(rowid << bits) | i as i64, title, text::index_terms(p)])?;
-            }
-        }
-        c.prepare_cached("DELETE FROM kb_dirty WHERE rowid = ?1")?.execute([rowid])?;
-        changed = true;
-    }
-    if changed {
-        // The number of passages, for KB ranking's word weights (counting an FTS5 table
-        // at search time would walk all of it).
-        c.execute("INSERT OR REPLACE INTO meta(key, value) SELECT 'kb_passages', count(*) FROM kb_terms_docsize", [])?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
