@@ -20,8 +20,8 @@ pub struct Config {
     pub matrix: PriorityMatrix,
     /// Where it was read from (None: defaults only).
     pub source: Option<PathBuf>,
-    /// The user's file as text, for the console's `[keys.*]` overrides.
-    pub text: Option<String>,
+    /// The user's `[keys.*]` tables, from the same parse, for the console's keymap.
+    pub keys: crate::key_overrides::KeyOverrides,
     /// Queue views (`[[views]]`), added to the built-in ones (a built-in one's name
     /// replaces it).
     pub views: Vec<ViewConfig>,
@@ -269,7 +269,7 @@ impl Config {
         }
         cfg.intake = user.intake;
         cfg.source = Some(path.to_path_buf());
-        cfg.text = Some(text);
+        cfg.keys = user.keys;
         Ok(cfg)
     }
 
@@ -371,7 +371,7 @@ impl Config {
             store_path: raw.store.path,
             matrix,
             source: None,
-            text: None,
+            keys: crate::key_overrides::KeyOverrides::from_doc(&doc, text),
             views,
             console: raw.console.unwrap_or_default(),
             intake: raw.intake.unwrap_or_default(),

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod domain;
 pub mod fsmode;
 pub mod import;
+pub mod key_overrides;
 pub mod store;
 pub mod sync;
 pub mod toml_path;

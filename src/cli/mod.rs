@@ -221,9 +221,9 @@ pub fn console(ctx: &Ctx) -> Result<()> {
     }
     let store = ctx.open()?;
     let mut keymap = crate::tui::defaults::keymap();
-    if let (Some(text), Some(file)) = (&ctx.config.text, &ctx.config.source) {
+    if let Some(file) = &ctx.config.source {
         keymap
-            .apply_overrides(text, &file.display().to_string(), crate::tui::defaults::PaneId::from_name)
+            .apply_overrides(&ctx.config.keys, &file.display().to_string(), crate::tui::defaults::PaneId::from_name)
             .map_err(|e| CliError::Failed(e.to_string()))?;
     }
     let me = store.find_person(&ctx.actor)?.map(|p| p.id);

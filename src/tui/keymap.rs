@@ -16,10 +16,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::{self, Debug, Display};
 use std::hash::Hash;
-use std::ops::Range;
 use std::str::FromStr;
 
-use toml::de::{DeTable, DeValue};
+use crate::key_overrides::KeyOverrides;
 
 use super::key::{Code, Key, KeySeq};
 
@@ -202,7 +201,7 @@ where
     /// `file:line: [keys.ctx] "key" = "value": what is wrong`.
     pub fn apply_overrides(
         &mut self,
-        source: &str,
+        overrides: &KeyOverrides,
         file: &str,
         ctx_name: impl Fn(&str) -> Option<C>,
     ) -> Result<(), KeymapError>
@@ -210,58 +209,48 @@ where
         A: FromStr,
         <A as FromStr>::Err: Display,
     {
-        let line = |span: Range<usize>| 1 + source[..span.start.min(source.len())].matches('\n').count();
-        let problem =
-            |span: Range<usize>, message: String| ConfigProblem { file: file.to_string(), line: line(span), message };
-
-        let doc = match DeTable::parse(source) {
-            Ok(doc) => doc,
-            Err(e) => {
-                let span = e.span().unwrap_or(0..0);
-                return Err(KeymapError::Config(vec![problem(span, e.message().trim().to_string())]));
-            }
-        };
-        let Some(keys) = doc.get_ref().get("keys") else { return Ok(()) };
-        let DeValue::Table(contexts) = keys.get_ref() else {
-            return Err(KeymapError::Config(vec![problem(
-                keys.span(),
-                "[keys] must be a table of tables such as [keys.global]".to_string(),
-            )]));
-        };
+        let problem = |line: usize, message: String| ConfigProblem { file: file.to_string(), line, message };
+        if !overrides.problems.is_empty() {
+            return Err(KeymapError::Config(
+                overrides.problems.iter().map(|(line, m)| problem(*line, m.clone())).collect(),
+            ));
+        }
 
         let mut next = self.clone();
         let mut problems = Vec::new();
-        for (ctx_key, table) in contexts {
-            let name: &str = ctx_key.get_ref();
+        for table in &overrides.tables {
+            let name = table.context.as_str();
             let scope = if name == "global" {
                 None
             } else if let Some(ctx) = ctx_name(name) {
                 Some(ctx)
             } else {
-                problems.push(problem(ctx_key.span(), format!("[keys.{name}]: unknown context '{name}'")));
+                problems.push(problem(table.line, format!("[keys.{name}]: unknown context '{name}'")));
                 continue;
             };
-            let DeValue::Table(entries) = table.get_ref() else {
-                problems.push(problem(ctx_key.span(), format!("keys.{name} must be a table of \"keys\" = \"action\"")));
+            let Some(entries) = &table.entries else {
+                problems.push(problem(table.line, format!("keys.{name} must be a table of \"keys\" = \"action\"")));
                 continue;
             };
 
             let mut unbinds = Vec::new();
             let mut binds = Vec::new();
-            for (seq_key, value) in entries {
-                let seq_text: &str = seq_key.get_ref();
-                let Some(action_text) = value.get_ref().as_str() else {
-                    let found = value.get_ref().type_str();
-                    let message =
-                        format!("[keys.{name}] {seq_text:?}: expected an action name (a string), found {found}");
-                    problems.push(problem(value.span(), message));
-                    continue;
+            for entry in entries {
+                let seq_text = entry.keys.as_str();
+                let action_text = match &entry.action {
+                    Ok(a) => a.as_str(),
+                    Err(found) => {
+                        let message =
+                            format!("[keys.{name}] {seq_text:?}: expected an action name (a string), found {found}");
+                        problems.push(problem(entry.value_line, message));
+                        continue;
+                    }
                 };
                 let at = |what: &str| format!("[keys.{name}] {seq_text:?} = {action_text:?}: {what}");
                 let seq = match seq_text.parse::<KeySeq>() {
                     Ok(seq) => seq,
                     Err(e) => {
-                        problems.push(problem(seq_key.span(), at(&e.to_string())));
+                        problems.push(problem(entry.keys_line, at(&e.to_string())));
                         continue;
                     }
                 };
@@ -270,8 +259,10 @@ where
                     continue;
                 }
                 match action_text.parse::<A>() {
-                    Ok(action) => binds.push((seq, action, value.span(), at(""))),
-                    Err(e) => problems.push(problem(value.span(), at(&unknown_action(action_text, &e.to_string())))),
+                    Ok(action) => binds.push((seq, action, entry.value_line, at(""))),
+                    Err(e) => {
+                        problems.push(problem(entry.value_line, at(&unknown_action(action_text, &e.to_string()))))
+                    }
                 }
             }
 
@@ -281,7 +272,7 @@ where
                     None => next.unbind_global(seq),
                 }
             }
-            for (seq, action, span, at) in binds {
+            for (seq, action, line, at) in binds {
                 let result = match scope {
                     Some(ctx) => next.bind(ctx, seq, action),
                     None => next.bind_global(seq, action),
@@ -296,7 +287,7 @@ where
                         }
                         other => other.to_string(),
                     };
-                    problems.push(problem(span, format!("{at}{hint}")));
+                    problems.push(problem(line, format!("{at}{hint}")));
                 }
             }
         }
@@ -610,19 +601,19 @@ name = "sam"
 "ctrl-r" = "none"
 "F5" = "refresh"
 "#;
-        map.apply_overrides(toml, FILE, ctx_name).unwrap();
+        map.apply_overrides(&KeyOverrides::parse(toml), FILE, ctx_name).unwrap();
         assert_eq!(run(&map, Ctx::Queue, "g <end> G"), vec![SelectFirst, SelectLast]);
         assert_eq!(run(&map, Ctx::Queue, "<ctrl-r> <f5>"), vec![Refresh]);
         assert_eq!(map.lookup(Ctx::Queue, &[], Key::char('G')), Lookup::NoMatch);
         // No [keys] table at all: nothing to do.
-        map.apply_overrides("[agent]\nname = 'x'\n", FILE, ctx_name).unwrap();
+        map.apply_overrides(&KeyOverrides::parse("[agent]\nname = 'x'\n"), FILE, ctx_name).unwrap();
     }
 
     #[test]
     fn unknown_action_names_file_line_key_and_value() {
         let mut map = defaults();
         let toml = "# my keys\n\n[keys.queue]\nj = \"down\"\n\"g g\" = \"selct-first\"\n";
-        let err = map.apply_overrides(toml, FILE, ctx_name).unwrap_err();
+        let err = map.apply_overrides(&KeyOverrides::parse(toml), FILE, ctx_name).unwrap_err();
         let text = err.to_string();
         assert!(
             text.starts_with("config.toml:5: [keys.queue] \"g g\" = \"selct-first\": unknown action 'selct-first'"),
@@ -639,7 +630,7 @@ name = "sam"
     fn unknown_context_is_an_error() {
         let mut map = defaults();
         let toml = "[keys.queue]\nj = \"down\"\n\n[keys.qeue]\nk = \"down\"\n";
-        let text = map.apply_overrides(toml, FILE, ctx_name).unwrap_err().to_string();
+        let text = map.apply_overrides(&KeyOverrides::parse(toml), FILE, ctx_name).unwrap_err().to_string();
         assert_eq!(text, "config.toml:4: [keys.qeue]: unknown context 'qeue'");
     }
 
@@ -647,7 +638,7 @@ name = "sam"
     fn bad_key_text_is_an_error() {
         let mut map = defaults();
         let toml = "[keys.detail]\n\"ctrl-\" = \"back\"\n\"gg\" = \"back\"\n";
-        let err = map.apply_overrides(toml, FILE, ctx_name).unwrap_err();
+        let err = map.apply_overrides(&KeyOverrides::parse(toml), FILE, ctx_name).unwrap_err();
         let KeymapError::Config(problems) = &err else { panic!("{err:?}") };
         assert_eq!(problems.len(), 2, "{err}");
         assert_eq!((problems[0].line, problems[1].line), (2, 3), "{err}");
@@ -660,23 +651,27 @@ name = "sam"
     fn override_conflicts_and_bad_values_are_errors() {
         let mut map = defaults();
         let toml = "[keys.queue]\n\"g\" = \"down\"\n[keys.global]\nx = 3\n";
-        let text = map.apply_overrides(toml, FILE, ctx_name).unwrap_err().to_string();
+        let text = map.apply_overrides(&KeyOverrides::parse(toml), FILE, ctx_name).unwrap_err().to_string();
         assert!(text.contains("config.toml:2: [keys.queue] \"g\" = \"down\": conflicts with \"g g\""), "{text}");
         assert!(
             text.contains("config.toml:4: [keys.global] \"x\": expected an action name (a string), found integer"),
             "{text}"
         );
 
-        let text = map.apply_overrides("[keys]\nqueue = 1\n", FILE, ctx_name).unwrap_err().to_string();
+        let text =
+            map.apply_overrides(&KeyOverrides::parse("[keys]\nqueue = 1\n"), FILE, ctx_name).unwrap_err().to_string();
         assert!(text.starts_with("config.toml:2: keys.queue must be a table"), "{text}");
-        let text = map.apply_overrides("keys = 1\n", FILE, ctx_name).unwrap_err().to_string();
+        let text = map.apply_overrides(&KeyOverrides::parse("keys = 1\n"), FILE, ctx_name).unwrap_err().to_string();
         assert!(text.starts_with("config.toml:1: [keys] must be a table"), "{text}");
     }
 
     #[test]
     fn toml_syntax_errors_name_the_line() {
         let mut map = defaults();
-        let text = map.apply_overrides("[keys.queue]\n\"g g\" = \n", FILE, ctx_name).unwrap_err().to_string();
+        let text = map
+            .apply_overrides(&KeyOverrides::parse("[keys.queue]\n\"g g\" = \n"), FILE, ctx_name)
+            .unwrap_err()
+            .to_string();
         assert!(text.starts_with("config.toml:2: "), "{text}");
     }
 
@@ -684,7 +679,7 @@ name = "sam"
     fn inline_and_dotted_tables_work() {
         let mut map = defaults();
         let toml = "keys.detail.\"ctrl-c\" = \"quit\"\nkeys.queue = { k = \"down\" }\n";
-        map.apply_overrides(toml, FILE, ctx_name).unwrap();
+        map.apply_overrides(&KeyOverrides::parse(toml), FILE, ctx_name).unwrap();
         assert_eq!(run(&map, Ctx::Detail, "<ctrl-c>"), vec![Quit]);
         assert_eq!(run(&map, Ctx::Queue, "k"), vec![Down]);
     }
