@@ -14,6 +14,7 @@ mod intake;
 mod kb_search;
 mod lookup;
 mod query;
+mod records;
 mod report;
 mod schedule;
 pub mod schema;
