@@ -275,7 +275,10 @@ fn a_shared_store_is_for_the_group_never_for_others() {
         let shared = h.path("shared.db");
         h.ok(umask, &["--db", dbs, "sync", "init", shared.to_str().unwrap()]);
         assert_eq!(mode(&shared), want, "sync init, umask {umask}");
-        h.ok(umask, &["--db", dbs, "sync", "rebuild"]);
+        // The numbers journal beside it is the group's too.
+        assert_eq!(mode(&h.path("shared.db.numbers")), want, "numbers journal, umask {umask}");
+        // A healthy shared file is rebuilt only when forced.
+        h.ok(umask, &["--db", dbs, "sync", "rebuild", "--force"]);
         assert_eq!(mode(&shared), want, "sync rebuild, umask {umask}");
         assert_eq!(mode(&db), 0o600, "the local store stays private");
     }

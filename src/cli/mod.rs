@@ -22,6 +22,7 @@ mod sync;
 mod ticket;
 mod view;
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
@@ -99,7 +100,7 @@ pub enum Command {
     Import(import_cmd::ImportCmd),
     /// Write tickets, assets or KB articles (CSV, JSON, JSONL) or the op log (JSONL) to stdout
     Export(export::ExportArgs),
-    /// Sync with a shared store file: init, join, status, rebuild, notices (no subcommand: sync now)
+    /// Sync with a shared store file: init, join, status, rebuild, rejoin, notices (no subcommand: sync now)
     Sync(sync::SyncArgs),
     /// Build a realistic demo store, then open the console on it
     Demo(demo::DemoArgs),
@@ -276,45 +277,80 @@ pub fn default_demo_db() -> Result<PathBuf> {
 }
 
 /// Parse arguments and run. Returns the process exit code.
+///
+/// Everything printed on the way out goes through the terminal-text sanitiser: clap's
+/// usage errors (which quote the arguments as given), every error message (also inside
+/// `--json` errors) and panic messages. A reader that closed the output pipe early
+/// (`tix … | head`, `… | true`) is not a failure: the work was done (a ticket created
+/// is committed before it is printed), so a script must not retry it.
 pub fn main() -> i32 {
+    install_panic_hook();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
+        Err(e) if e.use_stderr() => {
+            let text = e.render().to_string();
+            let _ = write!(std::io::stderr(), "{}", sanitized(&text));
+            return 2;
+        }
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
+            // --help, --version: our own text.
             let _ = e.print();
-            return code;
+            return 0;
         }
     };
     let json = cli.json;
     match run(cli) {
         Ok(()) => 0,
-        // Output cut short by the reader (`tix ticket list | head`): end quietly, as Unix tools do.
-        Err(e)
-            if e.chain().any(|c| {
-                c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            }) =>
-        {
-            0
-        }
+        Err(e) if broken_pipe(&e) => 0,
         Err(e) => {
             let code = exit_code(&e);
-            let msg = message(&e);
-            if json {
-                let v = serde_json::json!({ "error": msg, "code": code });
-                eprintln!("{v}");
+            // Each cause once (16), made inert for a terminal (12).
+            let msg = sanitized(&message(&e)).into_owned();
+            let mut err = std::io::stderr();
+            let _ = if json {
+                writeln!(err, "{}", serde_json::json!({ "error": msg, "code": code }))
             } else {
-                eprintln!(
-                    "tix: {}",
-                    crate::domain::text::sanitize(
-                        &msg,
-                        crate::domain::text::Lines::Multi,
-                        crate::domain::text::Glyphs::Unicode
-                    )
-                );
-            }
+                writeln!(err, "tix: {msg}")
+            };
             code
         }
     }
+}
+
+/// Untrusted text made inert for a terminal, newlines kept.
+fn sanitized(s: &str) -> std::borrow::Cow<'_, str> {
+    crate::domain::text::sanitize(s, crate::domain::text::Lines::Multi, crate::domain::text::Glyphs::Unicode)
+}
+
+/// Did the error come from writing to a pipe whose reader has gone? (However the
+/// writer wrapped it: io, JSON, CSV.)
+pub fn broken_pipe(e: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>().and_then(|j| j.io_error_kind()) == Some(BrokenPipe)
+            || c.downcast_ref::<csv::Error>()
+                .is_some_and(|c| matches!(c.kind(), csv::ErrorKind::Io(io) if io.kind() == BrokenPipe))
+    })
+}
+
+/// Panic messages can quote data: print them sanitised (the console adds its own hook
+/// on top, which restores the terminal first).
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "(no message)".into());
+        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let mut err = std::io::stderr();
+        let _ = writeln!(err, "tix: internal error{at}: {}", sanitized(&payload));
+        if std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0") {
+            let _ = writeln!(err, "{}", std::backtrace::Backtrace::force_capture());
+        }
+    }));
 }
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -362,7 +398,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Demo(a)) => demo::run(&ctx, a),
         Some(Command::Config(c)) => config_cmd::run(&ctx.out, c),
         Some(Command::Completions { shell }) => {
-            clap_complete::generate(shell, &mut Cli::command(), "tix", &mut std::io::stdout());
+            // Generated in memory: clap_complete panics on a failed write (a closed pipe).
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "tix", &mut buf);
+            std::io::stdout().lock().write_all(&buf)?;
             Ok(())
         }
         Some(Command::Man) => {

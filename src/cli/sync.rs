@@ -35,7 +35,14 @@ pub enum SyncCmd {
     /// The shared store, the last sync, unsynced changes, the last error and notices
     Status,
     /// Build a fresh shared store from this store's op log; the bad file is kept aside
-    Rebuild,
+    Rebuild {
+        /// Replace the shared file even though it is healthy and agrees with this store
+        #[arg(long)]
+        force: bool,
+    },
+    /// Continue under a new replica id after sync found two different ops claiming one
+    /// identity (a copied store, a restored shared file): unsynced work is carried over
+    Rejoin,
     /// Your changes that lost to someone else's concurrent change
     Notices {
         /// Dismiss them
@@ -83,13 +90,75 @@ pub fn run(ctx: &Ctx, a: SyncArgs) -> Result<()> {
             report(ctx, &mut store, r, "synced")
         }
         SyncCmd::Status => status(ctx),
-        SyncCmd::Rebuild => {
+        SyncCmd::Rebuild { force } => {
             let mut store = ctx.open()?;
-            let (r, aside) = sync::rebuild(&mut store)?;
-            if let Some(bad) = aside.as_ref().filter(|_| !ctx.out.json) {
-                println!("the old shared file is kept as {}", bad.display());
+            let (r, aside) = sync::rebuild(&mut store, force)?;
+            let mut before = String::new();
+            if let Some(bad) = &aside {
+                before.push_str(&format!("the old shared file is kept as {}\n", line(&bad.display().to_string())));
             }
-            report(ctx, &mut store, r, "rebuilt the shared store")
+            if let Some(first) = r.new_epoch {
+                before.push_str(&format!("new ticket numbers start at #{first}\n"));
+            }
+            report_with(ctx, &mut store, r, "rebuilt the shared store", &before)
+        }
+        SyncCmd::Rejoin => {
+            let mut store = ctx.open()?;
+            let r = sync::rejoin(&mut store)?;
+            let mut before = format!(
+                "this store now writes as replica {} (it was {}); {} unsynced change{} carried over",
+                r.new_replica,
+                r.old_replica,
+                thousands(r.carried_over as u64),
+                if r.carried_over == 1 { "" } else { "s" }
+            );
+            if r.dropped > 0 {
+                before.push_str(&format!(
+                    "; {} change{} of other stores replaced by the shared store's version",
+                    thousands(r.dropped as u64),
+                    if r.dropped == 1 { "" } else { "s" }
+                ));
+            }
+            before.push('\n');
+            for (t, old) in &r.renumbered {
+                let now = store.ticket(*t).map(|t| t.number.to_string()).unwrap_or_else(|_| "(deleted)".into());
+                before.push_str(&format!("{old} is now {now} (a note on the ticket says so)\n"));
+            }
+            if ctx.out.json {
+                let notices = store.take_new_notices()?;
+                #[derive(Serialize)]
+                struct RejoinOut<'a> {
+                    old_replica: String,
+                    new_replica: String,
+                    carried_over: usize,
+                    dropped: usize,
+                    renumbered: Vec<serde_json::Value>,
+                    sync: &'a SyncReport,
+                    notices: Vec<Notice>,
+                }
+                let renumbered = r
+                    .renumbered
+                    .iter()
+                    .map(|(t, old)| {
+                        serde_json::json!({
+                            "ticket": t.to_string(),
+                            "was": old,
+                            "now": store.ticket(*t).ok().map(|t| t.number),
+                        })
+                    })
+                    .collect();
+                let out = RejoinOut {
+                    old_replica: r.old_replica.to_string(),
+                    new_replica: r.new_replica.to_string(),
+                    carried_over: r.carried_over,
+                    dropped: r.dropped,
+                    renumbered,
+                    sync: &r.sync,
+                    notices,
+                };
+                return ctx.out.emit(&out, String::new);
+            }
+            report_with(ctx, &mut store, r.sync, "rejoined", &before)
         }
         SyncCmd::Notices { ack } => {
             let mut store = ctx.open()?;
@@ -112,7 +181,7 @@ pub fn run(ctx: &Ctx, a: SyncArgs) -> Result<()> {
 }
 
 fn ask(question: &str) -> bool {
-    eprint!("{question}");
+    eprint!("{}", line(question));
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     if std::io::stdin().lock().read_line(&mut answer).is_err() {
@@ -130,6 +199,11 @@ struct ReportOut {
 
 /// Print what a sync did, with warnings, and the notices not shown before.
 fn report(ctx: &Ctx, store: &mut crate::store::Store, r: SyncReport, what: &str) -> Result<()> {
+    report_with(ctx, store, r, what, "")
+}
+
+/// [`report`], after the lines in `before` (human output only).
+fn report_with(ctx: &Ctx, store: &mut crate::store::Store, r: SyncReport, what: &str, before: &str) -> Result<()> {
     let notices = store.take_new_notices()?;
     let out = ReportOut { report: r, notices };
     if !ctx.out.json {
@@ -140,7 +214,7 @@ fn report(ctx: &Ctx, store: &mut crate::store::Store, r: SyncReport, what: &str)
     ctx.out.emit(&out, || {
         let r = &out.report;
         let mut s = format!(
-            "{what} with {}: pushed {}, pulled {}",
+            "{before}{what} with {}: pushed {}, pulled {}",
             line(&r.path),
             thousands(r.pushed as u64),
             thousands(r.pulled as u64)
@@ -176,6 +250,9 @@ fn status(ctx: &Ctx) -> Result<()> {
             thousands(st.unsynced),
             if st.unsynced == 1 { "" } else { "s" }
         ));
+        if st.needs_rejoin {
+            s.push_str("action        `tix sync rejoin` (see state)\n");
+        }
         if st.provisional_tickets > 0 {
             s.push_str(&format!("provisional   {} ticket(s) waiting for a final number\n", st.provisional_tickets));
         }
@@ -183,6 +260,7 @@ fn status(ctx: &Ctx) -> Result<()> {
             (None, ..) => "ok".to_string(),
             (Some(e), true, _) => format!("offline — {}", line(e)),
             (Some(e), _, true) => format!("stopped — {}", line(e)),
+            (Some(e), ..) if st.needs_rejoin => format!("stopped — {}", line(e)),
             (Some(e), ..) => format!("error — {}", line(e)),
         };
         s.push_str(&format!("state         {state}\n"));

@@ -2,6 +2,7 @@
 //! Ranking (fuzzy scoring) happens in the caller; these only fetch candidates.
 
 use rusqlite::params;
+use uuid::Uuid;
 
 use super::query::{ASSET_COLS, PERSON_COLS, asset_row, like_escape, person_row};
 use super::{Result, Store};
@@ -91,5 +92,43 @@ impl Store {
         self.collect("SELECT name, filter, sort FROM views WHERE deleted = 0 ORDER BY name COLLATE NOCASE", [], |r| {
             Ok(crate::domain::op::ViewRecord { name: r.get(0)?, filter: r.get(1)?, sort: r.get(2)?, deleted: false })
         })
+    }
+}
+
+impl Store {
+    /// The ticket this store created as provisional `#~k`, whatever its number is now: a
+    /// provisional number keeps naming its ticket after the shared store issued the
+    /// final one (scripts that kept `~3` go on working). Looked up in the op log: the
+    /// `ticket.new` ops of this store's replica (and of the replicas it wrote as before a
+    /// `sync rejoin`, up to where they stopped being its own), from where it joined.
+    pub fn provisional_ticket(&self, k: u64) -> Result<Option<crate::domain::ids::TicketId>> {
+        use rusqlite::OptionalExtension;
+        let mut ranges: Vec<(Uuid, i64, i64)> = vec![(self.replica().0, 0, i64::MAX)];
+        for former in self.sync_value("former_replicas")?.unwrap_or_default().split_whitespace() {
+            let Some((id, until)) = former.split_once(':') else { continue };
+            if let (Ok(id), Ok(until)) = (Uuid::parse_str(id), until.parse::<i64>()) {
+                ranges.push((id, 0, until));
+            }
+        }
+        let from: i64 = self.sync_value("joined_counter")?.and_then(|v| v.parse().ok()).unwrap_or(0);
+        let tag = crate::domain::ids::TicketNumber::provisional(k).plain();
+        for (replica, lo, hi) in ranges {
+            let lo = if replica == self.replica().0 { from.max(lo) } else { lo };
+            let found: Option<Uuid> = self
+                .conn()
+                .prepare_cached(
+                    "SELECT o.entity FROM ops o JOIN replicas r ON r.idx = o.replica
+                     WHERE r.id = ?1 AND o.counter > ?2 AND o.counter < ?3 AND o.kind = 'ticket.new'
+                       AND json_extract(o.payload, '$.number') = ?4
+                       AND EXISTS (SELECT 1 FROM tickets t WHERE t.id = o.entity AND t.deleted = 0)
+                     LIMIT 1",
+                )
+                .and_then(|mut s| s.query_row(params![replica, lo, hi, tag], |r| r.get(0)).optional())
+                .map_err(|e| self.classify(e))?;
+            if let Some(id) = found {
+                return Ok(Some(crate::domain::ids::TicketId(id)));
+            }
+        }
+        Ok(None)
     }
 }

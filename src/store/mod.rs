@@ -45,7 +45,7 @@ pub use search::{TextQuery, parse_terms};
 pub use sla::{SlaCounts, TicketSla};
 pub use verify::VerifyReport;
 
-pub use sync_support::{IngestReport, Notice};
+pub use sync_support::{IngestReport, Notice, Rewrite};
 
 /// Everything that can go wrong in the store, in words a technician can act on.
 #[derive(Debug, thiserror::Error)]

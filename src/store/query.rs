@@ -332,6 +332,15 @@ impl Store {
             .conn()
             .prepare_cached("SELECT id FROM tickets WHERE number = ?1 AND deleted = 0 ORDER BY rowid LIMIT 1")
             .and_then(|mut s| s.query_row([n.0 as i64], |r| r.get(0)).optional());
+        // A provisional `~k` keeps naming its ticket once the number is final.
+        let r = match r {
+            Ok(None) if n.is_provisional() => {
+                return self
+                    .provisional_ticket(n.0 - TicketNumber::PROVISIONAL_BASE)?
+                    .ok_or_else(|| super::StoreError::NotFound(format!("ticket {n}")));
+            }
+            r => r,
+        };
         must(r, self.path(), || format!("ticket {n}")).map(TicketId)
     }
 

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{Result, Store, StoreError, apply, classify};
 use crate::domain::ids::{PersonId, ReplicaId, TicketId, TicketNumber};
-use crate::domain::op::{FieldSet, Hlc, Op, Payload, RawOp};
+use crate::domain::op::{FieldSet, Hlc, Op, Payload, RawOp, checksum};
 use crate::domain::ticket::TicketField;
 use crate::domain::time;
 
@@ -50,6 +50,19 @@ pub struct Notice {
 }
 
 type Key = (Hlc, ReplicaId, u64);
+
+/// What [`Store::rejoin_rewrite`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rewrite {
+    pub old: ReplicaId,
+    pub new: ReplicaId,
+    /// Own ops carried over to the new replica.
+    pub carried: usize,
+    /// Other replicas' ops removed.
+    pub dropped: usize,
+    /// Tickets whose final number changed: (ticket, the number it had).
+    pub renumbered: Vec<(TicketId, TicketNumber)>,
+}
 
 impl Store {
     /// Append ops made elsewhere, keeping their identity, payload text and checksum, and
@@ -203,6 +216,221 @@ impl Store {
         rows.collect::<rusqlite::Result<_>>().map_err(|e| self.classify(e))
     }
 
+    /// The checksum of the op held at each (replica, counter), `None` where there is none.
+    pub fn checksums_at(&self, at: &[(ReplicaId, u64)]) -> Result<Vec<Option<Vec<u8>>>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT o.checksum FROM ops o JOIN replicas r ON r.idx = o.replica WHERE r.id = ?1 AND o.counter = ?2",
+            )
+            .map_err(|e| self.classify(e))?;
+        at.iter()
+            .map(|(r, n)| st.query_row(params![r.0, *n as i64], |row| row.get(0)).optional())
+            .collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.classify(e))
+    }
+
+    /// The highest final ticket number this store knows of: on its tickets, and in the
+    /// `ticket.number` ops of `numbering` replicas (a second number a ticket was given
+    /// counts too, though the fold keeps the first).
+    pub fn highest_final_number(&self, numbering: &[ReplicaId]) -> Result<u64> {
+        let base = TicketNumber::PROVISIONAL_BASE as i64;
+        let mut best: i64 = self
+            .conn
+            .query_row("SELECT COALESCE(MAX(number), 0) FROM tickets WHERE number < ?1", [base], |r| r.get(0))
+            .map_err(|e| self.classify(e))?;
+        for replica in numbering {
+            let n: Option<i64> = self
+                .conn
+                .query_row(
+                    "SELECT MAX(CAST(json_extract(o.payload, '$.number') AS INTEGER)) FROM ops o
+                     JOIN replicas r ON r.idx = o.replica WHERE r.id = ?1 AND o.kind = 'ticket.number'",
+                    [replica.0],
+                    |r| r.get(0),
+                )
+                .map_err(|e| self.classify(e))?;
+            best = best.max(n.filter(|n| *n < base).unwrap_or(0));
+        }
+        Ok(best.max(0) as u64)
+    }
+
+    /// Every ticket with a final number, and the number.
+    pub fn final_numbers(&self) -> Result<Vec<(Uuid, u64)>> {
+        let mut st =
+            self.conn.prepare("SELECT id, number FROM tickets WHERE number < ?1").map_err(|e| self.classify(e))?;
+        let rows = st
+            .query_map([TicketNumber::PROVISIONAL_BASE as i64], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
+            .map_err(|e| self.classify(e))?;
+        rows.collect::<rusqlite::Result<_>>().map_err(|e| self.classify(e))
+    }
+
+    /// How busy numbering was: the `ticket.number` ops of `numbering` replicas dated
+    /// within `window_ms` before the newest of them, and the newest one's time (ms).
+    pub fn numbering_activity(&self, numbering: &[ReplicaId], window_ms: i64) -> Result<(u64, Option<i64>)> {
+        let mut newest: Option<i64> = None;
+        for replica in numbering {
+            let h: Option<i64> = self
+                .conn
+                .query_row(
+                    "SELECT MAX(o.hlc) FROM ops o JOIN replicas r ON r.idx = o.replica WHERE r.id = ?1",
+                    [replica.0],
+                    |r| r.get(0),
+                )
+                .map_err(|e| self.classify(e))?;
+            if let Some(h) = h {
+                let ms = Hlc(h as u64).millis();
+                newest = Some(newest.map_or(ms, |n| n.max(ms)));
+            }
+        }
+        let Some(newest) = newest else { return Ok((0, None)) };
+        let from = Hlc::from_parts(newest - window_ms, 0).0 as i64;
+        let mut count = 0u64;
+        for replica in numbering {
+            let n: i64 = self
+                .conn
+                .query_row(
+                    "SELECT count(*) FROM ops o JOIN replicas r ON r.idx = o.replica
+                     WHERE r.id = ?1 AND o.kind = 'ticket.number' AND o.hlc >= ?2",
+                    params![replica.0, from],
+                    |r| r.get(0),
+                )
+                .map_err(|e| self.classify(e))?;
+            count += n as u64;
+        }
+        Ok((count, Some(newest)))
+    }
+
+    /// `tix sync rejoin`'s local part, in one transaction: this store continues under a
+    /// new replica. Its own ops from counter `own_from` on, and the ops of each
+    /// `(replica it wrote as before, from, until)` in `former`, are carried over as ops
+    /// of the new replica (counters from 1, content, time and author unchanged); the ops
+    /// of each replica in `drop`, and of each former replica, from that counter on are
+    /// removed (the shared store's version comes in at the next pull). Every entity they
+    /// touched is folded again; tickets whose final number changed are listed with the
+    /// number they had.
+    pub fn rejoin_rewrite(
+        &mut self,
+        own_from: u64,
+        former: &[(ReplicaId, u64, u64)],
+        drop: &[(ReplicaId, u64)],
+    ) -> Result<Rewrite> {
+        let path = self.path.clone();
+        let err = |e| classify(&path, e);
+        let old = self.replica;
+        let old_idx = self.replica_idx;
+        let new = ReplicaId(Uuid::new_v4());
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
+        tx.execute("INSERT INTO replicas(id) VALUES (?1)", [new.0]).map_err(err)?;
+        let new_idx = tx.last_insert_rowid();
+        let mut touched: Vec<Uuid> = Vec::new();
+        let mut seen: HashSet<Uuid> = HashSet::new();
+        let mut touch = |e: Uuid, touched: &mut Vec<Uuid>| {
+            if seen.insert(e) {
+                touched.push(e);
+            }
+        };
+        // Carry this store's own changes over to the new replica: those under the replicas
+        // it wrote as before first (oldest first), then the current one's.
+        type Row = (i64, i64, String, Uuid, String, String);
+        let idx_of = |r: ReplicaId| -> rusqlite::Result<Option<i64>> {
+            tx.query_row("SELECT idx FROM replicas WHERE id = ?1", [r.0], |row| row.get(0)).optional()
+        };
+        let mut ranges: Vec<(i64, u64, u64)> = Vec::new();
+        for (r, from, until) in former {
+            if let Some(idx) = idx_of(*r).map_err(err)? {
+                ranges.push((idx, *from, *until));
+            }
+        }
+        ranges.push((old_idx, own_from, u64::MAX));
+        let mut own: Vec<Row> = Vec::new();
+        for (idx, from, until) in &ranges {
+            let rows: Vec<Row> = tx
+                .prepare(
+                    "SELECT counter, hlc, actor, entity, kind, payload FROM ops
+                     WHERE replica = ?1 AND counter >= ?2 AND counter < ?3 ORDER BY counter",
+                )
+                .and_then(|mut s| {
+                    s.query_map(params![idx, *from as i64, (*until).min(i64::MAX as u64) as i64], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                    })?
+                    .collect()
+                })
+                .map_err(err)?;
+            own.extend(rows);
+        }
+        let mut dropped = 0;
+        for (idx, from, _) in &ranges {
+            // Beyond what was ours: the other copy's ops, pulled back from the shared store.
+            let entities: Vec<Uuid> = tx
+                .prepare("SELECT entity FROM ops WHERE replica = ?1 AND counter >= ?2")
+                .and_then(|mut s| s.query_map(params![idx, *from as i64], |r| r.get(0))?.collect())
+                .map_err(err)?;
+            for e in entities {
+                touch(e, &mut touched);
+            }
+            tx.execute("DELETE FROM ops WHERE replica = ?1 AND counter >= ?2", params![idx, *from as i64])
+                .map_err(err)?;
+        }
+        for (i, (_, hlc, actor, entity, kind, payload)) in own.iter().enumerate() {
+            let counter = i as u64 + 1;
+            let sum = checksum(new, counter, Hlc(*hlc as u64), actor, *entity, kind, payload);
+            tx.execute(
+                "INSERT INTO ops(replica, counter, hlc, actor, entity, kind, payload, checksum)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![new_idx, counter as i64, hlc, actor, entity, kind, payload, &sum[..]],
+            )
+            .map_err(err)?;
+            touch(*entity, &mut touched);
+        }
+        // Drop other replicas' ops where the shared store holds another version.
+        for (replica, from) in drop {
+            let Some(idx) = tx
+                .query_row("SELECT idx FROM replicas WHERE id = ?1", [replica.0], |r| r.get::<_, i64>(0))
+                .optional()
+                .map_err(err)?
+            else {
+                continue;
+            };
+            let entities: Vec<Uuid> = tx
+                .prepare("SELECT entity FROM ops WHERE replica = ?1 AND counter >= ?2")
+                .and_then(|mut s| s.query_map(params![idx, *from as i64], |r| r.get(0))?.collect())
+                .map_err(err)?;
+            dropped += entities.len();
+            for e in entities {
+                touch(e, &mut touched);
+            }
+            tx.execute("DELETE FROM ops WHERE replica = ?1 AND counter >= ?2", params![idx, *from as i64])
+                .map_err(err)?;
+        }
+        let number_of = |c: &Connection, e: Uuid| -> rusqlite::Result<Option<i64>> {
+            c.query_row("SELECT number FROM tickets WHERE id = ?1", [e], |r| r.get(0)).optional()
+        };
+        let before: Vec<Option<i64>> =
+            touched.iter().map(|e| number_of(&tx, *e)).collect::<rusqlite::Result<_>>().map_err(err)?;
+        {
+            let mut applier = apply::Applier::new(&tx, &path);
+            for e in &touched {
+                applier.refold(*e)?;
+            }
+            applier.flush()?;
+        }
+        let mut renumbered = Vec::new();
+        for (e, was) in touched.iter().zip(before) {
+            let now = number_of(&tx, *e).map_err(err)?;
+            if let Some(was) = was.filter(|w| (*w as u64) < TicketNumber::PROVISIONAL_BASE)
+                && now != Some(was)
+            {
+                renumbered.push((TicketId(*e), TicketNumber(was as u64)));
+            }
+        }
+        tx.execute("UPDATE meta SET value = ?1 WHERE key = 'replica'", [new_idx.to_string()]).map_err(err)?;
+        tx.execute("UPDATE meta SET value = ?1 WHERE key = 'counter'", [own.len().to_string()]).map_err(err)?;
+        tx.commit().map_err(err)?;
+        self.replica = new;
+        self.replica_idx = new_idx;
+        Ok(Rewrite { old, new, carried: own.len(), dropped, renumbered })
+    }
+
     /// This replica's own counter (ops it has written).
     pub fn own_counter(&self) -> Result<u64> {
         Ok(self.meta_i64("counter")? as u64)
@@ -232,6 +460,25 @@ impl Store {
         tx.commit().map_err(err)
     }
 
+    /// Append `item` to the space-separated list kept under sync value `key`, keeping the
+    /// newest `keep`, in one transaction (two processes syncing one store keep both).
+    pub fn push_sync_list(&mut self, key: &str, item: &str, keep: usize) -> Result<()> {
+        let path = self.path.clone();
+        let err = |e| classify(&path, e);
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
+        let list: Option<String> =
+            tx.query_row("SELECT value FROM sync_state WHERE key = ?1", [key], |r| r.get(0)).optional().map_err(err)?;
+        let mut items: Vec<&str> = list.as_deref().unwrap_or_default().split_whitespace().collect();
+        items.push(item);
+        let from = items.len().saturating_sub(keep);
+        tx.execute(
+            "INSERT OR REPLACE INTO sync_state(key, value) VALUES (?1, ?2)",
+            params![key, items[from..].join(" ")],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
     /// Record that this store is part of the store `store_id`: it joins the shared store
     /// at `path` (remembered) and from now on gives new tickets provisional numbers.
     pub fn set_joined(&mut self, store_id: &str, path: &str) -> Result<()> {
@@ -246,6 +493,12 @@ impl Store {
             tx.execute("INSERT OR REPLACE INTO sync_state(key, value) VALUES (?1, ?2)", params![k, v]).map_err(err)?;
         }
         tx.execute("INSERT OR IGNORE INTO sync_state(key, value) VALUES ('provisional', '0')", []).map_err(err)?;
+        // Provisional numbers (`#~k`) are given from here on: where to look for them.
+        tx.execute(
+            "INSERT OR IGNORE INTO sync_state(key, value) SELECT 'joined_counter', value FROM meta WHERE key = 'counter'",
+            [],
+        )
+        .map_err(err)?;
         tx.commit().map_err(err)
     }
 
@@ -372,7 +625,7 @@ impl Store {
 
 fn fork(raw: &RawOp) -> StoreError {
     StoreError::Corrupt(format!(
-        "two different ops claim the identity {}/{}: the op logs have forked (a store file copied and used twice, or a shared file restored from a backup)",
+        "two different ops claim replica {} counter {}: the op logs have forked (a store file copied and used twice, or a shared file restored from a backup)",
         raw.replica, raw.counter
     ))
 }

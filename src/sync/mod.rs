@@ -5,10 +5,16 @@
 //! A sync is a plan, then an apply: [`plan`] is a pure function of both sides' heads
 //! (the highest counter held per replica); [`sync_now`] carries it out against a
 //! [`Remote`] (today the [`shared::SharedFile`]; a server engine can take its place).
-//! Every op's checksum is verified on push and on pull, and each replica's ops must
-//! continue its counters without a gap. Pulled ops are folded in one local transaction
-//! by [`Store::ingest_raw`], whose result depends only on the set of ops.
+//! Before anything moves, [`exchange`] proves that both sides hold the same op at every
+//! common (replica, counter) ([`identity`]), that no other copy of this store synced
+//! under its replica id since it last did, and that the shared store has not gone back
+//! in time without starting a new numbering epoch ([`numbering`]). Every op's checksum
+//! is verified on push and on pull, and each replica's ops must continue its counters
+//! without a gap. Pulled ops are folded in one local transaction by
+//! [`Store::ingest_raw`], whose result depends only on the set of ops.
 
+pub mod identity;
+pub mod numbering;
 pub mod shared;
 
 use std::collections::HashMap;
@@ -17,14 +23,23 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::domain::ids::ReplicaId;
-use crate::domain::op::{Op, RawOp};
+use crate::domain::ids::{ReplicaId, TicketId, TicketNumber};
+use crate::domain::op::{Change, EntryRecord, Op, Payload, RawOp};
+use crate::domain::ticket::EntryKind;
 use crate::domain::time;
 use crate::store::{Notice, Store, StoreError};
-use shared::{PushOutcome, SharedFile};
+use identity::{Divergence, Role, divergences};
+use shared::{Generation, NumberOwner, PushOutcome, SharedFile};
 
 /// A clock further than this from another clock is reported (the merge is unaffected).
 pub const CLOCK_SKEW_WARN_MS: i64 = 3_600_000;
+
+/// Every this many syncs, a store checks the shared store's integrity
+/// ([`Remote::check_integrity`]) before syncing; `sync rebuild` always does.
+pub const INTEGRITY_CHECK_EVERY: u64 = 50;
+
+/// How many of its own instance nonces a store remembers (see [`exchange`]).
+const INSTANCES_KEPT: usize = 64;
 
 /// Why a sync did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -51,28 +66,68 @@ pub enum SyncError {
         "{path} holds a different shared store (id {found}; this store syncs with {expected}); if it was replaced on purpose, run `tix sync join {path}`"
     )]
     WrongStore { path: PathBuf, found: String, expected: String },
+    /// Two sides hold different ops under one identity, or a final number would name two
+    /// tickets: syncing stops, nothing is merged; `tix sync rejoin` is the way out.
+    #[error("{0}")]
+    Diverged(Box<Divergence>),
     /// A precondition does not hold (`sync init` onto an existing file, a join that would
-    /// make ticket numbers collide, a join declined).
+    /// make ticket numbers collide, a join declined, a rebuild of a healthy file).
     #[error("{0}")]
     Refused(String),
     #[error(transparent)]
     Local(#[from] StoreError),
 }
 
-/// The other side of a sync: a shared store file today, a server tomorrow.
+/// What a push needs besides the ops.
+#[derive(Debug, Clone, Default)]
+pub struct PushContext {
+    /// This machine's clock (the time of numbering ops).
+    pub now_ms: i64,
+    /// This store's replica and its fresh instance nonce, recorded beside the replica's
+    /// head when its own ops are pushed.
+    pub instance: Option<(ReplicaId, String)>,
+}
+
+/// The other side of a sync: a shared store file today, a server tomorrow. Everything a
+/// sync proves (identity at common heads, copies, epochs, numbers never claimed twice)
+/// is done through these calls, so both remotes share it.
 pub trait Remote {
     /// Where it is, for messages.
     fn describe(&self) -> String;
     fn store_id(&self) -> &str;
-    /// The highest counter held for each replica.
-    fn heads(&mut self) -> Result<HashMap<ReplicaId, u64>, SyncError>;
+    /// Where the remote stands, read at one moment: its generation, each replica's head,
+    /// its numbering replica and the instance nonce beside `me`'s head.
+    fn state(&mut self, me: ReplicaId) -> Result<RemoteState, SyncError>;
+    /// The checksum of the op held at each (replica, counter), `None` where there is none.
+    fn checksums(&mut self, at: &[(ReplicaId, u64)]) -> Result<Vec<Option<Vec<u8>>>, SyncError>;
     /// Up to `limit` ops of `replica` after counter `after`, in counter order.
     fn read_ops(&mut self, replica: ReplicaId, after: u64, limit: usize) -> Result<Vec<RawOp>, SyncError>;
-    /// The replica under which the remote issues final ticket numbers.
-    fn numbering_replica(&mut self) -> Result<ReplicaId, SyncError>;
+    /// For each (ticket, number): who holds that number and which number the ticket holds.
+    fn number_owners(&mut self, claims: &[(uuid::Uuid, u64)]) -> Result<Vec<NumberOwner>, SyncError>;
     /// Append ops (each replica's continuing its counters), issuing final numbers to new
-    /// provisional tickets, in short write transactions.
-    fn push(&mut self, ops: &[(RawOp, Op)], now_ms: i64) -> Result<PushOutcome, SyncError>;
+    /// provisional tickets, in short write transactions. Refuses, without merging, an op
+    /// whose identity is held by a different op and a number claimed twice.
+    fn push(&mut self, ops: &[(RawOp, Op)], ctx: &PushContext) -> Result<PushOutcome, SyncError>;
+    /// Start a new numbering epoch (the remote went back in time): numbers from then on
+    /// are issued under a new replica from above anything it may have issued before, and
+    /// at least `at_least`. `seen_seq` is the generation the caller had seen. Returns the
+    /// first number of the epoch.
+    fn new_numbering_epoch(&mut self, at_least: u64, seen_seq: u64, now_ms: i64) -> Result<u64, SyncError>;
+    /// Check the remote's storage for damage (SQLite `quick_check` and its unique indexes).
+    fn check_integrity(&mut self) -> Result<(), SyncError>;
+}
+
+/// A remote's state at one moment (one read).
+#[derive(Debug, Clone)]
+pub struct RemoteState {
+    /// Which incarnation of the remote this is and how many writes it has seen.
+    pub generation: Generation,
+    /// The highest counter held for each replica.
+    pub heads: HashMap<ReplicaId, u64>,
+    /// The replica under which the remote issues final ticket numbers now.
+    pub numbering: ReplicaId,
+    /// The instance nonce last recorded beside the asking store's replica head.
+    pub instance: Option<String>,
 }
 
 /// What to move: per replica, the counters after `after` up to `upto`.
@@ -142,12 +197,23 @@ pub struct SyncReport {
     /// New notices of local changes superseded by remote ones.
     pub new_notices: usize,
     pub warnings: Vec<String>,
+    /// A new numbering epoch began during this sync: its first number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_epoch: Option<u64>,
+    /// The shared store's integrity was checked before this sync.
+    pub integrity_checked: bool,
+    /// Temporary files of killed `sync init`/`sync rebuild` runs removed from the share.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cleaned: Vec<String>,
     /// The longest a write transaction held the shared store's lock, in ms.
     pub max_lock_ms: f64,
     pub elapsed_ms: f64,
     /// This replica's highest counter the shared store holds (what is acknowledged).
     #[serde(skip)]
     pub acked: u64,
+    /// The remote's generation as this sync left it (remembered, to notice time travel).
+    #[serde(skip)]
+    pub seen: Option<String>,
 }
 
 /// Where this store syncs and how that went.
@@ -168,16 +234,22 @@ pub struct SyncStatus {
     pub offline: bool,
     /// The last attempt found the shared store damaged: `tix sync rebuild`.
     pub needs_rebuild: bool,
+    /// The last attempt found this store and the shared store disagreeing about an op's
+    /// identity or a number: `tix sync rejoin`.
+    pub needs_rejoin: bool,
     pub warnings: Vec<String>,
     /// Unacknowledged notices of local changes superseded by remote ones.
     pub notices: Vec<Notice>,
 }
 
 /// Sync now with the shared store this store joined. Records the outcome (last sync,
-/// last error, offline) in the local store either way.
+/// last error, offline) in the local store either way. Every
+/// [`INTEGRITY_CHECK_EVERY`]th sync checks the shared store's integrity first; a
+/// successful sync removes what killed `sync init`/`sync rebuild` runs left in the share.
 pub fn sync_now(store: &mut Store) -> Result<SyncReport, SyncError> {
     let path = store.sync_value("path")?.ok_or(SyncError::NotJoined)?;
     let expected = store.sync_value("store_id")?.ok_or(SyncError::NotJoined)?;
+    let count = store.sync_value("sync_count")?.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + 1;
     let result = SharedFile::open(Path::new(&path)).and_then(|mut remote| {
         if remote.store_id() != expected {
             return Err(SyncError::WrongStore {
@@ -186,7 +258,12 @@ pub fn sync_now(store: &mut Store) -> Result<SyncReport, SyncError> {
                 expected: expected.clone(),
             });
         }
+        let checked = count.is_multiple_of(INTEGRITY_CHECK_EVERY);
+        if checked {
+            remote.check_integrity()?;
+        }
         let mut report = exchange(store, &mut remote)?;
+        report.integrity_checked = checked;
         if report.pushed > 0 {
             // The file server stamped the file just now: a second opinion on our clock.
             if let Some(server) = remote.modified_ms() {
@@ -202,11 +279,33 @@ pub fn sync_now(store: &mut Store) -> Result<SyncReport, SyncError> {
         }
         Ok(report)
     });
-    record_outcome(store, &result)?;
+    let result = result.map(|mut r| {
+        r.cleaned = shared::clean_stale_temp(Path::new(&path));
+        r
+    });
+    if result.is_ok() && store.sync_value("renumbered")?.is_some() {
+        renumber_notes(store)?;
+    }
+    record_outcome(store, &result, count)?;
     result
 }
 
 /// Push and pull against `remote`, folding pulled ops in one local transaction.
+///
+/// Before anything is pushed or pulled:
+/// 1. *Time travel.* The store remembers the remote's generation after each sync; a
+///    remote of the same incarnation with an older generation was restored from a
+///    backup: it starts a new numbering epoch before it numbers anything.
+/// 2. *Identity.* Both sides must hold the same op at every common (replica, counter)
+///    ([`identity::divergences`]); a mismatch is refused.
+/// 3. *Copies.* Each push of a store's own ops records a fresh instance nonce beside its
+///    replica's head in the remote (and in the store first). If the remote holds a
+///    nonce this store never made, and at least as much of this replica as this store
+///    does, another copy of this store synced since: refused ([`identity::Kind::Copy`]),
+///    before the two copies' ops can differ.
+///
+/// Pulls stop at the heads read before them, so that a pull is a consistent prefix of
+/// the remote (a ticket pushed by someone is pulled with its number or not at all).
 pub fn exchange(store: &mut Store, remote: &mut dyn Remote) -> Result<SyncReport, SyncError> {
     let started = Instant::now();
     let now = store.now_ms();
@@ -214,14 +313,47 @@ pub fn exchange(store: &mut Store, remote: &mut dyn Remote) -> Result<SyncReport
     let mut report =
         SyncReport { path: remote.describe(), store_id: remote.store_id().to_string(), ..Default::default() };
     let local: HashMap<ReplicaId, u64> = store.replica_heads()?.into_iter().collect();
-    let remote_heads = remote.heads()?;
+    let state = remote.state(me)?;
+    let (generation, remote_heads) = (state.generation.clone(), state.heads.clone());
     let mut numbering = numbering_replicas(store)?;
-    let theirs = remote.numbering_replica()?;
-    if !numbering.contains(&theirs) {
-        numbering.push(theirs);
+    if !numbering.contains(&state.numbering) {
+        numbering.push(state.numbering);
     }
-    let p = plan(&local, &remote_heads, me, &numbering);
+    // 1. The remote went back in time since this store last saw it.
+    if let Some(seen) = store.sync_value("seen")?.as_deref().and_then(Generation::decode)
+        && seen.incarnation == generation.incarnation
+        && generation.seq < seen.seq
+    {
+        let at_least = store.highest_final_number(&numbering)? + 1;
+        let base = remote.new_numbering_epoch(at_least, seen.seq, now)?;
+        report.new_epoch = Some(base);
+        report.warnings.push(format!(
+            "{} went back in time since this store last synced (restored from a backup?); \
+             new ticket numbers continue from #{base}",
+            remote.describe()
+        ));
+        let n = remote.state(me)?.numbering;
+        if !numbering.contains(&n) {
+            numbering.push(n);
+        }
+    }
+    // 2. The same op at every common (replica, counter).
+    if let Some(&(replica, counter)) = divergences(store, remote, &local, &remote_heads)?.first() {
+        let mut d = Divergence::identity(replica, counter);
+        if former_replicas(store)?.iter().any(|(r, until)| *r == replica && counter < *until) {
+            d.role = Role::Own; // what this store wrote before a rejoin: still its own
+        }
+        return Err(d.with_role(me, &numbering).into());
+    }
+    // 3. Another copy of this store synced as this replica since this copy last pushed.
+    copy_check(store, &state, &local)?;
+    let mut p = plan(&local, &remote_heads, me, &numbering);
+    numbering_first(store, &mut p, &mut numbering, me)?;
     // Push, in batches, each replica's ops checked and contiguous.
+    let mut ctx = PushContext { now_ms: now, instance: None };
+    if p.push.iter().any(|t| t.replica == me) {
+        ctx.instance = Some((me, new_instance(store)?));
+    }
     for t in &p.push {
         let mut after = t.after;
         while after < t.upto {
@@ -233,24 +365,35 @@ pub fn exchange(store: &mut Store, remote: &mut dyn Remote) -> Result<SyncReport
                     t.replica
                 )));
             };
-            let out = remote.push(&batch, now)?;
+            let out = remote.push(&batch, &ctx).map_err(|e| with_role(e, me, &numbering))?;
             report.pushed += out.added;
             report.numbered += out.numbered;
-            report.warnings.extend(out.collisions);
             report.max_lock_ms = report.max_lock_ms.max(out.max_lock.as_secs_f64() * 1000.0);
+            if let Some(base) = out.new_epoch {
+                report.new_epoch = Some(base);
+                report.warnings.push(format!(
+                    "{} had lost ticket numbers it issued (restored from a backup?); new ticket numbers continue from #{base}",
+                    remote.describe()
+                ));
+            }
             after = last;
         }
     }
     // Pull: heads again, since the push may have issued ticket numbers.
-    let remote_heads = if p.push.is_empty() { remote_heads } else { remote.heads()? };
+    let state = if p.push.is_empty() && report.new_epoch.is_none() { state } else { remote.state(me)? };
+    let remote_heads = &state.heads;
     report.acked = remote_heads.get(&me).copied().unwrap_or(0);
-    let p = plan(&local, &remote_heads, me, &numbering);
+    if !numbering.contains(&state.numbering) {
+        numbering.push(state.numbering);
+    }
+    let p = plan(&local, remote_heads, me, &numbering);
     let mut pulled: Vec<RawOp> = Vec::new();
     let mut ahead: Option<(i64, String)> = None;
     for t in &p.pull {
         let mut after = t.after;
         while after < t.upto {
-            let raw = remote.read_ops(t.replica, after, shared::READ_BATCH)?;
+            let limit = shared::READ_BATCH.min((t.upto - after) as usize);
+            let raw = remote.read_ops(t.replica, after, limit)?;
             let batch = checked(raw, t.replica, after, "the shared store")?;
             let Some(last) = batch.last().map(|(r, _)| r.counter) else {
                 return Err(SyncError::Fatal(format!(
@@ -290,8 +433,121 @@ pub fn exchange(store: &mut Store, remote: &mut dyn Remote) -> Result<SyncReport
         report.refolded = ing.refolded;
         report.new_notices = ing.notices;
     }
+    // Remember where the remote's history stood, to notice if it ever goes back.
+    report.seen = Some(state.generation.encode());
     report.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     Ok(report)
+}
+
+/// Refuse when the remote holds an instance nonce for this store's replica that this
+/// store never made, and at least as much of the replica as this store does: another
+/// copy of this store file synced as it since.
+fn copy_check(store: &Store, state: &RemoteState, local: &HashMap<ReplicaId, u64>) -> Result<(), SyncError> {
+    let me = store.replica();
+    if let (Some(&held), Some(nonce)) = (state.heads.get(&me), &state.instance)
+        && !instances(store)?.contains(nonce)
+        && held >= local.get(&me).copied().unwrap_or(0)
+    {
+        return Err(Divergence::copy(me, held).into());
+    }
+    Ok(())
+}
+
+fn with_role(e: SyncError, me: ReplicaId, numbering: &[ReplicaId]) -> SyncError {
+    match e {
+        SyncError::Diverged(d) => Divergence::with_role(*d, me, numbering).into(),
+        e => e,
+    }
+}
+
+/// The instance nonces this store has made (the newest last).
+fn instances(store: &Store) -> Result<Vec<String>, StoreError> {
+    Ok(store.sync_value("instances")?.unwrap_or_default().split_whitespace().map(String::from).collect())
+}
+
+/// A fresh instance nonce, remembered by this store before the remote sees it.
+fn new_instance(store: &mut Store) -> Result<String, StoreError> {
+    let nonce = uuid::Uuid::new_v4().simple().to_string();
+    store.push_sync_list("instances", &nonce, INSTANCES_KEPT)?;
+    Ok(nonce)
+}
+
+/// Make sure every numbering replica's ops are pushed first, so that the remote learns
+/// every number this store holds before it issues any: a replica whose first op to push
+/// is a `ticket.number` is one (they author nothing else), whatever this store's list of
+/// numbering replicas says.
+fn numbering_first(
+    store: &Store,
+    p: &mut SyncPlan,
+    numbering: &mut Vec<ReplicaId>,
+    me: ReplicaId,
+) -> Result<(), StoreError> {
+    for t in &p.push {
+        if t.replica != me && !numbering.contains(&t.replica) {
+            let first = store.raw_ops_after(t.replica, t.after, 1)?;
+            if first.first().is_some_and(|o| o.kind == "ticket.number") {
+                numbering.push(t.replica);
+            }
+        }
+    }
+    p.push.sort_by_key(|t| (!numbering.contains(&t.replica), t.replica == me, t.replica));
+    Ok(())
+}
+
+/// Write the notes `tix sync rejoin` owes: on each ticket whose final number here changed
+/// (kept in the store until the ticket and its new number are here), what it was.
+/// Returns how many were written.
+fn renumber_notes(store: &mut Store) -> Result<usize, StoreError> {
+    let Some(list) = store.sync_value("renumbered")? else { return Ok(0) };
+    let mut keep = Vec::new();
+    let mut notes = Vec::new();
+    let when = time::local(store.now_ms());
+    for item in list.split_whitespace() {
+        let parsed = item.split_once(':').and_then(|(t, n)| Some((uuid::Uuid::parse_str(t).ok()?, n.parse().ok()?)));
+        let Some((t, was)) = parsed else { continue };
+        let (t, was) = (TicketId(t), TicketNumber(was));
+        match store.ticket(t) {
+            Ok(now) if now.number.is_provisional() => keep.push(item.to_string()),
+            Ok(now) if now.number == was => {}
+            Ok(now) => notes.push(Change::entry(
+                t,
+                EntryRecord {
+                    kind: EntryKind::Note,
+                    body: format!(
+                        "This ticket was {was} on this store until {when}; it is {} from now on. The shared store \
+                     numbers it otherwise: it was restored from a backup or rebuilt, and {was} had been issued \
+                     twice.",
+                        now.number
+                    ),
+                    author: None,
+                    minutes: None,
+                    origin: None,
+                },
+            )),
+            Err(StoreError::NotFound(_)) => keep.push(item.to_string()),
+            Err(e) => return Err(e),
+        }
+    }
+    let n = notes.len();
+    if !notes.is_empty() {
+        store.commit("tix-sync", notes)?;
+    }
+    store.set_sync_values(&[("renumbered", Some(keep.join(" ")).filter(|k| !k.is_empty()))])?;
+    Ok(n)
+}
+
+/// The replicas this store wrote as before a `sync rejoin`, each with the counter from
+/// which its ops are no longer this store's own.
+fn former_replicas(store: &Store) -> Result<Vec<(ReplicaId, u64)>, StoreError> {
+    Ok(store
+        .sync_value("former_replicas")?
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|f| {
+            let (r, u) = f.split_once(':')?;
+            Some((ReplicaId(uuid::Uuid::parse_str(r).ok()?), u.parse().ok()?))
+        })
+        .collect())
 }
 
 /// The replicas known to have issued final ticket numbers.
@@ -332,8 +588,9 @@ fn hours(ms: i64) -> String {
 }
 
 /// Remember how the last attempt went.
-fn record_outcome(store: &mut Store, result: &Result<SyncReport, SyncError>) -> Result<(), StoreError> {
+fn record_outcome(store: &mut Store, result: &Result<SyncReport, SyncError>, count: u64) -> Result<(), StoreError> {
     let now = store.now_ms();
+    let count = Some(count.to_string());
     match result {
         Ok(r) => {
             // Ops of ours pulled back (a store restored from a backup) count as acknowledged too.
@@ -345,7 +602,10 @@ fn record_outcome(store: &mut Store, result: &Result<SyncReport, SyncError>) -> 
                 ("last_error_at", None),
                 ("offline", None),
                 ("fatal", None),
+                ("diverged", None),
                 ("warnings", Some(r.warnings.join("\n")).filter(|w| !w.is_empty())),
+                ("sync_count", count),
+                ("seen", r.seen.clone()),
             ])
         }
         Err(SyncError::NotJoined) => Ok(()),
@@ -354,6 +614,8 @@ fn record_outcome(store: &mut Store, result: &Result<SyncReport, SyncError>) -> 
             ("last_error_at", Some(now.to_string())),
             ("offline", matches!(e, SyncError::Offline(_)).then(|| "1".to_string())),
             ("fatal", matches!(e, SyncError::Fatal(_)).then(|| "1".to_string())),
+            ("diverged", matches!(e, SyncError::Diverged(_)).then(|| "1".to_string())),
+            ("sync_count", count),
         ]),
     }
 }
@@ -375,6 +637,7 @@ pub fn status(store: &Store) -> Result<SyncStatus, StoreError> {
         last_error_at: ms("last_error_at")?,
         offline: store.sync_value("offline")?.is_some(),
         needs_rebuild: store.sync_value("fatal")?.is_some(),
+        needs_rejoin: store.sync_value("diverged")?.is_some(),
         warnings: store.sync_value("warnings")?.map(|w| w.lines().map(String::from).collect()).unwrap_or_default(),
         notices: store.notices(false)?,
         path,
@@ -405,6 +668,7 @@ pub fn init(store: &mut Store, path: &Path) -> Result<SyncReport, SyncError> {
         )));
     }
     let path = absolute(path);
+    let cleaned = shared::clean_stale_temp(&path);
     if std::fs::symlink_metadata(&path).is_ok() {
         return Err(SyncError::Refused(format!(
             "{} exists already; `tix sync init` only creates a new shared store (to use that one, `tix sync join {}`)",
@@ -413,35 +677,67 @@ pub fn init(store: &mut Store, path: &Path) -> Result<SyncReport, SyncError> {
         )));
     }
     let store_id = store.store_id()?;
-    let built = build_and_publish(store, &path, &store_id)?;
+    // Numbers continue from this store's own; a record of numbers issued at this path by
+    // an earlier shared store of the same id (deleted since) is honoured too.
+    let recorded = shared::journal_highest(&shared::side_path(&path), &store_id).unwrap_or(0);
+    let first = (store.highest_final_number(&[])? + 1).max(recorded + 1);
+    let built = build_and_publish(store, &path, &store_id, first, &[], None)?;
     store.set_joined(&store_id, &path.display().to_string())?;
     let mut report = sync_now(store)?;
     report.pushed += built.added;
+    report.cleaned.extend(cleaned);
     report.max_lock_ms = report.max_lock_ms.max(built.max_lock.as_secs_f64() * 1000.0);
     Ok(report)
 }
 
-/// Build a shared store from this store's op log under a temporary name and publish it.
-fn build_and_publish(store: &mut Store, path: &Path, store_id: &str) -> Result<PushOutcome, SyncError> {
-    let (mut shared, tmp) = SharedFile::create_unpublished(path, store_id)?;
-    let filled = match exchange_push_only(store, &mut shared) {
-        Ok(f) => f,
+/// Build a shared store from this store's op log under a temporary name, check it and
+/// publish it (after `before_publish`, which moves an old file aside). Its numbers start
+/// at `first_number` (an epoch start in the journal beside it), and the tickets in
+/// `recorded` (numbered before, from the journal) get their numbers again.
+fn build_and_publish(
+    store: &mut Store,
+    path: &Path,
+    store_id: &str,
+    first_number: u64,
+    recorded: &[(uuid::Uuid, u64)],
+    before_publish: Option<&dyn Fn() -> Result<(), SyncError>>,
+) -> Result<PushOutcome, SyncError> {
+    shared::journal_start(&shared::side_path(path), store_id, first_number)?;
+    let (mut shared, tmp) = SharedFile::create_unpublished(path, store_id, first_number)?;
+    let filled = shared.seed_recorded(recorded).and_then(|_| exchange_push_only(store, &mut shared)).and_then(|f| {
+        shared.check_integrity()?;
+        if let Some(f) = before_publish {
+            f()?;
+        }
+        Ok(f)
+    });
+    match filled {
+        Ok(f) => {
+            shared.publish(&tmp, path)?;
+            Ok(f)
+        }
         Err(e) => {
             drop(shared);
             let _ = std::fs::remove_file(&tmp);
-            return Err(e);
+            Err(e)
         }
-    };
-    shared.publish(&tmp, path)?;
-    Ok(filled)
+    }
 }
 
 /// Push every op of this store into a shared store being built.
 fn exchange_push_only(store: &mut Store, shared: &mut SharedFile) -> Result<PushOutcome, SyncError> {
     let mut total = PushOutcome::default();
     let now = store.now_ms();
+    let me = store.replica();
     let local: HashMap<ReplicaId, u64> = store.replica_heads()?.into_iter().collect();
-    let p = plan(&local, &HashMap::new(), store.replica(), &numbering_replicas(store)?);
+    let numbering = numbering_replicas(store)?;
+    let mut numbering = numbering;
+    let mut p = plan(&local, &HashMap::new(), me, &numbering);
+    numbering_first(store, &mut p, &mut numbering, me)?;
+    let mut ctx = PushContext { now_ms: now, instance: None };
+    if local.contains_key(&me) {
+        ctx.instance = Some((me, new_instance(store)?));
+    }
     for t in &p.push {
         let mut after = t.after;
         while after < t.upto {
@@ -453,7 +749,7 @@ fn exchange_push_only(store: &mut Store, shared: &mut SharedFile) -> Result<Push
                     t.replica
                 )));
             };
-            let out = shared.push(&batch, now)?;
+            let out = shared.push(&batch, &ctx).map_err(|e| with_role(e, me, &numbering))?;
             total.added += out.added;
             total.numbered += out.numbered;
             total.max_lock = total.max_lock.max(out.max_lock);
@@ -489,42 +785,247 @@ pub fn join(store: &mut Store, path: &Path, confirm: impl FnOnce(&str) -> bool) 
     sync_now(store)
 }
 
+/// Is the shared store sound and in agreement with this store? Its integrity, every op's
+/// checksum and counters, and the same op at every common (replica, counter).
+fn check_health(store: &Store, remote: &mut SharedFile) -> Result<(), SyncError> {
+    remote.check_integrity()?;
+    let state = remote.state(store.replica())?;
+    let heads = state.heads.clone();
+    for (&replica, &head) in &heads {
+        let mut after = 0;
+        while after < head {
+            let raw = remote.read_ops(replica, after, shared::READ_BATCH)?;
+            let batch = checked(raw, replica, after, "the shared store")?;
+            after = match batch.last() {
+                Some((r, _)) => r.counter,
+                None => {
+                    return Err(SyncError::Fatal(format!(
+                        "counter gap in the shared store: ops of replica {replica} after {after} are missing"
+                    )));
+                }
+            };
+        }
+    }
+    let local: HashMap<ReplicaId, u64> = store.replica_heads()?.into_iter().collect();
+    if let Some(&(replica, counter)) = divergences(store, remote, &local, &heads)?.first() {
+        let numbering = numbering_replicas(store)?;
+        return Err(Divergence::identity(replica, counter).with_role(store.replica(), &numbering).into());
+    }
+    copy_check(store, &state, &local)
+}
+
 /// `tix sync rebuild`: a fresh shared store built from this store's op log, published in
 /// place of the damaged one, which is kept aside as `PATH.bad-<timestamp>`. Returns the
 /// report of the first sync and where the bad file went.
-pub fn rebuild(store: &mut Store) -> Result<(SyncReport, Option<PathBuf>), SyncError> {
+///
+/// Refused when the file there was written by a newer tix, holds another store, or is
+/// healthy and agrees with this store (unless `force`), and when this store is itself a
+/// copy that diverged (`tix sync rejoin` first). The new file starts a numbering epoch
+/// above every number issued so far (see [`numbering`]): exactly after the highest
+/// recorded in `PATH.numbers`, or with a headroom when that record is missing.
+pub fn rebuild(store: &mut Store, force: bool) -> Result<(SyncReport, Option<PathBuf>), SyncError> {
     let path = PathBuf::from(store.sync_value("path")?.ok_or(SyncError::NotJoined)?);
     let store_id = store.sync_value("store_id")?.ok_or(SyncError::NotJoined)?;
-    let (mut shared, tmp) = SharedFile::create_unpublished(&path, &store_id)?;
-    let built = match exchange_push_only(store, &mut shared) {
-        Ok(b) => b,
-        Err(e) => {
-            drop(shared);
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
+    let cleaned = shared::clean_stale_temp(&path);
+    let exists = std::fs::symlink_metadata(&path).is_ok();
+    let mut salvaged = None;
+    if exists {
+        match SharedFile::open(&path) {
+            Err(e @ (SyncError::TooNew { .. } | SyncError::Offline(_))) => return Err(e),
+            Ok(mut f) => {
+                if f.store_id() != store_id {
+                    return Err(SyncError::Refused(format!(
+                        "{} holds another shared store (id {}; this store syncs with {store_id}); `tix sync rebuild` \
+                         only replaces this store's own shared file. If that one is yours now, `tix sync join {}`",
+                        path.display(),
+                        f.store_id(),
+                        path.display()
+                    )));
+                }
+                match check_health(store, &mut f) {
+                    Ok(()) if !force => {
+                        return Err(SyncError::Refused(format!(
+                            "{} is healthy (its integrity, every op's checksum and its agreement with this store \
+                             check out): there is nothing to rebuild; `tix sync` syncs with it \
+                             (`tix sync rebuild --force` replaces it anyway)",
+                            path.display()
+                        )));
+                    }
+                    Err(SyncError::Diverged(d)) if d.role == Role::Own => return Err(SyncError::Diverged(d)),
+                    Err(e @ (SyncError::Offline(_) | SyncError::Local(_))) => return Err(e),
+                    _ => {}
+                }
+            }
+            Err(_) => {}
+        }
+        salvaged = shared::salvage_highest(&path);
+    }
+    let numbering = numbering_replicas(store)?;
+    let highest = store.highest_final_number(&numbering)?.max(salvaged.unwrap_or(0));
+    let journal = shared::side_path(&path);
+    let recorded = shared::journal_highest(&journal, &store_id);
+    // The journal's numbers go to their tickets again, except where this store's own log
+    // says otherwise (only after a whole share went back in time): the rebuild is built
+    // from this store's log, and a store holding the journal's version is refused and
+    // rejoins.
+    let mine: HashMap<uuid::Uuid, u64> = store.final_numbers()?.into_iter().collect();
+    let taken: HashMap<u64, uuid::Uuid> = mine.iter().map(|(t, n)| (*n, *t)).collect();
+    let entries: Vec<(uuid::Uuid, u64)> = shared::journal_entries(&journal, &store_id)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(t, n)| mine.get(t).is_none_or(|m| m == n) && taken.get(n).is_none_or(|o| o == t))
+        .collect();
+    let first = match recorded {
+        Some(h) if h >= highest => h + 1,
+        _ => {
+            let (issued, newest) = store.numbering_activity(&numbering, numbering::RATE_WINDOW_MS)?;
+            numbering::base_with_headroom(
+                highest.max(recorded.unwrap_or(0)),
+                numbering::headroom(issued, newest, store.now_ms()),
+            )
         }
     };
-    let mut aside = None;
-    if std::fs::symlink_metadata(&path).is_ok() {
+    let aside: std::cell::RefCell<Option<PathBuf>> = std::cell::RefCell::new(None);
+    let move_aside = || -> Result<(), SyncError> {
+        if std::fs::symlink_metadata(&path).is_err() {
+            return Ok(());
+        }
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
         let bad = PathBuf::from(format!("{}.bad-{stamp}", path.display()));
-        if let Err(e) = std::fs::rename(&path, &bad) {
-            drop(shared);
-            let _ = std::fs::remove_file(&tmp);
-            return Err(SyncError::Offline(format!("cannot move {} aside: {e}", path.display())));
-        }
+        std::fs::rename(&path, &bad)
+            .map_err(|e| SyncError::Offline(format!("cannot move {} aside: {e}", path.display())))?;
         let journal = PathBuf::from(format!("{}-journal", path.display()));
         if journal.exists() {
             let _ = std::fs::rename(&journal, format!("{}-journal", bad.display()));
         }
-        aside = Some(bad);
-    }
-    shared.publish(&tmp, &path)?;
+        *aside.borrow_mut() = Some(bad);
+        Ok(())
+    };
+    let built = build_and_publish(store, &path, &store_id, first, &entries, Some(&move_aside))?;
+    // Nobody should stop at what the old file's generation was.
+    store.set_sync_values(&[("seen", None), ("fatal", None), ("diverged", None)])?;
     let mut report = sync_now(store)?;
     report.pushed += built.added;
     report.numbered += built.numbered;
+    report.new_epoch = Some(first);
+    report.cleaned.extend(cleaned);
     report.max_lock_ms = report.max_lock_ms.max(built.max_lock.as_secs_f64() * 1000.0);
-    Ok((report, aside))
+    Ok((report, aside.into_inner()))
+}
+
+/// What `tix sync rejoin` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct RejoinReport {
+    pub old_replica: ReplicaId,
+    pub new_replica: ReplicaId,
+    /// This store's own changes the shared store did not hold, now under the new replica.
+    pub carried_over: usize,
+    /// Other replicas' ops dropped in favour of the shared store's version.
+    pub dropped: usize,
+    /// Tickets whose final number here was not the shared store's: (ticket, old number).
+    pub renumbered: Vec<(TicketId, TicketNumber)>,
+    pub sync: SyncReport,
+}
+
+/// `tix sync rejoin`: the way out of a divergence. This store continues under a new
+/// replica id: its own changes that the shared store does not hold (from the first
+/// counter where the two differ, or all unsynced ones) are carried over as new ops of
+/// the new replica, with their content and times unchanged. Ops of other replicas where
+/// this store and the shared store differ (and numbers the shared store gives
+/// otherwise) are dropped here in favour of the shared store's version; a ticket whose
+/// final number changes that way gets a note saying what it was. Then it syncs.
+pub fn rejoin(store: &mut Store) -> Result<RejoinReport, SyncError> {
+    let path = PathBuf::from(store.sync_value("path")?.ok_or(SyncError::NotJoined)?);
+    let expected = store.sync_value("store_id")?.ok_or(SyncError::NotJoined)?;
+    let mut remote = SharedFile::open(&path)?;
+    if remote.store_id() != expected {
+        return Err(SyncError::WrongStore { path, found: remote.store_id().to_string(), expected });
+    }
+    let me = store.replica();
+    let local: HashMap<ReplicaId, u64> = store.replica_heads()?.into_iter().collect();
+    let heads = remote.state(me)?.heads;
+    let mut cut: HashMap<ReplicaId, u64> = divergences(store, &mut remote, &local, &heads)?.into_iter().collect();
+    // Numbers this store would relay that the shared store gives otherwise.
+    for (&replica, &l) in &local {
+        let r = heads.get(&replica).copied().unwrap_or(0);
+        if replica == me || l <= r || cut.contains_key(&replica) {
+            continue;
+        }
+        let mut claims = Vec::new();
+        let mut after = r;
+        while after < l {
+            let batch = store.raw_ops_after(replica, after, shared::READ_BATCH)?;
+            let Some(last) = batch.last().map(|o| o.counter) else { break };
+            for raw in batch.into_iter().filter(|o| o.kind == "ticket.number") {
+                if let Ok(Op { payload: Payload::TicketNumber(n), .. }) = raw.decode() {
+                    claims.push((raw.counter, raw.entity, n.number.0));
+                }
+            }
+            after = last;
+        }
+        let owners = remote.number_owners(&claims.iter().map(|(_, t, n)| (*t, *n)).collect::<Vec<_>>())?;
+        let first = claims
+            .iter()
+            .zip(owners)
+            .find(|((_, t, n), o)| o.holder.is_some_and(|h| h != *t) || o.number.is_some_and(|m| m != *n));
+        if let Some(((counter, ..), _)) = first {
+            cut.insert(replica, *counter);
+        }
+    }
+    // Everything of ours the shared store does not hold moves to the new replica: under
+    // this replica id, and under the ids this store wrote as before (up to where they
+    // stopped being its own), which another copy may have written differently since.
+    let held = heads.get(&me).copied().unwrap_or(0).min(local.get(&me).copied().unwrap_or(0));
+    let own_from = cut.remove(&me).unwrap_or(held + 1).min(held + 1);
+    let mut former = former_replicas(store)?;
+    let mut carried_former = Vec::new();
+    for (r, until) in former.iter_mut() {
+        if let Some(&d) = cut.get(r).filter(|d| **d < *until) {
+            cut.remove(r);
+            carried_former.push((*r, d, *until));
+            *until = d;
+        }
+    }
+    let drops: Vec<(ReplicaId, u64)> = cut.into_iter().collect();
+    let rw = store.rejoin_rewrite(own_from, &carried_former, &drops)?;
+    former.push((rw.old, own_from));
+    let former = former.iter().map(|(r, u)| format!("{r}:{u}")).collect::<Vec<_>>().join(" ");
+    store.set_sync_values(&[
+        ("former_replicas", Some(former)),
+        ("joined_counter", Some("0".into())),
+        ("acked", Some("0".into())),
+        ("instances", None),
+        ("fatal", None),
+        ("diverged", None),
+        ("last_error", None),
+        ("last_error_at", None),
+    ])?;
+    // Say on each ticket whose number changed here what it was: once the sync brought its
+    // number (and the ticket, if another copy's version of it came back) in.
+    let pending = rw.renumbered.iter().map(|(t, n)| format!("{t}:{}", n.0));
+    let mut list = store.sync_value("renumbered")?.unwrap_or_default();
+    for p in pending {
+        list.push(' ');
+        list.push_str(&p);
+    }
+    store.set_sync_values(&[("renumbered", Some(list.trim().to_string()).filter(|l| !l.is_empty()))])?;
+    drop(remote);
+    let mut sync = sync_now(store)?;
+    // The notes (written by that sync) go out too.
+    renumber_notes(store)?;
+    if status(store)?.unsynced > 0 {
+        let again = sync_now(store)?;
+        sync.pushed += again.pushed;
+        sync.pulled += again.pulled;
+    }
+    Ok(RejoinReport {
+        old_replica: rw.old,
+        new_replica: rw.new,
+        carried_over: rw.carried,
+        dropped: rw.dropped,
+        renumbered: rw.renumbered,
+        sync,
+    })
 }
 
 #[cfg(test)]

@@ -5,32 +5,41 @@
 //!   network file systems do not provide. A file found in WAL mode is refused.
 //! - `synchronous=FULL`: a sync acknowledged is on the file server's disk.
 //! - Opened without the create flag: a missing file means "offline", never "make a new
-//!   empty store". Only [`SharedFile::create`] (`tix sync init`, `tix sync rebuild`)
-//!   makes one, under a temporary name, published with a no-clobber link.
+//!   empty store". Only [`SharedFile::create_unpublished`] (`tix sync init`, `tix sync
+//!   rebuild`) makes one, under a temporary name, published with a no-clobber link.
 //! - Identified by `application_id`, and by a format version and a store id in `meta`,
 //!   all checked on every open, together with the file's size against its header (a
-//!   truncated file is caught before any of it is read).
+//!   truncated file is caught before any of it is read). A file of format 1 is upgraded
+//!   in place on first open (format 2 adds the generation, epochs and instance nonces).
 //! - Writes in short `BEGIN IMMEDIATE` transactions of at most [`PUSH_BATCH`] ops, with a
-//!   busy timeout and retries with jitter; reads in chunks of [`READ_BATCH`] ops.
+//!   busy timeout and retries with jitter; reads in chunks of [`READ_BATCH`] ops. Every
+//!   write transaction raises the file's generation (`seq`), so that a store can tell a
+//!   file that went back in time from one that moved on.
 //! - The shared store issues final ticket numbers under its write lock, as
-//!   `ticket.number` ops of its own replica (its own UUID and counter, kept in `meta`).
+//!   `ticket.number` ops of its numbering replica (one per epoch, see
+//!   [`super::numbering`]). A number is never given to two tickets nor a ticket two
+//!   numbers: such a push is refused, not merged. The highest number ever issued is also
+//!   written to `PATH.numbers` beside the file *before* the transaction that issues it
+//!   commits, so that a file restored from a backup or truncated cannot issue it again.
 
 use std::collections::HashMap;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use uuid::Uuid;
 
-use super::{Remote, SyncError};
+use super::identity::{Divergence, NumberClash};
+use super::numbering;
+use super::{PushContext, Remote, RemoteState, SyncError};
 use crate::domain::ids::{ReplicaId, TicketNumber};
 use crate::domain::op::{Hlc, NumberRecord, Op, Payload, RawOp};
 
 /// `PRAGMA application_id` of a tix shared store ("TIXS").
 pub const APPLICATION_ID: i32 = 0x5449_5853;
 /// The shared store format this binary writes (and the newest it reads).
-pub const FORMAT: i64 = 1;
+pub const FORMAT: i64 = 2;
 /// Ops per write transaction: keeps the lock held well under a second.
 pub const PUSH_BATCH: usize = 2_000;
 /// Ops per read transaction.
@@ -39,6 +48,9 @@ pub const READ_BATCH: usize = 5_000;
 const BUSY_TIMEOUT: Duration = Duration::from_millis(2_000);
 /// Attempts per transaction before the shared store counts as unreachable (busy).
 const ATTEMPTS: u32 = 6;
+/// A temporary file of `sync init`/`sync rebuild` untouched this long belongs to a run
+/// that died (a live build writes every few milliseconds).
+pub const STALE_TEMP: Duration = Duration::from_secs(10 * 60);
 
 const SCHEMA: &str = r#"
 CREATE TABLE meta (
@@ -68,10 +80,21 @@ CREATE TABLE numbers (
 ) WITHOUT ROWID;
 "#;
 
+/// Numbers issued before this file was built or went back in time, from the journal
+/// (`PATH.numbers`): a ticket listed gets its number again, no other ticket gets it.
+const RECORDED: &str = r#"
+CREATE TABLE IF NOT EXISTS recorded (
+    ticket BLOB PRIMARY KEY,
+    number INTEGER NOT NULL UNIQUE
+) WITHOUT ROWID;
+"#;
+
 /// An open shared store file.
 pub struct SharedFile {
     conn: Connection,
     path: PathBuf,
+    /// The journal of numbers issued (`PATH.numbers` of the published path).
+    side: PathBuf,
     store_id: String,
 }
 
@@ -82,10 +105,37 @@ pub struct PushOutcome {
     pub added: usize,
     /// Final numbers issued to provisional tickets.
     pub numbered: usize,
-    /// Final numbers claimed by two tickets (only after a shared file went back in time).
-    pub collisions: Vec<String>,
+    /// A new numbering epoch began (the shared store found it had lost numbers it issued).
+    pub new_epoch: Option<u64>,
     /// The longest time one write transaction held the lock.
     pub max_lock: Duration,
+}
+
+/// Where a shared store's history stands: which file (a new incarnation at every
+/// `sync init` and `sync rebuild`) and how many write transactions it has seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generation {
+    pub incarnation: String,
+    pub seq: u64,
+}
+
+impl Generation {
+    pub fn encode(&self) -> String {
+        format!("{}:{}", self.incarnation, self.seq)
+    }
+    pub fn decode(s: &str) -> Option<Generation> {
+        let (i, n) = s.rsplit_once(':')?;
+        Some(Generation { incarnation: i.to_string(), seq: n.parse().ok()? })
+    }
+}
+
+/// What the shared store records about a final number and a ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NumberOwner {
+    /// The ticket holding the number, if any.
+    pub holder: Option<Uuid>,
+    /// The number the ticket holds, if any.
+    pub number: Option<u64>,
 }
 
 impl SharedFile {
@@ -116,7 +166,7 @@ impl SharedFile {
     fn open_checked(path: &Path) -> Result<SharedFile, SyncError> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
-        let shared = SharedFile { conn, path: path.to_path_buf(), store_id: String::new() };
+        let shared = SharedFile { conn, path: path.to_path_buf(), side: side_path(path), store_id: String::new() };
         shared.configure()?;
         if shared.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
             return Err(SyncError::Offline(format!(
@@ -124,7 +174,9 @@ impl SharedFile {
                 path.display()
             )));
         }
-        shared.identify()
+        let mut shared = shared.identify()?;
+        shared.upgrade()?;
+        Ok(shared)
     }
 
     fn configure(&self) -> Result<(), SyncError> {
@@ -184,8 +236,35 @@ impl SharedFile {
         Ok(self)
     }
 
-    /// Build a new shared store under a temporary name next to `path` (not yet published).
-    pub fn create_unpublished(path: &Path, store_id: &str) -> Result<(SharedFile, PathBuf), SyncError> {
+    /// Bring a file of an older format up to [`FORMAT`] (format 1 → 2: a generation and
+    /// an epoch counter; the numbering replica it had stays the current one).
+    fn upgrade(&mut self) -> Result<(), SyncError> {
+        let format: i64 = self.read(|c| meta(c, "format"))?.parse().unwrap_or(0);
+        if format >= FORMAT {
+            return Ok(());
+        }
+        let path = self.path.clone();
+        retry(&path, || {
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute_batch(RECORDED)?;
+            for (k, v) in [("incarnation", Uuid::new_v4().to_string()), ("seq", "0".into()), ("epoch", "1".into())] {
+                tx.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?1, ?2)", params![k, v])?;
+            }
+            tx.execute(
+                "UPDATE meta SET value = ?1 WHERE key = 'format' AND CAST(value AS INTEGER) < ?2",
+                params![FORMAT.to_string(), FORMAT],
+            )?;
+            tx.commit()
+        })
+    }
+
+    /// Build a new shared store under a temporary name next to `path` (not yet
+    /// published) whose first final number will be `first_number`.
+    pub fn create_unpublished(
+        path: &Path,
+        store_id: &str,
+        first_number: u64,
+    ) -> Result<(SharedFile, PathBuf), SyncError> {
         let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         if !dir.is_dir() {
             return Err(SyncError::Offline(format!(
@@ -193,8 +272,13 @@ impl SharedFile {
                 dir.display()
             )));
         }
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "shared".into());
-        let tmp = dir.join(format!(".{name}.tmp-{}-{}", std::process::id(), Uuid::new_v4().simple()));
+        let tmp = dir.join(format!(
+            "{}{}-{}-{}",
+            temp_prefix(path),
+            host_name(),
+            std::process::id(),
+            Uuid::new_v4().simple()
+        ));
         // For the team's group (0660 at most, narrowed by the umask), never for others;
         // SQLite gives its journal the same mode.
         crate::fsmode::create_group_file(&tmp)
@@ -210,12 +294,19 @@ impl SharedFile {
             conn.pragma_update(None, "application_id", APPLICATION_ID)?;
             conn.execute_batch("BEGIN IMMEDIATE")?;
             conn.execute_batch(SCHEMA)?;
+            conn.execute_batch(RECORDED)?;
             let own = Uuid::new_v4();
             conn.execute("INSERT INTO replicas(idx, uuid) VALUES (1, ?1)", [own])?;
             conn.execute(
-                "INSERT INTO meta(key, value) VALUES ('format', ?1), ('store_id', ?2), ('next_number', '1'),
-                    ('replica', ?3), ('counter', '0'), ('hlc', '0')",
-                params![FORMAT.to_string(), store_id, own.to_string()],
+                "INSERT INTO meta(key, value) VALUES ('format', ?1), ('store_id', ?2), ('next_number', ?3),
+                    ('replica', ?4), ('counter', '0'), ('hlc', '0'), ('incarnation', ?5), ('seq', '0'), ('epoch', '1')",
+                params![
+                    FORMAT.to_string(),
+                    store_id,
+                    first_number.max(1).to_string(),
+                    own.to_string(),
+                    Uuid::new_v4().to_string()
+                ],
             )?;
             conn.execute_batch("COMMIT")
         };
@@ -223,7 +314,7 @@ impl SharedFile {
             let _ = std::fs::remove_file(&tmp);
             return Err(classify(&tmp, e));
         }
-        let shared = SharedFile { conn, path: tmp.clone(), store_id: store_id.to_string() };
+        let shared = SharedFile { conn, path: tmp.clone(), side: side_path(path), store_id: store_id.to_string() };
         shared.configure()?;
         Ok((shared, tmp))
     }
@@ -265,6 +356,50 @@ impl SharedFile {
         self.read(|c| c.query_row("SELECT EXISTS(SELECT 1 FROM numbers)", [], |r| r.get(0)))
     }
 
+    /// The next final number the shared store will issue.
+    pub fn next_number(&mut self) -> Result<u64, SyncError> {
+        Ok(self.read(|c| meta(c, "next_number"))?.parse().unwrap_or(1))
+    }
+
+    /// Numbers issued before this file was built (from the journal): each listed ticket
+    /// gets its number again when its `ticket.new` arrives, and no other ticket gets it.
+    pub fn seed_recorded(&mut self, entries: &[(Uuid, u64)]) -> Result<(), SyncError> {
+        let path = self.path.clone();
+        retry(&path, || {
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            record(&tx, entries)?;
+            tx.commit()
+        })
+    }
+
+    /// If the journal knows numbers this file does not (it went back in time: restored
+    /// from a backup on its own), take them in (`recorded`) and start a new epoch right
+    /// after the highest, in a transaction of its own: whatever else happens next (a push
+    /// refused), the file never issues those numbers again. Returns the epoch's start.
+    fn absorb_journal(&mut self) -> Result<Option<u64>, SyncError> {
+        let (side_path, store_id) = (self.side.clone(), self.store_id.clone());
+        let side = Journal { path: &side_path, store_id: &store_id };
+        let Some(h) = side.highest().map_err(|e| journal_unreadable(&side_path, e))? else { return Ok(None) };
+        if h < self.next_number()? {
+            return Ok(None);
+        }
+        let entries = side.entries().map_err(|e| journal_unreadable(&side_path, e))?.unwrap_or_default();
+        let path = self.path.clone();
+        retry(&path, || {
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let next: u64 = meta(&tx, "next_number")?.parse().unwrap_or(1);
+            if h < next {
+                return Ok(None); // someone else just did
+            }
+            record(&tx, &entries)?;
+            rotate(&tx, h + 1)?;
+            let seq: u64 = meta(&tx, "seq")?.parse().unwrap_or(0);
+            set_meta(&tx, "seq", &(seq + 1).to_string())?;
+            tx.commit()?;
+            Ok(Some(h + 1))
+        })
+    }
+
     /// Run `f` in a read transaction, retrying while the file is busy.
     fn read<T>(&mut self, f: impl Fn(&Connection) -> rusqlite::Result<T>) -> Result<T, SyncError> {
         let path = self.path.clone();
@@ -286,27 +421,62 @@ impl Remote for SharedFile {
         &self.store_id
     }
 
-    fn heads(&mut self) -> Result<HashMap<ReplicaId, u64>, SyncError> {
-        self.read(|c| {
+    fn state(&mut self, me: ReplicaId) -> Result<RemoteState, SyncError> {
+        let key = instance_key(me);
+        let (generation, heads, numbering, instance) = self.read(|c| {
+            let generation =
+                Generation { incarnation: meta(c, "incarnation")?, seq: meta(c, "seq")?.parse().unwrap_or(0) };
             let replicas: Vec<(i64, Uuid)> = c
                 .prepare_cached("SELECT idx, uuid FROM replicas")?
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?;
-            let mut out = HashMap::new();
+            let mut heads = HashMap::new();
             for (idx, id) in replicas {
                 let max: Option<i64> = c
                     .prepare_cached("SELECT MAX(counter) FROM ops WHERE replica = ?1")?
                     .query_row([idx], |r| r.get(0))?;
                 if let Some(m) = max {
-                    out.insert(ReplicaId(id), m as u64);
+                    heads.insert(ReplicaId(id), m as u64);
                 }
             }
-            Ok(out)
+            let instance: Option<String> =
+                c.query_row("SELECT value FROM meta WHERE key = ?1", [&key], |r| r.get(0)).optional()?;
+            Ok((generation, heads, meta(c, "replica")?, instance))
+        })?;
+        let numbering = Uuid::parse_str(&numbering)
+            .map(ReplicaId)
+            .map_err(|_| SyncError::Fatal(format!("{}: meta replica '{numbering}' is damaged", self.path.display())))?;
+        Ok(RemoteState { generation, heads, numbering, instance })
+    }
+
+    fn checksums(&mut self, at: &[(ReplicaId, u64)]) -> Result<Vec<Option<Vec<u8>>>, SyncError> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT o.checksum FROM ops o JOIN replicas r ON r.idx = o.replica WHERE r.uuid = ?1 AND o.counter = ?2",
+            )?;
+            at.iter().map(|(r, n)| st.query_row(params![r.0, *n as i64], |row| row.get(0)).optional()).collect()
         })
     }
 
-    fn numbering_replica(&mut self) -> Result<ReplicaId, SyncError> {
-        self.own_replica()
+    fn number_owners(&mut self, claims: &[(Uuid, u64)]) -> Result<Vec<NumberOwner>, SyncError> {
+        self.absorb_journal()?;
+        self.read(|c| {
+            // As a push would judge it: a number the journal lists for a ticket is that ticket's.
+            let mut holder = c.prepare_cached("SELECT ticket FROM numbers WHERE number = ?1")?;
+            let mut recorded = c.prepare_cached("SELECT ticket FROM recorded WHERE number = ?1")?;
+            let mut number = c.prepare_cached("SELECT number FROM numbers WHERE ticket = ?1")?;
+            claims
+                .iter()
+                .map(|(t, n)| {
+                    let held: Option<Uuid> = holder.query_row([*n as i64], |r| r.get(0)).optional()?;
+                    let listed: Option<Uuid> = recorded.query_row([*n as i64], |r| r.get(0)).optional()?;
+                    Ok(NumberOwner {
+                        holder: held.or(listed.filter(|l| l != t)),
+                        number: number.query_row([t], |r| r.get::<_, i64>(0)).optional()?.map(|n| n as u64),
+                    })
+                })
+                .collect()
+        })
     }
 
     fn read_ops(&mut self, replica: ReplicaId, after: u64, limit: usize) -> Result<Vec<RawOp>, SyncError> {
@@ -332,42 +502,331 @@ impl Remote for SharedFile {
         })
     }
 
-    fn push(&mut self, ops: &[(RawOp, Op)], now_ms: i64) -> Result<PushOutcome, SyncError> {
-        let mut out = PushOutcome::default();
+    fn push(&mut self, ops: &[(RawOp, Op)], ctx: &PushContext) -> Result<PushOutcome, SyncError> {
+        let mut out = PushOutcome { new_epoch: self.absorb_journal()?, ..Default::default() };
         for chunk in ops.chunks(PUSH_BATCH) {
             let path = self.path.clone();
-            let ((added, numbered, collisions), held) = retry(&path, || {
+            let side = Journal { path: &self.side, store_id: &self.store_id };
+            let (r, held) = retry(&path, || {
                 let started = Instant::now();
                 let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let r = push_batch(&tx, chunk, now_ms)?;
-                if r.0.is_ok() {
+                let r = push_batch(&tx, chunk, ctx, &side)?;
+                if r.is_ok() {
                     tx.commit()?;
                 } // else dropped: rolled back
                 Ok((r, started.elapsed()))
             })?;
-            let added = added?;
-            out.added += added;
-            out.numbered += numbered;
-            out.collisions.extend(collisions);
+            let b = r?;
+            out.added += b.added;
+            out.numbered += b.numbered;
+            out.new_epoch = out.new_epoch.or(b.new_epoch);
             out.max_lock = out.max_lock.max(held);
         }
         Ok(out)
     }
+
+    fn new_numbering_epoch(&mut self, at_least: u64, seen_seq: u64, now_ms: i64) -> Result<u64, SyncError> {
+        let path = self.path.clone();
+        let side = Journal { path: &self.side, store_id: &self.store_id };
+        retry(&path, || {
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let next: u64 = meta(&tx, "next_number")?.parse().unwrap_or(1);
+            let issued = match side.highest() {
+                Ok(h) => h,
+                Err(e) => return Ok(Err(journal_unreadable(side.path, e))),
+            };
+            // The journal knows of numbers the file lost: continue right after them.
+            let base = match issued {
+                Some(h) if h >= next => {
+                    record(&tx, &side.entries().ok().flatten().unwrap_or_default())?;
+                    (h + 1).max(at_least)
+                }
+                _ => {
+                    let (n, newest) = own_activity(&tx, now_ms)?;
+                    numbering::base_with_headroom(
+                        next.saturating_sub(1).max(issued.unwrap_or(0)).max(at_least.saturating_sub(1)),
+                        numbering::headroom(n, newest, now_ms),
+                    )
+                }
+            };
+            rotate(&tx, base)?;
+            if let Err(e) = side.append(Some(base), &[]) {
+                return Ok(Err(e));
+            }
+            // Past every generation the lost history reached (as far as this store saw it).
+            let seq: u64 = meta(&tx, "seq")?.parse().unwrap_or(0);
+            set_meta(&tx, "seq", &(seq.max(seen_seq) + 1).to_string())?;
+            tx.commit()?;
+            Ok(Ok(base))
+        })?
+    }
+
+    fn check_integrity(&mut self) -> Result<(), SyncError> {
+        let path = self.path.clone();
+        // quick_check walks every page and b-tree; the unique indexes (numbers, replicas)
+        // are small, so they are checked against their tables in full.
+        let problems = self.read(|c| {
+            let mut out = Vec::new();
+            for sql in ["PRAGMA quick_check(20)", "PRAGMA integrity_check(numbers)", "PRAGMA integrity_check(replicas)"]
+            {
+                let mut st = c.prepare(sql)?;
+                let rows: Vec<String> = st.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+                out.extend(rows.into_iter().filter(|r| r != "ok"));
+            }
+            Ok(out)
+        })?;
+        if problems.is_empty() {
+            return Ok(());
+        }
+        let shown = problems.iter().take(3).cloned().collect::<Vec<_>>().join("; ");
+        Err(SyncError::Fatal(format!(
+            "{} failed its integrity check ({}{})",
+            path.display(),
+            shown,
+            if problems.len() > 3 { format!("; {} more", problems.len() - 3) } else { String::new() }
+        )))
+    }
 }
 
-/// One write transaction: append the ops (refusing gaps and forks), record the final
-/// numbers they carry, and issue final numbers to provisional tickets.
-#[allow(clippy::type_complexity)]
+/// `PATH.numbers`: the journal of the final numbers a shared store at `path` has issued,
+/// written before the transaction that issues them commits.
+pub fn side_path(path: &Path) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(".numbers");
+    PathBuf::from(p)
+}
+
+/// The journal of the numbers a shared store has issued, beside it as `PATH.numbers`:
+/// a header naming the store, then one line per number issued (`N TICKET CHECK`) and a
+/// line per epoch start (`from N CHECK`: every number below is spoken for), each with a
+/// checksum so that a torn last line is ignored. Appended, and flushed to disk, before
+/// the transaction that issues the numbers commits; numbers only grow down the file.
+struct Journal<'a> {
+    path: &'a Path,
+    store_id: &'a str,
+}
+
+fn journal_header(store_id: &str) -> String {
+    format!("tix shared store numbers 2 {store_id}\n")
+}
+
+fn journal_check(store_id: &str, body: &str) -> String {
+    blake3::hash(format!("{store_id} {body}").as_bytes()).to_hex()[..8].to_string()
+}
+
+/// One valid line: `(number, ticket)` (`None` ticket for a `from` line, whose number is
+/// the first of an epoch).
+fn journal_line(store_id: &str, line: &str) -> Option<(u64, Option<Uuid>)> {
+    let (body, check) = line.rsplit_once(' ')?;
+    if journal_check(store_id, body) != check {
+        return None;
+    }
+    match body.split_once(' ')? {
+        ("from", n) => Some((n.parse::<u64>().ok()?.saturating_sub(1), None)),
+        (n, t) => Some((n.parse().ok()?, Some(Uuid::parse_str(t).ok()?))),
+    }
+}
+
+impl Journal<'_> {
+    /// The journal, positioned after its header; `None` when there is none of this store
+    /// (missing, a damaged header, another store's). An error is an error: a journal that
+    /// cannot be read now is never taken for a missing one.
+    fn open(&self) -> std::io::Result<Option<std::fs::File>> {
+        let mut f = match std::fs::File::open(self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let header = journal_header(self.store_id);
+        let mut first = vec![0u8; header.len()];
+        match f.read_exact(&mut first) {
+            Ok(()) => Ok((first == header.as_bytes()).then_some(f)),
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The highest number the journal says was issued or spoken for; `None` when there
+    /// is no journal of this store.
+    fn highest(&self) -> std::io::Result<Option<u64>> {
+        use std::io::{Seek, SeekFrom};
+        let Some(mut f) = self.open()? else { return Ok(None) };
+        let len = f.metadata()?.len();
+        let header = journal_header(self.store_id).len() as u64;
+        // Numbers only grow down the file: the tail holds the highest.
+        let from = len.saturating_sub(16_384).max(header);
+        f.seek(SeekFrom::Start(from))?;
+        let mut tail = Vec::new();
+        f.read_to_end(&mut tail)?;
+        let tail = String::from_utf8_lossy(&tail);
+        let best = tail.lines().filter_map(|l| journal_line(self.store_id, l)).map(|(n, _)| n).max();
+        Ok(Some(match best {
+            Some(n) => n,
+            None if from > header => self.entries()?.map(|e| e.iter().map(|(_, n)| *n).max().unwrap_or(0)).unwrap_or(0),
+            None => 0,
+        }))
+    }
+
+    /// Every number issued, by ticket (a ticket listed twice: the later line).
+    fn entries(&self) -> std::io::Result<Option<Vec<(Uuid, u64)>>> {
+        let Some(mut f) = self.open()? else { return Ok(None) };
+        let mut bytes = Vec::new();
+        f.read_to_end(&mut bytes)?;
+        let mut by_ticket: HashMap<Uuid, u64> = HashMap::new();
+        for (n, t) in String::from_utf8_lossy(&bytes).lines().filter_map(|l| journal_line(self.store_id, l)) {
+            if let Some(t) = t {
+                by_ticket.insert(t, n);
+            }
+        }
+        Ok(Some(by_ticket.into_iter().collect()))
+    }
+
+    /// Append an epoch start and numbers issued, and flush them to disk. A missing
+    /// journal, or another store's, is replaced by a new one of this store.
+    fn append(&self, from: Option<u64>, entries: &[(Uuid, u64)]) -> Result<(), SyncError> {
+        if from.is_none() && entries.is_empty() {
+            return Ok(());
+        }
+        let line = |body: String| format!("{body} {}\n", journal_check(self.store_id, &body));
+        let mut text = String::new();
+        if let Some(n) = from {
+            text.push_str(&line(format!("from {n}")));
+        }
+        for (t, n) in entries {
+            text.push_str(&line(format!("{n} {t}")));
+        }
+        let fail = |e: std::io::Error| SyncError::Offline(format!("cannot write {}: {e}", self.path.display()));
+        if self.open().map_err(fail)?.is_some() {
+            let mut f = std::fs::OpenOptions::new().append(true).open(self.path).map_err(fail)?;
+            return f.write_all(text.as_bytes()).and_then(|_| f.sync_data()).map_err(fail);
+        }
+        // A new journal, put in place whole (a temporary file renamed over the old one).
+        let dir = self.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let tmp = dir.join(format!(
+            "{}{}-{}-{}",
+            temp_prefix(self.path),
+            host_name(),
+            std::process::id(),
+            Uuid::new_v4().simple()
+        ));
+        let r = (|| {
+            // The numbers journal sits beside the shared file: for the group, never others.
+            let mut f = crate::fsmode::create_group_file(&tmp)?;
+            f.write_all(journal_header(self.store_id).as_bytes())?;
+            f.write_all(text.as_bytes())?;
+            f.sync_all()?;
+            drop(f);
+            std::fs::rename(&tmp, self.path)
+        })();
+        if r.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        r.map_err(fail)
+    }
+}
+
+/// The highest number the journal beside a shared store of `store_id` says was issued
+/// (`None`: no journal of this store, or it cannot be read).
+pub fn journal_highest(journal: &Path, store_id: &str) -> Option<u64> {
+    Journal { path: journal, store_id }.highest().ok().flatten()
+}
+
+/// Every number the journal says was issued, by ticket.
+pub fn journal_entries(journal: &Path, store_id: &str) -> Option<Vec<(Uuid, u64)>> {
+    Journal { path: journal, store_id }.entries().ok().flatten()
+}
+
+fn journal_unreadable(path: &Path, e: std::io::Error) -> SyncError {
+    SyncError::Offline(format!("cannot read {}: {e}", path.display()))
+}
+
+/// Start a journal of `store_id` at `journal` whose numbers begin at `first` (or add
+/// that epoch start to an existing one).
+pub fn journal_start(journal: &Path, store_id: &str, first: u64) -> Result<(), SyncError> {
+    Journal { path: journal, store_id }.append(Some(first), &[])
+}
+
+/// Put journal entries into the `recorded` table, except where this file's own numbers
+/// say otherwise (only after a whole share went back in time: what the file holds was
+/// issued and pulled, and wins).
+fn record(c: &Connection, entries: &[(Uuid, u64)]) -> rusqlite::Result<()> {
+    let mut st = c.prepare_cached(
+        "INSERT OR REPLACE INTO recorded(ticket, number) SELECT ?1, ?2
+         WHERE NOT EXISTS (SELECT 1 FROM numbers WHERE (ticket = ?1) != (number = ?2) AND (ticket = ?1 OR number = ?2))",
+    )?;
+    for (t, n) in entries {
+        st.execute(params![t, *n as i64])?;
+    }
+    Ok(())
+}
+
+fn instance_key(replica: ReplicaId) -> String {
+    format!("instance:{replica}")
+}
+
+/// The current epoch's numbering activity: numbers it issued in the rate window before
+/// its newest, and when that was.
+fn own_activity(c: &Connection, now_ms: i64) -> rusqlite::Result<(u64, Option<i64>)> {
+    let own = meta(c, "replica")?;
+    let idx: Option<i64> = c
+        .query_row("SELECT idx FROM replicas WHERE uuid = ?1", [Uuid::parse_str(&own).unwrap_or_default()], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let Some(idx) = idx else { return Ok((0, None)) };
+    let newest: Option<i64> = c.query_row("SELECT MAX(hlc) FROM ops WHERE replica = ?1", [idx], |r| r.get(0))?;
+    let Some(newest) = newest.map(|h| Hlc(h as u64).millis()) else { return Ok((0, None)) };
+    let from = Hlc::from_parts(newest.min(now_ms) - numbering::RATE_WINDOW_MS, 0).0 as i64;
+    let n: i64 =
+        c.query_row("SELECT count(*) FROM ops WHERE replica = ?1 AND hlc >= ?2", params![idx, from], |r| r.get(0))?;
+    Ok((n as u64, Some(newest)))
+}
+
+/// Start a new numbering epoch: a new numbering replica, numbers from `base`.
+fn rotate(c: &Connection, base: u64) -> rusqlite::Result<()> {
+    let own = Uuid::new_v4();
+    c.execute("INSERT INTO replicas(uuid) VALUES (?1)", [own])?;
+    set_meta(c, "replica", &own.to_string())?;
+    set_meta(c, "counter", "0")?;
+    set_meta(c, "next_number", &base.to_string())?;
+    let epoch: u64 = meta(c, "epoch").ok().and_then(|e| e.parse().ok()).unwrap_or(1);
+    set_meta(c, "epoch", &(epoch + 1).to_string())
+}
+
+/// What one write transaction did.
+struct Batch {
+    added: usize,
+    numbered: usize,
+    new_epoch: Option<u64>,
+}
+
+/// One write transaction: append the ops (refusing gaps, forks and numbers claimed
+/// twice), record the final numbers they carry, start a new numbering epoch if this
+/// store finds it lost numbers it issued, and issue final numbers to provisional tickets.
 fn push_batch(
     c: &Connection,
     ops: &[(RawOp, Op)],
-    now_ms: i64,
-) -> rusqlite::Result<(Result<usize, SyncError>, usize, Vec<String>)> {
+    ctx: &PushContext,
+    side: &Journal,
+) -> rusqlite::Result<Result<Batch, SyncError>> {
     let mut idx_of: HashMap<ReplicaId, (i64, u64)> = HashMap::new();
     let mut added = 0;
     let mut hlc = Hlc(meta(c, "hlc")?.parse().unwrap_or(0));
-    let mut next: u64 = meta(c, "next_number")?.parse().unwrap_or(1);
-    let mut collisions = Vec::new();
+    let start_next: u64 = meta(c, "next_number")?.parse().unwrap_or(1);
+    let mut next = start_next;
+    let issued = match side.highest() {
+        Ok(h) => h,
+        Err(e) => return Ok(Err(journal_unreadable(side.path, e))),
+    };
+    // The journal says numbers were issued that this file does not know: it went back in
+    // time (and [`SharedFile::absorb_journal`] lost a race). Whatever it lost is re-issued
+    // to the same tickets, never to others.
+    let lost = issued.is_some_and(|h| h >= start_next);
+    if lost {
+        record(c, &side.entries().ok().flatten().unwrap_or_default())?;
+    }
+    let own_id = ReplicaId(Uuid::parse_str(&meta(c, "replica")?).unwrap_or_default());
+    let mut own_came_back = false;
     let mut waiting: Vec<(uuid::Uuid, Hlc)> = Vec::new();
     for (raw, op) in ops {
         let (idx, head) = match idx_of.get(&raw.replica) {
@@ -396,28 +855,16 @@ fn push_batch(
                 .query_row(params![idx, raw.counter as i64], |r| r.get(0))
                 .optional()?;
             if sum.as_ref().is_some_and(|s| *s != raw.checksum) {
-                return Ok((
-                    Err(SyncError::Fatal(format!(
-                        "the shared store holds a different op {}/{} than this store: the logs have forked \
-                         (a shared file restored from a backup after others synced, or a store file copied and used twice)",
-                        raw.replica, raw.counter
-                    ))),
-                    0,
-                    vec![],
-                ));
+                return Ok(Err(Divergence::identity(raw.replica, raw.counter).into()));
             }
             idx_of.insert(raw.replica, (idx, head));
             continue;
         }
         if raw.counter != head + 1 {
-            return Ok((
-                Err(SyncError::Fatal(format!(
-                    "counter gap: the shared store holds ops of replica {} up to {head}, the next to push is {}",
-                    raw.replica, raw.counter
-                ))),
-                0,
-                vec![],
-            ));
+            return Ok(Err(SyncError::Fatal(format!(
+                "counter gap: the shared store holds ops of replica {} up to {head}, the next to push is {}",
+                raw.replica, raw.counter
+            ))));
         }
         c.prepare_cached(
             "INSERT INTO ops(replica, counter, hlc, actor, entity, kind, payload, checksum)
@@ -436,6 +883,7 @@ fn push_batch(
         idx_of.insert(raw.replica, (idx, raw.counter));
         added += 1;
         hlc = hlc.max(raw.hlc);
+        own_came_back |= raw.replica == own_id;
         let final_number = match &op.payload {
             Payload::TicketNew(t) => match t.number {
                 Some(n) if !n.is_provisional() => Some(n),
@@ -448,18 +896,42 @@ fn push_batch(
             _ => None,
         };
         if let Some(n) = final_number {
-            if let Some(msg) = claim(c, raw.entity, n)? {
-                collisions.push(msg);
+            if let Some(clash) = claim(c, raw.entity, n)? {
+                return Ok(Err(Divergence::number(raw.replica, raw.counter, clash).into()));
             }
             next = next.max(n.0 + 1);
         }
     }
-    // Issue final numbers to the provisional tickets that still need one.
+    // Ops of our own numbering replica came back from a store, or the record beside the
+    // file knows numbers it does not: this file went back in time (restored from a
+    // backup). Its numbering replica may have issued more elsewhere: never use it again.
+    let mut new_epoch = None;
+    let mut new_epoch_line = None;
+    if lost || own_came_back {
+        let base = match issued {
+            Some(h) if lost => next.max(h + 1),
+            _ => {
+                let (n, newest) = own_activity(c, ctx.now_ms)?;
+                numbering::base_with_headroom(
+                    (next - 1).max(issued.unwrap_or(0)),
+                    numbering::headroom(n, newest, ctx.now_ms),
+                )
+            }
+        };
+        rotate(c, base)?;
+        next = base;
+        new_epoch = Some(base);
+    } else if issued.is_none() && !waiting.is_empty() {
+        // No journal yet (a file of an older tix, or it was lost): start one here.
+        new_epoch_line = Some(start_next);
+    }
+    // Issue final numbers to the provisional tickets that still need one: the number the
+    // journal lists for it, else the next.
     let mut numbered = 0;
+    let mut fresh: Vec<(Uuid, u64)> = Vec::new();
     if !waiting.is_empty() {
         let own = ReplicaId(Uuid::parse_str(&meta(c, "replica")?).unwrap_or_default());
         let own_idx: i64 = c.query_row("SELECT idx FROM replicas WHERE uuid = ?1", [own.0], |r| r.get(0))?;
-        // Ops of our own replica may have come back from a replica (a file restored from a backup).
         let held: Option<i64> =
             c.prepare_cached("SELECT MAX(counter) FROM ops WHERE replica = ?1")?.query_row([own_idx], |r| r.get(0))?;
         let mut counter: u64 = meta(c, "counter")?.parse::<u64>().unwrap_or(0).max(held.unwrap_or(0) as u64);
@@ -470,10 +942,24 @@ fn push_batch(
             if has {
                 continue;
             }
-            let number = TicketNumber(next);
-            next += 1;
+            // (Only while nobody holds it: the file's own numbers win over the journal.)
+            let recorded: Option<i64> = c
+                .prepare_cached(
+                    "SELECT r.number FROM recorded r WHERE r.ticket = ?1
+                       AND NOT EXISTS (SELECT 1 FROM numbers n WHERE n.number = r.number)",
+                )?
+                .query_row([ticket], |r| r.get(0))
+                .optional()?;
+            let number = match recorded {
+                Some(n) => TicketNumber(n as u64),
+                None => {
+                    next += 1;
+                    fresh.push((ticket, next - 1));
+                    TicketNumber(next - 1)
+                }
+            };
             counter += 1;
-            hlc = hlc.max(created).tick(now_ms);
+            hlc = hlc.max(created).tick(ctx.now_ms);
             let op = Op {
                 replica: own,
                 counter,
@@ -497,31 +983,132 @@ fn push_batch(
                 raw.payload,
                 raw.checksum
             ])?;
-            claim(c, ticket, number)?;
+            if let Some(clash) = claim(c, ticket, number)? {
+                return Ok(Err(Divergence::number(own, counter, clash).into()));
+            }
             numbered += 1;
         }
         set_meta(c, "counter", &counter.to_string())?;
     }
+    // The journal goes to disk before the numbers are committed.
+    if let Err(e) = side.append(new_epoch.or(new_epoch_line), &fresh) {
+        return Ok(Err(e));
+    }
+    if let Some((replica, nonce)) = &ctx.instance
+        && idx_of.contains_key(replica)
+    {
+        c.prepare_cached("INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)")?
+            .execute([instance_key(*replica), nonce.clone()])?;
+    }
+    let seq: u64 = meta(c, "seq")?.parse().unwrap_or(0);
+    set_meta(c, "seq", &(seq + 1).to_string())?;
     set_meta(c, "next_number", &next.to_string())?;
     set_meta(c, "hlc", &hlc.0.to_string())?;
-    Ok((Ok(added), numbered, collisions))
+    Ok(Ok(Batch { added, numbered, new_epoch }))
 }
 
-/// Record that `ticket` holds final number `n`. Returns a description of a collision.
-fn claim(c: &Connection, ticket: Uuid, n: TicketNumber) -> rusqlite::Result<Option<String>> {
+/// Record that `ticket` holds final number `n`, or say why it cannot: the number is
+/// another ticket's (here, or in the journal of numbers issued before), or the ticket
+/// holds another number.
+fn claim(c: &Connection, ticket: Uuid, n: TicketNumber) -> rusqlite::Result<Option<NumberClash>> {
     let holder: Option<Uuid> = c
         .prepare_cached("SELECT ticket FROM numbers WHERE number = ?1")?
         .query_row([n.0 as i64], |r| r.get(0))
         .optional()?;
-    match holder {
-        Some(t) if t == ticket => Ok(None),
-        Some(t) => Ok(Some(format!("{n} is claimed by two tickets ({t} and {ticket})"))),
-        None => {
-            c.prepare_cached("INSERT OR IGNORE INTO numbers(ticket, number) VALUES (?1, ?2)")?
-                .execute(params![ticket, n.0 as i64])?;
-            Ok(None)
+    if holder == Some(ticket) {
+        return Ok(None);
+    }
+    let has: Option<i64> = c
+        .prepare_cached("SELECT number FROM numbers WHERE ticket = ?1")?
+        .query_row([ticket], |r| r.get(0))
+        .optional()?;
+    let recorded: Option<Uuid> = c
+        .prepare_cached("SELECT ticket FROM recorded WHERE number = ?1")?
+        .query_row([n.0 as i64], |r| r.get(0))
+        .optional()?;
+    let held_by = holder.or(recorded.filter(|t| *t != ticket));
+    if held_by.is_some() || has.is_some() {
+        return Ok(Some(NumberClash { number: n.0, ticket, held_by, ticket_has: has.map(|m| m as u64) }));
+    }
+    c.prepare_cached("INSERT INTO numbers(ticket, number) VALUES (?1, ?2)")?.execute(params![ticket, n.0 as i64])?;
+    Ok(None)
+}
+
+/// The name temporary files of `sync init`/`sync rebuild` (and of the numbers record)
+/// start with: `.NAME.tmp-`, followed by host, process id and a random part.
+fn temp_prefix(path: &Path) -> String {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "shared".into());
+    format!(".{name}.tmp-")
+}
+
+/// This machine's name, as used in temporary file names (letters, digits, dots).
+pub fn host_name() -> String {
+    let raw = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .unwrap_or_default();
+    let h: String = raw.trim().chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.').take(64).collect();
+    if h.is_empty() { "host".into() } else { h }
+}
+
+/// Is process `pid` of this machine alive? (Unknown counts as alive.)
+fn alive(pid: u32) -> bool {
+    if cfg!(target_os = "linux") { Path::new("/proc").join(pid.to_string()).exists() } else { true }
+}
+
+/// Remove what killed runs of `sync init`/`sync rebuild` left next to `path`: files named
+/// `.NAME.tmp-[HOST-]PID-HEX32` (and their `-journal`, and those of `PATH.numbers`)
+/// whose process is gone (same machine) or that nobody has written for [`STALE_TEMP`].
+/// Nothing else is touched. Returns the names removed.
+pub fn clean_stale_temp(path: &Path) -> Vec<String> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let prefixes = [temp_prefix(path), temp_prefix(&side_path(path))];
+    let host = host_name();
+    let mut removed = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return removed };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = prefixes.iter().find_map(|p| name.strip_prefix(p.as_str())) else { continue };
+        let rest = rest.strip_suffix("-journal").unwrap_or(rest);
+        let Some((head, hex)) = rest.rsplit_once('-') else { continue };
+        if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+            continue;
+        }
+        let (from, pid) = match head.rsplit_once('-') {
+            Some((h, p)) => (Some(h), p),
+            None => (None, head),
+        };
+        let Ok(pid) = pid.parse::<u32>() else { continue };
+        if from.is_some_and(|h| h.is_empty() || !h.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')) {
+            continue;
+        }
+        let Ok(meta) = entry.metadata() else { continue };
+        if !meta.is_file() {
+            continue;
+        }
+        let dead = from == Some(host.as_str()) && !alive(pid) && pid != std::process::id();
+        let idle = meta.modified().ok().and_then(|m| m.elapsed().ok()).is_some_and(|age| age > STALE_TEMP);
+        if (dead || idle) && std::fs::remove_file(entry.path()).is_ok() {
+            removed.push(name);
         }
     }
+    removed
+}
+
+/// The highest final number a damaged shared file still shows (best effort: `None`
+/// when nothing of it can be read).
+pub fn salvage_highest(path: &Path) -> Option<u64> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let c = Connection::open_with_flags(path, flags).ok()?;
+    let next = c
+        .query_row("SELECT value FROM meta WHERE key = 'next_number'", [], |r| r.get::<_, String>(0))
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(|n| n.saturating_sub(1));
+    let max = c.query_row("SELECT MAX(number) FROM numbers", [], |r| r.get::<_, Option<i64>>(0)).ok().flatten();
+    next.into_iter().chain(max.map(|m| m as u64)).max()
 }
 
 fn meta(c: &Connection, key: &str) -> rusqlite::Result<String> {

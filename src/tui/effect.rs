@@ -125,6 +125,5 @@ impl Effect {
     }
 }
 
-/// A question before an irreversible action: `y` runs the effect.
 /// The relation used when linking tickets from the console.
 pub const LINK_REL: TicketRel = TicketRel::Related;

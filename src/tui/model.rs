@@ -14,6 +14,7 @@ use super::theme::Theme;
 use crate::domain::ids::TicketId;
 use crate::domain::ticket::Ticket;
 
+/// A question before an irreversible action: `y` runs the effect.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Confirm {
     pub question: String,

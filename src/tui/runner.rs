@@ -399,7 +399,9 @@ pub fn sync_state(store: &Store) -> Option<String> {
             .map(|t| crate::domain::time::local(t.timestamp_millis()))
             .map(|t| t.get(11..).unwrap_or(&t).to_string())
     };
-    Some(if s.needs_rebuild {
+    Some(if s.needs_rejoin {
+        "sync stopped: tix sync rejoin".to_string()
+    } else if s.needs_rebuild {
         "sync stopped: tix sync rebuild".to_string()
     } else if s.offline {
         format!("offline{unsynced}")
