@@ -23,7 +23,7 @@
 //!   commits, so that a file restored from a backup or truncated cannot issue it again.
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -31,7 +31,11 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, pa
 use uuid::Uuid;
 
 use super::identity::{Divergence, NumberClash};
+use super::journal::{Journal, journal_unreadable};
+pub use super::journal::{journal_entries, journal_highest, journal_start};
 use super::numbering;
+use super::temp_files::temp_prefix;
+pub use super::temp_files::{STALE_TEMP, clean_stale_temp, host_name, side_path};
 use super::{PushContext, Remote, RemoteState, SyncError};
 use crate::domain::ids::{ReplicaId, TicketNumber};
 use crate::domain::op::{Hlc, NumberRecord, Op, Payload, RawOp};
@@ -48,10 +52,6 @@ pub const READ_BATCH: usize = 5_000;
 const BUSY_TIMEOUT: Duration = Duration::from_millis(2_000);
 /// Attempts per transaction before the shared store counts as unreachable (busy).
 const ATTEMPTS: u32 = 6;
-/// A temporary file of `sync init`/`sync rebuild` untouched this long belongs to a run
-/// that died (a live build writes every few milliseconds).
-pub const STALE_TEMP: Duration = Duration::from_secs(10 * 60);
-
 const SCHEMA: &str = r#"
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -588,164 +588,6 @@ impl Remote for SharedFile {
     }
 }
 
-/// `PATH.numbers`: the journal of the final numbers a shared store at `path` has issued,
-/// written before the transaction that issues them commits.
-pub fn side_path(path: &Path) -> PathBuf {
-    let mut p = path.as_os_str().to_owned();
-    p.push(".numbers");
-    PathBuf::from(p)
-}
-
-/// The journal of the numbers a shared store has issued, beside it as `PATH.numbers`:
-/// a header naming the store, then one line per number issued (`N TICKET CHECK`) and a
-/// line per epoch start (`from N CHECK`: every number below is spoken for), each with a
-/// checksum so that a torn last line is ignored. Appended, and flushed to disk, before
-/// the transaction that issues the numbers commits; numbers only grow down the file.
-struct Journal<'a> {
-    path: &'a Path,
-    store_id: &'a str,
-}
-
-fn journal_header(store_id: &str) -> String {
-    format!("tix shared store numbers 2 {store_id}\n")
-}
-
-fn journal_check(store_id: &str, body: &str) -> String {
-    blake3::hash(format!("{store_id} {body}").as_bytes()).to_hex()[..8].to_string()
-}
-
-/// One valid line: `(number, ticket)` (`None` ticket for a `from` line, whose number is
-/// the first of an epoch).
-fn journal_line(store_id: &str, line: &str) -> Option<(u64, Option<Uuid>)> {
-    let (body, check) = line.rsplit_once(' ')?;
-    if journal_check(store_id, body) != check {
-        return None;
-    }
-    match body.split_once(' ')? {
-        ("from", n) => Some((n.parse::<u64>().ok()?.saturating_sub(1), None)),
-        (n, t) => Some((n.parse().ok()?, Some(Uuid::parse_str(t).ok()?))),
-    }
-}
-
-impl Journal<'_> {
-    /// The journal, positioned after its header; `None` when there is none of this store
-    /// (missing, a damaged header, another store's). An error is an error: a journal that
-    /// cannot be read now is never taken for a missing one.
-    fn open(&self) -> std::io::Result<Option<std::fs::File>> {
-        let mut f = match std::fs::File::open(self.path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        let header = journal_header(self.store_id);
-        let mut first = vec![0u8; header.len()];
-        match f.read_exact(&mut first) {
-            Ok(()) => Ok((first == header.as_bytes()).then_some(f)),
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// The highest number the journal says was issued or spoken for; `None` when there
-    /// is no journal of this store.
-    fn highest(&self) -> std::io::Result<Option<u64>> {
-        use std::io::{Seek, SeekFrom};
-        let Some(mut f) = self.open()? else { return Ok(None) };
-        let len = f.metadata()?.len();
-        let header = journal_header(self.store_id).len() as u64;
-        // Numbers only grow down the file: the tail holds the highest.
-        let from = len.saturating_sub(16_384).max(header);
-        f.seek(SeekFrom::Start(from))?;
-        let mut tail = Vec::new();
-        f.read_to_end(&mut tail)?;
-        let tail = String::from_utf8_lossy(&tail);
-        let best = tail.lines().filter_map(|l| journal_line(self.store_id, l)).map(|(n, _)| n).max();
-        Ok(Some(match best {
-            Some(n) => n,
-            None if from > header => self.entries()?.map(|e| e.iter().map(|(_, n)| *n).max().unwrap_or(0)).unwrap_or(0),
-            None => 0,
-        }))
-    }
-
-    /// Every number issued, by ticket (a ticket listed twice: the later line).
-    fn entries(&self) -> std::io::Result<Option<Vec<(Uuid, u64)>>> {
-        let Some(mut f) = self.open()? else { return Ok(None) };
-        let mut bytes = Vec::new();
-        f.read_to_end(&mut bytes)?;
-        let mut by_ticket: HashMap<Uuid, u64> = HashMap::new();
-        for (n, t) in String::from_utf8_lossy(&bytes).lines().filter_map(|l| journal_line(self.store_id, l)) {
-            if let Some(t) = t {
-                by_ticket.insert(t, n);
-            }
-        }
-        Ok(Some(by_ticket.into_iter().collect()))
-    }
-
-    /// Append an epoch start and numbers issued, and flush them to disk. A missing
-    /// journal, or another store's, is replaced by a new one of this store.
-    fn append(&self, from: Option<u64>, entries: &[(Uuid, u64)]) -> Result<(), SyncError> {
-        if from.is_none() && entries.is_empty() {
-            return Ok(());
-        }
-        let line = |body: String| format!("{body} {}\n", journal_check(self.store_id, &body));
-        let mut text = String::new();
-        if let Some(n) = from {
-            text.push_str(&line(format!("from {n}")));
-        }
-        for (t, n) in entries {
-            text.push_str(&line(format!("{n} {t}")));
-        }
-        let fail = |e: std::io::Error| SyncError::Offline(format!("cannot write {}: {e}", self.path.display()));
-        if self.open().map_err(fail)?.is_some() {
-            let mut f = std::fs::OpenOptions::new().append(true).open(self.path).map_err(fail)?;
-            return f.write_all(text.as_bytes()).and_then(|_| f.sync_data()).map_err(fail);
-        }
-        // A new journal, put in place whole (a temporary file renamed over the old one).
-        let dir = self.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let tmp = dir.join(format!(
-            "{}{}-{}-{}",
-            temp_prefix(self.path),
-            host_name(),
-            std::process::id(),
-            Uuid::new_v4().simple()
-        ));
-        let r = (|| {
-            // The numbers journal sits beside the shared file: for the group, never others.
-            let mut f = crate::fsmode::create_group_file(&tmp)?;
-            f.write_all(journal_header(self.store_id).as_bytes())?;
-            f.write_all(text.as_bytes())?;
-            f.sync_all()?;
-            drop(f);
-            std::fs::rename(&tmp, self.path)
-        })();
-        if r.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        r.map_err(fail)
-    }
-}
-
-/// The highest number the journal beside a shared store of `store_id` says was issued
-/// (`None`: no journal of this store, or it cannot be read).
-pub fn journal_highest(journal: &Path, store_id: &str) -> Option<u64> {
-    Journal { path: journal, store_id }.highest().ok().flatten()
-}
-
-/// Every number the journal says was issued, by ticket.
-pub fn journal_entries(journal: &Path, store_id: &str) -> Option<Vec<(Uuid, u64)>> {
-    Journal { path: journal, store_id }.entries().ok().flatten()
-}
-
-fn journal_unreadable(path: &Path, e: std::io::Error) -> SyncError {
-    SyncError::Offline(format!("cannot read {}: {e}", path.display()))
-}
-
-/// Start a journal of `store_id` at `journal` whose numbers begin at `first` (or add
-/// that epoch start to an existing one).
-pub fn journal_start(journal: &Path, store_id: &str, first: u64) -> Result<(), SyncError> {
-    Journal { path: journal, store_id }.append(Some(first), &[])
-}
-
 /// Put journal entries into the `recorded` table, except where this file's own numbers
 /// say otherwise (only after a whole share went back in time: what the file holds was
 /// issued and pulled, and wins).
@@ -1032,69 +874,6 @@ fn claim(c: &Connection, ticket: Uuid, n: TicketNumber) -> rusqlite::Result<Opti
     }
     c.prepare_cached("INSERT INTO numbers(ticket, number) VALUES (?1, ?2)")?.execute(params![ticket, n.0 as i64])?;
     Ok(None)
-}
-
-/// The name temporary files of `sync init`/`sync rebuild` (and of the numbers record)
-/// start with: `.NAME.tmp-`, followed by host, process id and a random part.
-fn temp_prefix(path: &Path) -> String {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "shared".into());
-    format!(".{name}.tmp-")
-}
-
-/// This machine's name, as used in temporary file names (letters, digits, dots).
-pub fn host_name() -> String {
-    let raw = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
-        .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .or_else(|| std::env::var("COMPUTERNAME").ok())
-        .unwrap_or_default();
-    let h: String = raw.trim().chars().filter(|c| c.is_ascii_alphanumeric() || *c == '.').take(64).collect();
-    if h.is_empty() { "host".into() } else { h }
-}
-
-/// Is process `pid` of this machine alive? (Unknown counts as alive.)
-fn alive(pid: u32) -> bool {
-    if cfg!(target_os = "linux") { Path::new("/proc").join(pid.to_string()).exists() } else { true }
-}
-
-/// Remove what killed runs of `sync init`/`sync rebuild` left next to `path`: files named
-/// `.NAME.tmp-[HOST-]PID-HEX32` (and their `-journal`, and those of `PATH.numbers`)
-/// whose process is gone (same machine) or that nobody has written for [`STALE_TEMP`].
-/// Nothing else is touched. Returns the names removed.
-pub fn clean_stale_temp(path: &Path) -> Vec<String> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let prefixes = [temp_prefix(path), temp_prefix(&side_path(path))];
-    let host = host_name();
-    let mut removed = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return removed };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(rest) = prefixes.iter().find_map(|p| name.strip_prefix(p.as_str())) else { continue };
-        let rest = rest.strip_suffix("-journal").unwrap_or(rest);
-        let Some((head, hex)) = rest.rsplit_once('-') else { continue };
-        if hex.len() != 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
-            continue;
-        }
-        let (from, pid) = match head.rsplit_once('-') {
-            Some((h, p)) => (Some(h), p),
-            None => (None, head),
-        };
-        let Ok(pid) = pid.parse::<u32>() else { continue };
-        if from.is_some_and(|h| h.is_empty() || !h.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')) {
-            continue;
-        }
-        let Ok(meta) = entry.metadata() else { continue };
-        if !meta.is_file() {
-            continue;
-        }
-        let dead = from == Some(host.as_str()) && !alive(pid) && pid != std::process::id();
-        let idle = meta.modified().ok().and_then(|m| m.elapsed().ok()).is_some_and(|age| age > STALE_TEMP);
-        if (dead || idle) && std::fs::remove_file(entry.path()).is_ok() {
-            removed.push(name);
-        }
-    }
-    removed
 }
 
 /// The highest final number a damaged shared file still shows (best effort: `None`
