@@ -5,75 +5,14 @@
 //! Long fuzz runs: `cargo test --release --test intake -- --ignored --nocapture`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
 use proptest::prelude::*;
 use serde_json::Value;
 
-struct Tix {
-    dir: tempfile::TempDir,
-    db: PathBuf,
-    config: PathBuf,
-}
+mod common;
+use common::Tix;
 
 impl Tix {
-    fn new() -> Tix {
-        Tix::with_config("")
-    }
-
-    /// A store, and a config file with `toml` in it.
-    fn with_config(toml: &str) -> Tix {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("tix.db");
-        let config = dir.path().join("config.toml");
-        std::fs::write(&config, toml).unwrap();
-        let t = Tix { dir, db, config };
-        t.ok(&["init"]);
-        t
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_tix"));
-        c.arg("--db").arg(&self.db).arg("--as").arg("dana").args(args);
-        c.env("TIX_CONFIG", &self.config).env_remove("TIX_DB");
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).stdin(Stdio::null()).output().unwrap()
-    }
-
-    fn run_stdin(&self, args: &[&str], input: &[u8]) -> Output {
-        use std::io::Write;
-        let mut child =
-            self.cmd(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-        child.stdin.take().unwrap().write_all(input).unwrap();
-        child.wait_with_output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        assert!(o.status.success(), "tix {args:?} failed: {}", String::from_utf8_lossy(&o.stderr));
-        String::from_utf8(o.stdout).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut a = vec!["--json"];
-        a.extend_from_slice(args);
-        serde_json::from_str(&self.ok(&a)).unwrap()
-    }
-
-    /// Run expecting exit `code`; returns (stdout, stderr).
-    fn fails(&self, args: &[&str], code: i32) -> (String, String) {
-        let o = self.run(args);
-        assert_eq!(o.status.code(), Some(code), "tix {args:?}: {}", String::from_utf8_lossy(&o.stderr));
-        (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
-    }
-
     fn ingest(&self, files: &[&str]) -> Value {
         let paths: Vec<String> = files.iter().map(|f| mail(f)).collect();
         let mut args = vec!["--json", "ingest", "email"];
@@ -84,11 +23,6 @@ impl Tix {
 
     fn ticket_count(&self) -> u64 {
         self.json(&["store", "info"])["tickets"].as_u64().unwrap()
-    }
-
-    fn verify(&self) {
-        let v = self.json(&["store", "verify"]);
-        assert_eq!(v["mismatches"], serde_json::json!([]), "{v}");
     }
 }
 

@@ -2,83 +2,16 @@
 //! it back with the lifecycle times, real-world ticket and asset files, and e-mail that
 //! does not fit the happy path. The real binary on real store files.
 
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
-
 use serde_json::Value;
 
-struct Tix {
-    dir: tempfile::TempDir,
-    db: PathBuf,
-    config: PathBuf,
-}
+mod common;
+use common::Tix;
 
 impl Tix {
-    fn new() -> Tix {
-        Tix::with_config("")
-    }
-
-    fn with_config(toml: &str) -> Tix {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("tix.db");
-        let config = dir.path().join("config.toml");
-        std::fs::write(&config, toml).unwrap();
-        let t = Tix { dir, db, config };
-        t.ok(&["init"]);
-        t
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_tix"));
-        c.arg("--db").arg(&self.db).arg("--as").arg("dana").args(args);
-        c.env("TIX_CONFIG", &self.config).env_remove("TIX_DB");
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args).stdin(Stdio::null()).output().unwrap()
-    }
-
-    fn run_stdin(&self, args: &[&str], input: &[u8]) -> Output {
-        use std::io::Write;
-        let mut child =
-            self.cmd(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-        child.stdin.take().unwrap().write_all(input).unwrap();
-        child.wait_with_output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let o = self.run(args);
-        assert!(o.status.success(), "tix {args:?} failed: {}", String::from_utf8_lossy(&o.stderr));
-        String::from_utf8(o.stdout).unwrap()
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut a = vec!["--json"];
-        a.extend_from_slice(args);
-        serde_json::from_str(&self.ok(&a)).unwrap()
-    }
-
-    /// Run expecting exit `code`; returns (stdout, stderr).
-    fn fails(&self, args: &[&str], code: i32) -> (String, String) {
-        let o = self.run(args);
-        assert_eq!(o.status.code(), Some(code), "tix {args:?}: {}", String::from_utf8_lossy(&o.stderr));
-        (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
-    }
-
     /// One message on stdin, the report as JSON (whatever the exit code).
     fn mail(&self, msg: &str) -> Value {
         let o = self.run_stdin(&["--json", "ingest", "email", "-"], msg.as_bytes());
         serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stderr)))
-    }
-
-    fn verify(&self) {
-        let v = self.json(&["store", "verify"]);
-        assert_eq!(v["mismatches"], serde_json::json!([]), "{v}");
     }
 }
 
