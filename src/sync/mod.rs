@@ -16,6 +16,7 @@
 pub mod identity;
 mod journal;
 pub mod numbering;
+mod push;
 mod setup;
 pub mod shared;
 pub mod temp_files;
