@@ -166,7 +166,14 @@ impl Desk {
     /// [`Desk::commit`] for changes that keep their own actors (imports).
     pub fn commit_as(&mut self, changes: Vec<(String, Change)>) -> Result<Vec<Op>> {
         let first = self.pending.len();
-        let mut all: Vec<(String, Change)> = self.pending.iter().map(|c| (self.actor.name.clone(), c.clone())).collect();
+        // Dated no later than what it comes with: an import of older history keeps its
+        // times (each op's clock moves only forward).
+        let earliest = changes.iter().filter_map(|(_, c)| c.at).min();
+        let mut all: Vec<(String, Change)> = self
+            .pending
+            .iter()
+            .map(|c| (self.actor.name.clone(), earliest.map_or(c.clone(), |at| c.clone().happened_at(at))))
+            .collect();
         all.extend(changes);
         let mut ops = self.store.commit_as(all)?;
         if first > 0 {
