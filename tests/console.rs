@@ -1225,7 +1225,10 @@ fn an_agent_is_refused_lead_acts_with_the_cores_words_and_keeps_working() {
     // Everyday work goes on: a note on the same ticket.
     keys(&mut a, "n s t i l l <space> h e r e <ctrl-s>");
     let (s, t) = ticket_in_store(dir.path(), 2);
-    assert!(s.timeline(t.id).unwrap().iter().any(
-        |i| matches!(&i.event, tix::store::TimelineEvent::Entry { body, .. } if body == "still here")
-    ));
+    assert!(
+        s.timeline(t.id)
+            .unwrap()
+            .iter()
+            .any(|i| matches!(&i.event, tix::store::TimelineEvent::Entry { body, .. } if body == "still here"))
+    );
 }

@@ -138,7 +138,8 @@ impl Desk {
                 }
             },
         };
-        let admin_exists = act == Act::ManagePeople && (role == Role::Admin || self.store.has_role(Some(Role::Admin))?);
+        let admin_exists =
+            act == Act::ManagePeople && (role == Role::Admin || self.store.has_role(Some(Role::Admin))?);
         permissions::check(&self.actor.name, role, act, admin_exists).map_err(AppError::Refused)?;
         Ok(me)
     }
@@ -179,7 +180,9 @@ impl Desk {
         if first > 0 {
             self.pending.clear();
             self.first_run = false;
-            ops.retain(|o| !(matches!(o.payload, Payload::PersonNew(_)) && Some(o.entity) == self.actor.me.map(|m| m.0)));
+            ops.retain(|o| {
+                !(matches!(o.payload, Payload::PersonNew(_)) && Some(o.entity) == self.actor.me.map(|m| m.0))
+            });
             self.notices.push(format!(
                 "this store had no agents: {} is now its admin (tix person add NAME --role agent adds the others)",
                 self.actor.name

@@ -148,7 +148,7 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<()> {
         }
         None => (None, None),
     };
-    let holder = holder(&store, hname.as_deref(), hemail.as_deref(), &mut changes, &mut Vec::new())?;
+    let holder = holder(store, hname.as_deref(), hemail.as_deref(), &mut changes, &mut Vec::new())?;
     let rec = AssetRecord {
         tag: a.tag.trim().to_string(),
         hostname: a.hostname,
@@ -252,7 +252,7 @@ fn import(ctx: &Ctx, file: &std::path::Path, skip_bad: bool, map: &[String]) -> 
                 }
             },
         };
-        let holder = holder(&store, row.holder_name.as_deref(), row.holder_email.as_deref(), &mut changes, &mut fresh)?;
+        let holder = holder(store, row.holder_name.as_deref(), row.holder_email.as_deref(), &mut changes, &mut fresh)?;
         let rec = record(row, status, holder);
         match store.asset_by_key(&row.tag) {
             Ok(existing) if existing.record.tag.eq_ignore_ascii_case(&row.tag) => {

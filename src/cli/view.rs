@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use super::ticket::print_list;
 use super::{CliError, Ctx};
-use crate::app::{Act, AppError};
 use crate::app::views::{SORTS, View, default_views, sort_by_name};
+use crate::app::{Act, AppError};
 use crate::domain::ids::PersonId;
 use crate::store::Store;
 
