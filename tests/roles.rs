@@ -219,6 +219,12 @@ fn the_demo_stores_agents_are_known() {
     };
     let o = tix(&["--as", "marek", "ticket", "note", "1", "--body", "seen"]);
     assert!(o.status.success() && o.stderr.is_empty(), "{}", stderr(&o));
+    // Every role on show: dana the admin, marek a lead, the others agents.
+    let o = tix(&["--as", "priya", "ticket", "merge", "2", "--into", "1"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("priya is an agent: merging tickets is for leads and admins"), "{}", stderr(&o));
+    let o = tix(&["--as", "marek", "ticket", "merge", "2", "--into", "1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
     let o = tix(&["--as", "nobody", "ticket", "list"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("dana (Dana Whitfield)"), "{}", stderr(&o));
