@@ -169,7 +169,8 @@ impl Desk {
         let first = self.pending.len();
         // Dated no later than what it comes with: an import of older history keeps its
         // times (each op's clock moves only forward).
-        let earliest = changes.iter().filter_map(|(_, c)| c.at).min();
+        let now = self.store.now_ms();
+        let earliest = changes.iter().filter_map(|(_, c)| c.at).min().filter(|&at| at < now);
         let mut all: Vec<(String, Change)> = self
             .pending
             .iter()
