@@ -26,11 +26,21 @@ pub(super) struct Applier<'a> {
     replicas: HashMap<ReplicaId, i64>,
     /// Ticket id → (rowid, number) of live tickets seen in this transaction.
     tickets: HashMap<Uuid, (i64, i64)>,
+    /// Ops appended in this transaction, for the count in `counts`.
+    appended: i64,
 }
 
 impl<'a> Applier<'a> {
     pub fn new(conn: &'a Connection, path: &'a Path, codec: &'a super::oplog::OpCodec) -> Self {
-        Applier { conn, path, codec, fts_dirty: HashSet::new(), replicas: HashMap::new(), tickets: HashMap::new() }
+        Applier {
+            conn,
+            path,
+            codec,
+            fts_dirty: HashSet::new(),
+            replicas: HashMap::new(),
+            tickets: HashMap::new(),
+            appended: 0,
+        }
     }
 
     fn err(&self, e: rusqlite::Error) -> StoreError {
@@ -66,7 +76,9 @@ impl<'a> Applier<'a> {
     /// Append an op exactly as it was stored elsewhere (sync): same payload text, same
     /// checksum. Returns false when it was there already.
     pub fn append_raw(&mut self, replica_idx: i64, op: &RawOp) -> Result<bool> {
-        super::oplog::insert(self.conn, Some(self.codec), replica_idx, op).map_err(|e| self.err(e))
+        let added = super::oplog::insert(self.conn, Some(self.codec), replica_idx, op).map_err(|e| self.err(e))?;
+        self.appended += added as i64;
+        Ok(added)
     }
 
     /// Fold an entity again from scratch: drop its materialized rows (a ticket's row, its
@@ -697,6 +709,7 @@ impl<'a> Applier<'a> {
             super::fts::reindex_all(self.conn, rowid, id).map_err(|e| self.err(e))?;
         }
         super::fts::flush(self.conn).map_err(|e| self.err(e))?;
+        super::oplog::count(self.conn, std::mem::take(&mut self.appended)).map_err(|e| self.err(e))?;
         super::kb_search::sync_kb(self.conn).map_err(|e| self.err(e))
     }
 }

@@ -353,8 +353,9 @@ END;
     // a payload's fields must go through `op_payload(payload)`, never `payload` itself.
     // The compression of an older log runs after this step, in batches that each commit
     // (meta `oplog_compact` = the last (replica, counter) done), so an interrupted one
-    // resumes. `counts` is kept by triggers: ops, people, live assets and articles, and
-    // live tickets per status.
+    // resumes. `counts` holds the number of ops (kept by the write path, once per
+    // transaction: a trigger on every op insert costs a statement journal each), and,
+    // kept by triggers, of people, live assets and articles, and live tickets per status.
     r#"
 CREATE TABLE op_dicts (
     id      INTEGER PRIMARY KEY,
@@ -373,12 +374,6 @@ INSERT INTO counts(name, n) SELECT 'assets', count(*) FROM assets WHERE deleted 
 INSERT INTO counts(name, n) SELECT 'articles', count(*) FROM articles WHERE deleted = 0;
 INSERT INTO counts(name, n) SELECT 'tickets:' || status, count(*) FROM tickets WHERE deleted = 0 GROUP BY status;
 
-CREATE TRIGGER counts_ops_ai AFTER INSERT ON ops BEGIN
-    UPDATE counts SET n = n + 1 WHERE name = 'ops';
-END;
-CREATE TRIGGER counts_ops_ad AFTER DELETE ON ops BEGIN
-    UPDATE counts SET n = n - 1 WHERE name = 'ops';
-END;
 CREATE TRIGGER counts_people_ai AFTER INSERT ON people BEGIN
     UPDATE counts SET n = n + 1 WHERE name = 'people';
 END;

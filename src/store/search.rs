@@ -10,7 +10,6 @@
 //! replaced by the indexed word one edit away that most tickets have, and the caller
 //! is told ("showing results for outlook").
 
-
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
 

@@ -353,6 +353,7 @@ impl Store {
             own.extend(rows);
         }
         let mut dropped = 0;
+        let mut removed: i64 = 0;
         for (idx, from, _) in &ranges {
             // Beyond what was ours: the other copy's ops, pulled back from the shared store.
             let entities: Vec<Uuid> = tx
@@ -362,15 +363,16 @@ impl Store {
             for e in entities {
                 touch(e, &mut touched);
             }
-            tx.execute("DELETE FROM ops WHERE replica = ?1 AND counter >= ?2", params![idx, *from as i64])
-                .map_err(err)?;
+            removed += tx
+                .execute("DELETE FROM ops WHERE replica = ?1 AND counter >= ?2", params![idx, *from as i64])
+                .map_err(err)? as i64;
         }
         let carried_n = own.len();
         for (i, op) in own.into_iter().enumerate() {
             let counter = i as u64 + 1;
             let sum = checksum(new, counter, op.hlc, &op.actor, op.entity, &op.kind, &op.payload);
             let carried = RawOp { replica: new, counter, checksum: sum.to_vec(), ..op };
-            super::oplog::insert(&tx, Some(codec), new_idx, &carried).map_err(err)?;
+            removed -= super::oplog::insert(&tx, Some(codec), new_idx, &carried).map_err(err)? as i64;
             touch(carried.entity, &mut touched);
         }
         // Drop other replicas' ops where the shared store holds another version.
@@ -390,8 +392,9 @@ impl Store {
             for e in entities {
                 touch(e, &mut touched);
             }
-            tx.execute("DELETE FROM ops WHERE replica = ?1 AND counter >= ?2", params![idx, *from as i64])
-                .map_err(err)?;
+            removed += tx
+                .execute("DELETE FROM ops WHERE replica = ?1 AND counter >= ?2", params![idx, *from as i64])
+                .map_err(err)? as i64;
         }
         let number_of = |c: &Connection, e: Uuid| -> rusqlite::Result<Option<i64>> {
             c.query_row("SELECT number FROM tickets WHERE id = ?1", [e], |r| r.get(0)).optional()
@@ -405,6 +408,7 @@ impl Store {
             }
             applier.flush()?;
         }
+        super::oplog::count(&tx, -removed).map_err(err)?;
         let mut renumbered = Vec::new();
         for (e, was) in touched.iter().zip(before) {
             let now = number_of(&tx, *e).map_err(err)?;
