@@ -187,9 +187,8 @@ impl OpCodec {
         let mut inner = self.0.lock().expect("codec lock");
         for row in rows {
             let (id, dict) = row?;
-            if !inner.decoders.contains_key(&id) {
-                let d = decompressor(&dict).map_err(|e| bad_dict(id, e))?;
-                inner.decoders.insert(id, d);
+            if let std::collections::hash_map::Entry::Vacant(v) = inner.decoders.entry(id) {
+                v.insert(decompressor(&dict).map_err(|e| bad_dict(id, e))?);
             }
             if inner.newest.as_ref().is_none_or(|(n, _)| *n < id) {
                 inner.newest = Some((id, compressor(&dict).map_err(|e| bad_dict(id, e))?));
