@@ -442,7 +442,9 @@ impl Store {
         }
         tx.commit().map_err(err)?;
         if !ops.is_empty() {
-            self.maybe_train()?;
+            // Compression is an optimisation: the change has landed; a failed training
+            // (a busy store) is tried again after the next write.
+            let _ = self.maybe_train();
         }
         Ok(ops)
     }

@@ -166,7 +166,9 @@ impl Store {
         .map_err(err)?;
         tx.commit().map_err(err)?;
         if report.added > 0 {
-            self.maybe_train()?;
+            // Compression is an optimisation: the change has landed; a failed training
+            // (a busy store) is tried again after the next write.
+            let _ = self.maybe_train();
         }
         Ok(report)
     }
