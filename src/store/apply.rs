@@ -12,7 +12,7 @@ use super::fields::{self, Col};
 use super::{Result, Store, StoreError, classify};
 use crate::domain::DomainError;
 use crate::domain::ids::{PersonId, ReplicaId, TicketNumber};
-use crate::domain::op::{Change, EntryRecord, Expect, FieldSet, LinkTarget, Op, Origin, Payload, RawOp, checksum};
+use crate::domain::op::{Change, EntryRecord, Expect, FieldSet, LinkTarget, Op, Origin, Payload, RawOp};
 use crate::domain::ticket::{EntryKind, Level, Priority, Status, TicketField, TicketRel, TicketType};
 use crate::domain::time;
 
@@ -20,16 +20,27 @@ use crate::domain::time;
 pub(super) struct Applier<'a> {
     conn: &'a Connection,
     path: &'a Path,
+    codec: &'a super::oplog::OpCodec,
     /// Tickets whose full-text document must be rebuilt before commit: (rowid, id).
     fts_dirty: HashSet<(i64, Uuid)>,
     replicas: HashMap<ReplicaId, i64>,
     /// Ticket id → (rowid, number) of live tickets seen in this transaction.
     tickets: HashMap<Uuid, (i64, i64)>,
+    /// Ops appended in this transaction, for the count in `counts`.
+    appended: i64,
 }
 
 impl<'a> Applier<'a> {
-    pub fn new(conn: &'a Connection, path: &'a Path) -> Self {
-        Applier { conn, path, fts_dirty: HashSet::new(), replicas: HashMap::new(), tickets: HashMap::new() }
+    pub fn new(conn: &'a Connection, path: &'a Path, codec: &'a super::oplog::OpCodec) -> Self {
+        Applier {
+            conn,
+            path,
+            codec,
+            fts_dirty: HashSet::new(),
+            replicas: HashMap::new(),
+            tickets: HashMap::new(),
+            appended: 0,
+        }
     }
 
     fn err(&self, e: rusqlite::Error) -> StoreError {
@@ -59,54 +70,15 @@ impl<'a> Applier<'a> {
 
     /// Append an op to the log. Returns false when it was there already.
     pub fn append(&mut self, replica_idx: i64, op: &Op) -> Result<bool> {
-        let json = op.payload.to_json();
-        let kind = op.payload.kind();
-        let sum = checksum(op.replica, op.counter, op.hlc, &op.actor, op.entity, kind, &json);
-        let n = self
-            .conn
-            .prepare_cached(
-                "INSERT OR IGNORE INTO ops(replica, counter, hlc, actor, entity, kind, payload, checksum)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    replica_idx,
-                    op.counter as i64,
-                    op.hlc.0 as i64,
-                    op.actor,
-                    op.entity,
-                    kind,
-                    json,
-                    &sum[..]
-                ])
-            })
-            .map_err(|e| self.err(e))?;
-        Ok(n == 1)
+        self.append_raw(replica_idx, &RawOp::from_op(op))
     }
 
     /// Append an op exactly as it was stored elsewhere (sync): same payload text, same
     /// checksum. Returns false when it was there already.
     pub fn append_raw(&mut self, replica_idx: i64, op: &RawOp) -> Result<bool> {
-        let n = self
-            .conn
-            .prepare_cached(
-                "INSERT OR IGNORE INTO ops(replica, counter, hlc, actor, entity, kind, payload, checksum)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    replica_idx,
-                    op.counter as i64,
-                    op.hlc.0 as i64,
-                    op.actor,
-                    op.entity,
-                    op.kind,
-                    op.payload,
-                    op.checksum
-                ])
-            })
-            .map_err(|e| self.err(e))?;
-        Ok(n == 1)
+        let added = super::oplog::insert(self.conn, Some(self.codec), replica_idx, op).map_err(|e| self.err(e))?;
+        self.appended += added as i64;
+        Ok(added)
     }
 
     /// Fold an entity again from scratch: drop its materialized rows (a ticket's row, its
@@ -139,27 +111,14 @@ impl<'a> Applier<'a> {
                 .map_err(|e| self.err(e))?;
         }
         let ops: Vec<RawOp> = {
-            let mut st = c
-                .prepare_cached(
-                    "SELECT r.id, o.counter, o.hlc, o.actor, o.entity, o.kind, o.payload, o.checksum
-                     FROM ops o JOIN replicas r ON r.idx = o.replica WHERE o.entity = ?1
-                     ORDER BY o.hlc, r.id, o.counter",
-                )
-                .map_err(|e| self.err(e))?;
-            let rows = st
-                .query_map([entity], |r| {
-                    Ok(RawOp {
-                        replica: ReplicaId(r.get(0)?),
-                        counter: r.get::<_, i64>(1)? as u64,
-                        hlc: crate::domain::op::Hlc(r.get::<_, i64>(2)? as u64),
-                        actor: r.get(3)?,
-                        entity: r.get(4)?,
-                        kind: r.get(5)?,
-                        payload: r.get(6)?,
-                        checksum: r.get(7)?,
-                    })
-                })
-                .map_err(|e| self.err(e))?;
+            let sql = format!(
+                "SELECT {}, r.id FROM ops o JOIN replicas r ON r.idx = o.replica WHERE o.entity = ?1
+                 ORDER BY o.hlc, r.id, o.counter",
+                super::oplog::COLUMNS
+            );
+            let mut st = c.prepare_cached(&sql).map_err(|e| self.err(e))?;
+            let codec = self.codec;
+            let rows = st.query_map([entity], |r| super::oplog::read(r, None, Some(codec))).map_err(|e| self.err(e))?;
             rows.collect::<rusqlite::Result<_>>().map_err(|e| self.err(e))?
         };
         for raw in ops {
@@ -344,7 +303,7 @@ impl<'a> Applier<'a> {
         let last: Option<(String, i64)> = self
             .conn
             .query_row(
-                "SELECT actor, hlc FROM ops WHERE entity = ?1 AND kind = ?2 AND json_extract(payload, '$.field') = ?3
+                "SELECT actor, hlc FROM ops WHERE entity = ?1 AND kind = ?2 AND json_extract(op_payload(payload), '$.field') = ?3
                  ORDER BY hlc DESC LIMIT 1",
                 params![entity, set_kind, field],
                 |r| Ok((r.get(0)?, r.get(1)?)),
@@ -750,6 +709,7 @@ impl<'a> Applier<'a> {
             super::fts::reindex_all(self.conn, rowid, id).map_err(|e| self.err(e))?;
         }
         super::fts::flush(self.conn).map_err(|e| self.err(e))?;
+        super::oplog::count(self.conn, std::mem::take(&mut self.appended)).map_err(|e| self.err(e))?;
         super::kb_search::sync_kb(self.conn).map_err(|e| self.err(e))
     }
 }

@@ -68,8 +68,9 @@ pub fn reindex_all(c: &Connection, ticket: i64, id: Uuid) -> rusqlite::Result<()
         .optional()?;
     let Some((title, description, false)) = row else { return Ok(()) };
     insert(c, ticket, 0, &title, &description)?;
-    let mut st =
-        c.prepare_cached("SELECT payload FROM ops WHERE entity = ?1 AND kind = 'ticket.entry' ORDER BY hlc")?;
+    let mut st = c.prepare_cached(
+        "SELECT op_payload(payload) FROM ops WHERE entity = ?1 AND kind = 'ticket.entry' ORDER BY hlc",
+    )?;
     let mut rows = st.query([id])?;
     let mut slot = 0;
     while let Some(r) = rows.next()? {

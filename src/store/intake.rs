@@ -318,7 +318,7 @@ impl Store {
                 "SELECT EXISTS(SELECT 1 FROM tickets WHERE id = ?1 AND (requester = ?2 OR assignee = ?2))
                      OR EXISTS(SELECT 1 FROM people WHERE id = ?2 AND role <> 'requester')
                      OR EXISTS(SELECT 1 FROM ops WHERE entity = ?1 AND kind = 'ticket.entry'
-                               AND json_extract(payload, '$.author') = ?3)",
+                               AND json_extract(op_payload(payload), '$.author') = ?3)",
             )
             .and_then(|mut s| s.query_row(params![ticket.0, person.0, person.0.to_string()], |r| r.get(0)))
             .map_err(|e| self.classify(e))
@@ -415,14 +415,16 @@ impl Store {
     /// A ticket's notes and replies, oldest first (the timeline's order), for an export.
     /// One ticket's worth at a time: an export walks the tickets and asks per ticket.
     pub fn export_entries(&self, id: TicketId) -> Result<Vec<EntryExport>> {
-        let raw: Vec<(i64, String, String)> = self.collect(
-            "SELECT o.hlc, o.actor, o.payload FROM ops o JOIN replicas r ON r.idx = o.replica
+        let sql = format!(
+            "SELECT {}, r.id FROM ops o JOIN replicas r ON r.idx = o.replica
              WHERE o.entity = ?1 AND o.kind = 'ticket.entry' ORDER BY o.hlc, r.id, o.counter",
-            [id.0],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
+            super::oplog::COLUMNS
+        );
+        let codec = &self.codec;
+        let raw = self.collect(&sql, [id.0], |r| super::oplog::read(r, None, Some(codec)))?;
         let mut out = Vec::with_capacity(raw.len());
-        for (hlc, actor, payload) in raw {
+        for crate::domain::op::RawOp { hlc, actor, payload, .. } in raw {
+            let hlc = hlc.0 as i64;
             let Payload::TicketEntry(e) = Payload::from_json("ticket.entry", &payload)
                 .map_err(|e| StoreError::Corrupt(format!("a ticket.entry op of {id}: {e}")))?
             else {
@@ -521,35 +523,18 @@ impl Store {
         let replicas: Vec<(i64, Uuid)> =
             self.collect("SELECT idx, id FROM replicas ORDER BY id", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
         let mut stmts = Vec::with_capacity(replicas.len());
+        let sql = format!("SELECT {} FROM ops o WHERE o.replica = ?1 ORDER BY o.counter", super::oplog::COLUMNS);
         for _ in &replicas {
-            stmts.push(
-                self.conn()
-                    .prepare(
-                        "SELECT counter, hlc, actor, entity, kind, payload, checksum FROM ops
-                         WHERE replica = ?1 ORDER BY counter",
-                    )
-                    .map_err(|e| self.classify(e))?,
-            );
+            stmts.push(self.conn().prepare(&sql).map_err(|e| self.classify(e))?);
         }
         let mut cursors = Vec::with_capacity(replicas.len());
         for (st, (idx, _)) in stmts.iter_mut().zip(&replicas) {
             cursors.push(st.query([idx]).map_err(|e| self.classify(e))?);
         }
+        let codec = &self.codec;
         let next = |rows: &mut rusqlite::Rows<'_>, replica: Uuid| -> Result<Option<RawOp>> {
             let Some(r) = rows.next().map_err(|e| self.classify(e))? else { return Ok(None) };
-            let read = || -> rusqlite::Result<RawOp> {
-                Ok(RawOp {
-                    replica: ReplicaId(replica),
-                    counter: r.get::<_, i64>(0)? as u64,
-                    hlc: Hlc(r.get::<_, i64>(1)? as u64),
-                    actor: r.get(2)?,
-                    entity: r.get(3)?,
-                    kind: r.get(4)?,
-                    payload: r.get(5)?,
-                    checksum: r.get(6)?,
-                })
-            };
-            read().map(Some).map_err(|e| self.classify(e))
+            super::oplog::read(r, Some(ReplicaId(replica)), Some(codec)).map(Some).map_err(|e| self.classify(e))
         };
         let mut heads = Vec::with_capacity(cursors.len());
         for (c, (_, id)) in cursors.iter_mut().zip(&replicas) {

@@ -119,7 +119,7 @@ impl Store {
                 .prepare_cached(
                     "SELECT o.entity FROM ops o JOIN replicas r ON r.idx = o.replica
                      WHERE r.id = ?1 AND o.counter > ?2 AND o.counter < ?3 AND o.kind = 'ticket.new'
-                       AND json_extract(o.payload, '$.number') = ?4
+                       AND json_extract(op_payload(o.payload), '$.number') = ?4
                        AND EXISTS (SELECT 1 FROM tickets t WHERE t.id = o.entity AND t.deleted = 0)
                      LIMIT 1",
                 )

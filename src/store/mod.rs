@@ -5,6 +5,19 @@
 //! `BEGIN IMMEDIATE` transaction it checks each [`Change`] against the current
 //! state, turns it into an [`Op`] (replica, counter, HLC, actor, payload,
 //! checksum), appends it and applies it.
+//!
+//! What the store owns, and where:
+//! - the op log: rows of `ops` written and read only through [`oplog`] (one insert,
+//!   one row mapping, the payload's compression; the shared file's op table uses the
+//!   same door), folded by [`apply`];
+//! - the materialized tables (tickets, people, assets, articles, links, views,
+//!   origins, attachments, time spent): a fold of the log, compared with a rebuild by
+//!   `tix store verify`. Notes and replies are *not* materialized: their text lives
+//!   once, in the log, and the timeline reads it from there;
+//! - caches derived from those tables, not compared by verify: the full-text indexes
+//!   (contentless for tickets: they hold no text), SLA clocks, KB numbers, and
+//!   `counts` (maintained by triggers: what `store info` and the status counts read);
+//! - the schema and its upgrades ([`schema`], and [`upgrade`] for the long ones).
 
 pub(crate) mod apply;
 mod asset_rank;
@@ -13,6 +26,7 @@ pub(crate) mod fts;
 mod intake;
 mod kb_search;
 mod lookup;
+pub(crate) mod oplog;
 mod query;
 mod records;
 mod report;
@@ -21,6 +35,7 @@ pub mod schema;
 mod search;
 mod sla;
 mod sync_support;
+mod upgrade;
 mod verify;
 
 use std::path::{Path, PathBuf};
@@ -124,6 +139,8 @@ pub struct Store {
     bulk_dropped: Vec<String>,
     /// Why the store was opened read-only (it cannot be written), if it was.
     read_only: Option<String>,
+    /// How payloads are compressed in this store's op log.
+    codec: oplog::OpCodec,
 }
 
 impl std::fmt::Debug for Store {
@@ -226,6 +243,9 @@ impl Store {
         let _ = conn.busy_timeout(Duration::from_secs(10));
         // Field updates use one statement per column: keep them all prepared.
         conn.set_prepared_statement_cache_capacity(256);
+        let codec = oplog::OpCodec::default();
+        // Registered before any migration runs: later migrations may read payloads.
+        let _ = oplog::register_sql(&conn, &codec);
         Store {
             conn,
             path: path.to_path_buf(),
@@ -234,6 +254,7 @@ impl Store {
             clock,
             bulk_dropped: vec![],
             read_only,
+            codec,
         }
     }
 
@@ -286,6 +307,8 @@ impl Store {
             .execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32768;")
             .map_err(|e| self.classify(e))?;
         self.migrate(version)?;
+        self.codec.reload(&self.conn).map_err(|e| self.classify(e))?;
+        self.catch_up_oplog()?;
         self.conn.execute_batch(fts::STAGE_DDL).map_err(|e| self.classify(e))?;
         self.catch_up_search()?;
         self.catch_up_kb()?;
@@ -303,6 +326,12 @@ impl Store {
             let why = format!("{why}, and it needs upgrading to store format {} first", schema::current_version());
             return Err(StoreError::OpenedReadOnly { path: self.path.clone(), why });
         }
+        let _bar = (from > 0 && from < schema::current_version()).then(|| {
+            upgrade::Upgrade::new(
+                &format!("tix: upgrading {} to store format {}", self.path.display(), schema::current_version()),
+                None,
+            )
+        });
         for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(from as usize) {
             let path = self.path.clone();
             let tx =
@@ -393,7 +422,7 @@ impl Store {
         };
         let mut counter = read("counter")? as u64;
         let mut hlc = Hlc(read("hlc")? as u64);
-        let mut applier = apply::Applier::new(&tx, &path);
+        let mut applier = apply::Applier::new(&tx, &path, &self.codec);
         let mut ops = Vec::new();
         for (actor, change) in changes {
             let wall = change.at.unwrap_or(now);
@@ -412,6 +441,11 @@ impl Store {
             tx.execute("UPDATE meta SET value = ?1 WHERE key = 'hlc'", [hlc.0.to_string()]).map_err(err)?;
         }
         tx.commit().map_err(err)?;
+        if !ops.is_empty() {
+            // Compression is an optimisation: the change has landed; a failed training
+            // (a busy store) is tried again after the next write.
+            let _ = self.maybe_train();
+        }
         Ok(ops)
     }
 
@@ -511,12 +545,9 @@ impl Store {
         self.conn.execute_batch(&format!("PRAGMA cache_size = -{}", mib as u64 * 1024)).map_err(|e| self.classify(e))
     }
 
-    /// Number of ops in the log.
+    /// Number of ops in the log (a maintained counter: no scan).
     pub fn op_count(&self) -> Result<u64> {
-        self.conn
-            .query_row("SELECT count(*) FROM ops", [], |r| r.get::<_, i64>(0))
-            .map(|n| n as u64)
-            .map_err(|e| self.classify(e))
+        self.log_ops()
     }
 
     /// A quick read that proves the file is usable (used by `tix init` on an existing file).
@@ -569,6 +600,9 @@ fn may_be_unwritable(e: &StoreError) -> bool {
 /// Map SQLite's errors to the ones people can act on.
 pub(crate) fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
     use rusqlite::ErrorCode as C;
+    if let Some(why) = oplog::damage(&e) {
+        return StoreError::Corrupt(why);
+    }
     if let rusqlite::Error::SqliteFailure(f, _) = &e {
         match f.code {
             C::NotADatabase | C::DatabaseCorrupt => return StoreError::NotAStore(path.to_path_buf()),

@@ -12,7 +12,7 @@ use crate::domain::asset::{Asset, AssetRecord, AssetStatus};
 use crate::domain::filter::{Cmp, FilterSpec, SlaTest, Test, Who};
 use crate::domain::ids::{ArticleId, AssetId, PersonId, ReplicaId, TicketId, TicketNumber};
 use crate::domain::kb::{Article, ArticleRecord};
-use crate::domain::op::{Hlc, LinkTarget, Op, Payload, checksum};
+use crate::domain::op::{LinkTarget, Op, Payload};
 use crate::domain::person::{Person, PersonRecord, Role};
 use crate::domain::ticket::{EntryKind, PersonRef, Priority, Status, Ticket, TicketField};
 
@@ -318,6 +318,9 @@ impl Store {
         if let Some(text) = q.text.as_deref() {
             return self.text_count(q, text, cap);
         }
+        if let Some(n) = self.counted(q)? {
+            return Ok((n, true));
+        }
         let mut args = Vec::new();
         let w = self.where_clause(q, &mut args);
         self.conn()
@@ -325,6 +328,36 @@ impl Store {
             .and_then(|mut s| s.query_row(params_from_iter(args), |r| r.get::<_, i64>(0)))
             .map(|n| (n as u64, true))
             .map_err(|e| self.classify(e))
+    }
+
+    /// The count of a query that asks only for the backlog and/or statuses, read from
+    /// the maintained per-status counters (exact, no scan); `None` for any other query.
+    fn counted(&self, q: &TicketQuery) -> Result<Option<u64>> {
+        let TicketQuery {
+            active,
+            statuses,
+            assignee: None,
+            group: None,
+            priorities,
+            requester: None,
+            text: None,
+            conds,
+            ..
+        } = q
+        else {
+            return Ok(None);
+        };
+        if !priorities.is_empty() || !conds.is_empty() {
+            return Ok(None);
+        }
+        let mut n = 0;
+        for s in Status::ALL {
+            let wanted = (statuses.is_empty() || statuses.contains(s)) && active.is_none_or(|a| a == s.is_open());
+            if wanted {
+                n += self.counter(&format!("tickets:{}", s.as_str()))?;
+            }
+        }
+        Ok(Some(n))
     }
 
     pub fn ticket_id(&self, n: TicketNumber) -> Result<TicketId> {
@@ -407,14 +440,15 @@ impl Store {
     }
 
     pub fn entity_ops(&self, entity: Uuid) -> Result<Vec<Op>> {
-        let mut st = self
-            .conn()
-            .prepare_cached(
-                "SELECT r.id, o.counter, o.hlc, o.actor, o.entity, o.kind, o.payload, o.checksum
-                 FROM ops o JOIN replicas r ON r.idx = o.replica WHERE o.entity = ?1 ORDER BY o.hlc, r.id, o.counter",
-            )
-            .map_err(|e| self.classify(e))?;
-        let rows = st.query_map([entity], raw_op).map_err(|e| self.classify(e))?;
+        let sql = format!(
+            "SELECT {}, r.id FROM ops o JOIN replicas r ON r.idx = o.replica WHERE o.entity = ?1
+             ORDER BY o.hlc, r.id, o.counter",
+            super::oplog::COLUMNS
+        );
+        let mut st = self.conn().prepare_cached(&sql).map_err(|e| self.classify(e))?;
+        let codec = &self.codec;
+        let rows =
+            st.query_map([entity], |r| super::oplog::read(r, None, Some(codec))).map_err(|e| self.classify(e))?;
         let mut out = Vec::new();
         for r in rows {
             out.push(decode_op(r.map_err(|e| self.classify(e))?)?);
@@ -590,19 +624,24 @@ impl Store {
         let replicas: Vec<(i64, Uuid)> =
             self.collect("SELECT idx, id FROM replicas ORDER BY id", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
         let mut stmts = Vec::new();
+        let sql = format!("SELECT {} FROM ops o WHERE o.replica = ?1 ORDER BY o.counter", super::oplog::COLUMNS);
         for _ in &replicas {
-            stmts.push(
-                self.conn()
-                    .prepare(
-                        "SELECT ?2, counter, hlc, actor, entity, kind, payload, checksum FROM ops WHERE replica = ?1 ORDER BY counter",
-                    )
-                    .map_err(|e| self.classify(e))?,
-            );
+            stmts.push(self.conn().prepare(&sql).map_err(|e| self.classify(e))?);
         }
         let mut cursors = Vec::new();
         for (st, (idx, id)) in stmts.iter_mut().zip(&replicas) {
-            cursors.push(st.query(params![idx, id]).map_err(|e| self.classify(e))?);
+            cursors.push((st.query(params![idx]).map_err(|e| self.classify(e))?, ReplicaId(*id)));
         }
+        let codec = &self.codec;
+        let next_op = |(rows, replica): &mut (rusqlite::Rows<'_>, ReplicaId)| -> Result<Option<Op>> {
+            match rows.next() {
+                Ok(Some(r)) => {
+                    Ok(Some(decode_op(super::oplog::read(r, Some(*replica), Some(codec)).map_err(sql_err)?)?))
+                }
+                Ok(None) => Ok(None),
+                Err(e) => Err(sql_err(e)),
+            }
+        };
         let mut heads: Vec<Option<Op>> = Vec::with_capacity(cursors.len());
         for c in cursors.iter_mut() {
             heads.push(next_op(c).map_err(|e| match e {
@@ -626,34 +665,19 @@ impl Store {
     }
 }
 
-fn next_op(rows: &mut rusqlite::Rows<'_>) -> Result<Option<Op>> {
-    match rows.next() {
-        Ok(Some(r)) => Ok(Some(decode_op(raw_op(r).map_err(sql_err)?)?)),
-        Ok(None) => Ok(None),
-        Err(e) => Err(sql_err(e)),
-    }
-}
-
 fn sql_err(e: rusqlite::Error) -> StoreError {
-    StoreError::Sqlite { path: Default::default(), source: e }
+    super::classify(std::path::Path::new(""), e)
 }
 
-type RawOp = (Uuid, i64, i64, String, Uuid, String, String, Vec<u8>);
-
-fn raw_op(r: &Row<'_>) -> rusqlite::Result<RawOp> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
-}
-
-/// Turn a stored row back into an op, refusing one whose checksum does not match.
-fn decode_op((replica, counter, hlc, actor, entity, kind, payload, sum): RawOp) -> Result<Op> {
-    let replica = ReplicaId(replica);
-    let expected = checksum(replica, counter as u64, Hlc(hlc as u64), &actor, entity, &kind, &payload);
-    if sum != expected {
-        return Err(StoreError::Corrupt(format!("op {replica}/{counter} ({kind}) fails its checksum")));
+/// Turn a stored op back into an op, refusing one whose checksum does not match.
+fn decode_op(raw: crate::domain::op::RawOp) -> Result<Op> {
+    if !raw.checksum_ok() {
+        return Err(StoreError::Corrupt(format!(
+            "op {}/{} ({}) fails its checksum",
+            raw.replica, raw.counter, raw.kind
+        )));
     }
-    let payload =
-        Payload::from_json(&kind, &payload).map_err(|e| StoreError::Corrupt(format!("op {replica}/{counter}: {e}")))?;
-    Ok(Op { replica, counter: counter as u64, hlc: Hlc(hlc as u64), actor, entity, payload })
+    raw.decode().map_err(|e| StoreError::Corrupt(format!("op {}/{}: {e}", raw.replica, raw.counter)))
 }
 
 /// Split an FTS snippet with \x02…\x03 markers into segments.

@@ -113,12 +113,9 @@ impl Store {
         self.collect(&sql, params![pre, any], asset_row)
     }
 
+    /// Live assets (a maintained counter: no scan).
     pub fn asset_count(&self) -> Result<u64> {
-        self.scalar("SELECT count(*) FROM assets WHERE deleted = 0")
-    }
-
-    fn scalar(&self, sql: &str) -> Result<u64> {
-        self.conn().query_row(sql, [], |r| r.get::<_, i64>(0)).map(|n| n as u64).map_err(|e| self.classify(e))
+        self.counter("assets")
     }
 
     // ------------------------------------------------------------ KB
@@ -151,28 +148,26 @@ impl Store {
             .map_err(|e| self.classify(e))
     }
 
+    /// Live articles (a maintained counter: no scan).
     pub fn article_count(&self) -> Result<u64> {
-        self.scalar("SELECT count(*) FROM articles WHERE deleted = 0")
+        self.counter("articles")
     }
 
+    /// Live tickets (maintained counters: no scan).
     pub fn ticket_count(&self) -> Result<u64> {
-        self.scalar("SELECT count(*) FROM tickets WHERE deleted = 0")
+        Ok(self.status_counts()?.iter().map(|(_, n)| n).sum())
     }
 
+    /// People (a maintained counter: no scan).
     pub fn person_count(&self) -> Result<u64> {
-        self.scalar("SELECT count(*) FROM people")
+        self.counter("people")
     }
 
-    /// Ticket counts per status.
+    /// Live ticket counts per status (maintained counters, kept by triggers: no scan).
     pub fn status_counts(&self) -> Result<Vec<(Status, u64)>> {
         let mut out = Vec::new();
         for s in Status::ALL {
-            let n: i64 = self
-                .conn()
-                .prepare_cached("SELECT count(*) FROM tickets WHERE status = ?1 AND deleted = 0")
-                .and_then(|mut st| st.query_row([s.as_str()], |r| r.get(0)))
-                .map_err(|e| self.classify(e))?;
-            out.push((*s, n as u64));
+            out.push((*s, self.counter(&format!("tickets:{}", s.as_str()))?));
         }
         Ok(out)
     }

@@ -348,6 +348,69 @@ CREATE TRIGGER article_numbers_ai AFTER INSERT ON articles BEGIN
         VALUES (new.id, (SELECT coalesce(max(num), 0) + 1 FROM article_numbers));
 END;
 "#,
+    // 10: a compact op log, and counts that need no scan.
+    // Payloads may now be stored compressed (a BLOB; see `store::oplog`): SQL that reads
+    // a payload's fields must go through `op_payload(payload)`, never `payload` itself.
+    // The compression of an older log runs after this step, in batches that each commit
+    // (meta `oplog_compact` = the last (replica, counter) done), so an interrupted one
+    // resumes. `counts` holds the number of ops (kept by the write path, once per
+    // transaction: a trigger on every op insert costs a statement journal each), and,
+    // kept by triggers, of people, live assets and articles, and live tickets per status.
+    r#"
+CREATE TABLE op_dicts (
+    id      INTEGER PRIMARY KEY,
+    dict    BLOB NOT NULL,
+    log_ops INTEGER NOT NULL      -- how many ops the log held when it was trained
+);
+INSERT OR REPLACE INTO meta(key, value) SELECT 'oplog_compact', '0:0' WHERE EXISTS (SELECT 1 FROM ops);
+
+CREATE TABLE counts (
+    name TEXT PRIMARY KEY,
+    n    INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO counts(name, n) SELECT 'ops', count(*) FROM ops;
+INSERT INTO counts(name, n) SELECT 'people', count(*) FROM people;
+INSERT INTO counts(name, n) SELECT 'assets', count(*) FROM assets WHERE deleted = 0;
+INSERT INTO counts(name, n) SELECT 'articles', count(*) FROM articles WHERE deleted = 0;
+INSERT INTO counts(name, n) SELECT 'tickets:' || status, count(*) FROM tickets WHERE deleted = 0 GROUP BY status;
+
+CREATE TRIGGER counts_people_ai AFTER INSERT ON people BEGIN
+    UPDATE counts SET n = n + 1 WHERE name = 'people';
+END;
+CREATE TRIGGER counts_people_ad AFTER DELETE ON people BEGIN
+    UPDATE counts SET n = n - 1 WHERE name = 'people';
+END;
+CREATE TRIGGER counts_assets_ai AFTER INSERT ON assets WHEN new.deleted = 0 BEGIN
+    UPDATE counts SET n = n + 1 WHERE name = 'assets';
+END;
+CREATE TRIGGER counts_assets_ad AFTER DELETE ON assets WHEN old.deleted = 0 BEGIN
+    UPDATE counts SET n = n - 1 WHERE name = 'assets';
+END;
+CREATE TRIGGER counts_assets_au AFTER UPDATE OF deleted ON assets WHEN (old.deleted = 0) <> (new.deleted = 0) BEGIN
+    UPDATE counts SET n = n + CASE WHEN new.deleted = 0 THEN 1 ELSE -1 END WHERE name = 'assets';
+END;
+CREATE TRIGGER counts_articles_ai AFTER INSERT ON articles WHEN new.deleted = 0 BEGIN
+    UPDATE counts SET n = n + 1 WHERE name = 'articles';
+END;
+CREATE TRIGGER counts_articles_ad AFTER DELETE ON articles WHEN old.deleted = 0 BEGIN
+    UPDATE counts SET n = n - 1 WHERE name = 'articles';
+END;
+CREATE TRIGGER counts_articles_au AFTER UPDATE OF deleted ON articles WHEN (old.deleted = 0) <> (new.deleted = 0) BEGIN
+    UPDATE counts SET n = n + CASE WHEN new.deleted = 0 THEN 1 ELSE -1 END WHERE name = 'articles';
+END;
+CREATE TRIGGER counts_tickets_ai AFTER INSERT ON tickets WHEN new.deleted = 0 BEGIN
+    INSERT INTO counts(name, n) VALUES ('tickets:' || new.status, 1) ON CONFLICT(name) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER counts_tickets_ad AFTER DELETE ON tickets WHEN old.deleted = 0 BEGIN
+    UPDATE counts SET n = n - 1 WHERE name = 'tickets:' || old.status;
+END;
+CREATE TRIGGER counts_tickets_au AFTER UPDATE OF status, deleted ON tickets
+WHEN old.status IS NOT new.status OR (old.deleted = 0) <> (new.deleted = 0) BEGIN
+    UPDATE counts SET n = n - 1 WHERE name = 'tickets:' || old.status AND old.deleted = 0;
+    INSERT INTO counts(name, n) SELECT 'tickets:' || new.status, 1 WHERE new.deleted = 0
+        ON CONFLICT(name) DO UPDATE SET n = n + 1;
+END;
+"#,
 ];
 
 /// The schema version this binary writes.

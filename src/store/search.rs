@@ -10,8 +10,6 @@
 //! replaced by the indexed word one edit away that most tickets have, and the caller
 //! is told ("showing results for outlook").
 
-use std::io::IsTerminal;
-
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
@@ -321,8 +319,8 @@ impl Store {
                 .conn()
                 .query_row("SELECT coalesce(max(rowid), 0), count(*) FROM tickets", [], |r| Ok((r.get(0)?, r.get(1)?)))
                 .map_err(|e| self.classify(e))?;
-            let tty = std::io::stderr().is_terminal();
-            let show = max - from > BATCH;
+            let bar = (max - from > BATCH)
+                .then(|| super::upgrade::Upgrade::new("tix: rebuilding the search index", Some(total.max(0) as u64)));
             while from <= max {
                 let to = from + BATCH;
                 let tx = self.conn().unchecked_transaction().map_err(|e| self.classify(e))?;
@@ -338,18 +336,15 @@ impl Store {
                     .map_err(|e| self.classify(e))?;
                 tx.commit().map_err(|e| self.classify(e))?;
                 from = to;
-                if show {
+                if let Some(bar) = &bar {
                     let done: i64 = self
                         .conn()
                         .query_row("SELECT count(*) FROM tickets WHERE rowid < ?1", [from], |r| r.get(0))
                         .map_err(|e| self.classify(e))?;
-                    let msg = format!("rebuilding the search index: {done} of {total} tickets");
-                    if tty { eprint!("\r{msg}") } else { eprintln!("{msg}") }
+                    bar.set(done as u64);
                 }
             }
-            if show && tty {
-                eprintln!();
-            }
+            drop(bar);
             // One segment: a rebuilt index answers lookups (and typo probes) fastest.
             self.conn()
                 .execute_batch(

@@ -99,7 +99,7 @@ impl Store {
         let mut report = IngestReport::default();
         let mut own_max = 0u64;
         {
-            let mut applier = apply::Applier::new(&tx, &path);
+            let mut applier = apply::Applier::new(&tx, &path, &self.codec);
             let mut newest: HashMap<Uuid, Option<Key>> = HashMap::new();
             let mut refold: Vec<Uuid> = Vec::new();
             let mut refold_set: HashSet<Uuid> = HashSet::new();
@@ -165,6 +165,11 @@ impl Store {
         )
         .map_err(err)?;
         tx.commit().map_err(err)?;
+        if report.added > 0 {
+            // Compression is an optimisation: the change has landed; a failed training
+            // (a busy store) is tried again after the next write.
+            let _ = self.maybe_train();
+        }
         Ok(report)
     }
 
@@ -191,26 +196,16 @@ impl Store {
 
     /// Up to `limit` ops of `replica` with counters above `after`, in counter order, as stored.
     pub fn raw_ops_after(&self, replica: ReplicaId, after: u64, limit: usize) -> Result<Vec<RawOp>> {
-        let mut st = self
-            .conn
-            .prepare_cached(
-                "SELECT o.counter, o.hlc, o.actor, o.entity, o.kind, o.payload, o.checksum
-                 FROM ops o JOIN replicas r ON r.idx = o.replica
-                 WHERE r.id = ?1 AND o.counter > ?2 ORDER BY o.counter LIMIT ?3",
-            )
-            .map_err(|e| self.classify(e))?;
+        let sql = format!(
+            "SELECT {} FROM ops o JOIN replicas r ON r.idx = o.replica
+             WHERE r.id = ?1 AND o.counter > ?2 ORDER BY o.counter LIMIT ?3",
+            super::oplog::COLUMNS
+        );
+        let mut st = self.conn.prepare_cached(&sql).map_err(|e| self.classify(e))?;
+        let codec = &self.codec;
         let rows = st
             .query_map(params![replica.0, after as i64, limit as i64], |r| {
-                Ok(RawOp {
-                    replica,
-                    counter: r.get::<_, i64>(0)? as u64,
-                    hlc: Hlc(r.get::<_, i64>(1)? as u64),
-                    actor: r.get(2)?,
-                    entity: r.get(3)?,
-                    kind: r.get(4)?,
-                    payload: r.get(5)?,
-                    checksum: r.get(6)?,
-                })
+                super::oplog::read(r, Some(replica), Some(codec))
             })
             .map_err(|e| self.classify(e))?;
         rows.collect::<rusqlite::Result<_>>().map_err(|e| self.classify(e))
@@ -243,7 +238,7 @@ impl Store {
             let n: Option<i64> = self
                 .conn
                 .query_row(
-                    "SELECT MAX(CAST(json_extract(o.payload, '$.number') AS INTEGER)) FROM ops o
+                    "SELECT MAX(CAST(json_extract(op_payload(o.payload), '$.number') AS INTEGER)) FROM ops o
                      JOIN replicas r ON r.idx = o.replica WHERE r.id = ?1 AND o.kind = 'ticket.number'",
                     [replica.0],
                     |r| r.get(0),
@@ -331,7 +326,6 @@ impl Store {
         };
         // Carry this store's own changes over to the new replica: those under the replicas
         // it wrote as before first (oldest first), then the current one's.
-        type Row = (i64, i64, String, Uuid, String, String);
         let idx_of = |r: ReplicaId| -> rusqlite::Result<Option<i64>> {
             tx.query_row("SELECT idx FROM replicas WHERE id = ?1", [r.0], |row| row.get(0)).optional()
         };
@@ -342,16 +336,18 @@ impl Store {
             }
         }
         ranges.push((old_idx, own_from, u64::MAX));
-        let mut own: Vec<Row> = Vec::new();
+        let mut own: Vec<RawOp> = Vec::new();
+        let sql = format!(
+            "SELECT {} FROM ops o WHERE o.replica = ?1 AND o.counter >= ?2 AND o.counter < ?3 ORDER BY o.counter",
+            super::oplog::COLUMNS
+        );
+        let codec = &self.codec;
         for (idx, from, until) in &ranges {
-            let rows: Vec<Row> = tx
-                .prepare(
-                    "SELECT counter, hlc, actor, entity, kind, payload FROM ops
-                     WHERE replica = ?1 AND counter >= ?2 AND counter < ?3 ORDER BY counter",
-                )
+            let rows: Vec<RawOp> = tx
+                .prepare(&sql)
                 .and_then(|mut s| {
                     s.query_map(params![idx, *from as i64, (*until).min(i64::MAX as u64) as i64], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                        super::oplog::read(r, Some(old), Some(codec))
                     })?
                     .collect()
                 })
@@ -359,6 +355,7 @@ impl Store {
             own.extend(rows);
         }
         let mut dropped = 0;
+        let mut removed: i64 = 0;
         for (idx, from, _) in &ranges {
             // Beyond what was ours: the other copy's ops, pulled back from the shared store.
             let entities: Vec<Uuid> = tx
@@ -368,19 +365,17 @@ impl Store {
             for e in entities {
                 touch(e, &mut touched);
             }
-            tx.execute("DELETE FROM ops WHERE replica = ?1 AND counter >= ?2", params![idx, *from as i64])
-                .map_err(err)?;
+            removed += tx
+                .execute("DELETE FROM ops WHERE replica = ?1 AND counter >= ?2", params![idx, *from as i64])
+                .map_err(err)? as i64;
         }
-        for (i, (_, hlc, actor, entity, kind, payload)) in own.iter().enumerate() {
+        let carried_n = own.len();
+        for (i, op) in own.into_iter().enumerate() {
             let counter = i as u64 + 1;
-            let sum = checksum(new, counter, Hlc(*hlc as u64), actor, *entity, kind, payload);
-            tx.execute(
-                "INSERT INTO ops(replica, counter, hlc, actor, entity, kind, payload, checksum)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![new_idx, counter as i64, hlc, actor, entity, kind, payload, &sum[..]],
-            )
-            .map_err(err)?;
-            touch(*entity, &mut touched);
+            let sum = checksum(new, counter, op.hlc, &op.actor, op.entity, &op.kind, &op.payload);
+            let carried = RawOp { replica: new, counter, checksum: sum.to_vec(), ..op };
+            removed -= super::oplog::insert(&tx, Some(codec), new_idx, &carried).map_err(err)? as i64;
+            touch(carried.entity, &mut touched);
         }
         // Drop other replicas' ops where the shared store holds another version.
         for (replica, from) in drop {
@@ -399,8 +394,9 @@ impl Store {
             for e in entities {
                 touch(e, &mut touched);
             }
-            tx.execute("DELETE FROM ops WHERE replica = ?1 AND counter >= ?2", params![idx, *from as i64])
-                .map_err(err)?;
+            removed += tx
+                .execute("DELETE FROM ops WHERE replica = ?1 AND counter >= ?2", params![idx, *from as i64])
+                .map_err(err)? as i64;
         }
         let number_of = |c: &Connection, e: Uuid| -> rusqlite::Result<Option<i64>> {
             c.query_row("SELECT number FROM tickets WHERE id = ?1", [e], |r| r.get(0)).optional()
@@ -408,12 +404,13 @@ impl Store {
         let before: Vec<Option<i64>> =
             touched.iter().map(|e| number_of(&tx, *e)).collect::<rusqlite::Result<_>>().map_err(err)?;
         {
-            let mut applier = apply::Applier::new(&tx, &path);
+            let mut applier = apply::Applier::new(&tx, &path, &self.codec);
             for e in &touched {
                 applier.refold(*e)?;
             }
             applier.flush()?;
         }
+        super::oplog::count(&tx, -removed).map_err(err)?;
         let mut renumbered = Vec::new();
         for (e, was) in touched.iter().zip(before) {
             let now = number_of(&tx, *e).map_err(err)?;
@@ -424,11 +421,11 @@ impl Store {
             }
         }
         tx.execute("UPDATE meta SET value = ?1 WHERE key = 'replica'", [new_idx.to_string()]).map_err(err)?;
-        tx.execute("UPDATE meta SET value = ?1 WHERE key = 'counter'", [own.len().to_string()]).map_err(err)?;
+        tx.execute("UPDATE meta SET value = ?1 WHERE key = 'counter'", [carried_n.to_string()]).map_err(err)?;
         tx.commit().map_err(err)?;
         self.replica = new;
         self.replica_idx = new_idx;
-        Ok(Rewrite { old, new, carried: own.len(), dropped, renumbered })
+        Ok(Rewrite { old, new, carried: carried_n, dropped, renumbered })
     }
 
     /// This replica's own counter (ops it has written).
@@ -659,8 +656,8 @@ fn record_superseded(c: &Connection, my_idx: i64, op: &Op, now: i64) -> rusqlite
         return Ok(false);
     }
     let mut st = c.prepare_cached(
-        "SELECT o.hlc, r.id, o.counter, o.replica, o.actor, o.payload FROM ops o JOIN replicas r ON r.idx = o.replica
-         WHERE o.entity = ?1 AND o.kind = 'ticket.set' AND o.hlc <= ?2",
+        "SELECT o.hlc, r.id, o.counter, o.replica, o.actor, op_payload(o.payload) FROM ops o
+         JOIN replicas r ON r.idx = o.replica WHERE o.entity = ?1 AND o.kind = 'ticket.set' AND o.hlc <= ?2",
     )?;
     let key = (op.hlc, op.replica, op.counter);
     let mut pred: Option<(Key, i64, String, FieldSet<TicketField>)> = None;

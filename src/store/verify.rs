@@ -75,8 +75,14 @@ impl Store {
     /// every store) and compare.
     pub fn verify_into(&self, scratch_path: &Path) -> Result<VerifyReport> {
         let mut scratch = Store::open_with_clock(scratch_path, OpenMode::Create, self.clock().clone())?;
+        // A scratch store is thrown away (or kept to inspect) and made again after a
+        // crash: no fsync, a larger cache.
+        scratch
+            .conn
+            .execute_batch("PRAGMA synchronous = OFF; PRAGMA cache_size = -262144;")
+            .map_err(|e| scratch.classify(e))?;
         let mut report = VerifyReport::default();
-        let mut batch = Vec::with_capacity(10_000);
+        let mut batch = Vec::with_capacity(50_000);
         self.for_each_op(|op| {
             report.ops += 1;
             batch.push(op);

@@ -154,20 +154,7 @@ pub(super) fn push_batch(
                 raw.replica, raw.counter
             ))));
         }
-        c.prepare_cached(
-            "INSERT INTO ops(replica, counter, hlc, actor, entity, kind, payload, checksum)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?
-        .execute(params![
-            idx,
-            raw.counter as i64,
-            raw.hlc.0 as i64,
-            raw.actor,
-            raw.entity,
-            raw.kind,
-            raw.payload,
-            raw.checksum
-        ])?;
+        crate::store::oplog::insert(c, None, idx, raw)?;
         idx_of.insert(raw.replica, (idx, raw.counter));
         added += 1;
         hlc = hlc.max(raw.hlc);
@@ -257,20 +244,7 @@ pub(super) fn push_batch(
                 payload: Payload::TicketNumber(NumberRecord { number }),
             };
             let raw = RawOp::from_op(&op);
-            c.prepare_cached(
-                "INSERT INTO ops(replica, counter, hlc, actor, entity, kind, payload, checksum)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
-            .execute(params![
-                own_idx,
-                raw.counter as i64,
-                raw.hlc.0 as i64,
-                raw.actor,
-                raw.entity,
-                raw.kind,
-                raw.payload,
-                raw.checksum
-            ])?;
+            crate::store::oplog::insert(c, None, own_idx, &raw)?;
             if let Some(clash) = claim(c, ticket, number)? {
                 return Ok(Err(Divergence::number(own, counter, clash).into()));
             }

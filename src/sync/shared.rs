@@ -39,7 +39,8 @@ use super::temp_files::temp_prefix;
 pub use super::temp_files::{STALE_TEMP, clean_stale_temp, host_name, side_path};
 use super::{PushContext, Remote, RemoteState, SyncError};
 use crate::domain::ids::ReplicaId;
-use crate::domain::op::{Hlc, Op, RawOp};
+use crate::domain::op::{Op, RawOp};
+use crate::store::oplog;
 
 /// `PRAGMA application_id` of a tix shared store ("TIXS").
 pub const APPLICATION_ID: i32 = 0x5449_5853;
@@ -460,23 +461,13 @@ impl Remote for SharedFile {
 
     fn read_ops(&mut self, replica: ReplicaId, after: u64, limit: usize) -> Result<Vec<RawOp>, SyncError> {
         self.read(|c| {
-            let mut st = c.prepare_cached(
-                "SELECT o.counter, o.hlc, o.actor, o.entity, o.kind, o.payload, o.checksum
-                 FROM ops o JOIN replicas r ON r.idx = o.replica
+            let mut st = c.prepare_cached(&format!(
+                "SELECT {} FROM ops o JOIN replicas r ON r.idx = o.replica
                  WHERE r.uuid = ?1 AND o.counter > ?2 ORDER BY o.counter LIMIT ?3",
-            )?;
-            let rows = st.query_map(params![replica.0, after as i64, limit as i64], |r| {
-                Ok(RawOp {
-                    replica,
-                    counter: r.get::<_, i64>(0)? as u64,
-                    hlc: Hlc(r.get::<_, i64>(1)? as u64),
-                    actor: r.get(2)?,
-                    entity: r.get(3)?,
-                    kind: r.get(4)?,
-                    payload: r.get(5)?,
-                    checksum: r.get(6)?,
-                })
-            })?;
+                oplog::COLUMNS
+            ))?;
+            let rows =
+                st.query_map(params![replica.0, after as i64, limit as i64], |r| oplog::read(r, Some(replica), None))?;
             rows.collect()
         })
     }
