@@ -21,9 +21,9 @@ pub struct SyncArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum SyncCmd {
-    /// Create a shared store at PATH from this store and sync with it (refuses an existing PATH)
+    /// Create a shared store at PATH (a file, or a postgres:// URL) from this store and sync with it (refuses an existing one)
     Init { path: PathBuf },
-    /// Sync with an existing shared store at PATH
+    /// Sync with an existing shared store at PATH (a file, or a postgres:// URL)
     Join {
         path: PathBuf,
         /// Join without asking, even a store this one has never seen (for scripts)
@@ -55,7 +55,7 @@ pub fn run(ctx: &Ctx, a: SyncArgs) -> Result<()> {
     match a.cmd.unwrap_or(SyncCmd::Now) {
         SyncCmd::Init { path } => {
             let mut store = ctx.open()?;
-            let r = sync::init(&mut store, &path)?;
+            let r = sync::init_as(&mut store, &path, Some(&ctx.actor))?;
             report(ctx, &mut store, r, "created the shared store")
         }
         SyncCmd::Join { path, yes } => {
@@ -250,6 +250,13 @@ fn status(ctx: &Ctx) -> Result<()> {
             thousands(st.unsynced),
             if st.unsynced == 1 { "" } else { "s" }
         ));
+        if let Some(who) = &st.server_identity {
+            let as_agent = match (&who.agent, &who.role) {
+                (Some(a), Some(r)) => format!("acting as {} ({r})", line(a)),
+                _ => "not mapped to an agent of the desk: it cannot push".into(),
+            };
+            s.push_str(&format!("server role   {} {as_agent}\n", line(&who.pg_role)));
+        }
         if st.needs_rejoin {
             s.push_str("action        `tix sync rejoin` (see state)\n");
         }
