@@ -288,10 +288,7 @@ pub fn classify(url: &str, user: &str, e: postgres::Error) -> SyncError {
             msg = format!("{msg}: {s}");
             src = s.source();
         }
-        if e.is_closed() || msg.contains("connection") || msg.contains("timed out") || msg.contains("io error") {
-            return SyncError::Offline(format!("cannot reach the server of {url} ({msg})"));
-        }
-        return SyncError::Offline(format!("{url}: {msg}"));
+        return SyncError::Offline(format!("cannot reach the server of {url} ({msg})"));
     };
     let code = db.code();
     let m = db.message();

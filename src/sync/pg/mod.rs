@@ -316,6 +316,25 @@ impl Remote for PgRemote {
         let mut out = PushOutcome::default();
         let e = self.err();
         let s = self.s.clone();
+        // A role that may only read says so in one line (the server would refuse anyway).
+        let ops_table = format!("{s}.ops");
+        let may: bool = self
+            .client
+            .query_one("SELECT has_table_privilege(current_user, $1, 'INSERT')", &[&ops_table])
+            .map_err(&e)?
+            .get(0);
+        if !may {
+            return Err(SyncError::Refused(format!(
+                "role {} may read desk {} on {} but not push to it (it has no INSERT on {}.ops): a read-only role \
+                 pulls but cannot push; {} change{} stay in this store",
+                self.user,
+                self.target.desk,
+                self.target.url,
+                self.target.desk,
+                ops.len(),
+                if ops.len() == 1 { "" } else { "s" }
+            )));
+        }
         for chunk in ops.chunks(PUSH_BATCH) {
             let started = Instant::now();
             let mut tx = self.client.transaction().map_err(&e)?;
