@@ -121,10 +121,8 @@ fn a_connection_cut_in_the_middle_of_a_push_leaves_nothing_half_done() {
     hold.rollback().unwrap();
     let (mut a, r) = pusher.join().unwrap();
     assert!(matches!(r, Err(SyncError::Offline(_))), "{r:?}");
-    let held: i64 = admin
-        .query_one(&format!("SELECT count(*) FROM \"{desk}\".ops WHERE kind = 'ticket.new'"), &[])
-        .unwrap()
-        .get(0);
+    let held: i64 =
+        admin.query_one(&format!("SELECT count(*) FROM \"{desk}\".ops WHERE kind = 'ticket.new'"), &[]).unwrap().get(0);
     assert_eq!(held, 0, "no op of the cut batch is visible");
     let rep = a.sync();
     assert_eq!((rep.pushed, rep.numbered), (300, 300));
@@ -202,7 +200,10 @@ fn the_server_refuses_a_forged_actor_and_a_read_only_push() {
     b.set("lee", t, TicketField::Group, "net");
     assert_eq!(b.sync().pushed, 2);
     let who = sync::status(&b.store).unwrap().server_identity.unwrap();
-    assert_eq!((who.pg_role.as_str(), who.agent.as_deref(), who.role.as_deref()), (lee.name.as_str(), Some("lee"), Some("agent")));
+    assert_eq!(
+        (who.pg_role.as_str(), who.agent.as_deref(), who.role.as_deref()),
+        (lee.name.as_str(), Some("lee"), Some("agent"))
+    );
     // Lee's store writing as dana (a modified client, or --as): refused by the server.
     b.set("dana", t, TicketField::Group, "forged");
     match sync::sync_now(&mut b.store) {

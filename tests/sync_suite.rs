@@ -233,9 +233,14 @@ fn converge(remote: Remote, acts: Vec<Act>, seed: u64) -> Result<(), TestCaseErr
     let mut rs = network_on(&remote, dir.path(), &["a", "b", "c"]);
     let people: Vec<PersonId> = (0..2).map(|_| PersonId::new_random()).collect();
     for (i, p) in people.iter().enumerate() {
-        rs[0].store.commit("admin", vec![Change::new_person(*p, PersonRecord::agent(format!("agent{i}"), format!("a{i}")))]).unwrap();
+        rs[0]
+            .store
+            .commit("admin", vec![Change::new_person(*p, PersonRecord::agent(format!("agent{i}"), format!("a{i}")))])
+            .unwrap();
     }
-    for r in rs.iter_mut() { r.sync(); }
+    for r in rs.iter_mut() {
+        r.sync();
+    }
     let mut tickets: Vec<TicketId> = Vec::new();
     let pick = |v: &[TicketId], i: usize| (!v.is_empty()).then(|| v[i % v.len()]);
     for a in acts {
@@ -243,7 +248,14 @@ fn converge(remote: Remote, acts: Vec<Act>, seed: u64) -> Result<(), TestCaseErr
             Act::New(r) => {
                 let id = TicketId::new_random();
                 tickets.push(id);
-                (r, vec![plan::new_ticket(id, NewTicket::titled(format!("t{}", tickets.len())), &PriorityMatrix::default())])
+                (
+                    r,
+                    vec![plan::new_ticket(
+                        id,
+                        NewTicket::titled(format!("t{}", tickets.len())),
+                        &PriorityMatrix::default(),
+                    )],
+                )
             }
             Act::Set(r, t, f, v) => {
                 let Some(t) = pick(&tickets, t) else { continue };
@@ -258,7 +270,13 @@ fn converge(remote: Remote, acts: Vec<Act>, seed: u64) -> Result<(), TestCaseErr
             Act::Note(r, t) => {
                 let Some(t) = pick(&tickets, t) else { continue };
                 let kind = if t.0.as_bytes()[15] % 2 == 0 { EntryKind::Note } else { EntryKind::Reply };
-                (r, vec![Change::entry(t, EntryRecord { kind, body: format!("entry on {r}"), author: None, minutes: None, origin: None })])
+                (
+                    r,
+                    vec![Change::entry(
+                        t,
+                        EntryRecord { kind, body: format!("entry on {r}"), author: None, minutes: None, origin: None },
+                    )],
+                )
             }
             Act::Link(r, a, b, rm) => {
                 let (Some(a), Some(b)) = (pick(&tickets, a), pick(&tickets, b)) else { continue };
@@ -268,15 +286,23 @@ fn converge(remote: Remote, acts: Vec<Act>, seed: u64) -> Result<(), TestCaseErr
                 let Some(t) = pick(&tickets, t) else { continue };
                 (r, vec![Change::set_ticket(t, TicketField::Deleted, Some(d.to_string()))])
             }
-            Act::Sync(r) => { rs[r].sync(); continue; }
-            Act::Clock(r, ms) => { rs[r].clock.advance(ms); continue; }
+            Act::Sync(r) => {
+                rs[r].sync();
+                continue;
+            }
+            Act::Clock(r, ms) => {
+                rs[r].clock.advance(ms);
+                continue;
+            }
         };
         rs[r].clock.advance(7);
         // Refused changes (a ticket this replica has not seen yet, a bad transition) are fine.
         let _ = rs[r].store.commit("tech", changes);
     }
     for _ in 0..2 {
-        for r in rs.iter_mut() { r.sync(); }
+        for r in rs.iter_mut() {
+            r.sync();
+        }
     }
     for r in &rs[1..] {
         let d = rs[0].store.diff_state(&r.store).unwrap();
@@ -288,14 +314,18 @@ fn converge(remote: Remote, acts: Vec<Act>, seed: u64) -> Result<(), TestCaseErr
     let mut ops = all_raw_ops(&rs[1].store);
     let mut x = seed | 1;
     for i in (1..ops.len()).rev() {
-        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
         ops.swap(i, (x % (i as u64 + 1)) as usize);
     }
     let fresh = tempfile::tempdir().unwrap();
     let mut f = Store::open(&fresh.path().join("f.db"), OpenMode::Create).unwrap();
     let mut rest = &ops[..];
     while !rest.is_empty() {
-        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
         let n = 1 + (x % 7) as usize;
         let (now, later) = rest.split_at(n.min(rest.len()));
         f.ingest_raw(now.to_vec()).unwrap();

@@ -55,7 +55,10 @@ pub fn run(ctx: &Ctx, a: SyncArgs) -> Result<()> {
     match a.cmd.unwrap_or(SyncCmd::Now) {
         SyncCmd::Init { path } => {
             let mut store = ctx.open()?;
-            let r = sync::init_as(&mut store, &path, Some(&ctx.actor))?;
+            let progress = super::progress::Progress::new(&ctx.out, "creating the shared store", Some(0));
+            let r = sync::init_as(&mut store, &path, Some(&ctx.actor), &|done, total| progress.set(done, total));
+            progress.done();
+            let r = r?;
             report(ctx, &mut store, r, "created the shared store")
         }
         SyncCmd::Join { path, yes } => {
@@ -92,7 +95,10 @@ pub fn run(ctx: &Ctx, a: SyncArgs) -> Result<()> {
         SyncCmd::Status => status(ctx),
         SyncCmd::Rebuild { force } => {
             let mut store = ctx.open()?;
-            let (r, aside) = sync::rebuild(&mut store, force)?;
+            let progress = super::progress::Progress::new(&ctx.out, "rebuilding the shared store", Some(0));
+            let r = sync::rebuild_with(&mut store, force, &|done, total| progress.set(done, total));
+            progress.done();
+            let (r, aside) = r?;
             let mut before = String::new();
             if let Some(bad) = &aside {
                 before.push_str(&format!("the old shared file is kept as {}\n", line(&bad.display().to_string())));

@@ -35,7 +35,7 @@ use crate::domain::ticket::EntryKind;
 use crate::domain::time;
 use crate::store::{Notice, Store, StoreError};
 use identity::{Divergence, Role, divergences};
-pub use setup::{RejoinReport, init, init_as, join, rebuild, rejoin};
+pub use setup::{Progress, RejoinReport, init, init_as, join, rebuild, rebuild_with, rejoin};
 use shared::{Generation, NumberOwner, PushOutcome, SharedFile};
 
 /// A clock further than this from another clock is reported (the merge is unaffected).

@@ -14,19 +14,28 @@ use std::path::{Path, PathBuf};
 /// `tix sync init PATH`: create a shared store at `path` from this store's op log and
 /// join it. Refuses if `path` exists (a no-clobber publish makes sure of it).
 pub fn init(store: &mut Store, path: &Path) -> Result<SyncReport, SyncError> {
-    init_as(store, path, None)
+    init_as(store, path, None, &|_, _| {})
 }
+
+/// Told (ops pushed so far, ops to push) as `sync init` and `sync rebuild` fill the new
+/// shared store.
+pub type Progress<'a> = &'a dyn Fn(u64, u64);
 
 /// `tix sync init PATH|URL` by `agent`: for a PostgreSQL desk, the connecting role
 /// becomes the desk's admin, acting as `agent` (as the role's own name when `None`).
-pub fn init_as(store: &mut Store, path: &Path, agent: Option<&str>) -> Result<SyncReport, SyncError> {
+pub fn init_as(
+    store: &mut Store,
+    path: &Path,
+    agent: Option<&str>,
+    progress: Progress,
+) -> Result<SyncReport, SyncError> {
     if let Some(current) = store.sync_value("path")? {
         return Err(SyncError::Refused(format!(
             "this store already syncs with {current}; a store syncs with one shared store"
         )));
     }
     if let Some(url) = path.to_str().filter(|p| pg::is_url(p)) {
-        return init_desk(store, url, agent);
+        return init_desk(store, url, agent, progress);
     }
     let path = absolute(path);
     let cleaned = shared::clean_stale_temp(&path);
@@ -42,7 +51,7 @@ pub fn init_as(store: &mut Store, path: &Path, agent: Option<&str>) -> Result<Sy
     // an earlier shared store of the same id (deleted since) is honoured too.
     let recorded = shared::journal_highest(&shared::side_path(&path), &store_id).unwrap_or(0);
     let first = (store.highest_final_number(&[])? + 1).max(recorded + 1);
-    let built = build_and_publish(store, &path, &store_id, first, &[], None)?;
+    let built = build_and_publish(store, &path, &store_id, first, &[], None, progress)?;
     store.set_joined(&store_id, &path.display().to_string())?;
     let mut report = sync_now(store)?;
     report.pushed += built.added;
@@ -53,13 +62,13 @@ pub fn init_as(store: &mut Store, path: &Path, agent: Option<&str>) -> Result<Sy
 
 /// `tix sync init URL`: create the desk on the server from this store's op log (marked
 /// complete only once every op is in), then join it.
-fn init_desk(store: &mut Store, url: &str, agent: Option<&str>) -> Result<SyncReport, SyncError> {
+fn init_desk(store: &mut Store, url: &str, agent: Option<&str>, progress: Progress) -> Result<SyncReport, SyncError> {
     let store_id = store.store_id()?;
     let first = store.highest_final_number(&[])? + 1;
     let target = pg::Target::parse(url)?;
     let agent = agent.map(String::from).unwrap_or_else(|| target.user());
     let mut desk = pg::PgRemote::create(url, &store_id, first, &agent)?;
-    let built = exchange_push_only(store, &mut desk)?;
+    let built = exchange_push_only(store, &mut desk, progress)?;
     desk.check_integrity()?;
     desk.publish()?;
     drop(desk);
@@ -81,16 +90,18 @@ pub(super) fn build_and_publish(
     first_number: u64,
     recorded: &[(uuid::Uuid, u64)],
     before_publish: Option<&dyn Fn() -> Result<(), SyncError>>,
+    progress: Progress,
 ) -> Result<PushOutcome, SyncError> {
     shared::journal_start(&shared::side_path(path), store_id, first_number)?;
     let (mut shared, tmp) = SharedFile::create_unpublished(path, store_id, first_number)?;
-    let filled = shared.seed_recorded(recorded).and_then(|_| exchange_push_only(store, &mut shared)).and_then(|f| {
-        shared.check_integrity()?;
-        if let Some(f) = before_publish {
-            f()?;
-        }
-        Ok(f)
-    });
+    let filled =
+        shared.seed_recorded(recorded).and_then(|_| exchange_push_only(store, &mut shared, progress)).and_then(|f| {
+            shared.check_integrity()?;
+            if let Some(f) = before_publish {
+                f()?;
+            }
+            Ok(f)
+        });
     match filled {
         Ok(f) => {
             shared.publish(&tmp, path)?;
@@ -105,7 +116,11 @@ pub(super) fn build_and_publish(
 }
 
 /// Push every op of this store into a shared store being built.
-pub(super) fn exchange_push_only(store: &mut Store, shared: &mut dyn Remote) -> Result<PushOutcome, SyncError> {
+pub(super) fn exchange_push_only(
+    store: &mut Store,
+    shared: &mut dyn Remote,
+    progress: Progress,
+) -> Result<PushOutcome, SyncError> {
     let mut total = PushOutcome::default();
     let now = store.now_ms();
     let me = store.replica();
@@ -118,6 +133,8 @@ pub(super) fn exchange_push_only(store: &mut Store, shared: &mut dyn Remote) -> 
     if local.contains_key(&me) {
         ctx.instance = Some((me, new_instance(store)?));
     }
+    let (mut done, todo) = (0u64, p.push_count());
+    progress(0, todo);
     for t in &p.push {
         let mut after = t.after;
         while after < t.upto {
@@ -133,6 +150,8 @@ pub(super) fn exchange_push_only(store: &mut Store, shared: &mut dyn Remote) -> 
             total.added += out.added;
             total.numbered += out.numbered;
             total.max_lock = total.max_lock.max(out.max_lock);
+            done += batch.len() as u64;
+            progress(done, todo);
             after = last;
         }
     }
@@ -221,10 +240,19 @@ pub(super) fn check_health(store: &Store, remote: &mut dyn Remote) -> Result<(),
 /// above every number issued so far (see [`numbering`]): exactly after the highest
 /// recorded in `PATH.numbers`, or with a headroom when that record is missing.
 pub fn rebuild(store: &mut Store, force: bool) -> Result<(SyncReport, Option<PathBuf>), SyncError> {
+    rebuild_with(store, force, &|_, _| {})
+}
+
+/// [`rebuild`], telling `progress` how far it has come.
+pub fn rebuild_with(
+    store: &mut Store,
+    force: bool,
+    progress: Progress,
+) -> Result<(SyncReport, Option<PathBuf>), SyncError> {
     let path = PathBuf::from(store.sync_value("path")?.ok_or(SyncError::NotJoined)?);
     let store_id = store.sync_value("store_id")?.ok_or(SyncError::NotJoined)?;
     if let Some(url) = path.to_str().filter(|p| pg::is_url(p)) {
-        return rebuild_desk(store, url, &store_id, force);
+        return rebuild_desk(store, url, &store_id, force, progress);
     }
     let cleaned = shared::clean_stale_temp(&path);
     let exists = std::fs::symlink_metadata(&path).is_ok();
@@ -301,7 +329,7 @@ pub fn rebuild(store: &mut Store, force: bool) -> Result<(SyncReport, Option<Pat
         *aside.borrow_mut() = Some(bad);
         Ok(())
     };
-    let built = build_and_publish(store, &path, &store_id, first, &entries, Some(&move_aside))?;
+    let built = build_and_publish(store, &path, &store_id, first, &entries, Some(&move_aside), progress)?;
     // Nobody should stop at what the old file's generation was.
     store.set_sync_values(&[("seen", None), ("fatal", None), ("diverged", None)])?;
     let mut report = sync_now(store)?;
@@ -321,6 +349,7 @@ fn rebuild_desk(
     url: &str,
     store_id: &str,
     force: bool,
+    progress: Progress,
 ) -> Result<(SyncReport, Option<PathBuf>), SyncError> {
     let numbering = numbering_replicas(store)?;
     let mut highest = store.highest_final_number(&numbering)?;
@@ -355,7 +384,7 @@ fn rebuild_desk(
     let aside = pg::PgRemote::move_aside(url)?;
     let target = pg::Target::parse(url)?;
     let mut desk = pg::PgRemote::create(url, store_id, highest + 1, &target.user())?;
-    let built = exchange_push_only(store, &mut desk)?;
+    let built = exchange_push_only(store, &mut desk, progress)?;
     desk.check_integrity()?;
     desk.publish()?;
     drop(desk);
