@@ -4,14 +4,16 @@
 //!
 //! A sync is a plan, then an apply: [`plan`] is a pure function of both sides' heads
 //! (the highest counter held per replica); [`sync_now`] carries it out against a
-//! [`Remote`] (today the [`shared::SharedFile`]; a server engine can take its place).
+//! [`Remote`]: a [`shared::SharedFile`], or a desk on a PostgreSQL server
+//! ([`pg::PgRemote`], for a `postgres://` URL).
 //! Before anything moves, [`exchange`] proves that both sides hold the same op at every
 //! common (replica, counter) ([`identity`]), that no other copy of this store synced
 //! under its replica id since it last did, and that the shared store has not gone back
 //! in time without starting a new numbering epoch ([`numbering`]). Every op's checksum
 //! is verified on push and on pull, and each replica's ops must continue its counters
-//! without a gap. Pulled ops are folded in one local transaction by
-//! [`Store::ingest_raw`], whose result depends only on the set of ops.
+//! without a gap. Pulled ops are read a page at a time and folded in committed batches
+//! ([`pull`]) by [`Store::ingest_raw`], whose result depends only on the set of ops: a
+//! pull holds bounded memory, and one stopped anywhere resumes at the next sync.
 
 pub mod identity;
 mod journal;
@@ -350,7 +352,7 @@ pub fn sync_now(store: &mut Store) -> Result<SyncReport, SyncError> {
     result
 }
 
-/// Push and pull against `remote`, folding pulled ops in one local transaction.
+/// Push and pull against `remote`, folding pulled ops in committed batches.
 ///
 /// Before anything is pushed or pulled:
 /// 1. *Time travel.* The store remembers the remote's generation after each sync; a

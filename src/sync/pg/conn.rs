@@ -307,6 +307,16 @@ pub fn classify(url: &str, user: &str, e: postgres::Error) -> SyncError {
             }
         ));
     }
+    if *code == SqlState::LOCK_NOT_AVAILABLE
+        || *code == SqlState::QUERY_CANCELED
+        || *code == SqlState::T_R_DEADLOCK_DETECTED
+        || *code == SqlState::T_R_SERIALIZATION_FAILURE
+        || *code == SqlState::IDLE_IN_TRANSACTION_SESSION_TIMEOUT
+    {
+        return SyncError::Offline(format!(
+            "the desk at {url} stayed busy with other syncs ({m}); try again in a moment"
+        ));
+    }
     if *code == SqlState::INVALID_CATALOG_NAME {
         return SyncError::Offline(format!("{url}: {m}"));
     }
