@@ -706,3 +706,77 @@ fn bench_sync() {
     let r = sync::join(&mut e, &shared, |_| true).unwrap();
     eprintln!("pull {} ops into a fresh replica: {:.1} s", r.pulled, t.elapsed().as_secs_f64());
 }
+
+// ------------------------------------------------------------------ bounded pulls
+
+/// A remote whose connection is cut after `reads` reads of ops.
+struct CutAfter {
+    inner: tix::sync::shared::SharedFile,
+    reads: usize,
+}
+
+impl sync::Remote for CutAfter {
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+    fn store_id(&self) -> &str {
+        self.inner.store_id()
+    }
+    fn state(&mut self, me: ReplicaId) -> Result<sync::RemoteState, SyncError> {
+        self.inner.state(me)
+    }
+    fn checksums(&mut self, at: &[(ReplicaId, u64)]) -> Result<Vec<Option<Vec<u8>>>, SyncError> {
+        self.inner.checksums(at)
+    }
+    fn read_ops(&mut self, replica: ReplicaId, after: u64, limit: usize) -> Result<Vec<RawOp>, SyncError> {
+        if self.reads == 0 {
+            return Err(SyncError::Offline("cut".into()));
+        }
+        self.reads -= 1;
+        self.inner.read_ops(replica, after, limit)
+    }
+    fn number_owners(&mut self, c: &[(uuid::Uuid, u64)]) -> Result<Vec<sync::shared::NumberOwner>, SyncError> {
+        self.inner.number_owners(c)
+    }
+    fn push(&mut self, ops: &[(RawOp, Op)], ctx: &sync::PushContext) -> Result<sync::shared::PushOutcome, SyncError> {
+        self.inner.push(ops, ctx)
+    }
+    fn new_numbering_epoch(&mut self, at_least: u64, seen: u64, now: i64) -> Result<u64, SyncError> {
+        self.inner.new_numbering_epoch(at_least, seen, now)
+    }
+    fn check_integrity(&mut self) -> Result<(), SyncError> {
+        self.inner.check_integrity()
+    }
+}
+
+/// A pull is folded in committed batches: cut in the middle, the store keeps a
+/// contiguous prefix of what it pulled (and verifies), and the next sync completes it.
+#[test]
+fn a_pull_cut_in_the_middle_keeps_its_committed_batches_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (shared, mut rs) = network(dir.path(), &["a"]);
+    let t = rs[0].ticket("Busy");
+    let notes: Vec<Change> = (0..6_000)
+        .map(|i| {
+            let e =
+                EntryRecord { kind: EntryKind::Note, body: format!("n{i}"), author: None, minutes: None, origin: None };
+            Change::entry(t, e)
+        })
+        .collect();
+    rs[0].store.commit("tech", notes).unwrap();
+    rs[0].sync();
+    let mut b = replica(dir.path(), "b");
+    let id = rs[0].store.store_id().unwrap();
+    b.store.set_joined(&id, &shared.display().to_string()).unwrap();
+    let mut cut = CutAfter { inner: tix::sync::shared::SharedFile::open(&shared).unwrap(), reads: 2 };
+    assert!(matches!(sync::exchange(&mut b.store, &mut cut), Err(SyncError::Offline(_))));
+    let a_replica = rs[0].store.replica();
+    let held = b.store.replica_heads().unwrap().into_iter().find(|(r, _)| *r == a_replica).map(|(_, h)| h);
+    assert!(held.is_some_and(|h| h > 0 && h < 6_002), "a committed prefix was kept: {held:?}");
+    let scratch = tempfile::tempdir().unwrap();
+    assert!(b.store.verify(scratch.path()).unwrap().ok());
+    let r = b.sync();
+    assert_eq!(r.pulled as u64 + held.unwrap(), rs[0].store.op_count().unwrap());
+    rs.push(b);
+    assert_converged(&rs);
+}

@@ -6,6 +6,7 @@
 
 mod sync_common;
 
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use sync_common::*;
@@ -233,4 +234,43 @@ fn the_server_refuses_a_forged_actor_and_a_read_only_push() {
         other => panic!("expected a refusal, got {other:?}"),
     }
     drop(rs);
+}
+
+/// The password comes from `[sync] password_command` when neither `PGPASSWORD` nor
+/// `~/.pgpass` has one; it is never written to the store or the config. A command
+/// that fails is one clear line.
+#[test]
+fn the_password_command_is_asked_and_nothing_is_stored() {
+    let Some(remote) = Remote::pg() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let t = Cli { dir: dir.path().to_path_buf() };
+    let config = dir.path().join("no-config.toml");
+    let ran = dir.path().join("ran");
+    let text = format!("[sync]\npassword_command = \"echo yes > {}; echo s3cret-pw\"\n", ran.display());
+    std::fs::write(&config, &text).unwrap();
+    let run = |args: &[&str]| {
+        t.cmd("a.db", args)
+            .env_remove("PGPASSWORD")
+            .env("PGPASSFILE", dir.path().join("no-pgpass"))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    assert!(run(&["init"]).status.success());
+    let o = run(&["sync", "init", &remote.target]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(ran.exists(), "the password command ran");
+    for f in std::fs::read_dir(dir.path()).unwrap() {
+        let f = f.unwrap();
+        if f.file_name().to_string_lossy().starts_with("a.db") {
+            let stored = std::fs::read(f.path()).unwrap();
+            assert!(!stored.windows(9).any(|w| w == b"s3cret-pw"), "the password is not in {:?}", f.file_name());
+        }
+    }
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+    std::fs::write(&config, "[sync]\npassword_command = \"exit 3\"\n").unwrap();
+    let o = run(&["sync"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("password_command `exit 3` failed") && err.trim().lines().count() == 1, "{err}");
 }

@@ -102,6 +102,15 @@ impl Target {
     /// The driver's configuration: user (`PGUSER`, then the login name when the URL has
     /// none), password from the usual places, a connect timeout.
     fn config(&self) -> Result<Config, SyncError> {
+        let mut cfg = self.base_config()?;
+        if let Some(pw) = password(&cfg)? {
+            cfg.password(pw);
+        }
+        Ok(cfg)
+    }
+
+    /// [`Target::config`] without looking for the password.
+    fn base_config(&self) -> Result<Config, SyncError> {
         let mut cfg: Config = self.driver_url.parse().map_err(|e| SyncError::Refused(format!("{}: {e}", self.url)))?;
         if cfg.get_user().is_none() {
             let user = std::env::var("PGUSER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "postgres".into());
@@ -111,20 +120,18 @@ impl Target {
             cfg.connect_timeout(CONNECT_TIMEOUT);
         }
         cfg.application_name("tix");
-        if let Some(pw) = password(&cfg)? {
-            cfg.password(pw);
-        }
         Ok(cfg)
     }
 
     /// The role tix connects as (for messages).
     pub fn user(&self) -> String {
-        self.config().ok().and_then(|c| c.get_user().map(String::from)).unwrap_or_default()
+        self.base_config().ok().and_then(|c| c.get_user().map(String::from)).unwrap_or_default()
     }
 
     /// Open a connection.
     pub fn connect(&self) -> Result<Client, SyncError> {
         let mut cfg = self.config()?;
+        let user = cfg.get_user().unwrap_or_default().to_string();
         let r = match self.ssl {
             SslMode::Disable => {
                 cfg.ssl_mode(postgres::config::SslMode::Disable);
@@ -139,7 +146,7 @@ impl Target {
                 cfg.connect(tokio_postgres_rustls::MakeRustlsConnect::new(self.tls()?))
             }
         };
-        r.map_err(|e| classify(&self.url, &self.user(), e))
+        r.map_err(|e| classify(&self.url, &user, e))
     }
 
     fn tls(&self) -> Result<ClientConfig, SyncError> {
