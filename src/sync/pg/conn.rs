@@ -120,6 +120,9 @@ impl Target {
             cfg.connect_timeout(CONNECT_TIMEOUT);
         }
         cfg.application_name("tix");
+        // Set at connection start (no extra round trip): a desk locked too long, or a
+        // client that stalls inside a transaction, is given up on.
+        cfg.options("-c lock_timeout=20s -c idle_in_transaction_session_timeout=60s");
         Ok(cfg)
     }
 

@@ -76,10 +76,8 @@ impl PgRemote {
     }
 
     fn connect(target: Target) -> Result<PgRemote, SyncError> {
-        let mut client = target.connect()?;
+        let client = target.connect()?;
         let user = target.user();
-        let e = |e| conn::classify(&target.url, &user, e);
-        client.batch_execute("SET lock_timeout = '20s'; SET idle_in_transaction_session_timeout = '60s'").map_err(e)?;
         Ok(PgRemote { client, s: quote(&target.desk), target, store_id: String::new(), user })
     }
 
@@ -91,21 +89,16 @@ impl PgRemote {
     /// (schema version, store id, complete) of the desk, `None` version when there is none.
     fn identify(&mut self) -> Result<(Option<i64>, Option<String>, bool), SyncError> {
         let e = self.err();
-        let exists: bool = self
-            .client
-            .query_one("SELECT EXISTS(SELECT 1 FROM pg_namespace WHERE nspname = $1)", &[&self.target.desk])
-            .map_err(&e)?
-            .get(0);
-        if !exists {
-            return Ok((None, None, false));
-        }
-        let rows = self
-            .client
-            .query(
-                &format!("SELECT key, value FROM {}.meta WHERE key IN ('schema_version', 'store_id', 'ready')", self.s),
-                &[],
-            )
-            .map_err(&e)?;
+        let q = format!("SELECT key, value FROM {}.meta WHERE key IN ('schema_version', 'store_id', 'ready')", self.s);
+        let rows = match self.client.query(&q, &[]) {
+            Err(err)
+                if err.code() == Some(&postgres::error::SqlState::INVALID_SCHEMA_NAME)
+                    || err.code() == Some(&postgres::error::SqlState::UNDEFINED_TABLE) =>
+            {
+                return Ok((None, None, false));
+            }
+            r => r.map_err(&e)?,
+        };
         let get = |k: &str| rows.iter().find(|r| r.get::<_, &str>(0) == k).map(|r| r.get::<_, String>(1));
         let version = get("schema_version").and_then(|v| v.parse().ok()).unwrap_or(0);
         Ok((Some(version), get("store_id"), get("ready").as_deref() == Some("1")))
@@ -219,26 +212,22 @@ impl Remote for PgRemote {
     }
 
     fn state(&mut self, me: ReplicaId) -> Result<RemoteState, SyncError> {
-        let (meta, heads, who) = self.read(|tx, s| {
-            let meta: HashMap<String, String> = tx
-                .query(&format!("SELECT key, value FROM {s}.meta"), &[])?
-                .iter()
-                .map(|r| (r.get(0), r.get(1)))
-                .collect();
-            let heads: Vec<(Uuid, i64, Option<String>)> = tx
-                .query(&format!("SELECT replica, head, instance FROM {s}.heads"), &[])?
-                .iter()
-                .map(|r| (r.get(0), r.get(1), r.get(2)))
-                .collect();
-            let who = tx.query_one(
-                &format!(
-                    "SELECT current_user::text, a.agent, a.tix_role FROM (SELECT 1) x
-                     LEFT JOIN {s}.agents a ON a.pg_role = current_user"
-                ),
-                &[],
-            )?;
-            Ok((meta, heads, ServerIdentity { pg_role: who.get(0), agent: who.get(1), role: who.get(2) }))
-        })?;
+        // One statement: one snapshot, one round trip.
+        let e = self.err();
+        let q = format!(
+            "SELECT (SELECT json_object_agg(key, value) FROM {s}.meta)::text,
+                    (SELECT coalesce(json_agg(json_build_array(replica, head, instance)), '[]') FROM {s}.heads)::text,
+                    current_user::text, a.agent, a.tix_role
+             FROM (SELECT 1) x LEFT JOIN {s}.agents a ON a.pg_role = current_user",
+            s = self.s
+        );
+        let row = self.client.query_one(&q, &[]).map_err(e)?;
+        let damaged = |what: &str| SyncError::Fatal(format!("{}: the desk's {what} cannot be read", self.target.url));
+        let meta: HashMap<String, String> =
+            serde_json::from_str(row.get::<_, Option<&str>>(0).unwrap_or("{}")).map_err(|_| damaged("meta"))?;
+        let heads: Vec<(Uuid, i64, Option<String>)> =
+            serde_json::from_str(row.get::<_, &str>(1)).map_err(|_| damaged("heads"))?;
+        let who = ServerIdentity { pg_role: row.get(2), agent: row.get(3), role: row.get(4) };
         let get = |k: &str| meta.get(k).cloned().unwrap_or_default();
         let numbering = Uuid::parse_str(&get("replica")).map(ReplicaId).map_err(|_| {
             SyncError::Fatal(format!("{}: meta replica '{}' is damaged", self.target.url, get("replica")))
