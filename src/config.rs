@@ -50,11 +50,13 @@ pub struct Config {
 }
 
 /// `[sync]`: `password_command = "pass show tix/db"` prints the PostgreSQL password when
-/// neither `PGPASSWORD` nor `~/.pgpass` has one (it is never stored).
+/// neither `PGPASSWORD` nor `~/.pgpass` has one (it is never stored); `desk = "it"` is
+/// the desk a `postgres://` URL without `?desk=` means in `sync init` and `sync join`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SyncConfig {
     pub password_command: Option<String>,
+    pub desk: Option<String>,
 }
 
 /// `[search]`: `synonyms = [["wifi", "wireless", "wlan"], ...]`: a KB search for one word of

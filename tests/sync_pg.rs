@@ -274,3 +274,19 @@ fn the_password_command_is_asked_and_nothing_is_stored() {
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("password_command `exit 3` failed") && err.trim().lines().count() == 1, "{err}");
 }
+
+/// A URL without `?desk=` means the config's `[sync] desk`, recorded with the URL.
+#[test]
+fn the_config_names_the_desk_a_url_leaves_out() {
+    let Some(remote) = Remote::pg() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let t = Cli { dir: dir.path().to_path_buf() };
+    std::fs::write(dir.path().join("no-config.toml"), format!("[sync]\ndesk = \"{}\"\n", remote.desk())).unwrap();
+    t.ok("a.db", &["init"]);
+    let base = &remote.pg.as_ref().unwrap().1;
+    t.ok("a.db", &["sync", "init", base]);
+    let st = t.json("a.db", &["sync", "status"]);
+    assert!(st["path"].as_str().unwrap().ends_with(&format!("desk={}", remote.desk())), "{st}");
+    std::fs::remove_file(dir.path().join("no-config.toml")).unwrap();
+    t.ok("a.db", &["sync"]);
+}

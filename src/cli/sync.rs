@@ -51,9 +51,22 @@ pub enum SyncCmd {
     },
 }
 
+/// A `postgres://` URL without `desk=` names the config's `[sync] desk` (recorded in
+/// the store with the URL, so later syncs need no config).
+fn with_desk(ctx: &Ctx, path: PathBuf) -> PathBuf {
+    let Some(url) = path.to_str().filter(|p| sync::pg::is_url(p)) else { return path };
+    match &ctx.config.sync.desk {
+        Some(desk) if !url.contains("desk=") => {
+            PathBuf::from(format!("{url}{}desk={desk}", if url.contains('?') { '&' } else { '?' }))
+        }
+        _ => path,
+    }
+}
+
 pub fn run(ctx: &Ctx, a: SyncArgs) -> Result<()> {
     match a.cmd.unwrap_or(SyncCmd::Now) {
         SyncCmd::Init { path } => {
+            let path = with_desk(ctx, path);
             let mut store = ctx.open()?;
             let progress = super::progress::Progress::new(&ctx.out, "creating the shared store", Some(0));
             let r = sync::init_as(&mut store, &path, Some(&ctx.actor), &|done, total| progress.set(done, total));
@@ -62,6 +75,7 @@ pub fn run(ctx: &Ctx, a: SyncArgs) -> Result<()> {
             report(ctx, &mut store, r, "created the shared store")
         }
         SyncCmd::Join { path, yes } => {
+            let path = with_desk(ctx, path);
             let mut store = ctx.open()?;
             let mut asked_without_tty = false;
             let r = sync::join(&mut store, &path, |id| {
