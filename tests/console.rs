@@ -7,7 +7,7 @@ use ratatui::backend::TestBackend;
 use tix::domain::clock::ManualClock;
 use tix::domain::ids::{PersonId, TicketId};
 use tix::domain::op::Change;
-use tix::domain::person::PersonRecord;
+use tix::domain::person::{PersonRecord, Role};
 use tix::domain::plan::{self, NewTicket};
 use tix::domain::ticket::{Level, PriorityMatrix};
 use tix::domain::time::{DAY, HOUR};
@@ -17,7 +17,14 @@ use tix::tui::{App, Options, defaults};
 
 const NOW: i64 = 1_795_000_000_000; // fixed "now": snapshots never depend on the clock
 
+/// The console as Dana, a lead (the harness drives lead-only acts: bulk edits, merges,
+/// views for everyone).
 fn app(dir: &std::path::Path, tickets: usize, width: u16, height: u16, ascii: bool) -> App {
+    app_as(dir, tickets, width, height, ascii, Role::Lead)
+}
+
+/// The console as Dana, with `role`.
+fn app_as(dir: &std::path::Path, tickets: usize, width: u16, height: u16, ascii: bool, role: Role) -> App {
     let clock = ManualClock::new(NOW - 30 * DAY);
     let mut s = Store::open_with_clock(&dir.join("c.db"), OpenMode::Create, Arc::new(clock.clone())).unwrap();
     let dana = PersonId::from_bytes([1; 16]);
@@ -25,7 +32,7 @@ fn app(dir: &std::path::Path, tickets: usize, width: u16, height: u16, ascii: bo
     s.commit(
         "admin",
         vec![
-            Change::new_person(dana, PersonRecord::agent("Dana Whitfield", "dana")),
+            Change::new_person(dana, PersonRecord { role, ..PersonRecord::agent("Dana Whitfield", "dana") }),
             Change::new_person(jane, PersonRecord::requester("Jane Doe", Some("jane@example.com".into()))),
         ],
     )
@@ -1192,4 +1199,36 @@ fn a_second_checklist_asks_before_replacing_the_first() {
     let replaced = ticket_in_store(dir.path(), 2).1.checklist.unwrap();
     assert!(!replaced.contains("\"done\":true"), "yes: a fresh one: {replaced}");
     assert!(screen(&a).contains("Checklist: Leaver (0 of 2 done"), "{}", screen(&a));
+}
+
+#[test]
+fn an_agent_is_refused_lead_acts_with_the_cores_words_and_keeps_working() {
+    use tix::app::{Act, permissions};
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app_as(dir.path(), 6, 80, 24, false, Role::Agent);
+    let refusal = |act| permissions::check("dana", Role::Agent, act, true).unwrap_err();
+    // A bulk edit of marked tickets.
+    keys(&mut a, "] ] v v s p e n d <enter> y");
+    assert_eq!(a.model.status.clone().unwrap(), (refusal(Act::Bulk), true));
+    for n in 1..=6 {
+        assert_ne!(ticket_in_store(dir.path(), n).1.status.as_str(), "pending", "#{n} unchanged");
+    }
+    // A view for everyone.
+    keys(&mut a, "<esc> / prio:1 <enter> S : save <space> view <space> Hot <enter>");
+    assert_eq!(a.model.status.clone().unwrap(), (refusal(Act::ShareView), true));
+    assert!(ticket_in_store(dir.path(), 1).0.saved_views().unwrap().is_empty());
+    // A merge.
+    open_ticket(&mut a, 2);
+    keys(&mut a, "M 3 <enter> y");
+    assert_eq!(a.model.status.clone().unwrap(), (refusal(Act::Merge), true));
+    assert_ne!(ticket_in_store(dir.path(), 2).1.status.as_str(), "resolved", "#2 not merged");
+    // Everyday work goes on: a note on the same ticket.
+    keys(&mut a, "n s t i l l <space> h e r e <ctrl-s>");
+    let (s, t) = ticket_in_store(dir.path(), 2);
+    assert!(
+        s.timeline(t.id)
+            .unwrap()
+            .iter()
+            .any(|i| matches!(&i.event, tix::store::TimelineEvent::Entry { body, .. } if body == "still here"))
+    );
 }

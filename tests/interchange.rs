@@ -285,6 +285,7 @@ fn a_subject_tag_from_someone_not_on_the_ticket_is_a_linked_ticket() {
     // The requester, and anyone who already wrote on #1, reply on it.
     let r = t.mail("From: Jane Doe <jane@example.com>\nSubject: Re: [#1] Printer jam\nMessage-ID: <t3@example.com>\n\nStill jammed.\n");
     assert_eq!(r["updated"], 1, "{r}");
+    t.ok(&["person", "add", "lee", "--role", "agent"]);
     t.ok(&["ticket", "reply", "1", "--body", "On my way", "--as", "lee"]);
     // Configured the other way: a stranger's [#N] is a reply on N.
     let u = Tix::with_config("[intake]\ntag_from_stranger = \"reply\"\n");

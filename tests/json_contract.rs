@@ -267,6 +267,13 @@ fn every_verb_keeps_its_json_shape() {
     snap("sync_status", &d.json(&["sync", "status"]));
     snap("sync_notices", &d.json(&["sync", "notices"]));
 
+    // Agents and roles (an admin's acts: dana became the store's admin on its first write).
+    snap("person_add_agent", &d.json(&["person", "add", "Lee Park", "--login", "lee", "--role", "agent"]));
+    snap("person_role", &d.json(&["person", "role", "lee", "lead"]));
+    d.json(&["person", "role", "Lee Park", "agent"]);
+    snap("error_refused", &d.json_error(&["ticket", "merge", "2", "--into", "1", "--as", "lee"]));
+    snap("error_unknown_agent", &d.json_error(&["ticket", "list", "--as", "Nobody Atall"]));
+
     snap("error_not_found", &d.json_error(&["ticket", "show", "999"]));
     snap("error_usage", &d.json_error(&["ticket", "list", "-q", "colour:red"]));
     snap("error_conflict", &d.json_error(&["ticket", "update", "1", "--status", "new"]));

@@ -564,7 +564,7 @@ fn the_sync_commands_end_to_end() {
     assert!(err.starts_with("tix: offline: no shared store at") && err.trim().lines().count() == 1, "{err}");
     let st = t.json("b.db", &["sync", "status"]);
     assert_eq!(st["offline"], true);
-    assert_eq!(st["unsynced"], 2, "the note and the agent's person record");
+    assert_eq!(st["unsynced"], 1, "the note (dana, a.db's first-run admin, came with the join)");
     assert!(st["last_error"].as_str().unwrap().contains("offline"));
     assert!(t.ok("b.db", &["sync", "status"]).contains("offline"));
     std::fs::rename(dir.path().join("away.db"), dir.path().join("shared.db")).unwrap();
@@ -591,6 +591,7 @@ fn the_loser_of_a_concurrent_edit_is_told_by_tix_sync() {
     let t = Cli { dir: dir.path().to_path_buf() };
     t.ok("a.db", &["init"]);
     t.ok("a.db", &["ticket", "new", "--title", "Contested"]);
+    t.ok("a.db", &["person", "add", "lee", "--role", "agent"]);
     t.ok("a.db", &["sync", "init", "shared.db"]);
     t.ok("b.db", &["init"]);
     t.ok("b.db", &["sync", "join", "--yes", "shared.db"]);

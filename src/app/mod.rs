@@ -12,6 +12,7 @@
 //! an argument parser.
 
 mod actor;
+pub mod permissions;
 pub mod queue;
 pub mod report;
 pub mod sla;
@@ -21,9 +22,11 @@ pub mod views;
 use std::sync::Arc;
 
 use crate::config::Config;
+use crate::domain::op::Change;
 use crate::store::{Store, StoreError};
 
-pub use actor::Actor;
+pub use actor::{Actor, Source, identify};
+pub use permissions::Act;
 pub use sla::{ESCALATION_ACTOR, SlaCheck};
 
 /// Why a use case did not happen.
@@ -34,9 +37,13 @@ pub enum AppError {
     /// Something named does not exist (exit 3 on the command line).
     #[error("{0}")]
     NotFound(String),
-    /// The request cannot be understood as given (exit 2).
+    /// The request cannot be understood as given (exit 2), or the name to act as is no
+    /// agent of the store.
     #[error("{0}")]
     Usage(String),
+    /// The acting agent's role does not allow it (exit 2): see [`permissions::check`].
+    #[error("{0}")]
+    Refused(String),
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
@@ -46,10 +53,17 @@ pub struct Desk {
     pub store: Store,
     pub rules: Arc<Config>,
     pub actor: Actor,
+    /// The first-run admin record, written with the next commit (see [`Desk::authorize`]).
+    pending: Vec<Change>,
+    /// The actor is the admin the first run is making.
+    first_run: bool,
+    /// Things to tell the person acting once (the first run made them admin): the
+    /// command line prints them on stderr.
+    pub notices: Vec<String>,
 }
 
 impl Desk {
     pub fn new(store: Store, rules: Arc<Config>, actor: Actor) -> Desk {
-        Desk { store, rules, actor }
+        Desk { store, rules, actor, pending: vec![], first_run: false, notices: vec![] }
     }
 }

@@ -20,7 +20,7 @@ impl Desk {
     pub fn narrow(&self, q: &mut TicketQuery, spec: &FilterSpec) -> Result<()> {
         let me = match self.actor.me {
             Some(me) => Some(me),
-            None => self.store.find_person(&self.actor.name)?.map(|p| p.id),
+            None => self.store.find_agent(&self.actor.name)?.map(|p| p.id),
         };
         // An agent without a record yet has no tickets: `assignee:me` then matches none.
         if let Some(name) = q.narrow(spec, Some(me.unwrap_or_else(PersonId::new_random))) {

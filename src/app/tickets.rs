@@ -1,6 +1,6 @@
 //! Tickets: creating one (with the routing rules), writing on one, taking one.
 
-use super::{Desk, Result};
+use super::{Act, Desk, Result};
 use crate::domain::ids::{TicketId, TicketNumber};
 use crate::domain::op::{Change, Op};
 use crate::domain::plan::{self, NewTicket};
@@ -16,27 +16,24 @@ impl Desk {
             None => None,
         };
         crate::domain::routing::route(&self.rules.routing, &mut t, site.as_deref());
+        self.authorize(Act::Work)?;
         let id = TicketId::new_random();
         let mut changes = people;
         changes.push(plan::new_ticket(id, t, &self.rules.matrix));
-        self.store.commit(&self.actor.name, changes)?;
+        self.commit(changes)?;
         Ok((id, self.store.ticket(id)?.number))
     }
 
     /// An internal note or a public reply on the ticket as the agent saw it, with the
     /// time booked (minutes).
     pub fn add_entry(&mut self, seen: &Ticket, kind: EntryKind, body: String, minutes: Option<u32>) -> Result<Vec<Op>> {
-        let mut changes = Vec::new();
-        self.actor.ensure(&self.store, &mut changes)?;
-        changes.extend(plan::entry(seen, kind, body, minutes));
-        Ok(self.store.commit(&self.actor.name, changes)?)
+        self.authorize(Act::Work)?;
+        self.commit(plan::entry(seen, kind, body, minutes))
     }
 
     /// Assign the ticket (as seen) to the acting agent; a new ticket becomes open.
     pub fn take(&mut self, seen: &Ticket) -> Result<Vec<Op>> {
-        let mut changes = Vec::new();
-        let me = self.actor.ensure(&self.store, &mut changes)?;
-        changes.extend(plan::take(seen, me, &self.rules.matrix));
-        Ok(self.store.commit(&self.actor.name, changes)?)
+        let me = self.authorize(Act::Work)?;
+        self.commit(plan::take(seen, me, &self.rules.matrix))
     }
 }

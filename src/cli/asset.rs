@@ -7,6 +7,7 @@ use clap::{Args, Subcommand};
 
 use super::output::{ImportReport, cell, line};
 use super::{CliError, Ctx};
+use crate::app::Act;
 use crate::domain::asset::{AssetField, AssetRecord, AssetStatus, warranty_state};
 use crate::domain::ids::{AssetId, PersonId};
 use crate::domain::op::Change;
@@ -137,7 +138,8 @@ fn holder(
 }
 
 fn add(ctx: &Ctx, a: AddArgs) -> Result<()> {
-    let mut store = ctx.open()?;
+    let mut desk = ctx.acting(Act::Work)?;
+    let store = &desk.store;
     let mut changes = Vec::new();
     let (hname, hemail) = match a.holder.as_deref() {
         Some(h) => {
@@ -146,7 +148,7 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<()> {
         }
         None => (None, None),
     };
-    let holder = holder(&store, hname.as_deref(), hemail.as_deref(), &mut changes, &mut Vec::new())?;
+    let holder = holder(store, hname.as_deref(), hemail.as_deref(), &mut changes, &mut Vec::new())?;
     let rec = AssetRecord {
         tag: a.tag.trim().to_string(),
         hostname: a.hostname,
@@ -165,7 +167,8 @@ fn add(ctx: &Ctx, a: AddArgs) -> Result<()> {
     };
     let id = AssetId::new_random();
     changes.push(Change::new_asset(id, rec.clone()));
-    store.commit(&ctx.actor, changes)?;
+    desk.commit(changes)?;
+    ctx.tell(&mut desk);
     ctx.out.emit(&serde_json::json!({ "id": id, "tag": rec.tag }), || format!("added asset {}", line(&rec.tag)))
 }
 
@@ -220,7 +223,8 @@ fn import(ctx: &Ctx, file: &std::path::Path, skip_bad: bool, map: &[String]) -> 
         let field = Target::parse(to).map_err(|e| CliError::Usage(format!("--map '{m}': {e}")))?;
         opts.map.push((from.trim().to_string(), field));
     }
-    let mut store = ctx.open()?;
+    let mut desk = ctx.acting(Act::Bulk)?;
+    let store = &desk.store;
     let bytes = std::fs::read(file).map_err(|e| CliError::Failed(format!("{}: {e}", file.display())))?;
     let name = file.display().to_string();
     let parsed = parse_assets_csv_with(&bytes, &name, &opts).map_err(|e| CliError::Failed(e.to_string()))?;
@@ -248,7 +252,7 @@ fn import(ctx: &Ctx, file: &std::path::Path, skip_bad: bool, map: &[String]) -> 
                 }
             },
         };
-        let holder = holder(&store, row.holder_name.as_deref(), row.holder_email.as_deref(), &mut changes, &mut fresh)?;
+        let holder = holder(store, row.holder_name.as_deref(), row.holder_email.as_deref(), &mut changes, &mut fresh)?;
         let rec = record(row, status, holder);
         match store.asset_by_key(&row.tag) {
             Ok(existing) if existing.record.tag.eq_ignore_ascii_case(&row.tag) => {
@@ -272,7 +276,8 @@ fn import(ctx: &Ctx, file: &std::path::Path, skip_bad: bool, map: &[String]) -> 
     }
     progress.done();
     report.refuse_unless(skip_bad, "row(s)")?;
-    store.commit(&ctx.actor, changes)?;
+    desk.commit(changes)?;
+    ctx.tell(&mut desk);
     ctx.out.emit(&report, || report.render())
 }
 

@@ -16,8 +16,8 @@ pub struct Attach {
 pub fn run(ctx: &Ctx, number: TicketNumber, a: Attach, done: Option<usize>, undo: Option<usize>) -> Result<()> {
     use crate::domain::checklist::{self, Checklist};
     let Attach { template: attach, from_kb, replace } = a;
-    let mut store = ctx.open()?;
-    let mut seen = store.ticket_by_number(number)?;
+    let mut desk = ctx.acting(crate::app::Act::Work)?;
+    let mut seen = desk.store.ticket_by_number(number)?;
     // A second checklist replaces the first only when asked to.
     let guard = |seen: &crate::domain::ticket::Ticket| -> Result<()> {
         if let Some(old) = seen.checklist.as_deref().and_then(|c| Checklist::from_json(c).ok())
@@ -31,11 +31,11 @@ pub fn run(ctx: &Ctx, number: TicketNumber, a: Attach, done: Option<usize>, undo
         }
         Ok(())
     };
-    let change =
-        |store: &mut crate::store::Store, c: crate::domain::op::Change| -> Result<crate::domain::ticket::Ticket> {
-            store.commit(&ctx.actor, vec![c])?;
-            Ok(store.ticket_by_number(number)?)
-        };
+    let change = |desk: &mut crate::app::Desk, c: crate::domain::op::Change| -> Result<crate::domain::ticket::Ticket> {
+        desk.commit(vec![c])?;
+        ctx.tell(desk);
+        Ok(desk.store.ticket_by_number(number)?)
+    };
     if let Some(name) = &attach {
         let t = ctx.config.checklists.iter().find(|t| t.name.eq_ignore_ascii_case(name)).ok_or_else(|| {
             CliError::NotFound(format!(
@@ -45,21 +45,21 @@ pub fn run(ctx: &Ctx, number: TicketNumber, a: Attach, done: Option<usize>, undo
         })?;
         guard(&seen)?;
         let c = checklist::attach(&seen, &t.checklist());
-        seen = change(&mut store, c)?;
+        seen = change(&mut desk, c)?;
     }
     if let Some(key) = &from_kb {
-        let a = super::kb::article(&store, key)?;
+        let a = super::kb::article(&desk.store, key)?;
         let c = Checklist::from_steps(&a.record.title, &a.record.body).ok_or_else(|| {
             CliError::Failed(format!("KB \"{}\" has no numbered steps or list items", a.record.title))
         })?;
         guard(&seen)?;
         let c = checklist::attach(&seen, &c);
-        seen = change(&mut store, c)?;
+        seen = change(&mut desk, c)?;
     }
     for (n, d) in [(done, true), (undo, false)] {
         if let Some(n) = n {
             let c = checklist::mark(&seen, n, d).map_err(|e| CliError::Usage(e.to_string()))?;
-            seen = change(&mut store, c)?;
+            seen = change(&mut desk, c)?;
         }
     }
     let c =

@@ -99,7 +99,17 @@ pub fn run(ctx: &Ctx, a: DemoArgs) -> Result<()> {
         return Ok(());
     }
     match crate::tui::unsupported_terminal() {
-        None => super::console(ctx),
+        None => {
+            // The console acts as one of the demo's agents: the one `--as` or `[agent] name`
+            // names, else the first of them.
+            let mut desk = ctx.desk()?;
+            if !matches!(crate::app::identify(&desk.store, &desk.actor), Ok(Some(_)))
+                && let Some(p) = desk.store.agents(1)?.first()
+            {
+                desk.actor = crate::app::Actor::named(p.record.actor_name());
+            }
+            super::console_on(ctx, desk)
+        }
         Some(why) => {
             eprintln!("not opening the console: {why}");
             Ok(())

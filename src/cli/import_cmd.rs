@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::output::{ImportReport, line, thousands};
 use super::{CliError, Ctx};
+use crate::app::Act;
 use crate::domain::ids::{PersonId, TicketId};
 use crate::domain::op::{Change, EntryRecord, Origin, Payload};
 use crate::domain::person::{PersonRecord, Role};
@@ -86,7 +87,8 @@ fn import_tickets(ctx: &Ctx, a: TicketsArgs) -> Result<()> {
         Some(c) => Some(c.parse::<Channel>().map_err(|e| CliError::Usage(format!("--channel: {e}")))?),
         None => None,
     };
-    let mut store = ctx.open()?;
+    let mut desk = ctx.acting(Act::Bulk)?;
+    let store = &desk.store;
     let read = |p: &Path| std::fs::read(p).map_err(|e| CliError::Failed(format!("{}: {e}", p.display())));
     let bytes = read(&a.file)?;
     let name = a.file.display().to_string();
@@ -116,7 +118,8 @@ fn import_tickets(ctx: &Ctx, a: TicketsArgs) -> Result<()> {
     let mut report = ImportReport { ignored_columns: parsed.ignored_columns.clone(), ..Default::default() };
     report.rejected = rejected;
     report.warnings = parsed.warnings.iter().map(|e| e.to_string()).collect();
-    let mut planner = TicketPlanner { store: &store, ctx, people: HashMap::new(), changes: vec![] };
+    let actor = desk.actor.name.clone();
+    let mut planner = TicketPlanner { store, ctx, actor, people: HashMap::new(), changes: vec![] };
     let progress = super::progress::Progress::new(&ctx.out, "importing tickets", Some(parsed.rows.len() as u64));
     for row in &parsed.rows {
         progress.inc(1);
@@ -133,14 +136,17 @@ fn import_tickets(ctx: &Ctx, a: TicketsArgs) -> Result<()> {
     // history is older than the file's keeps every time exactly; see the README).
     changes.sort_by_key(|(_, c)| c.at.unwrap_or(i64::MAX));
     progress.phase("writing");
-    store.commit_as(changes)?;
+    desk.commit_as(changes)?;
     progress.done();
+    ctx.tell(&mut desk);
     ctx.out.emit(&report, || report.render())
 }
 
 struct TicketPlanner<'a> {
     store: &'a Store,
     ctx: &'a Ctx,
+    /// The acting agent: the actor of what the file does not attribute.
+    actor: String,
     /// People created in this import, by lower-case e-mail or name: id and the index of
     /// the change that creates them (dated no later than their first use).
     people: HashMap<String, (PersonId, usize)>,
@@ -176,14 +182,14 @@ impl TicketPlanner<'_> {
         let mut c = Change::new_person(id, rec);
         c.at = at;
         self.people.insert(lc, (id, self.changes.len()));
-        self.changes.push((self.ctx.actor.clone(), c));
+        self.changes.push((self.actor.clone(), c));
         Ok(Some(id))
     }
 
     fn push(&mut self, actor: Option<&str>, c: Change, at: Option<i64>) {
         let mut c = c;
         c.at = at;
-        self.changes.push((actor.unwrap_or(&self.ctx.actor).to_string(), c));
+        self.changes.push((actor.unwrap_or(&self.actor).to_string(), c));
     }
 
     fn plan(&mut self, row: &TicketIn) -> Result<()> {
@@ -312,7 +318,9 @@ fn import_history(ctx: &Ctx, file: &Path) -> Result<()> {
     }
     // Pass 2: in order, in batches (each one transaction). A re-run after an interruption
     // skips the ops already written and completes the rest.
-    let mut store = ctx.open()?;
+    // Ops made elsewhere, kept as they are: a lead's act, though none of them is theirs
+    // (so the first run's admin is not written for it).
+    let mut store = ctx.acting(Act::Bulk)?.store;
     let mut report = HistoryReport { ops: count, ..Default::default() };
     let mut batch = Vec::with_capacity(HISTORY_BATCH);
     let progress = super::progress::Progress::new(&ctx.out, "importing the history", Some(count));

@@ -180,7 +180,12 @@ fn kind_word(k: SkipKind) -> &'static str {
 }
 
 pub fn run(ctx: &Ctx, cmd: IngestCmd) -> Result<()> {
-    let mut store = ctx.open()?;
+    // Intake is an agent's work (a service account's, from cron): its ops carry that name.
+    let mut desk = ctx.acting(crate::app::Act::Work)?;
+    desk.flush()?;
+    ctx.tell(&mut desk);
+    let crate::app::Desk { mut store, actor, .. } = desk;
+    let actor = actor.name.as_str();
     let limits = Limits::from(&ctx.config.intake);
     let mut report = IntakeReport::default();
     match cmd {
@@ -203,14 +208,14 @@ pub fn run(ctx: &Ctx, cmd: IngestCmd) -> Result<()> {
             }
             let mut n = 0;
             for chunk in msgs.chunks(BATCH) {
-                let outcomes = take_in(ctx, &mut store, &limits, chunk)?;
+                let outcomes = take_in(ctx, actor, &mut store, &limits, chunk)?;
                 for ((source, _), (outcome, number)) in chunk.iter().zip(outcomes) {
                     n += 1;
                     report.add(Item { message: n, source: source.clone(), outcome, number });
                 }
             }
         }
-        IngestCmd::Maildir { dir } => maildir(ctx, &mut store, &limits, &dir, &mut report)?,
+        IngestCmd::Maildir { dir } => maildir(ctx, actor, &mut store, &limits, &dir, &mut report)?,
     }
     ctx.out.emit(&report, || report.render())?;
     if report.rejected > 0 {
@@ -232,7 +237,14 @@ fn read_capped(path: &Path, cap: u64) -> std::result::Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| e.to_string())
 }
 
-fn maildir(ctx: &Ctx, store: &mut Store, limits: &Limits, dir: &Path, report: &mut IntakeReport) -> Result<()> {
+fn maildir(
+    ctx: &Ctx,
+    actor: &str,
+    store: &mut Store,
+    limits: &Limits,
+    dir: &Path,
+    report: &mut IntakeReport,
+) -> Result<()> {
     let new = dir.join("new");
     let cur = dir.join("cur");
     if !new.is_dir() {
@@ -253,7 +265,7 @@ fn maildir(ctx: &Ctx, store: &mut Store, limits: &Limits, dir: &Path, report: &m
         progress.inc(chunk.len() as u64);
         let msgs: Vec<(String, std::result::Result<Vec<u8>, String>)> =
             chunk.iter().map(|name| (name.clone(), read_capped(&new.join(name), limits.max_message_bytes))).collect();
-        let outcomes = take_in(ctx, store, limits, &msgs)?;
+        let outcomes = take_in(ctx, actor, store, limits, &msgs)?;
         // Stored (committed) first, then moved: a crash in between leaves a message that the
         // next run finds already stored, and moves.
         for (name, (outcome, number)) in chunk.iter().zip(outcomes) {
@@ -274,6 +286,7 @@ fn maildir(ctx: &Ctx, store: &mut Store, limits: &Limits, dir: &Path, report: &m
 /// Plan and commit a batch; if the batch fails as a whole, each message on its own.
 fn take_in(
     ctx: &Ctx,
+    actor: &str,
     store: &mut Store,
     limits: &Limits,
     msgs: &[(String, std::result::Result<Vec<u8>, String>)],
@@ -289,13 +302,13 @@ fn take_in(
     }
     let changes = std::mem::take(&mut planner.changes);
     drop(planner);
-    match store.commit(&ctx.actor, changes) {
+    match store.commit(actor, changes) {
         Ok(_) => {}
         Err(e) if msgs.len() > 1 => {
             let _ = e;
             let mut out = Vec::with_capacity(msgs.len());
             for m in msgs {
-                out.extend(take_in(ctx, store, limits, std::slice::from_ref(m))?);
+                out.extend(take_in(ctx, actor, store, limits, std::slice::from_ref(m))?);
             }
             return Ok(out);
         }

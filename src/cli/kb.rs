@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use super::input::read_body;
 use super::output::{ImportReport, block, line};
 use super::{CliError, Ctx};
+use crate::app::Act;
 use crate::domain::ids::ArticleId;
 use crate::domain::kb::{ArticleField, ArticleRecord};
 use crate::domain::op::Change;
@@ -55,7 +56,7 @@ pub struct AddArgs {
 pub fn run(ctx: &Ctx, cmd: KbCmd) -> Result<()> {
     match cmd {
         KbCmd::Add(a) => {
-            let mut store = ctx.open()?;
+            let mut desk = ctx.acting(Act::Work)?;
             let id = ArticleId::new_random();
             let rec = ArticleRecord {
                 title: a.title,
@@ -65,7 +66,8 @@ pub fn run(ctx: &Ctx, cmd: KbCmd) -> Result<()> {
                 internal: a.internal,
                 source: None,
             };
-            store.commit(&ctx.actor, vec![Change::new_article(id, rec)])?;
+            desk.commit(vec![Change::new_article(id, rec)])?;
+            ctx.tell(&mut desk);
             ctx.out.emit(&serde_json::json!({ "id": id }), || format!("added KB article {id}"))
         }
         KbCmd::Show { key } => {
@@ -128,7 +130,8 @@ pub fn article(store: &crate::store::Store, key: &str) -> Result<crate::domain::
 }
 
 fn import(ctx: &Ctx, dir: &std::path::Path, skip_bad: bool) -> Result<()> {
-    let mut store = ctx.open()?;
+    let mut desk = ctx.acting(Act::Bulk)?;
+    let store = &desk.store;
     let files = kbfiles::scan(dir).map_err(|e| CliError::Failed(e.to_string()))?;
     let mut report = ImportReport::default();
     let mut changes = Vec::new();
@@ -167,6 +170,7 @@ fn import(ctx: &Ctx, dir: &std::path::Path, skip_bad: bool) -> Result<()> {
     }
     progress.done();
     report.refuse_unless(skip_bad, "file(s)")?;
-    store.commit(&ctx.actor, changes)?;
+    desk.commit(changes)?;
+    ctx.tell(&mut desk);
     ctx.out.emit(&report, || report.render())
 }

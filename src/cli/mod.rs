@@ -30,10 +30,8 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 use std::sync::Arc;
 
-use crate::app::{Actor, AppError, Desk};
+use crate::app::{Act, Actor, AppError, Desk, Source};
 use crate::config::Config;
-use crate::domain::ids::PersonId;
-use crate::domain::op::Change;
 use crate::store::{OpenMode, Store, StoreError};
 
 pub use output::Out;
@@ -48,7 +46,7 @@ pub struct Cli {
     /// The store file [default: $TIX_DB, then the config's store.path, then the data dir's tix.db]
     #[arg(long, global = true, value_name = "PATH", env = "TIX_DB")]
     pub db: Option<PathBuf>,
-    /// Act as this agent [default: config agent.name, then $USER]
+    /// Act as this known agent (login, e-mail or name) [default: config agent.name, then $USER]
     #[arg(long = "as", global = true, value_name = "NAME")]
     pub actor: Option<String>,
     /// Print machine-readable JSON (stable field names)
@@ -118,7 +116,9 @@ pub struct Ctx {
     pub ascii: bool,
     pub db: PathBuf,
     pub db_explicit: bool,
+    /// The name claimed to act as, and where it came from (`--as`, config, OS user).
     pub actor: String,
+    pub actor_source: Source,
     pub out: Out,
     /// The configured rules, shared with the desk core.
     pub config: Arc<Config>,
@@ -127,10 +127,19 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The store. A name given with `--as` must be an agent of it (whatever the command);
+    /// the default identity is checked when it acts.
     pub fn open(&self) -> Result<Store> {
         let store = Store::open(&self.db, OpenMode::Existing)?;
         self.warn_exposed();
+        if self.actor_source == Source::Flag {
+            crate::app::identify(&store, &self.claim())?;
+        }
         Ok(store)
+    }
+
+    fn claim(&self) -> Actor {
+        Actor::claimed(&self.actor, self.actor_source.clone())
     }
 
     /// Say once, on stderr, that the store can be read by other accounts, and how to fix it.
@@ -142,14 +151,29 @@ impl Ctx {
         }
     }
 
-    /// The desk core on the store, acting as the command's agent.
+    /// The desk core on the store, with the command's claimed agent (not yet checked:
+    /// reading needs no identity).
     pub fn desk(&self) -> Result<Desk> {
-        Ok(Desk::new(self.open()?, self.config.clone(), Actor::named(&self.actor)))
+        Ok(Desk::new(self.open()?, self.config.clone(), self.claim()))
     }
 
-    /// The acting agent's person id; creates the agent record on first use (in `changes`).
-    pub fn me(&self, store: &Store, changes: &mut Vec<Change>) -> Result<PersonId> {
-        Ok(Actor::named(&self.actor).ensure(store, changes)?)
+    /// The desk core, its acting agent known and allowed to `act` (the same check as
+    /// the console's; a refusal is exit 2).
+    pub fn acting(&self, act: Act) -> Result<Desk> {
+        let mut desk = self.desk()?;
+        desk.authorize(act)?;
+        Ok(desk)
+    }
+
+    /// Say on stderr what the desk core has to tell once (the first run's admin).
+    pub fn tell(&self, desk: &mut Desk) {
+        for n in std::mem::take(&mut desk.notices) {
+            if self.out.json {
+                eprintln!("{}", serde_json::json!({ "notice": n }));
+            } else {
+                eprintln!("tix: {}", output::line(&n));
+            }
+        }
     }
 }
 
@@ -160,17 +184,21 @@ pub enum CliError {
     NotFound(String),
     #[error("{0}")]
     Usage(String),
+    /// The request clashes with what the store holds (exit 4).
+    #[error("{0}")]
+    Conflict(String),
     #[error("{0}")]
     Failed(String),
 }
 
-/// The exit code for an error: 3 not found, 4 conflict, 2 usage, else 1.
+/// The exit code for an error: 3 not found, 4 conflict, 2 usage (also an unknown
+/// `--as` and an act the acting agent's role does not allow), else 1.
 pub fn exit_code(e: &anyhow::Error) -> i32 {
     for cause in e.chain() {
         let cause = match cause.downcast_ref::<AppError>() {
             Some(AppError::Store(s)) => s as &(dyn std::error::Error + 'static),
             Some(AppError::NotFound(_)) => return 3,
-            Some(AppError::Usage(_)) => return 2,
+            Some(AppError::Usage(_) | AppError::Refused(_)) => return 2,
             None => cause,
         };
         if let Some(s) = cause.downcast_ref::<StoreError>() {
@@ -191,6 +219,7 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
             return match c {
                 CliError::NotFound(_) => 3,
                 CliError::Usage(_) => 2,
+                CliError::Conflict(_) => 4,
                 CliError::Failed(_) => 1,
             };
         }
@@ -220,17 +249,26 @@ pub fn console(ctx: &Ctx) -> Result<()> {
     if let Some(why) = crate::tui::unsupported_terminal() {
         return Err(CliError::Failed(why.to_string()).into());
     }
-    let store = ctx.open()?;
+    console_on(ctx, ctx.desk()?)
+}
+
+/// The console on a desk: its agent must be able to work (an agent of the store, or
+/// the first run's admin, written now and said on stderr before the screen is taken).
+fn console_on(ctx: &Ctx, mut desk: Desk) -> Result<()> {
+    desk.authorize(Act::Work)?;
+    desk.flush()?;
+    ctx.tell(&mut desk);
+    let Desk { store, actor, .. } = desk;
     let mut keymap = crate::tui::defaults::keymap();
     if let Some(file) = &ctx.config.source {
         keymap
             .apply_overrides(&ctx.config.keys, &file.display().to_string(), crate::tui::defaults::PaneId::from_name)
             .map_err(|e| CliError::Failed(e.to_string()))?;
     }
-    let me = store.find_person(&ctx.actor)?.map(|p| p.id);
+    let me = actor.me;
     let views = view::views(ctx, me, Some(&store))?;
     let opts = crate::tui::Options {
-        agent: ctx.actor.clone(),
+        agent: actor.name,
         me,
         now_ms: chrono::Utc::now().timestamp_millis(),
         width: 80,
@@ -363,13 +401,20 @@ pub fn run(cli: Cli) -> Result<()> {
     if let Some(w) = config.source.as_deref().and_then(crate::fsmode::config_warning) {
         warn(cli.json, &w);
     }
-    let actor = cli
-        .actor
-        .clone()
-        .or_else(|| config.agent_name.clone())
-        .or_else(|| std::env::var("USER").ok())
-        .filter(|a| !a.trim().is_empty())
-        .unwrap_or_else(|| "agent".to_string());
+    // Who acts: `--as`, else the config's `[agent] name`, else the OS user (matched
+    // against the agents' logins).
+    let given = |s: Option<String>| s.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
+    let (actor, actor_source) = match (given(cli.actor.clone()), given(config.agent_name.clone())) {
+        (Some(a), _) => (a, Source::Flag),
+        (None, _) if cli.actor.is_some() => return Err(CliError::Usage("--as: the name is empty".into()).into()),
+        (None, Some(a)) => (a, Source::Config),
+        (None, None) => (
+            given(std::env::var("USER").ok())
+                .or_else(|| given(std::env::var("USERNAME").ok()))
+                .unwrap_or_else(|| "agent".to_string()),
+            Source::OsUser,
+        ),
+    };
     let out = Out { json: cli.json };
     let db_explicit = cli.db.is_some();
     let db = match (&cli.db, &cli.command) {
@@ -377,8 +422,16 @@ pub fn run(cli: Cli) -> Result<()> {
         (None, Some(Command::Demo(_))) => default_demo_db()?,
         (None, _) => default_db(&config)?,
     };
-    let ctx =
-        Ctx { ascii: cli.ascii, db, db_explicit, actor, out, config: Arc::new(config), warned: Default::default() };
+    let ctx = Ctx {
+        ascii: cli.ascii,
+        db,
+        db_explicit,
+        actor,
+        actor_source,
+        out,
+        config: Arc::new(config),
+        warned: Default::default(),
+    };
     match cli.command {
         None => console(&ctx),
         Some(Command::Init) => store_cmd::init(&ctx),

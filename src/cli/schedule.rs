@@ -30,11 +30,13 @@ struct ListOut {
 }
 
 pub fn run(ctx: &Ctx, cmd: ScheduleCmd) -> Result<()> {
-    let mut store = ctx.open()?;
     match cmd {
         ScheduleCmd::Run => {
-            let out =
-                store.run_recurring(&ctx.actor, &ctx.config.recurring, &ctx.config.routing, &ctx.config.matrix)?;
+            let mut desk = ctx.acting(crate::app::Act::Work)?;
+            desk.flush()?;
+            ctx.tell(&mut desk);
+            let (store, actor) = (&mut desk.store, &desk.actor.name);
+            let out = store.run_recurring(actor, &ctx.config.recurring, &ctx.config.routing, &ctx.config.matrix)?;
             ctx.out.emit(&out, || {
                 if out.is_empty() {
                     return "no recurring tickets are configured ([[recurring]] in the config file)".into();
@@ -50,6 +52,7 @@ pub fn run(ctx: &Ctx, cmd: ScheduleCmd) -> Result<()> {
             })
         }
         ScheduleCmd::List => {
+            let store = ctx.open()?;
             let now = store.now_ms();
             let mut list = Vec::new();
             for r in &ctx.config.recurring {

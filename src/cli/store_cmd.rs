@@ -40,8 +40,14 @@ pub fn init(ctx: &Ctx) -> Result<()> {
             .map_err(|e| CliError::Failed(format!("cannot create {}: {e}", dir.display())))?;
     }
     let s = Store::open(&ctx.db, OpenMode::Create)?;
-    ctx.out
-        .emit(&serde_json::json!({ "path": s.path(), "created": true }), || format!("created {}", s.path().display()))
+    ctx.out.emit(&serde_json::json!({ "path": s.path(), "created": true }), || {
+        format!(
+            "created {}\nthe first command that writes (or the console) makes {} its admin; \
+             then add the others: tix person add NAME --login LOGIN --role agent",
+            s.path().display(),
+            super::output::line(&ctx.actor)
+        )
+    })
 }
 
 #[derive(Serialize)]

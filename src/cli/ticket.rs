@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::input::read_body;
 use super::output::{block, cell, csv_safe, line, thousands};
 use super::{CliError, Ctx};
-use crate::app::{Actor, AppError, Desk};
+use crate::app::{Act, AppError, Desk};
 use crate::domain::ids::{PersonId, TicketId, TicketNumber};
 use crate::domain::op::{Change, LinkTarget};
 use crate::domain::person::{PersonRecord, parse_mailbox};
@@ -242,10 +242,11 @@ pub fn run(ctx: &Ctx, cmd: TicketCmd) -> Result<()> {
             if number == into {
                 bail!(CliError::Usage(format!("{number} cannot be merged into itself")));
             }
-            let mut store = ctx.open()?;
-            let source = store.ticket_by_number(number)?;
-            let target = store.ticket_by_number(into)?;
-            store.commit(&ctx.actor, plan::merge(&source, &target, &ctx.config.matrix))?;
+            let mut desk = ctx.acting(Act::Merge)?;
+            let source = desk.store.ticket_by_number(number)?;
+            let target = desk.store.ticket_by_number(into)?;
+            desk.commit(plan::merge(&source, &target, &ctx.config.matrix))?;
+            ctx.tell(&mut desk);
             ctx.out
                 .emit(&serde_json::json!({ "merged": number, "into": into }), || format!("{number} merged into {into}"))
         }
@@ -285,11 +286,12 @@ impl UpdateArgs {
     }
 }
 
-/// An agent by login, e-mail or name; `me` is the acting agent.
-fn agent(ctx: &Ctx, store: &Store, key: &str, changes: &mut Vec<Change>) -> Result<Option<PersonId>> {
+/// An agent by login, e-mail or name; `me` is the acting agent (`None`: the name acting
+/// is no agent here, and `me` is nobody's id: no ticket is theirs).
+fn agent(store: &Store, key: &str, me: Option<PersonId>) -> Result<Option<PersonId>> {
     match key.trim() {
         "none" | "-" | "" => Ok(None),
-        "me" => ctx.me(store, changes).map(Some),
+        "me" => Ok(Some(me.unwrap_or_else(PersonId::new_random))),
         k => match store.find_person(k)? {
             Some(p) => Ok(Some(p.id)),
             None => Err(CliError::NotFound(format!("no agent or person '{k}' (see `tix person list`)")).into()),
@@ -322,13 +324,15 @@ struct Created {
 }
 
 fn new(ctx: &Ctx, a: NewArgs) -> Result<()> {
-    let store = ctx.open()?;
+    let mut desk = ctx.acting(Act::Work)?;
+    let me = desk.actor.me;
+    let store = &desk.store;
     let mut changes = Vec::new();
     let mut t = NewTicket::titled(a.title);
     t.description = a.body.as_deref().map(read_body).transpose()?.unwrap_or_default();
-    t.requester = a.requester.as_deref().map(|r| requester(&store, r, &mut changes)).transpose()?;
+    t.requester = a.requester.as_deref().map(|r| requester(store, r, &mut changes)).transpose()?;
     t.assignee = match a.assignee.as_deref() {
-        Some(k) => agent(ctx, &store, k, &mut changes)?,
+        Some(k) => agent(store, k, me)?,
         None => None,
     };
     t.group = a.group;
@@ -339,8 +343,8 @@ fn new(ctx: &Ctx, a: NewArgs) -> Result<()> {
     t.urgency = a.urgency;
     t.impact = a.impact;
     t.priority = a.priority;
-    let mut desk = Desk::new(store, ctx.config.clone(), Actor::named(&ctx.actor));
     let (id, number) = desk.create_ticket(t, changes)?;
+    ctx.tell(&mut desk);
     ctx.out.emit(&Created { number, id }, || number.to_string())
 }
 
@@ -377,16 +381,13 @@ const TEXT_COUNT_CAP: u64 = 1_000;
 
 fn list(ctx: &Ctx, a: ListArgs) -> Result<()> {
     let mut desk = ctx.desk()?;
+    let me = desk.me()?;
     let store = &desk.store;
-    let mut ignored = Vec::new();
     let assignee = match a.assignee.as_deref() {
         None => None,
         Some("none") => Some(AssigneeFilter::Unassigned),
-        Some(k) => match agent(ctx, store, k, &mut ignored)? {
-            Some(p) if ignored.is_empty() => Some(AssigneeFilter::Person(p)),
-            // `me` before I exist: nobody's tickets are mine yet.
-            _ => Some(AssigneeFilter::Person(PersonId::new_random())),
-        },
+        // `me` when the name acting is no agent here: nobody's tickets are theirs.
+        Some(k) => Some(AssigneeFilter::Person(agent(store, k, me)?.unwrap_or_else(PersonId::new_random))),
     };
     let mut q = TicketQuery {
         active: if a.all || !a.status.is_empty() { None } else { Some(true) },
@@ -634,7 +635,9 @@ struct Changed {
 }
 
 fn update(ctx: &Ctx, a: UpdateArgs) -> Result<()> {
-    let mut store = ctx.open()?;
+    let mut desk = ctx.acting(Act::Work)?;
+    let me = desk.actor.me;
+    let store = &desk.store;
     let seen = store.ticket_by_number(a.number)?;
     let mut changes = Vec::new();
     let none_or = |v: Option<String>| v.map(|s| Some(s).filter(|s| !s.is_empty() && s != "none"));
@@ -644,11 +647,11 @@ fn update(ctx: &Ctx, a: UpdateArgs) -> Result<()> {
         status: a.status,
         reopen: a.reopen,
         assignee: match a.assignee.as_deref() {
-            Some(k) => Some(agent(ctx, &store, k, &mut changes)?),
+            Some(k) => Some(agent(store, k, me)?),
             None => None,
         },
         requester: match a.requester.as_deref() {
-            Some(k) => Some(Some(requester(&store, k, &mut changes)?)),
+            Some(k) => Some(Some(requester(store, k, &mut changes)?)),
             None => None,
         },
         group: none_or(a.group),
@@ -671,7 +674,8 @@ fn update(ctx: &Ctx, a: UpdateArgs) -> Result<()> {
     let cascade = store.cascade(&changes)?;
     changes.extend(cascade);
     let resolving = a.status == Some(Status::Resolved);
-    let ops = store.commit(&ctx.actor, changes)?;
+    let ops = desk.commit(changes)?;
+    ctx.tell(&mut desk);
     let open = crate::domain::checklist::open_required(&seen);
     if resolving && open > 0 {
         eprintln!("tix: warning: {} was resolved with {open} required checklist item(s) not done", seen.number);
@@ -683,8 +687,8 @@ fn update(ctx: &Ctx, a: UpdateArgs) -> Result<()> {
 }
 
 fn entry(ctx: &Ctx, a: EntryArgs, kind: EntryKind) -> Result<()> {
-    let mut store = ctx.open()?;
-    let seen = store.ticket_by_number(a.number)?;
+    let mut desk = ctx.acting(Act::Work)?;
+    let seen = desk.store.ticket_by_number(a.number)?;
     let body = read_body(&a.body)?;
     let minutes = match a.time.as_deref() {
         None => None,
@@ -693,27 +697,27 @@ fn entry(ctx: &Ctx, a: EntryArgs, kind: EntryKind) -> Result<()> {
                 .ok_or_else(|| CliError::Usage(format!("--time '{t}' is not a duration (e.g. 30m, 1h15)")))?,
         ),
     };
-    let mut changes = Vec::new();
-    ctx.me(&store, &mut changes)?;
-    changes.extend(plan::entry(&seen, kind, body, minutes));
-    let ops = store.commit(&ctx.actor, changes)?;
+    let ops = desk.add_entry(&seen, kind, body, minutes)?;
+    ctx.tell(&mut desk);
     let what = if kind == EntryKind::Note { "internal note added" } else { "public reply added" };
     ctx.out.emit(&Changed { number: a.number, ops: ops.len() }, || format!("{}: {what}", a.number))
 }
 
 fn link(ctx: &Ctx, a: LinkArgs) -> Result<()> {
-    let mut store = ctx.open()?;
+    let mut desk = ctx.acting(Act::Work)?;
+    let store = &desk.store;
     let t = store.ticket_by_number(a.number)?;
     let target = if let Some(key) = &a.target.asset {
         LinkTarget::Asset { id: store.asset_by_key(key)?.id }
     } else if let Some(key) = &a.target.kb {
-        LinkTarget::Article { id: super::kb::article(&store, key)?.id }
+        LinkTarget::Article { id: super::kb::article(store, key)?.id }
     } else if let Some(n) = a.target.ticket {
         LinkTarget::Ticket { id: store.ticket_id(n)?, rel: a.rel }
     } else {
         bail!(CliError::Usage("give --asset, --kb or --ticket".into()));
     };
-    let ops = store.commit(&ctx.actor, vec![Change::link(t.id, target, a.remove)])?;
+    let ops = desk.commit(vec![Change::link(t.id, target, a.remove)])?;
+    ctx.tell(&mut desk);
     let n = ops.len();
     ctx.out.emit(&Changed { number: a.number, ops: n }, || match (n, a.remove) {
         (0, false) => format!("{}: already linked", a.number),

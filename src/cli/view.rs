@@ -6,8 +6,8 @@ use serde::Serialize;
 
 use super::ticket::print_list;
 use super::{CliError, Ctx};
-use crate::app::AppError;
 use crate::app::views::{SORTS, View, default_views, sort_by_name};
+use crate::app::{Act, AppError};
 use crate::domain::ids::PersonId;
 use crate::store::Store;
 
@@ -96,20 +96,22 @@ pub fn run(ctx: &Ctx, cmd: ViewCmd) -> Result<()> {
                 bail!(CliError::Usage(format!("--sort {s}: use priority, due, updated, newest or oldest")));
             }
             crate::domain::filter::parse(&filter).map_err(|e| CliError::Usage(format!("--filter {e}")))?;
-            let mut store = ctx.open()?;
+            let mut desk = ctx.acting(Act::ShareView)?;
             let record = crate::domain::op::ViewRecord { name: name.clone(), filter, sort, deleted: false };
-            store.commit(&ctx.actor, vec![crate::domain::op::Change::save_view(record)])?;
+            desk.commit(vec![crate::domain::op::Change::save_view(record)])?;
+            ctx.tell(&mut desk);
             ctx.out
                 .emit(&serde_json::json!({ "saved": name }), || format!("view '{}' saved", super::output::line(&name)))
         }
         ViewCmd::Delete { name } => {
-            let mut store = ctx.open()?;
-            if !store.saved_views()?.iter().any(|v| v.name.eq_ignore_ascii_case(&name)) {
+            let mut desk = ctx.acting(Act::ShareView)?;
+            if !desk.store.saved_views()?.iter().any(|v| v.name.eq_ignore_ascii_case(&name)) {
                 bail!(CliError::NotFound(format!("no view '{name}' saved in the store")));
             }
             let record =
                 crate::domain::op::ViewRecord { name: name.clone(), filter: String::new(), sort: None, deleted: true };
-            store.commit(&ctx.actor, vec![crate::domain::op::Change::save_view(record)])?;
+            desk.commit(vec![crate::domain::op::Change::save_view(record)])?;
+            ctx.tell(&mut desk);
             ctx.out.emit(&serde_json::json!({ "deleted": name }), || {
                 format!("view '{}' deleted", super::output::line(&name))
             })
@@ -135,7 +137,7 @@ pub fn run(ctx: &Ctx, cmd: ViewCmd) -> Result<()> {
         }
         ViewCmd::Run { name, limit, offset, csv } => {
             let mut desk = ctx.desk()?;
-            let me = desk.store.find_person(&ctx.actor)?.map(|p| p.id);
+            let me = desk.me()?;
             let all = views(ctx, me, Some(&desk.store))?;
             let want = name.to_lowercase();
             let found: Vec<&View> = all.iter().filter(|v| v.name.to_lowercase().starts_with(&want)).collect();

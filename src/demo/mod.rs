@@ -134,9 +134,16 @@ fn seed_world(store: &mut Store, opts: &DemoOptions) -> Result<World, StoreError
     let mut r = rng_for(opts.seed, 0, 0);
     let mut changes = Vec::new();
     let mut agents = Vec::new();
-    for (name, login, group) in AGENTS {
+    for (i, (name, login, group)) in AGENTS.iter().enumerate() {
         let id = PersonId::from_bytes(id_bytes(&mut r));
         let mut rec = PersonRecord::agent(*name, *login);
+        // Every role on show: the first agent (the console's, unless `[agent] name` picks
+        // another) is the admin, the second a lead.
+        rec.role = match i {
+            0 => crate::domain::person::Role::Admin,
+            1 => crate::domain::person::Role::Lead,
+            _ => crate::domain::person::Role::Agent,
+        };
         rec.email = Some(format!("{login}@it.example.com"));
         rec.groups = vec![group.to_string()];
         rec.department = Some("IT".into());

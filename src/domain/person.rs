@@ -6,12 +6,26 @@ use super::ids::PersonId;
 use crate::string_enum;
 
 string_enum!(
+    /// What a person may do on the desk. Requesters ask; the others are agents (staff),
+    /// each role with the rights of the one before it: see `app::permissions`.
     Role, "role" {
+        /// Asks for help; never the actor of a technician's action.
         Requester = "requester",
+        /// Works tickets.
         Agent = "agent",
+        /// An agent who also merges tickets, changes many at once and shares views.
+        Lead = "lead",
+        /// A lead who also adds agents and changes roles.
         Admin = "admin",
     }
 );
+
+impl Role {
+    /// Agents, leads and admins: the people who can act on the desk.
+    pub fn is_staff(self) -> bool {
+        self != Role::Requester
+    }
+}
 
 string_enum!(
     PersonField, "person field" {
@@ -66,6 +80,12 @@ impl PersonRecord {
 
     pub fn agent(name: impl Into<String>, login: impl Into<String>) -> Self {
         PersonRecord { login: Some(login.into()), role: Role::Agent, ..PersonRecord::requester(name, None) }
+    }
+
+    /// The name written into the ops this agent makes: the login when there is one
+    /// (what `--as`, `[agent] name` and the OS user are matched against), else the name.
+    pub fn actor_name(&self) -> &str {
+        self.login.as_deref().filter(|l| !l.trim().is_empty()).unwrap_or(&self.name)
     }
 
     pub fn field_value(&self, f: PersonField) -> Option<String> {

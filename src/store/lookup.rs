@@ -42,7 +42,7 @@ impl Store {
     pub fn agent_groups(&self) -> Result<Vec<String>> {
         let mut st = self
             .conn()
-            .prepare_cached("SELECT DISTINCT groups FROM people WHERE role = 'agent' AND groups IS NOT NULL")
+            .prepare_cached("SELECT DISTINCT groups FROM people WHERE role <> 'requester' AND groups IS NOT NULL")
             .map_err(|e| self.classify(e))?;
         let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(|e| self.classify(e))?;
         let mut out: Vec<String> = Vec::new();

@@ -23,6 +23,47 @@ impl Store {
             .map_err(|e| self.classify(e))
     }
 
+    /// Find an agent (anyone but a requester) by login, e-mail or exact name
+    /// (case-insensitive); the oldest when several match.
+    pub fn find_agent(&self, key: &str) -> Result<Option<Person>> {
+        let sql = format!(
+            "SELECT {PERSON_COLS} FROM people WHERE (login = ?1 COLLATE NOCASE OR email = ?1 COLLATE NOCASE
+             OR name = ?1 COLLATE NOCASE) AND role <> 'requester' ORDER BY (login = ?1 COLLATE NOCASE) DESC, rowid LIMIT 1"
+        );
+        self.conn()
+            .prepare_cached(&sql)
+            .and_then(|mut s| s.query_row([key.trim()], person_row).optional())
+            .map_err(|e| self.classify(e))
+    }
+
+    /// Agents (anyone but a requester) by name, at most `limit` (pickers, and the known
+    /// agents an unknown `--as` is told about).
+    pub fn agents(&self, limit: u32) -> Result<Vec<Person>> {
+        let sql = format!(
+            "SELECT {PERSON_COLS} FROM people WHERE role <> 'requester' ORDER BY name COLLATE NOCASE LIMIT {limit}"
+        );
+        self.collect(&sql, [], person_row)
+    }
+
+    /// How many people have `role`, counted up to `upto`.
+    pub fn role_count_upto(&self, role: Role, upto: u32) -> Result<u64> {
+        self.conn()
+            .prepare_cached("SELECT count(*) FROM (SELECT 1 FROM people WHERE role = ?1 LIMIT ?2)")
+            .and_then(|mut s| s.query_row(params![role.as_str(), upto], |r| r.get::<_, i64>(0)))
+            .map(|n| n as u64)
+            .map_err(|e| self.classify(e))
+    }
+
+    /// Whether anyone has `role` (`None`: any agent role, that is anyone but a requester).
+    pub fn has_role(&self, role: Option<Role>) -> Result<bool> {
+        self.conn()
+            .prepare_cached(
+                "SELECT EXISTS(SELECT 1 FROM people WHERE CASE WHEN ?1 IS NULL THEN role <> 'requester' ELSE role = ?1 END)",
+            )
+            .and_then(|mut s| s.query_row([role.map(|r| r.as_str())], |r| r.get(0)))
+            .map_err(|e| self.classify(e))
+    }
+
     pub fn person(&self, id: PersonId) -> Result<Person> {
         let sql = format!("SELECT {PERSON_COLS} FROM people WHERE id = ?1");
         let r = self.conn().prepare_cached(&sql).and_then(|mut s| s.query_row([id.0], person_row).optional());

@@ -68,7 +68,11 @@ pub struct Options {
 impl Options {
     /// The desk core on the store, acting as the console's agent.
     fn desk(&self, store: Store) -> Desk {
-        Desk::new(store, self.rules.clone(), Actor { name: self.agent.clone(), me: self.me })
+        Desk::new(
+            store,
+            self.rules.clone(),
+            Actor { name: self.agent.clone(), me: self.me, source: Default::default() },
+        )
     }
 }
 

@@ -10,10 +10,9 @@ use super::detail::TicketView;
 use super::effect::{Effect, LINK_REL};
 use super::form::Candidate;
 use super::picker::{PickField, PickItem, PickValue};
-use crate::app::{AppError, Desk};
+use crate::app::{Act, AppError, Desk};
 use crate::domain::ids::TicketId;
 use crate::domain::op::{Change, LinkTarget};
-use crate::domain::person::Role;
 use crate::domain::plan;
 use crate::domain::text;
 use crate::domain::ticket::EntryKind;
@@ -64,10 +63,11 @@ pub fn run(desk: &mut Desk, effect: Effect) -> Action {
         Effect::Edit { seen, edit } => {
             let id = seen.id;
             let result = (|| {
+                desk.authorize(Act::Work)?;
                 let mut changes = plan::edit(&seen, edit, &desk.rules.matrix);
                 let cascade = desk.store.cascade(&changes)?;
                 changes.extend(cascade);
-                desk.store.commit(&desk.actor.name, changes)
+                desk.commit(changes)
             })();
             match result {
                 Ok(ops) if ops.is_empty() => Action::Message(format!("{}: nothing changed", seen.number)),
@@ -77,26 +77,27 @@ pub fn run(desk: &mut Desk, effect: Effect) -> Action {
         }
         Effect::Link { seen, target, what } => {
             let id = seen.id;
-            match desk.store.commit(&desk.actor.name, vec![Change::link(id, target, false)]) {
+            match desk.authorize(Act::Work).and_then(|_| desk.commit(vec![Change::link(id, target, false)])) {
                 Ok(_) => Action::Changed { message: format!("linked {what} to {}", seen.number), ticket: id },
                 Err(e) => Action::FailedOn { message: e.to_string(), ticket: id },
             }
         }
-        Effect::Change { seen, changes } => match desk.store.commit(&desk.actor.name, changes) {
+        Effect::Change { seen, changes } => match desk.authorize(Act::Work).and_then(|_| desk.commit(changes)) {
             Ok(_) => Action::Changed { message: format!("{} checklist updated", seen.number), ticket: seen.id },
             Err(e) => Action::FailedOn { message: e.to_string(), ticket: seen.id },
         },
         Effect::SaveView(v) => {
             let name = v.name.clone();
-            match desk.store.commit(&desk.actor.name, vec![Change::save_view(v)]) {
+            match desk.authorize(Act::ShareView).and_then(|_| desk.commit(vec![Change::save_view(v)])) {
                 Ok(_) => Action::Message(format!("view '{name}' saved in the store (tix view run {name})")),
                 Err(e) => Action::Failed(e.to_string()),
             }
         }
         Effect::Merge { seen, into } => {
             let id = seen.id;
-            let result = desk.store.ticket_by_number(into).and_then(|target| {
-                desk.store.commit(&desk.actor.name, plan::merge(&seen, &target, &desk.rules.matrix))?;
+            let result = desk.authorize(Act::Merge).and_then(|_| {
+                let target = desk.store.ticket_by_number(into)?;
+                desk.commit(plan::merge(&seen, &target, &desk.rules.matrix))?;
                 Ok(target.id)
             });
             match result {
@@ -109,9 +110,10 @@ pub fn run(desk: &mut Desk, effect: Effect) -> Action {
         }
         Effect::LinkNumber { seen, number } => {
             let id = seen.id;
-            let result = desk.store.ticket_id(number).and_then(|other| {
+            let result = desk.authorize(Act::Work).and_then(|_| {
+                let other = desk.store.ticket_id(number)?;
                 let link = Change::link(id, LinkTarget::Ticket { id: other, rel: LINK_REL }, false);
-                desk.store.commit(&desk.actor.name, vec![link])
+                desk.commit(vec![link])
             });
             match result {
                 Ok(_) => Action::Changed { message: format!("linked {number} to {}", seen.number), ticket: id },
@@ -149,12 +151,14 @@ pub fn run(desk: &mut Desk, effect: Effect) -> Action {
             Err(e) => Action::Failed(e.to_string()),
         },
         Effect::SyncNow => sync_action(&mut desk.store),
-        Effect::RunSchedules => match desk.store.run_recurring(
-            &desk.actor.name,
-            &desk.rules.recurring,
-            &desk.rules.routing,
-            &desk.rules.matrix,
-        ) {
+        Effect::RunSchedules => match desk.authorize(Act::Work).and_then(|_| desk.flush()).and_then(|_| {
+            Ok(desk.store.run_recurring(
+                &desk.actor.name,
+                &desk.rules.recurring,
+                &desk.rules.routing,
+                &desk.rules.matrix,
+            )?)
+        }) {
             Ok(out) => {
                 let made: Vec<String> = out.iter().filter_map(|o| o.created.map(|n| n.to_string())).collect();
                 if made.is_empty() {
@@ -181,13 +185,12 @@ pub fn run(desk: &mut Desk, effect: Effect) -> Action {
         },
         Effect::ApplyMacro { seen, m } => {
             let id = seen.id;
-            let result = (|| -> Result<usize, StoreError> {
-                let mut changes = Vec::new();
-                let me = desk.actor.ensure(&desk.store, &mut changes)?;
-                changes.extend(m.plan(&seen, me, &desk.rules.matrix));
+            let result = (|| -> Result<usize, AppError> {
+                let me = desk.authorize(Act::Work)?;
+                let mut changes = m.plan(&seen, me, &desk.rules.matrix);
                 let cascade = desk.store.cascade(&changes)?;
                 changes.extend(cascade);
-                Ok(desk.store.commit(&desk.actor.name, changes)?.len())
+                Ok(desk.commit(changes)?.len())
             })();
             match result {
                 Ok(_) => Action::Changed { message: format!("\"{}\" applied to {}", m.name, seen.number), ticket: id },
@@ -314,7 +317,7 @@ fn pick_items(store: &Store, field: PickField) -> Result<Vec<PickItem>, StoreErr
     Ok(match field {
         PickField::Assignee => {
             let mut v = vec![PickItem { label: "nobody (unassign)".into(), value: PickValue::Person(None) }];
-            v.extend(store.people("", Some(Role::Agent), 500)?.into_iter().map(|p| PickItem {
+            v.extend(store.agents(500)?.into_iter().map(|p| PickItem {
                 label: match p.record.groups.is_empty() {
                     true => p.record.name.clone(),
                     false => format!("{} ({})", p.record.name, p.record.groups.join(", ")),
@@ -422,13 +425,18 @@ fn bulk(
     edit: Option<plan::TicketEdit>,
     m: Option<&crate::domain::macros::Macro>,
 ) -> Action {
+    // Several tickets at once is a lead's act; one (nothing marked) is everyday work.
+    let act = if tickets.len() > 1 { Act::Bulk } else { Act::Work };
+    if let Err(e) = desk.authorize(act) {
+        return Action::BulkDone { message: e.to_string(), error: true };
+    }
     let (mut done, mut unchanged, mut refused) = (0, 0, Vec::new());
     for (id, number) in tickets {
-        let result = (|| -> Result<usize, StoreError> {
+        let result = (|| -> Result<usize, AppError> {
             let seen = desk.store.ticket(*id)?;
             let mut changes = Vec::new();
             if let Some(m) = m {
-                let me = desk.actor.ensure(&desk.store, &mut changes)?;
+                let me = desk.authorize(act)?;
                 changes.extend(m.plan(&seen, me, &desk.rules.matrix));
             }
             if let Some(e) = &edit {
@@ -436,7 +444,7 @@ fn bulk(
             }
             let cascade = desk.store.cascade(&changes)?;
             changes.extend(cascade);
-            Ok(desk.store.commit(&desk.actor.name, changes)?.len())
+            Ok(desk.commit(changes)?.len())
         })();
         match result {
             Ok(0) => unchanged += 1,

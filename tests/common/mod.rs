@@ -40,6 +40,15 @@ impl Tix {
         c
     }
 
+    /// The binary without `--as`: the identity comes from the config or `user` (the OS
+    /// user, `$USER`).
+    pub fn run_as_os_user(&self, user: &str, args: &[&str]) -> Output {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_tix"));
+        c.arg("--db").arg(&self.db).args(args);
+        c.env("TIX_CONFIG", &self.config).env_remove("TIX_DB").env("USER", user).env_remove("USERNAME");
+        c.stdin(Stdio::null()).output().unwrap()
+    }
+
     pub fn run(&self, args: &[&str]) -> Output {
         self.cmd(args).stdin(Stdio::null()).output().unwrap()
     }
