@@ -45,6 +45,18 @@ pub struct Config {
     pub intake: IntakeConfig,
     /// `[search]`: synonym groups for KB search.
     pub search: SearchConfig,
+    /// `[sync]`: how to reach a PostgreSQL desk.
+    pub sync: SyncConfig,
+}
+
+/// `[sync]`: `password_command = "pass show tix/db"` prints the PostgreSQL password when
+/// neither `PGPASSWORD` nor `~/.pgpass` has one (it is never stored); `desk = "it"` is
+/// the desk a `postgres://` URL without `?desk=` means in `sync init` and `sync join`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SyncConfig {
+    pub password_command: Option<String>,
+    pub desk: Option<String>,
 }
 
 /// `[search]`: `synonyms = [["wifi", "wireless", "wlan"], ...]`: a KB search for one word of
@@ -186,6 +198,8 @@ struct Raw {
     intake: Option<IntakeConfig>,
     #[serde(default)]
     search: SearchConfig,
+    #[serde(default)]
+    sync: SyncConfig,
 }
 
 #[derive(Debug, Deserialize)]
@@ -268,6 +282,7 @@ impl Config {
             cfg.canned = user.canned;
         }
         cfg.intake = user.intake;
+        cfg.sync = user.sync;
         cfg.source = Some(path.to_path_buf());
         cfg.keys = user.keys;
         Ok(cfg)
@@ -376,6 +391,7 @@ impl Config {
             console: raw.console.unwrap_or_default(),
             intake: raw.intake.unwrap_or_default(),
             search: raw.search,
+            sync: raw.sync,
         })
     }
 }

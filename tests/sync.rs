@@ -1,109 +1,20 @@
 //! Sync on real SQLite files: local stores and one shared store file in a temp dir,
 //! through the library API and through the real binary.
 //!
-//! Long variants: `cargo test --release --test sync -- --ignored --nocapture`
-//! (the crash soak and the benchmark).
+//! The suite run against every remote (convergence, crashes, concurrent syncers) is in
+//! `tests/sync_suite.rs`. The benchmark: `cargo test --release --test sync -- --ignored
+//! bench_sync --nocapture`.
 
-use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::Arc;
+use std::path::Path;
 
-use proptest::prelude::*;
-use tix::domain::clock::ManualClock;
-use tix::domain::ids::{PersonId, ReplicaId, TicketId, TicketNumber};
+use tix::domain::ids::{ReplicaId, TicketId, TicketNumber};
 use tix::domain::op::{Change, EntryRecord, Hlc, LinkTarget, NumberRecord, Op, Payload, RawOp};
-use tix::domain::person::PersonRecord;
-use tix::domain::plan::{self, NewTicket};
-use tix::domain::ticket::{EntryKind, PriorityMatrix, TicketField, TicketRel};
+use tix::domain::ticket::{EntryKind, TicketField, TicketRel};
 use tix::store::{OpenMode, Store};
 use tix::sync::{self, SyncError};
 
-const T0: i64 = 1_790_000_000_000;
-
-/// One technician's local store on a clock the test moves.
-struct Replica {
-    store: Store,
-    clock: ManualClock,
-}
-
-fn replica(dir: &Path, name: &str) -> Replica {
-    let clock = ManualClock::new(T0);
-    let store =
-        Store::open_with_clock(&dir.join(format!("{name}.db")), OpenMode::Create, Arc::new(clock.clone())).unwrap();
-    Replica { store, clock }
-}
-
-impl Replica {
-    fn ticket(&mut self, title: &str) -> TicketId {
-        let id = TicketId::new_random();
-        self.clock.advance(10);
-        self.store
-            .commit("tech", vec![plan::new_ticket(id, NewTicket::titled(title), &PriorityMatrix::default())])
-            .unwrap();
-        id
-    }
-    fn set(&mut self, actor: &str, t: TicketId, f: TicketField, v: &str) {
-        self.clock.advance(10);
-        self.store.commit(actor, vec![Change::set_ticket(t, f, Some(v.to_string()))]).unwrap();
-    }
-    fn note(&mut self, t: TicketId, body: &str) {
-        self.clock.advance(10);
-        let e = EntryRecord { kind: EntryKind::Note, body: body.into(), author: None, minutes: None, origin: None };
-        self.store.commit("tech", vec![Change::entry(t, e)]).unwrap();
-    }
-    fn sync(&mut self) -> sync::SyncReport {
-        self.clock.advance(10);
-        sync::sync_now(&mut self.store).unwrap()
-    }
-    fn number(&self, t: TicketId) -> TicketNumber {
-        self.store.ticket(t).unwrap().number
-    }
-}
-
-/// A shared store created by `a`, joined by the others.
-fn network(dir: &Path, names: &[&str]) -> (PathBuf, Vec<Replica>) {
-    let shared = dir.join("shared.db");
-    let mut rs: Vec<Replica> = names.iter().map(|n| replica(dir, n)).collect();
-    sync::init(&mut rs[0].store, &shared).unwrap();
-    for r in rs.iter_mut().skip(1) {
-        sync::join(&mut r.store, &shared, |_| true).unwrap();
-    }
-    (shared, rs)
-}
-
-fn assert_converged(rs: &[Replica]) {
-    for r in &rs[1..] {
-        let d = rs[0].store.diff_state(&r.store).unwrap();
-        assert!(d.is_empty(), "replicas differ: {d:?}");
-    }
-    let scratch = tempfile::tempdir().unwrap();
-    for r in rs {
-        let v = r.store.verify(scratch.path()).unwrap();
-        assert!(v.ok(), "{v:?}");
-        std::fs::remove_file(scratch.path().join("tix-verify.db")).ok();
-    }
-}
-
-/// Every ticket's number, checking that no two tickets show the same one.
-fn numbers(s: &Store) -> HashMap<TicketId, TicketNumber> {
-    let rows = s.queue(&tix::store::TicketQuery { active: None, limit: 10_000, ..Default::default() }).unwrap();
-    let mut seen = HashSet::new();
-    let mut out = HashMap::new();
-    for r in rows {
-        assert!(seen.insert(r.number), "{} is shown twice", r.number);
-        out.insert(r.id, r.number);
-    }
-    out
-}
-
-fn all_raw_ops(s: &Store) -> Vec<RawOp> {
-    let mut out = Vec::new();
-    for (replica, head) in s.replica_heads().unwrap() {
-        out.extend(s.raw_ops_after(replica, 0, head as usize).unwrap());
-    }
-    out
-}
+mod sync_common;
+use sync_common::*;
 
 fn sql(path: &Path, q: &str) {
     rusqlite::Connection::open(path).unwrap().execute_batch(q).unwrap();
@@ -606,41 +517,6 @@ fn a_clock_hours_off_is_reported_and_the_merge_stays_correct() {
 
 // ------------------------------------------------------------------ the binary
 
-struct Cli {
-    dir: PathBuf,
-}
-
-impl Cli {
-    fn cmd(&self, db: &str, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_tix"));
-        c.arg("--db").arg(self.dir.join(db));
-        if !args.contains(&"--as") {
-            c.arg("--as").arg("dana");
-        }
-        c.args(args);
-        c.env("TIX_CONFIG", self.dir.join("no-config.toml")).env_remove("TIX_DB").current_dir(&self.dir);
-        c
-    }
-    fn run(&self, db: &str, args: &[&str]) -> Output {
-        self.cmd(db, args).stdin(Stdio::null()).output().unwrap()
-    }
-    fn ok(&self, db: &str, args: &[&str]) -> String {
-        let o = self.run(db, args);
-        assert!(o.status.success(), "tix {args:?} failed: {}", String::from_utf8_lossy(&o.stderr));
-        String::from_utf8(o.stdout).unwrap()
-    }
-    fn fails(&self, db: &str, args: &[&str], code: i32) -> String {
-        let o = self.run(db, args);
-        assert_eq!(o.status.code(), Some(code), "tix {args:?}: {}", String::from_utf8_lossy(&o.stderr));
-        String::from_utf8(o.stderr).unwrap()
-    }
-    fn json(&self, db: &str, args: &[&str]) -> serde_json::Value {
-        let mut a = vec!["--json"];
-        a.extend_from_slice(args);
-        serde_json::from_str(&self.ok(db, &a)).unwrap()
-    }
-}
-
 #[test]
 fn the_sync_commands_end_to_end() {
     let dir = tempfile::tempdir().unwrap();
@@ -733,287 +609,6 @@ fn the_loser_of_a_concurrent_edit_is_told_by_tix_sync() {
     assert_eq!(st["notices"][0]["field"], "group");
     t.ok("a.db", &["sync", "notices", "--ack"]);
     assert!(t.json("a.db", &["sync", "status"])["notices"].as_array().unwrap().is_empty());
-}
-
-// ------------------------------------------------------------------ processes at once
-
-/// Four processes write and sync against one shared file at the same time.
-#[test]
-fn four_processes_syncing_at_once_lose_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let t = Cli { dir: dir.path().to_path_buf() };
-    t.ok("r0.db", &["init"]);
-    t.ok("r0.db", &["sync", "init", "shared.db"]);
-    for i in 1..4 {
-        t.ok(&format!("r{i}.db"), &["init"]);
-        t.ok(&format!("r{i}.db"), &["sync", "join", "--yes", "shared.db"]);
-    }
-    let rounds = 6;
-    let started = std::time::Instant::now();
-    let handles: Vec<_> = (0..4)
-        .map(|i| {
-            let dir = dir.path().to_path_buf();
-            std::thread::spawn(move || {
-                let t = Cli { dir };
-                let db = format!("r{i}.db");
-                let mut ids = Vec::new();
-                for k in 0..rounds {
-                    let v = t.json(&db, &["ticket", "new", "--title", &format!("r{i} k{k}")]);
-                    ids.push(v["id"].as_str().unwrap().to_string());
-                    let o = t.run(&db, &["sync"]);
-                    assert!(o.status.success(), "sync failed: {}", String::from_utf8_lossy(&o.stderr));
-                }
-                ids
-            })
-        })
-        .collect();
-    let ids: Vec<String> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
-    assert!(started.elapsed().as_secs() < 120, "bounded wait");
-    for _ in 0..2 {
-        for i in 0..4 {
-            t.ok(&format!("r{i}.db"), &["sync"]);
-        }
-    }
-    let mut lists = Vec::new();
-    for i in 0..4 {
-        let l = t.json(&format!("r{i}.db"), &["ticket", "list", "--all", "--limit", "1000"]);
-        let mut got: Vec<(String, String)> = l["tickets"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| (r["id"].as_str().unwrap().to_string(), r["number"].to_string()))
-            .collect();
-        got.sort();
-        assert_eq!(got.len(), ids.len());
-        let nums: HashSet<_> = got.iter().map(|(_, n)| n.clone()).collect();
-        assert_eq!(nums.len(), got.len(), "numbers are unique");
-        assert!(nums.iter().all(|n| !n.contains('~')), "all final: {nums:?}");
-        lists.push(got);
-    }
-    for id in &ids {
-        assert!(lists[0].iter().any(|(i, _)| i == id), "ticket {id} lost");
-    }
-    assert!(lists.iter().all(|l| *l == lists[0]), "same tickets and numbers everywhere");
-    let c = rusqlite::Connection::open(dir.path().join("shared.db")).unwrap();
-    let ok: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
-    assert_eq!(ok, "ok");
-}
-
-// ------------------------------------------------------------------ crashes
-
-#[cfg(unix)]
-fn crash_run(kills: usize, seed: u64) {
-    let dir = tempfile::tempdir().unwrap();
-    let t = Cli { dir: dir.path().to_path_buf() };
-    let names = ["r0.db", "r1.db", "r2.db"];
-    t.ok(names[0], &["init"]);
-    t.ok(names[0], &["sync", "init", "shared.db"]);
-    for n in &names[1..] {
-        t.ok(n, &["init"]);
-        t.ok(n, &["sync", "join", "--yes", "shared.db"]);
-    }
-    let mut rng = seed;
-    let mut next = move |m: u64| {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        rng % m
-    };
-    let mut acked: Vec<String> = Vec::new();
-    let mut killed = 0;
-    let mut i = 0u64;
-    while killed < kills {
-        i += 1;
-        let db = names[next(3) as usize];
-        let args: Vec<String> = if next(3) == 0 {
-            vec!["--json".into(), "ticket".into(), "new".into(), "--title".into(), format!("crash {i}")]
-        } else {
-            vec!["sync".into()]
-        };
-        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-        let mut child =
-            t.cmd(db, &argv).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
-        let delay = next(40);
-        std::thread::sleep(std::time::Duration::from_millis(delay));
-        let finished = child.try_wait().unwrap().is_some();
-        if !finished {
-            child.kill().unwrap(); // SIGKILL
-            killed += 1;
-        }
-        let out = child.wait_with_output().unwrap();
-        if finished && out.status.success() && args[0] == "--json" {
-            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-            acked.push(v["id"].as_str().unwrap().to_string());
-        }
-    }
-    // Final syncs: everyone twice.
-    for _ in 0..2 {
-        for n in &names {
-            t.ok(n, &["sync"]);
-        }
-    }
-    let mut seen: Option<Vec<(String, String)>> = None;
-    for n in &names {
-        let l = t.json(n, &["ticket", "list", "--all", "--limit", "100000"]);
-        let mut got: Vec<(String, String)> = l["tickets"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| (r["id"].as_str().unwrap().to_string(), r["number"].to_string()))
-            .collect();
-        got.sort();
-        let ids: HashSet<_> = got.iter().map(|(i, _)| i.clone()).collect();
-        let nums: HashSet<_> = got.iter().map(|(_, n)| n.clone()).collect();
-        assert_eq!(ids.len(), got.len(), "no duplicated ticket");
-        assert_eq!(nums.len(), got.len(), "no duplicated number");
-        for a in &acked {
-            assert!(ids.contains(a), "acknowledged ticket {a} missing from {n}");
-        }
-        if let Some(s) = &seen {
-            assert_eq!(s, &got, "{n} differs");
-        }
-        seen = Some(got);
-        assert!(t.ok(n, &["store", "verify"]).contains("OK"));
-    }
-    for f in ["shared.db", "r0.db", "r1.db", "r2.db"] {
-        let c = rusqlite::Connection::open(dir.path().join(f)).unwrap();
-        let ok: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
-        assert_eq!(ok, "ok", "{f}");
-    }
-    eprintln!("{kills} kills, {} acknowledged tickets, {i} processes", acked.len());
-}
-
-/// Processes that write and sync, SIGKILLed at random moments (200 kills).
-#[cfg(unix)]
-#[test]
-fn killed_processes_lose_no_acknowledged_write() {
-    crash_run(200, 0x9E37_79B9_7F4A_7C15);
-}
-
-/// The soak variant: `cargo test --release --test sync -- --ignored soak --nocapture`.
-#[cfg(unix)]
-#[test]
-#[ignore]
-fn soak_killed_processes_lose_no_acknowledged_write() {
-    for seed in 1..=5u64 {
-        crash_run(1_000, seed.wrapping_mul(0x2545_F491_4F6C_DD1D));
-    }
-}
-
-// ------------------------------------------------------------------ property
-
-#[derive(Debug, Clone)]
-enum Act {
-    New(usize),
-    Set(usize, usize, u8, u8),
-    Note(usize, usize),
-    Link(usize, usize, usize, bool),
-    Delete(usize, usize, bool),
-    Sync(usize),
-    Clock(usize, i64),
-}
-
-fn act() -> impl Strategy<Value = Act> {
-    prop_oneof![
-        (0usize..3).prop_map(Act::New),
-        (0usize..3, 0usize..6, 0u8..4, 0u8..3).prop_map(|(r, t, f, v)| Act::Set(r, t, f, v)),
-        (0usize..3, 0usize..6).prop_map(|(r, t)| Act::Note(r, t)),
-        (0usize..3, 0usize..6, 0usize..6, any::<bool>()).prop_map(|(r, a, b, rm)| Act::Link(r, a, b, rm)),
-        (0usize..3, 0usize..6, any::<bool>()).prop_map(|(r, t, d)| Act::Delete(r, t, d)),
-        (0usize..3).prop_map(Act::Sync),
-        (0usize..3, -7_200_000i64..7_200_000).prop_map(|(r, ms)| Act::Clock(r, ms)),
-    ]
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
-
-    /// Three replicas, random concurrent edits and sync orders, clocks that jump: after
-    /// everyone syncs twice, all states are identical, equal to a fold of all ops
-    /// delivered in another order and in other batches, and no number is shown twice.
-    #[test]
-    fn replicas_converge_whatever_the_history(acts in prop::collection::vec(act(), 1..60), seed in any::<u64>()) {
-        let dir = tempfile::tempdir().unwrap();
-        let (_s, mut rs) = network(dir.path(), &["a", "b", "c"]);
-        let people: Vec<PersonId> = (0..2).map(|_| PersonId::new_random()).collect();
-        for (i, p) in people.iter().enumerate() {
-            rs[0].store.commit("admin", vec![Change::new_person(*p, PersonRecord::agent(format!("agent{i}"), format!("a{i}")))]).unwrap();
-        }
-        for r in rs.iter_mut() { r.sync(); }
-        let mut tickets: Vec<TicketId> = Vec::new();
-        let pick = |v: &[TicketId], i: usize| (!v.is_empty()).then(|| v[i % v.len()]);
-        for a in acts {
-            let (r, changes) = match a {
-                Act::New(r) => {
-                    let id = TicketId::new_random();
-                    tickets.push(id);
-                    (r, vec![plan::new_ticket(id, NewTicket::titled(format!("t{}", tickets.len())), &PriorityMatrix::default())])
-                }
-                Act::Set(r, t, f, v) => {
-                    let Some(t) = pick(&tickets, t) else { continue };
-                    let (field, value) = match f {
-                        0 => (TicketField::Group, ["desk", "net", "apps"][v as usize].to_string()),
-                        1 => (TicketField::Title, format!("title {v}")),
-                        2 => (TicketField::Assignee, people[v as usize % 2].to_string()),
-                        _ => (TicketField::Status, ["open", "pending", "resolved"][v as usize].to_string()),
-                    };
-                    (r, vec![Change::set_ticket(t, field, Some(value)).allow_reopen()])
-                }
-                Act::Note(r, t) => {
-                    let Some(t) = pick(&tickets, t) else { continue };
-                    let kind = if t.0.as_bytes()[15] % 2 == 0 { EntryKind::Note } else { EntryKind::Reply };
-                    (r, vec![Change::entry(t, EntryRecord { kind, body: format!("entry on {r}"), author: None, minutes: None, origin: None })])
-                }
-                Act::Link(r, a, b, rm) => {
-                    let (Some(a), Some(b)) = (pick(&tickets, a), pick(&tickets, b)) else { continue };
-                    (r, vec![Change::link(a, LinkTarget::Ticket { id: b, rel: TicketRel::Related }, rm)])
-                }
-                Act::Delete(r, t, d) => {
-                    let Some(t) = pick(&tickets, t) else { continue };
-                    (r, vec![Change::set_ticket(t, TicketField::Deleted, Some(d.to_string()))])
-                }
-                Act::Sync(r) => { rs[r].sync(); continue; }
-                Act::Clock(r, ms) => { rs[r].clock.advance(ms); continue; }
-            };
-            rs[r].clock.advance(7);
-            // Refused changes (a ticket this replica has not seen yet, a bad transition) are fine.
-            let _ = rs[r].store.commit("tech", changes);
-        }
-        for _ in 0..2 {
-            for r in rs.iter_mut() { r.sync(); }
-        }
-        for r in &rs[1..] {
-            let d = rs[0].store.diff_state(&r.store).unwrap();
-            prop_assert!(d.is_empty(), "{:?}", d);
-        }
-        let nums = numbers(&rs[0].store);
-        prop_assert!(nums.values().all(|n| !n.is_provisional()));
-        // The same set of ops in another order and other batches gives the same state.
-        let mut ops = all_raw_ops(&rs[1].store);
-        let mut x = seed | 1;
-        for i in (1..ops.len()).rev() {
-            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-            ops.swap(i, (x % (i as u64 + 1)) as usize);
-        }
-        let fresh = tempfile::tempdir().unwrap();
-        let mut f = Store::open(&fresh.path().join("f.db"), OpenMode::Create).unwrap();
-        let mut rest = &ops[..];
-        while !rest.is_empty() {
-            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-            let n = 1 + (x % 7) as usize;
-            let (now, later) = rest.split_at(n.min(rest.len()));
-            f.ingest_raw(now.to_vec()).unwrap();
-            rest = later;
-        }
-        let d = f.diff_state(&rs[0].store).unwrap();
-        prop_assert!(d.is_empty(), "{:?}", d);
-        let scratch = tempfile::tempdir().unwrap();
-        for r in &rs {
-            let v = r.store.verify(scratch.path()).unwrap();
-            prop_assert!(v.ok(), "{:?}", v);
-            std::fs::remove_file(scratch.path().join("tix-verify.db")).ok();
-        }
-    }
 }
 
 // ------------------------------------------------------------------ benchmark
@@ -1111,4 +706,78 @@ fn bench_sync() {
     let t = Instant::now();
     let r = sync::join(&mut e, &shared, |_| true).unwrap();
     eprintln!("pull {} ops into a fresh replica: {:.1} s", r.pulled, t.elapsed().as_secs_f64());
+}
+
+// ------------------------------------------------------------------ bounded pulls
+
+/// A remote whose connection is cut after `reads` reads of ops.
+struct CutAfter {
+    inner: tix::sync::shared::SharedFile,
+    reads: usize,
+}
+
+impl sync::Remote for CutAfter {
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+    fn store_id(&self) -> &str {
+        self.inner.store_id()
+    }
+    fn state(&mut self, me: ReplicaId) -> Result<sync::RemoteState, SyncError> {
+        self.inner.state(me)
+    }
+    fn checksums(&mut self, at: &[(ReplicaId, u64)]) -> Result<Vec<Option<Vec<u8>>>, SyncError> {
+        self.inner.checksums(at)
+    }
+    fn read_ops(&mut self, replica: ReplicaId, after: u64, limit: usize) -> Result<Vec<RawOp>, SyncError> {
+        if self.reads == 0 {
+            return Err(SyncError::Offline("cut".into()));
+        }
+        self.reads -= 1;
+        self.inner.read_ops(replica, after, limit)
+    }
+    fn number_owners(&mut self, c: &[(uuid::Uuid, u64)]) -> Result<Vec<sync::shared::NumberOwner>, SyncError> {
+        self.inner.number_owners(c)
+    }
+    fn push(&mut self, ops: &[(RawOp, Op)], ctx: &sync::PushContext) -> Result<sync::shared::PushOutcome, SyncError> {
+        self.inner.push(ops, ctx)
+    }
+    fn new_numbering_epoch(&mut self, at_least: u64, seen: u64, now: i64) -> Result<u64, SyncError> {
+        self.inner.new_numbering_epoch(at_least, seen, now)
+    }
+    fn check_integrity(&mut self) -> Result<(), SyncError> {
+        self.inner.check_integrity()
+    }
+}
+
+/// A pull is folded in committed batches: cut in the middle, the store keeps a
+/// contiguous prefix of what it pulled (and verifies), and the next sync completes it.
+#[test]
+fn a_pull_cut_in_the_middle_keeps_its_committed_batches_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (shared, mut rs) = network(dir.path(), &["a"]);
+    let t = rs[0].ticket("Busy");
+    let notes: Vec<Change> = (0..6_000)
+        .map(|i| {
+            let e =
+                EntryRecord { kind: EntryKind::Note, body: format!("n{i}"), author: None, minutes: None, origin: None };
+            Change::entry(t, e)
+        })
+        .collect();
+    rs[0].store.commit("tech", notes).unwrap();
+    rs[0].sync();
+    let mut b = replica(dir.path(), "b");
+    let id = rs[0].store.store_id().unwrap();
+    b.store.set_joined(&id, &shared.display().to_string()).unwrap();
+    let mut cut = CutAfter { inner: tix::sync::shared::SharedFile::open(&shared).unwrap(), reads: 2 };
+    assert!(matches!(sync::exchange(&mut b.store, &mut cut), Err(SyncError::Offline(_))));
+    let a_replica = rs[0].store.replica();
+    let held = b.store.replica_heads().unwrap().into_iter().find(|(r, _)| *r == a_replica).map(|(_, h)| h);
+    assert!(held.is_some_and(|h| h > 0 && h < 6_002), "a committed prefix was kept: {held:?}");
+    let scratch = tempfile::tempdir().unwrap();
+    assert!(b.store.verify(scratch.path()).unwrap().ok());
+    let r = b.sync();
+    assert_eq!(r.pulled as u64 + held.unwrap(), rs[0].store.op_count().unwrap());
+    rs.push(b);
+    assert_converged(&rs);
 }

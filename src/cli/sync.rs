@@ -21,9 +21,9 @@ pub struct SyncArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum SyncCmd {
-    /// Create a shared store at PATH from this store and sync with it (refuses an existing PATH)
+    /// Create a shared store at PATH (a file, or a postgres:// URL) from this store and sync with it (refuses an existing one)
     Init { path: PathBuf },
-    /// Sync with an existing shared store at PATH
+    /// Sync with an existing shared store at PATH (a file, or a postgres:// URL)
     Join {
         path: PathBuf,
         /// Join without asking, even a store this one has never seen (for scripts)
@@ -51,14 +51,31 @@ pub enum SyncCmd {
     },
 }
 
+/// A `postgres://` URL without `desk=` names the config's `[sync] desk` (recorded in
+/// the store with the URL, so later syncs need no config).
+fn with_desk(ctx: &Ctx, path: PathBuf) -> PathBuf {
+    let Some(url) = path.to_str().filter(|p| sync::pg::is_url(p)) else { return path };
+    match &ctx.config.sync.desk {
+        Some(desk) if !url.contains("desk=") => {
+            PathBuf::from(format!("{url}{}desk={desk}", if url.contains('?') { '&' } else { '?' }))
+        }
+        _ => path,
+    }
+}
+
 pub fn run(ctx: &Ctx, a: SyncArgs) -> Result<()> {
     match a.cmd.unwrap_or(SyncCmd::Now) {
         SyncCmd::Init { path } => {
+            let path = with_desk(ctx, path);
             let mut store = ctx.open()?;
-            let r = sync::init(&mut store, &path)?;
+            let progress = super::progress::Progress::new(&ctx.out, "creating the shared store", Some(0));
+            let r = sync::init_as(&mut store, &path, Some(&ctx.actor), &|done, total| progress.set(done, total));
+            progress.done();
+            let r = r?;
             report(ctx, &mut store, r, "created the shared store")
         }
         SyncCmd::Join { path, yes } => {
+            let path = with_desk(ctx, path);
             let mut store = ctx.open()?;
             let mut asked_without_tty = false;
             let r = sync::join(&mut store, &path, |id| {
@@ -92,7 +109,10 @@ pub fn run(ctx: &Ctx, a: SyncArgs) -> Result<()> {
         SyncCmd::Status => status(ctx),
         SyncCmd::Rebuild { force } => {
             let mut store = ctx.open()?;
-            let (r, aside) = sync::rebuild(&mut store, force)?;
+            let progress = super::progress::Progress::new(&ctx.out, "rebuilding the shared store", Some(0));
+            let r = sync::rebuild_with(&mut store, force, &|done, total| progress.set(done, total));
+            progress.done();
+            let (r, aside) = r?;
             let mut before = String::new();
             if let Some(bad) = &aside {
                 before.push_str(&format!("the old shared file is kept as {}\n", line(&bad.display().to_string())));
@@ -250,6 +270,13 @@ fn status(ctx: &Ctx) -> Result<()> {
             thousands(st.unsynced),
             if st.unsynced == 1 { "" } else { "s" }
         ));
+        if let Some(who) = &st.server_identity {
+            let as_agent = match (&who.agent, &who.role) {
+                (Some(a), Some(r)) => format!("acting as {} ({r})", line(a)),
+                _ => "not mapped to an agent of the desk: it cannot push".into(),
+            };
+            s.push_str(&format!("server role   {} {as_agent}\n", line(&who.pg_role)));
+        }
         if st.needs_rejoin {
             s.push_str("action        `tix sync rejoin` (see state)\n");
         }

@@ -4,18 +4,22 @@
 //!
 //! A sync is a plan, then an apply: [`plan`] is a pure function of both sides' heads
 //! (the highest counter held per replica); [`sync_now`] carries it out against a
-//! [`Remote`] (today the [`shared::SharedFile`]; a server engine can take its place).
+//! [`Remote`]: a [`shared::SharedFile`], or a desk on a PostgreSQL server
+//! ([`pg::PgRemote`], for a `postgres://` URL).
 //! Before anything moves, [`exchange`] proves that both sides hold the same op at every
 //! common (replica, counter) ([`identity`]), that no other copy of this store synced
 //! under its replica id since it last did, and that the shared store has not gone back
 //! in time without starting a new numbering epoch ([`numbering`]). Every op's checksum
 //! is verified on push and on pull, and each replica's ops must continue its counters
-//! without a gap. Pulled ops are folded in one local transaction by
-//! [`Store::ingest_raw`], whose result depends only on the set of ops.
+//! without a gap. Pulled ops are read a page at a time and folded in committed batches
+//! ([`pull`]) by [`Store::ingest_raw`], whose result depends only on the set of ops: a
+//! pull holds bounded memory, and one stopped anywhere resumes at the next sync.
 
 pub mod identity;
 mod journal;
 pub mod numbering;
+pub mod pg;
+mod pull;
 mod push;
 mod setup;
 pub mod shared;
@@ -33,7 +37,7 @@ use crate::domain::ticket::EntryKind;
 use crate::domain::time;
 use crate::store::{Notice, Store, StoreError};
 use identity::{Divergence, Role, divergences};
-pub use setup::{RejoinReport, init, join, rebuild, rejoin};
+pub use setup::{Progress, RejoinReport, init, init_as, join, rebuild, rebuild_with, rejoin};
 use shared::{Generation, NumberOwner, PushOutcome, SharedFile};
 
 /// A clock further than this from another clock is reported (the merge is unaffected).
@@ -120,6 +124,49 @@ pub trait Remote {
     fn new_numbering_epoch(&mut self, at_least: u64, seen_seq: u64, now_ms: i64) -> Result<u64, SyncError>;
     /// Check the remote's storage for damage (SQLite `quick_check` and its unique indexes).
     fn check_integrity(&mut self) -> Result<(), SyncError>;
+    /// The remote's clock, if it has one to offer (a second opinion on ours).
+    fn server_ms(&mut self) -> Option<i64> {
+        None
+    }
+}
+
+/// Who this store is on a server that enforces identity (PostgreSQL).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ServerIdentity {
+    /// The PostgreSQL role connected as.
+    pub pg_role: String,
+    /// The agent it is mapped to in the desk (`None`: not mapped, so it cannot push).
+    pub agent: Option<String>,
+    /// Its tix role there: agent, lead, admin or readonly.
+    pub role: Option<String>,
+}
+
+impl ServerIdentity {
+    fn encode(&self) -> String {
+        format!(
+            "{}\n{}\n{}",
+            self.pg_role,
+            self.agent.clone().unwrap_or_default(),
+            self.role.clone().unwrap_or_default()
+        )
+    }
+    fn decode(s: &str) -> ServerIdentity {
+        let mut it = s.split('\n').map(String::from);
+        let pg_role = it.next().unwrap_or_default();
+        let agent = it.next().filter(|a| !a.is_empty());
+        let role = it.next().filter(|a| !a.is_empty());
+        ServerIdentity { pg_role, agent, role }
+    }
+}
+
+/// Open the remote at `path`: a PostgreSQL desk for a `postgres://` URL, else a shared
+/// store file.
+pub fn open_remote(path: &str) -> Result<Box<dyn Remote>, SyncError> {
+    if pg::is_url(path) {
+        Ok(Box::new(pg::PgRemote::open(path)?))
+    } else {
+        Ok(Box::new(SharedFile::open(Path::new(path))?))
+    }
 }
 
 /// A remote's state at one moment (one read).
@@ -133,6 +180,8 @@ pub struct RemoteState {
     pub numbering: ReplicaId,
     /// The instance nonce last recorded beside the asking store's replica head.
     pub instance: Option<String>,
+    /// Who the asking store is on the remote, where the remote knows (PostgreSQL).
+    pub who: Option<ServerIdentity>,
 }
 
 /// What to move: per replica, the counters after `after` up to `upto`.
@@ -219,6 +268,9 @@ pub struct SyncReport {
     /// The remote's generation as this sync left it (remembered, to notice time travel).
     #[serde(skip)]
     pub seen: Option<String>,
+    /// Who this store is on the server (PostgreSQL only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_identity: Option<ServerIdentity>,
 }
 
 /// Where this store syncs and how that went.
@@ -245,6 +297,9 @@ pub struct SyncStatus {
     pub warnings: Vec<String>,
     /// Unacknowledged notices of local changes superseded by remote ones.
     pub notices: Vec<Notice>,
+    /// Who this store was on the server at its last sync (PostgreSQL only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_identity: Option<ServerIdentity>,
 }
 
 /// Sync now with the shared store this store joined. Records the outcome (last sync,
@@ -255,7 +310,7 @@ pub fn sync_now(store: &mut Store) -> Result<SyncReport, SyncError> {
     let path = store.sync_value("path")?.ok_or(SyncError::NotJoined)?;
     let expected = store.sync_value("store_id")?.ok_or(SyncError::NotJoined)?;
     let count = store.sync_value("sync_count")?.and_then(|v| v.parse::<u64>().ok()).unwrap_or(0) + 1;
-    let result = SharedFile::open(Path::new(&path)).and_then(|mut remote| {
+    let result = open_remote(&path).and_then(|mut remote| {
         if remote.store_id() != expected {
             return Err(SyncError::WrongStore {
                 path: PathBuf::from(&path),
@@ -267,11 +322,11 @@ pub fn sync_now(store: &mut Store) -> Result<SyncReport, SyncError> {
         if checked {
             remote.check_integrity()?;
         }
-        let mut report = exchange(store, &mut remote)?;
+        let mut report = exchange(store, remote.as_mut())?;
         report.integrity_checked = checked;
         if report.pushed > 0 {
-            // The file server stamped the file just now: a second opinion on our clock.
-            if let Some(server) = remote.modified_ms() {
+            // The server stamped the push just now: a second opinion on our clock.
+            if let Some(server) = remote.server_ms() {
                 let skew = store.now_ms() - server;
                 if skew.abs() > CLOCK_SKEW_WARN_MS {
                     report.warnings.push(format!(
@@ -285,7 +340,9 @@ pub fn sync_now(store: &mut Store) -> Result<SyncReport, SyncError> {
         Ok(report)
     });
     let result = result.map(|mut r| {
-        r.cleaned = shared::clean_stale_temp(Path::new(&path));
+        if !pg::is_url(&path) {
+            r.cleaned = shared::clean_stale_temp(Path::new(&path));
+        }
         r
     });
     if result.is_ok() && store.sync_value("renumbered")?.is_some() {
@@ -295,7 +352,7 @@ pub fn sync_now(store: &mut Store) -> Result<SyncReport, SyncError> {
     result
 }
 
-/// Push and pull against `remote`, folding pulled ops in one local transaction.
+/// Push and pull against `remote`, folding pulled ops in committed batches.
 ///
 /// Before anything is pushed or pulled:
 /// 1. *Time travel.* The store remembers the remote's generation after each sync; a
@@ -392,52 +449,17 @@ pub fn exchange(store: &mut Store, remote: &mut dyn Remote) -> Result<SyncReport
         numbering.push(state.numbering);
     }
     let p = plan(&local, remote_heads, me, &numbering);
-    let mut pulled: Vec<RawOp> = Vec::new();
-    let mut ahead: Option<(i64, String)> = None;
-    for t in &p.pull {
-        let mut after = t.after;
-        while after < t.upto {
-            let limit = shared::READ_BATCH.min((t.upto - after) as usize);
-            let raw = remote.read_ops(t.replica, after, limit)?;
-            let batch = checked(raw, t.replica, after, "the shared store")?;
-            let Some(last) = batch.last().map(|(r, _)| r.counter) else {
-                return Err(SyncError::Fatal(format!(
-                    "counter gap in the shared store: ops of replica {} after {after} are missing",
-                    t.replica
-                )));
-            };
-            for (raw, _) in batch {
-                if raw.kind == "ticket.number" && !numbering.contains(&raw.replica) {
-                    numbering.push(raw.replica);
-                }
-                let skew = raw.hlc.millis() - now;
-                if skew > CLOCK_SKEW_WARN_MS && ahead.as_ref().is_none_or(|(s, _)| skew > *s) {
-                    ahead = Some((skew, raw.actor.clone()));
-                }
-                pulled.push(raw);
-            }
-            after = last;
-        }
-    }
-    if let Some((skew, actor)) = ahead {
+    let pulled = pull::pull_and_fold(store, remote, &p.pull, &mut numbering, now)?;
+    if let Some((skew, actor)) = pulled.ahead {
         report.warnings.push(format!(
             "changes by {actor} are dated {} ahead of this machine's clock: one of the two clocks is wrong (the merge stays correct)",
             hours(skew)
         ));
     }
-    report.pulled = pulled.len();
-    let list = numbering.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(",");
-    if store.sync_value("numbering")?.as_deref() != Some(list.as_str()) {
-        store.set_sync_values(&[("numbering", Some(list))])?;
-    }
-    if !pulled.is_empty() {
-        let ing = store.ingest_raw(pulled).map_err(|e| match e {
-            StoreError::Corrupt(m) => SyncError::Fatal(m),
-            e => SyncError::Local(e),
-        })?;
-        report.refolded = ing.refolded;
-        report.new_notices = ing.notices;
-    }
+    report.pulled = pulled.added;
+    report.refolded = pulled.refolded;
+    report.new_notices = pulled.notices;
+    report.server_identity = state.who.clone();
     // Remember where the remote's history stood, to notice if it ever goes back.
     report.seen = Some(state.generation.encode());
     report.elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -611,6 +633,7 @@ fn record_outcome(store: &mut Store, result: &Result<SyncReport, SyncError>, cou
                 ("warnings", Some(r.warnings.join("\n")).filter(|w| !w.is_empty())),
                 ("sync_count", count),
                 ("seen", r.seen.clone()),
+                ("server_identity", r.server_identity.as_ref().map(ServerIdentity::encode)),
             ])
         }
         Err(SyncError::NotJoined) => Ok(()),
@@ -645,6 +668,7 @@ pub fn status(store: &Store) -> Result<SyncStatus, StoreError> {
         needs_rejoin: store.sync_value("diverged")?.is_some(),
         warnings: store.sync_value("warnings")?.map(|w| w.lines().map(String::from).collect()).unwrap_or_default(),
         notices: store.notices(false)?,
+        server_identity: store.sync_value("server_identity")?.as_deref().map(ServerIdentity::decode),
         path,
     })
 }

@@ -14,10 +14,28 @@ use std::path::{Path, PathBuf};
 /// `tix sync init PATH`: create a shared store at `path` from this store's op log and
 /// join it. Refuses if `path` exists (a no-clobber publish makes sure of it).
 pub fn init(store: &mut Store, path: &Path) -> Result<SyncReport, SyncError> {
+    init_as(store, path, None, &|_, _| {})
+}
+
+/// Told (ops pushed so far, ops to push) as `sync init` and `sync rebuild` fill the new
+/// shared store.
+pub type Progress<'a> = &'a dyn Fn(u64, u64);
+
+/// `tix sync init PATH|URL` by `agent`: for a PostgreSQL desk, the connecting role
+/// becomes the desk's admin, acting as `agent` (as the role's own name when `None`).
+pub fn init_as(
+    store: &mut Store,
+    path: &Path,
+    agent: Option<&str>,
+    progress: Progress,
+) -> Result<SyncReport, SyncError> {
     if let Some(current) = store.sync_value("path")? {
         return Err(SyncError::Refused(format!(
             "this store already syncs with {current}; a store syncs with one shared store"
         )));
+    }
+    if let Some(url) = path.to_str().filter(|p| pg::is_url(p)) {
+        return init_desk(store, url, agent, progress);
     }
     let path = absolute(path);
     let cleaned = shared::clean_stale_temp(&path);
@@ -33,11 +51,30 @@ pub fn init(store: &mut Store, path: &Path) -> Result<SyncReport, SyncError> {
     // an earlier shared store of the same id (deleted since) is honoured too.
     let recorded = shared::journal_highest(&shared::side_path(&path), &store_id).unwrap_or(0);
     let first = (store.highest_final_number(&[])? + 1).max(recorded + 1);
-    let built = build_and_publish(store, &path, &store_id, first, &[], None)?;
+    let built = build_and_publish(store, &path, &store_id, first, &[], None, progress)?;
     store.set_joined(&store_id, &path.display().to_string())?;
     let mut report = sync_now(store)?;
     report.pushed += built.added;
     report.cleaned.extend(cleaned);
+    report.max_lock_ms = report.max_lock_ms.max(built.max_lock.as_secs_f64() * 1000.0);
+    Ok(report)
+}
+
+/// `tix sync init URL`: create the desk on the server from this store's op log (marked
+/// complete only once every op is in), then join it.
+fn init_desk(store: &mut Store, url: &str, agent: Option<&str>, progress: Progress) -> Result<SyncReport, SyncError> {
+    let store_id = store.store_id()?;
+    let first = store.highest_final_number(&[])? + 1;
+    let target = pg::Target::parse(url)?;
+    let agent = agent.map(String::from).unwrap_or_else(|| target.user());
+    let mut desk = pg::PgRemote::create(url, &store_id, first, &agent)?;
+    let built = exchange_push_only(store, &mut desk, progress)?;
+    desk.check_integrity()?;
+    desk.publish()?;
+    drop(desk);
+    store.set_joined(&store_id, url)?;
+    let mut report = sync_now(store)?;
+    report.pushed += built.added;
     report.max_lock_ms = report.max_lock_ms.max(built.max_lock.as_secs_f64() * 1000.0);
     Ok(report)
 }
@@ -53,16 +90,18 @@ pub(super) fn build_and_publish(
     first_number: u64,
     recorded: &[(uuid::Uuid, u64)],
     before_publish: Option<&dyn Fn() -> Result<(), SyncError>>,
+    progress: Progress,
 ) -> Result<PushOutcome, SyncError> {
     shared::journal_start(&shared::side_path(path), store_id, first_number)?;
     let (mut shared, tmp) = SharedFile::create_unpublished(path, store_id, first_number)?;
-    let filled = shared.seed_recorded(recorded).and_then(|_| exchange_push_only(store, &mut shared)).and_then(|f| {
-        shared.check_integrity()?;
-        if let Some(f) = before_publish {
-            f()?;
-        }
-        Ok(f)
-    });
+    let filled =
+        shared.seed_recorded(recorded).and_then(|_| exchange_push_only(store, &mut shared, progress)).and_then(|f| {
+            shared.check_integrity()?;
+            if let Some(f) = before_publish {
+                f()?;
+            }
+            Ok(f)
+        });
     match filled {
         Ok(f) => {
             shared.publish(&tmp, path)?;
@@ -77,7 +116,11 @@ pub(super) fn build_and_publish(
 }
 
 /// Push every op of this store into a shared store being built.
-pub(super) fn exchange_push_only(store: &mut Store, shared: &mut SharedFile) -> Result<PushOutcome, SyncError> {
+pub(super) fn exchange_push_only(
+    store: &mut Store,
+    shared: &mut dyn Remote,
+    progress: Progress,
+) -> Result<PushOutcome, SyncError> {
     let mut total = PushOutcome::default();
     let now = store.now_ms();
     let me = store.replica();
@@ -90,6 +133,8 @@ pub(super) fn exchange_push_only(store: &mut Store, shared: &mut SharedFile) -> 
     if local.contains_key(&me) {
         ctx.instance = Some((me, new_instance(store)?));
     }
+    let (mut done, todo) = (0u64, p.push_count());
+    progress(0, todo);
     for t in &p.push {
         let mut after = t.after;
         while after < t.upto {
@@ -105,6 +150,8 @@ pub(super) fn exchange_push_only(store: &mut Store, shared: &mut SharedFile) -> 
             total.added += out.added;
             total.numbered += out.numbered;
             total.max_lock = total.max_lock.max(out.max_lock);
+            done += batch.len() as u64;
+            progress(done, todo);
             after = last;
         }
     }
@@ -116,6 +163,23 @@ pub(super) fn exchange_push_only(store: &mut Store, shared: &mut SharedFile) -> 
 /// numbers collide: this store issued final numbers of its own and the shared store
 /// holds numbered tickets too (unless this store came from that shared store).
 pub fn join(store: &mut Store, path: &Path, confirm: impl FnOnce(&str) -> bool) -> Result<SyncReport, SyncError> {
+    if let Some(url) = path.to_str().filter(|p| pg::is_url(p)) {
+        let mut desk = pg::PgRemote::open(url)?;
+        let id = desk.store_id().to_string();
+        if store.store_id()? != id && store.own_numbered_tickets()? > 0 && desk.has_numbered_tickets()? {
+            return Err(SyncError::Refused(format!(
+                "cannot join {url}: this store numbered {} tickets of its own (#1, #2, ...) and the desk has numbered tickets too, \
+                 so the same numbers would name different tickets. Join with a new store (`tix --db NEW.db init`, then `tix --db NEW.db sync join {url}`)",
+                store.own_numbered_tickets()?
+            )));
+        }
+        if !store.knows_store(&id)? && !confirm(&id) {
+            return Err(SyncError::Refused("not joined (declined)".into()));
+        }
+        drop(desk);
+        store.set_joined(&id, url)?;
+        return sync_now(store);
+    }
     let path = absolute(path);
     let mut shared = SharedFile::open(&path)?;
     let id = shared.store_id().to_string();
@@ -139,7 +203,7 @@ pub fn join(store: &mut Store, path: &Path, confirm: impl FnOnce(&str) -> bool) 
 
 /// Is the shared store sound and in agreement with this store? Its integrity, every op's
 /// checksum and counters, and the same op at every common (replica, counter).
-pub(super) fn check_health(store: &Store, remote: &mut SharedFile) -> Result<(), SyncError> {
+pub(super) fn check_health(store: &Store, remote: &mut dyn Remote) -> Result<(), SyncError> {
     remote.check_integrity()?;
     let state = remote.state(store.replica())?;
     let heads = state.heads.clone();
@@ -176,8 +240,20 @@ pub(super) fn check_health(store: &Store, remote: &mut SharedFile) -> Result<(),
 /// above every number issued so far (see [`numbering`]): exactly after the highest
 /// recorded in `PATH.numbers`, or with a headroom when that record is missing.
 pub fn rebuild(store: &mut Store, force: bool) -> Result<(SyncReport, Option<PathBuf>), SyncError> {
+    rebuild_with(store, force, &|_, _| {})
+}
+
+/// [`rebuild`], telling `progress` how far it has come.
+pub fn rebuild_with(
+    store: &mut Store,
+    force: bool,
+    progress: Progress,
+) -> Result<(SyncReport, Option<PathBuf>), SyncError> {
     let path = PathBuf::from(store.sync_value("path")?.ok_or(SyncError::NotJoined)?);
     let store_id = store.sync_value("store_id")?.ok_or(SyncError::NotJoined)?;
+    if let Some(url) = path.to_str().filter(|p| pg::is_url(p)) {
+        return rebuild_desk(store, url, &store_id, force, progress);
+    }
     let cleaned = shared::clean_stale_temp(&path);
     let exists = std::fs::symlink_metadata(&path).is_ok();
     let mut salvaged = None;
@@ -253,7 +329,7 @@ pub fn rebuild(store: &mut Store, force: bool) -> Result<(SyncReport, Option<Pat
         *aside.borrow_mut() = Some(bad);
         Ok(())
     };
-    let built = build_and_publish(store, &path, &store_id, first, &entries, Some(&move_aside))?;
+    let built = build_and_publish(store, &path, &store_id, first, &entries, Some(&move_aside), progress)?;
     // Nobody should stop at what the old file's generation was.
     store.set_sync_values(&[("seen", None), ("fatal", None), ("diverged", None)])?;
     let mut report = sync_now(store)?;
@@ -263,6 +339,61 @@ pub fn rebuild(store: &mut Store, force: bool) -> Result<(SyncReport, Option<Pat
     report.cleaned.extend(cleaned);
     report.max_lock_ms = report.max_lock_ms.max(built.max_lock.as_secs_f64() * 1000.0);
     Ok((report, aside.into_inner()))
+}
+
+/// `tix sync rebuild` of a PostgreSQL desk: the damaged schema is renamed aside
+/// (`DESK_bad_<timestamp>`) and the desk made again from this store's op log, its
+/// numbers continuing above the highest this store or the old desk shows.
+fn rebuild_desk(
+    store: &mut Store,
+    url: &str,
+    store_id: &str,
+    force: bool,
+    progress: Progress,
+) -> Result<(SyncReport, Option<PathBuf>), SyncError> {
+    let numbering = numbering_replicas(store)?;
+    let mut highest = store.highest_final_number(&numbering)?;
+    match pg::PgRemote::open(url) {
+        Err(e @ (SyncError::TooNew { .. } | SyncError::Offline(_) | SyncError::Refused(_))) => {
+            if !matches!(&e, SyncError::Offline(m) if m.contains("there is no desk") || m.contains("being created")) {
+                return Err(e);
+            }
+        }
+        Ok(mut d) => {
+            if d.store_id() != store_id {
+                return Err(SyncError::Refused(format!(
+                    "{url} holds another desk (store id {}; this store syncs with {store_id})",
+                    d.store_id()
+                )));
+            }
+            match check_health(store, &mut d) {
+                Ok(()) if !force => {
+                    return Err(SyncError::Refused(format!(
+                        "{url} is healthy (every op's counters and its agreement with this store check out): there is \
+                         nothing to rebuild; `tix sync` syncs with it (`tix sync rebuild --force` replaces it anyway)"
+                    )));
+                }
+                Err(SyncError::Diverged(d)) if d.role == Role::Own => return Err(SyncError::Diverged(d)),
+                Err(e @ (SyncError::Offline(_) | SyncError::Local(_))) => return Err(e),
+                _ => {}
+            }
+            highest = highest.max(d.highest_number().unwrap_or(0));
+        }
+        Err(_) => {}
+    }
+    let aside = pg::PgRemote::move_aside(url)?;
+    let target = pg::Target::parse(url)?;
+    let mut desk = pg::PgRemote::create(url, store_id, highest + 1, &target.user())?;
+    let built = exchange_push_only(store, &mut desk, progress)?;
+    desk.check_integrity()?;
+    desk.publish()?;
+    drop(desk);
+    store.set_sync_values(&[("seen", None), ("fatal", None), ("diverged", None)])?;
+    let mut report = sync_now(store)?;
+    report.pushed += built.added;
+    report.numbered += built.numbered;
+    report.new_epoch = Some(highest + 1);
+    Ok((report, aside.map(PathBuf::from)))
 }
 
 /// What `tix sync rejoin` did.
@@ -289,14 +420,15 @@ pub struct RejoinReport {
 pub fn rejoin(store: &mut Store) -> Result<RejoinReport, SyncError> {
     let path = PathBuf::from(store.sync_value("path")?.ok_or(SyncError::NotJoined)?);
     let expected = store.sync_value("store_id")?.ok_or(SyncError::NotJoined)?;
-    let mut remote = SharedFile::open(&path)?;
-    if remote.store_id() != expected {
-        return Err(SyncError::WrongStore { path, found: remote.store_id().to_string(), expected });
+    let mut owned = open_remote(&path.display().to_string())?;
+    if owned.store_id() != expected {
+        return Err(SyncError::WrongStore { path, found: owned.store_id().to_string(), expected });
     }
+    let remote = owned.as_mut();
     let me = store.replica();
     let local: HashMap<ReplicaId, u64> = store.replica_heads()?.into_iter().collect();
     let heads = remote.state(me)?.heads;
-    let mut cut: HashMap<ReplicaId, u64> = divergences(store, &mut remote, &local, &heads)?.into_iter().collect();
+    let mut cut: HashMap<ReplicaId, u64> = divergences(store, remote, &local, &heads)?.into_iter().collect();
     // Numbers this store would relay that the shared store gives otherwise.
     for (&replica, &l) in &local {
         let r = heads.get(&replica).copied().unwrap_or(0);
@@ -361,7 +493,7 @@ pub fn rejoin(store: &mut Store) -> Result<RejoinReport, SyncError> {
         list.push_str(&p);
     }
     store.set_sync_values(&[("renumbered", Some(list.trim().to_string()).filter(|l| !l.is_empty()))])?;
-    drop(remote);
+    drop(owned);
     let mut sync = sync_now(store)?;
     // The notes (written by that sync) go out too.
     renumber_notes(store)?;

@@ -426,7 +426,7 @@ impl Remote for SharedFile {
         let numbering = Uuid::parse_str(&numbering)
             .map(ReplicaId)
             .map_err(|_| SyncError::Fatal(format!("{}: meta replica '{numbering}' is damaged", self.path.display())))?;
-        Ok(RemoteState { generation, heads, numbering, instance })
+        Ok(RemoteState { generation, heads, numbering, instance, who: None })
     }
 
     fn checksums(&mut self, at: &[(ReplicaId, u64)]) -> Result<Vec<Option<Vec<u8>>>, SyncError> {
@@ -529,6 +529,10 @@ impl Remote for SharedFile {
             tx.commit()?;
             Ok(Ok(base))
         })?
+    }
+
+    fn server_ms(&mut self) -> Option<i64> {
+        self.modified_ms()
     }
 
     fn check_integrity(&mut self) -> Result<(), SyncError> {
