@@ -505,8 +505,13 @@ fn tab_and_digits_switch_panes_and_kb_search_runs_as_you_type() {
     assert!(a.model.status.as_ref().unwrap().0.contains("no ticket open"));
     keys(&mut a, "3");
     assert_eq!(a.model.focus, defaults::PaneId::Kb);
-    assert!(a.model.input.is_some(), "an empty KB pane opens its search box");
-    keys(&mut a, "v p");
+    assert!(a.model.input.is_none(), "pane keys stay pane keys: the search box opens with /");
+    // Digits and Tab switch panes; they are not typed into a search.
+    keys(&mut a, "4");
+    assert_eq!(a.model.focus, defaults::PaneId::Assets);
+    assert!(a.model.input.is_none() && a.model.assets.query.is_empty());
+    keys(&mut a, "3 / v p");
+    assert!(a.model.input.is_some());
     assert!(a.model.kb.hits.is_empty(), "no whole-word match yet");
     keys(&mut a, "n");
     assert_eq!(a.model.kb.hits.len(), 1, "{:?}", a.model.kb.hits);
@@ -537,7 +542,7 @@ fn kb_pane_at_160x48_shows_results_and_preview_side_by_side() {
     let dir = tempfile::tempdir().unwrap();
     let mut a = app(dir.path(), 5, 160, 48, false);
     add_kb_and_assets(dir.path());
-    keys(&mut a, "3 p r i n t e r <enter>");
+    keys(&mut a, "3 / p r i n t e r <enter>");
     let s = screen(&a);
     assert!(s.contains("Clear a printer jam") && s.contains("Open tray 2"), "{s}");
     insta::assert_snapshot!("kb_160x48", s);
@@ -549,7 +554,7 @@ fn assets_are_found_fuzzily_and_linked_to_the_open_ticket() {
     let mut a = app(dir.path(), 5, 80, 24, false);
     add_kb_and_assets(dir.path());
     open_ticket(&mut a, 1);
-    keys(&mut a, "4 l t 4 3 <enter>");
+    keys(&mut a, "4 / l t 4 3 <enter>");
     // "lt43" is no substring of anything: found by fuzzy matching (LT-0043).
     assert_eq!(a.model.assets.hits[0].asset.record.tag, "LT-0043", "{:?}", a.model.assets.hits);
     assert!(!a.model.assets.hits[0].marks.is_empty());
@@ -571,7 +576,7 @@ fn assets_pane_at_160x48() {
     let dir = tempfile::tempdir().unwrap();
     let mut a = app(dir.path(), 5, 160, 48, false);
     add_kb_and_assets(dir.path());
-    keys(&mut a, "4 j a n e <enter>");
+    keys(&mut a, "4 / j a n e <enter>");
     let s = screen(&a);
     assert!(s.contains("LT-0042") && s.contains("Jane Doe"), "holders match too:\n{s}");
     insta::assert_snapshot!("assets_160x48", s);
@@ -885,10 +890,12 @@ fn marked_tickets_take_a_bulk_edit_after_a_confirmation_that_counts_them() {
     let mut a = app(dir.path(), 8, 80, 24, false);
     keys(&mut a, "] ]"); // All open
     keys(&mut a, "v v");
-    assert_eq!(a.model.queue.marked.len(), 2);
+    assert!(a.model.queue.marked.is_empty(), "v marks and v again unmarks: marking does not move");
+    keys(&mut a, "v j v");
+    assert_eq!(a.model.queue.marked.len(), 2, "v j v marks two neighbouring rows");
     let s = screen(&a);
     assert!(s.contains("2 marked") && s.matches('*').count() >= 2, "{s}");
-    keys(&mut a, "j V");
+    keys(&mut a, "j j V");
     assert_eq!(a.model.queue.marked.len(), 4, "V marks from the last mark to here");
     keys(&mut a, "s p e n d <enter>");
     let q = a.model.confirm.as_ref().unwrap().question.clone();
@@ -901,7 +908,7 @@ fn marked_tickets_take_a_bulk_edit_after_a_confirmation_that_counts_them() {
         assert_eq!(ticket_in_store(dir.path(), *n).1.status.as_str(), "pending", "#{n}");
     }
     // A move some tickets do not allow: those are refused and named, the rest done.
-    keys(&mut a, "g g v v s c l o <enter> y");
+    keys(&mut a, "g g v j v s c l o <enter> y");
     let (msg, err) = a.model.status.clone().unwrap();
     assert!(
         err && msg.starts_with("0 of 2 changed; refused #") && msg.contains("resolved before it is closed"),
@@ -933,7 +940,7 @@ fn a_macro_applies_several_fields_and_a_reply_after_saying_what_it_does() {
         |i| matches!(&i.event, tix::store::TimelineEvent::Entry { body, .. } if body == "Your password was reset.")
     ));
     // The same macro on marked queue rows.
-    keys(&mut a, "<esc> ] ] v v m <enter> y");
+    keys(&mut a, "<esc> ] ] v j v m <enter> y");
     assert_eq!(a.model.status.as_ref().unwrap().0, "2 of 2 changed");
 }
 
@@ -1044,15 +1051,23 @@ fn triage_walks_the_new_unassigned_tickets_one_decision_at_a_time() {
     assert_eq!(first, 2, "oldest first");
     assert!(screen(&a).contains("TRIAGE (0 decided)"), "{}", screen(&a));
     insta::assert_snapshot!("triage_80x24", screen(&a));
-    // u: urgency 1 → written, and straight on to the next ticket.
+    // u: urgency 1 → written; the ticket stays for the next decision (i: impact 1).
     keys(&mut a, "u <enter>");
     assert_eq!(ticket_in_store(dir.path(), 2).1.urgency.get(), 1);
+    assert_eq!(a.model.open_ticket().unwrap().number.0, 2, "a decision stays on the ticket");
+    keys(&mut a, "i <enter>");
+    let t2 = ticket_in_store(dir.path(), 2).1;
+    assert_eq!((t2.urgency.get(), t2.impact.get()), (1, 1));
+    assert!(screen(&a).contains("TRIAGE (1 decided)"), "one ticket decided, however many decisions");
+    // enter (or n) moves on; n skips; t takes.
+    keys(&mut a, "<enter>");
     assert_eq!(a.model.open_ticket().unwrap().number.0, 3);
-    // n skips; t takes (and moves on).
     keys(&mut a, "n");
     assert_eq!(a.model.open_ticket().unwrap().number.0, 4);
     keys(&mut a, "t");
     assert_eq!(ticket_in_store(dir.path(), 4).1.assignee.unwrap().name, "Dana Whitfield");
+    assert_eq!(a.model.open_ticket().unwrap().number.0, 4);
+    keys(&mut a, "n");
     assert_eq!(a.model.open_ticket().unwrap().number.0, 6);
     assert!(screen(&a).contains("TRIAGE (2 decided)"));
     // Esc stops; the queue is back to its view.
@@ -1111,7 +1126,7 @@ fn checklists_attach_tick_and_warn_before_resolving() {
     add_kb_and_assets(dir.path());
     open_ticket(&mut a, 2);
     // The linked KB article's numbered steps are offered too.
-    keys(&mut a, "3 printer <enter> l 2");
+    keys(&mut a, "3 / printer <enter> l 2");
     keys(&mut a, "K");
     let labels: Vec<String> = a.model.picker.as_ref().unwrap().items.iter().map(|i| i.label.clone()).collect();
     assert_eq!(labels, vec!["Leaver".to_string()], "the printer article has no numbered steps");
@@ -1193,3 +1208,7 @@ fn a_second_checklist_asks_before_replacing_the_first() {
     assert!(!replaced.contains("\"done\":true"), "yes: a fresh one: {replaced}");
     assert!(screen(&a).contains("Checklist: Leaver (0 of 2 done"), "{}", screen(&a));
 }
+
+/// Work that is never lost, and keys that do what they say (issue 15).
+#[path = "console/work.rs"]
+mod work;

@@ -19,6 +19,8 @@ pub struct DetailState {
     pub view: Option<Box<TicketView>>,
     pub scroll: u16,
     pub loading: bool,
+    /// Scroll to the end when the ticket next arrives (a note or reply was just added).
+    pub follow: bool,
 }
 
 impl DetailState {

@@ -108,6 +108,8 @@ pub enum Effect {
     RefreshSla {
         full: bool,
     },
+    /// Leave the console (asked first when a draft would be lost); never reaches the runner.
+    Quit,
     /// Terminal: put text on the clipboard through OSC 52 (works over SSH).
     Copy(String),
     /// Terminal: hand a draft to $VISUAL / $EDITOR and take it back.

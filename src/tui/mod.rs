@@ -77,6 +77,8 @@ pub struct App {
     pub model: Model,
     keymap: Keymap<PaneId, Command>,
     keys: KeyState,
+    /// The context the help lines were made for.
+    help_for: PaneId,
     runner: Runner,
     /// Effects for the terminal itself (clipboard, external editor), run by the driver.
     pub terminal: Vec<Effect>,
@@ -102,6 +104,7 @@ impl App {
             model,
             keymap,
             keys: KeyState::new(),
+            help_for: PaneId::Queue,
             runner: Runner::Inline(Box::new(o.desk(store))),
             terminal: vec![],
         };
@@ -146,6 +149,7 @@ impl App {
             model,
             keymap,
             keys: KeyState::new(),
+            help_for: PaneId::Queue,
             runner: Runner::Worker { tx: etx, pending: 0, sync },
             terminal: vec![],
         };
@@ -188,7 +192,6 @@ impl App {
                 self.dispatch(Action::Command(c));
                 if self.model.context() != context {
                     self.keys.clear();
-                    self.model.help = defaults::help(&self.keymap, self.model.context());
                 }
             }
             Lookup::Pending | Lookup::NoMatch => return false,
@@ -199,6 +202,13 @@ impl App {
     pub fn dispatch(&mut self, action: Action) {
         let effects = update::update(&mut self.model, action);
         self.run(effects);
+        // Help shows the keys of the pane in focus, however focus moved (a key, or a
+        // ticket that arrived and took it).
+        let context = self.model.context();
+        if context != self.help_for {
+            self.help_for = context;
+            self.model.help = defaults::help(&self.keymap, context);
+        }
     }
 
     fn run(&mut self, effects: Vec<Effect>) {

@@ -70,6 +70,8 @@ pub struct Triage {
     pub seen: Vec<TicketId>,
     /// How many were changed.
     pub decided: usize,
+    /// The tickets changed (each counted once, however many decisions).
+    pub decided_on: Vec<TicketId>,
     /// The next ticket is to be opened when the queue answers.
     pub want_next: bool,
 }
@@ -130,6 +132,46 @@ impl Model {
         }
     }
 
+    /// Unsaved work, in words ("a note on #42"): quitting asks first when there is some.
+    pub fn unsaved(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for e in [&self.editor, &self.parked].into_iter().flatten() {
+            if !e.text.trim().is_empty() {
+                let what = match e.kind {
+                    crate::domain::ticket::EntryKind::Note => "note",
+                    crate::domain::ticket::EntryKind::Reply => "reply",
+                };
+                out.push(format!("a {what} on {}", e.ticket.number));
+            }
+        }
+        if let Some(f) = &self.form
+            && (!f.title.trim().is_empty() || !f.description.trim().is_empty())
+        {
+            out.push("a new ticket".into());
+        }
+        out
+    }
+
+    /// Quit, or ask first when a draft would be lost.
+    pub(crate) fn quit_or_ask(&mut self) -> Vec<Effect> {
+        let unsaved = self.unsaved();
+        if unsaved.is_empty() {
+            self.quit = true;
+        } else {
+            self.confirm = Some(Confirm {
+                question: format!("quit and discard {}? y/n", unsaved.join(" and ")),
+                effect: Effect::Quit,
+            });
+        }
+        vec![]
+    }
+
+    /// Width and height of the ticket pane.
+    pub fn detail_size(&self) -> (u16, u16) {
+        let w = if self.split() { self.width - self.width / 2 - 1 } else { self.width };
+        (w, self.height.saturating_sub(2))
+    }
+
     /// Rows of the queue table that fit on screen.
     pub fn page(&self) -> u16 {
         self.height.saturating_sub(3).max(1)
@@ -164,7 +206,6 @@ impl Model {
         self.status = Some((msg.into(), true));
     }
 
-    /// Switch to a pane; KB and asset panes open their search box when empty.
     /// Sync now, when the store syncs (the key and `:sync`).
     pub(crate) fn sync_now(&mut self) -> Vec<Effect> {
         if self.sync.is_none() {
@@ -175,6 +216,7 @@ impl Model {
         vec![Effect::SyncNow]
     }
 
+    /// Switch to a pane (a draft parked by `??` comes back when leaving the KB pane).
     pub(crate) fn focus_pane(&mut self, pane: PaneId) -> Vec<Effect> {
         self.focus = pane;
         self.status = None;
@@ -182,13 +224,9 @@ impl Model {
         if pane != PaneId::Kb && self.parked.is_some() {
             self.editor = self.parked.take();
         }
+        // The KB and asset panes do not open their search box by themselves: pane keys
+        // (1-5, Tab) keep switching panes; `/` starts typing (the hints say so).
         match pane {
-            PaneId::Kb if self.kb.query.is_empty() => {
-                self.input = Some(Input { kind: InputKind::Kb, text: String::new() });
-            }
-            PaneId::Assets if self.assets.query.is_empty() => {
-                self.input = Some(Input { kind: InputKind::Assets, text: String::new() });
-            }
             PaneId::Detail if self.detail.view.is_none() => {
                 self.say("no ticket open: enter on a queue row or :NUMBER opens one");
             }

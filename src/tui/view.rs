@@ -52,6 +52,38 @@ pub fn render(m: &Model, f: &mut Frame) {
     if m.show_help {
         render_help(m, f, body);
     }
+    if m.theme.glyphs == text::Glyphs::Ascii {
+        ascii_only(f.buffer_mut());
+    }
+}
+
+/// `--ascii`: every glyph the console draws itself becomes ASCII (separators, arrows,
+/// ellipses, box lines), whatever widget drew it. Stored text was already made inert by
+/// the sanitiser; its letters stay as they are.
+fn ascii_only(buf: &mut ratatui::buffer::Buffer) {
+    for cell in buf.content.iter_mut() {
+        let ascii = match cell.symbol() {
+            "·" | "•" => "-",
+            "→" | "⇒" | "›" | "»" => ">",
+            "←" | "‹" | "«" => "<",
+            "↑" => "^",
+            "↓" => "v",
+            "…" => ".",
+            "×" => "x",
+            "—" | "–" | "─" | "━" => "-",
+            "│" | "┃" => "|",
+            "┊" | "┆" => ":",
+            "┌" | "┐" | "└" | "┘" | "├" | "┤" | "┬" | "┴" | "┼" => "+",
+            "“" | "”" => "\"",
+            "‘" | "’" => "'",
+            "✓" | "✔" => "v",
+            "▲" => "^",
+            "▼" => "v",
+            "█" | "▒" | "░" => "#",
+            _ => continue,
+        };
+        cell.set_symbol(ascii);
+    }
 }
 
 /// The top line: pane tabs (focused one bold and bracketed) and the pane's title.
@@ -145,7 +177,7 @@ pub(crate) fn render_status(m: &Model, f: &mut Frame, area: Rect) {
         (None, PaneId::Picker) => "type to narrow  enter choose  esc cancel ",
         (None, PaneId::Queue) => "? help  enter open  c new  / filter  tab panes  q quit ",
         (None, PaneId::Detail) => "? help  n note  r reply  s status  a assign  esc back ",
-        (None, PaneId::Triage) => "u urgency i impact o group t take m macro n next esc stop ",
+        (None, PaneId::Triage) => "u urgency i impact o group t take m macro n/enter next esc stop ",
         (None, PaneId::Kb) => "/ search  l link  i reply with excerpt  esc back ",
         (None, PaneId::Assets) => "/ find  l link to ticket  esc back ",
         _ => "",

@@ -13,8 +13,8 @@ use crate::tui::update::picker::open_macros;
 /// The detail pane's own commands; `None` passes the action on to the queue's handling.
 pub(crate) fn update_detail(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
     let Action::Command(c) = action else { return None };
-    let w = if m.split() { m.width - m.width / 2 - 1 } else { m.width };
-    let (h, now) = (m.height.saturating_sub(2), m.now_ms);
+    let (w, h) = m.detail_size();
+    let now = m.now_ms;
     let page = h.max(1) as i32;
     let picker = |m: &mut Model, field: PickField| -> Vec<Effect> {
         let Some(t) = m.open_ticket().cloned() else { return vec![] };
@@ -28,6 +28,8 @@ pub(crate) fn update_detail(m: &mut Model, action: &Action) -> Option<Vec<Effect
         Command::ScrollUp => m.detail.scroll_by(-1, w, h, now, &m.theme),
         Command::PageDown => m.detail.scroll_by(page, w, h, now, &m.theme),
         Command::PageUp => m.detail.scroll_by(-page, w, h, now, &m.theme),
+        Command::SelectFirst => m.detail.scroll = 0,
+        Command::SelectLast => m.detail.scroll_by(i32::MAX / 2, w, h, now, &m.theme),
         Command::Back => m.focus = PaneId::Queue,
         Command::AddNote | Command::AddReply => {
             let kind = if *c == Command::AddNote { EntryKind::Note } else { EntryKind::Reply };

@@ -69,6 +69,7 @@ pub(crate) fn update_editor(m: &mut Model, action: &Action) -> Option<Vec<Effect
                 e.review = true;
             } else {
                 let e = m.editor.take().expect("editor is open");
+                m.detail.follow = true;
                 return Some(vec![Effect::AddEntry { seen: e.ticket, kind: e.kind, body: e.text, minutes: e.minutes }]);
             }
         }

@@ -36,7 +36,14 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
     }
     if m.confirm.is_some() {
         return match action {
-            Action::Command(Command::Confirm) => m.confirm.take().map(|c| vec![c.effect]).unwrap_or_default(),
+            Action::Command(Command::Confirm) => match m.confirm.take() {
+                Some(Confirm { effect: Effect::Quit, .. }) => {
+                    m.quit = true;
+                    vec![]
+                }
+                Some(c) => vec![c.effect],
+                None => vec![],
+            },
             Action::Command(Command::Deny | Command::CancelInput) => {
                 m.confirm = None;
                 m.say("cancelled");
@@ -44,6 +51,11 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             }
             _ => vec![],
         };
+    }
+    // Quitting works from everywhere (ctrl-c in a prompt or editor too), and asks
+    // first when a draft would be lost.
+    if action == Action::Command(Command::Quit) {
+        return m.quit_or_ask();
     }
     if m.picker.is_some()
         && let Some(effects) = update_picker(m, &action)
@@ -100,10 +112,6 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
                 m.show_help = !m.show_help;
                 return vec![];
             }
-            Command::Quit => {
-                m.quit = true;
-                return vec![];
-            }
             _ => {}
         }
     }
@@ -142,17 +150,23 @@ pub(crate) fn results(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
             }
             m.detail.view = Some(v.clone());
             m.detail.loading = false;
+            // A note or reply just added shows at the end of the timeline.
+            if std::mem::take(&mut m.detail.follow) {
+                let (w, h) = m.detail_size();
+                m.detail.scroll_by(i32::MAX / 2, w, h, m.now_ms, &m.theme);
+            }
             vec![]
         }
         Action::Changed { message, ticket } => {
             m.say(message.clone());
             if let Some(t) = m.triage.as_mut()
                 && m.detail.view.as_ref().is_some_and(|v| v.ticket.id == *ticket)
+                && !t.decided_on.contains(ticket)
             {
-                // A decision on the ticket in triage: on to the next one.
+                // A decision on the ticket in triage: it stays open for the next
+                // decision until the technician moves on (n / enter).
                 t.decided += 1;
-                t.seen.push(*ticket);
-                t.want_next = true;
+                t.decided_on.push(*ticket);
             }
             after_change(m, *ticket)
         }

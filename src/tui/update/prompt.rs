@@ -14,6 +14,19 @@ pub(crate) fn update_prompt(m: &mut Model, action: &Action) -> Option<Vec<Effect
     let input = m.input.as_mut()?;
     let kind = input.kind;
     match action {
+        // Pane keys leave a search box and switch panes (the text stays as the query).
+        Action::Command(
+            Command::NextPane
+            | Command::PrevPane
+            | Command::FocusQueue
+            | Command::FocusDetail
+            | Command::FocusKb
+            | Command::FocusAssets
+            | Command::FocusDashboard,
+        ) if matches!(kind, InputKind::Kb | InputKind::Assets | InputKind::Filter) => {
+            m.input = None;
+            return None;
+        }
         Action::Insert(c) => input.text.push(*c),
         Action::Command(Command::DeleteBack) => {
             input.text.pop();
@@ -153,10 +166,7 @@ pub(crate) fn run_command(m: &mut Model, text: &str) -> Vec<Effect> {
     let (verb, rest) = text.split_once(' ').map(|(v, r)| (v, r.trim())).unwrap_or((text, ""));
     match verb {
         "" => vec![],
-        "q" | "quit" => {
-            m.quit = true;
-            vec![]
-        }
+        "q" | "quit" => m.quit_or_ask(),
         "new" => {
             m.form = Some(FormState::new(m.rules.matrix));
             vec![]

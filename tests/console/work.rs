@@ -1,0 +1,98 @@
+//! Quitting with a draft asks, help follows the focus, the ticket pane scrolls to its
+//! ends and to a new entry, marking does not move, `--ascii` draws only ASCII.
+
+use super::*;
+
+#[test]
+fn every_quit_with_a_draft_asks_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 5, 80, 24, false);
+    // Nothing unsaved: q quits at once.
+    keys(&mut a, "q");
+    assert!(a.model.quit);
+    let mut a = app(dir.path(), 5, 80, 24, false);
+    open_ticket(&mut a, 2);
+    // A draft parked behind a `??` KB search: q in the KB pane asks, n keeps working.
+    keys(&mut a, "n half <space> written ? ? <esc>");
+    assert!(a.model.parked.is_some() && a.model.focus == defaults::PaneId::Kb);
+    keys(&mut a, "q");
+    assert!(!a.model.quit, "q with a parked draft asks first");
+    let q = a.model.confirm.as_ref().unwrap().question.clone();
+    assert_eq!(q, "quit and discard a note on #2? y/n");
+    assert!(screen(&a).contains("quit and discard a note on #2"));
+    keys(&mut a, "n");
+    assert!(!a.model.quit && a.model.parked.is_some(), "the draft is still there");
+    // ctrl-c in the editor and :q ask too.
+    keys(&mut a, "1"); // leaving the KB pane brings the draft back
+    assert_eq!(a.model.editor.as_ref().unwrap().text, "half written");
+    keys(&mut a, "<ctrl-c>");
+    assert!(a.model.confirm.is_some() && !a.model.quit);
+    keys(&mut a, "<esc>");
+    keys(&mut a, "<ctrl-s>");
+    assert!(a.model.editor.is_none(), "saved");
+    keys(&mut a, "c T o n e r");
+    keys(&mut a, "<ctrl-c>");
+    assert_eq!(a.model.confirm.as_ref().unwrap().question, "quit and discard a new ticket? y/n");
+    keys(&mut a, "y");
+    assert!(a.model.quit, "y quits");
+}
+
+#[test]
+fn help_shows_the_pane_in_focus_after_a_ticket_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 5, 80, 24, false);
+    open_ticket(&mut a, 2);
+    keys(&mut a, "?");
+    let s = screen(&a);
+    assert!(s.contains("write an internal note"), "the ticket pane's keys:\n{s}");
+    assert!(!s.contains("next queue view"), "not the queue's:\n{s}");
+}
+
+#[test]
+fn the_ticket_pane_scrolls_to_its_ends_and_shows_a_new_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 5, 80, 12, false);
+    open_ticket(&mut a, 2);
+    for i in 0..4 {
+        keys(&mut a, &format!("n note <space> {i} <enter> second <space> line <enter> third <space> line <ctrl-s>"));
+    }
+    assert!(a.model.detail.scroll > 0, "the new note is scrolled into view");
+    assert!(screen(&a).contains("note 3"), "{}", screen(&a));
+    keys(&mut a, "g g");
+    assert_eq!(a.model.detail.scroll, 0);
+    assert!(!screen(&a).contains("note 3"));
+    keys(&mut a, "G");
+    let end = a.model.detail.scroll;
+    assert!(end > 0 && screen(&a).contains("note 3"));
+    keys(&mut a, "<home>");
+    assert_eq!(a.model.detail.scroll, 0);
+    keys(&mut a, "<end>");
+    assert_eq!(a.model.detail.scroll, end);
+}
+
+#[test]
+fn ascii_mode_draws_only_ascii_glyphs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 5, 80, 24, true);
+    keys(&mut a, "] ]");
+    open_ticket(&mut a, 1);
+    keys(&mut a, "s p e n d <enter>");
+    for s in [screen(&a), {
+        keys(&mut a, "1");
+        screen(&a)
+    }] {
+        // Stored text may be in any script; what tix draws itself is ASCII.
+        let own: Vec<char> = s
+            .chars()
+            .filter(|c| !c.is_ascii() && !c.is_alphabetic() && !matches!(c, '␛' | '⟨' | '⟩'))
+            .filter(|c| unicode_width_is_one(*c))
+            .collect();
+        assert!(own.is_empty(), "non-ASCII glyphs {own:?} in:\n{s}");
+        assert!(!s.contains('·') && !s.contains('→') && !s.contains('…'), "{s}");
+    }
+}
+
+fn unicode_width_is_one(c: char) -> bool {
+    // Wide (CJK) characters of stored text are content, not glyphs.
+    !('\u{1100}'..='\u{ffff}').contains(&c) || matches!(c, '·' | '→' | '…' | '×' | '─' | '│' | '┊')
+}
