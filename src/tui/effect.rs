@@ -110,6 +110,8 @@ pub enum Effect {
     },
     /// Leave the console (asked first when a draft would be lost); never reaches the runner.
     Quit,
+    /// Bring back the drafts an earlier console left (answered `y`); never reaches the runner.
+    RestoreDrafts,
     /// Terminal: put text on the clipboard through OSC 52 (works over SSH).
     Copy(String),
     /// Terminal: hand a draft to $VISUAL / $EDITOR and take it back.

@@ -4,6 +4,7 @@
 use super::assets::AssetState;
 use super::defaults::PaneId;
 use super::detail::DetailState;
+use super::drafts::{Drafts, EntryDraft, FormDraft};
 use super::editor::EditorState;
 use super::effect::Effect;
 use super::form::FormState;
@@ -62,6 +63,10 @@ pub struct Model {
     pub sla_counts: Option<crate::store::SlaCounts>,
     /// Triage mode: walking the new unassigned tickets one by one.
     pub triage: Option<Triage>,
+    /// Drafts an earlier console left, offered back at the start (until answered).
+    pub offer: Option<Drafts>,
+    /// A restored note or reply, waiting for its ticket to load.
+    pub restoring: Option<EntryDraft>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -152,6 +157,62 @@ impl Model {
         out
     }
 
+    /// What is unsaved now, as kept on disk (an offer not yet answered counts too).
+    pub fn drafts(&self) -> Drafts {
+        let mut d = self.offer.clone().unwrap_or_default();
+        let entry = [&self.editor, &self.parked].into_iter().flatten().find(|e| !e.text.trim().is_empty());
+        if let Some(e) = entry {
+            d.entry = Some(EntryDraft {
+                ticket: e.ticket.id,
+                number: e.ticket.number,
+                kind: EntryDraft::kind_name(e.kind).into(),
+                text: e.text.clone(),
+                minutes: e.minutes,
+            });
+        } else if let Some(r) = &self.restoring {
+            d.entry = Some(r.clone());
+        }
+        if let Some(f) = self.form.as_ref().filter(|f| !f.title.trim().is_empty() || !f.description.trim().is_empty()) {
+            d.form = Some(FormDraft { title: f.title.clone(), description: f.description.clone() });
+        }
+        d
+    }
+
+    /// Offer drafts left by an earlier console.
+    pub fn offer_drafts(&mut self, d: Drafts) {
+        if d.is_empty() {
+            return;
+        }
+        self.confirm = Some(Confirm {
+            question: format!("restore {} left unsaved last time? y/n", d.describe()),
+            effect: Effect::RestoreDrafts,
+        });
+        self.offer = Some(d);
+    }
+
+    /// `y` to the offer: the form opens as it was; a note or reply opens on its ticket
+    /// once that has loaded.
+    pub(crate) fn restore_drafts(&mut self) -> Vec<Effect> {
+        let Some(d) = self.offer.take() else { return vec![] };
+        if let Some(f) = d.form {
+            let mut form = super::form::FormState::new(self.rules.matrix);
+            form.title = f.title;
+            form.description = f.description;
+            self.form = Some(form);
+        }
+        match d.entry {
+            Some(e) => {
+                let id = e.ticket;
+                self.restoring = Some(e);
+                self.detail.loading = true;
+                self.open_on_load = true;
+                self.say("restoring your draft");
+                vec![Effect::LoadTicket(id)]
+            }
+            None => vec![],
+        }
+    }
+
     /// Quit, or ask first when a draft would be lost.
     pub(crate) fn quit_or_ask(&mut self) -> Vec<Effect> {
         let unsaved = self.unsaved();
@@ -159,7 +220,10 @@ impl Model {
             self.quit = true;
         } else {
             self.confirm = Some(Confirm {
-                question: format!("quit and discard {}? y/n", unsaved.join(" and ")),
+                question: format!(
+                    "quit with {} unsaved? It is kept as a draft for next time. y/n",
+                    unsaved.join(" and ")
+                ),
                 effect: Effect::Quit,
             });
         }

@@ -196,7 +196,7 @@ pub fn run(desk: &mut Desk, effect: Effect) -> Action {
         }
         Effect::Bulk { tickets, edit, m } => bulk(desk, &tickets, edit, m.as_deref()),
         // Terminal effects are run by the driver, never here.
-        Effect::Copy(_) | Effect::ExternalEditor { .. } | Effect::Quit => {
+        Effect::Copy(_) | Effect::ExternalEditor { .. } | Effect::Quit | Effect::RestoreDrafts => {
             Action::Failed("internal: a terminal effect reached the store worker".into())
         }
         Effect::Take { id, seen } => {

@@ -18,8 +18,8 @@ fn every_quit_with_a_draft_asks_first() {
     keys(&mut a, "q");
     assert!(!a.model.quit, "q with a parked draft asks first");
     let q = a.model.confirm.as_ref().unwrap().question.clone();
-    assert_eq!(q, "quit and discard a note on #2? y/n");
-    assert!(screen(&a).contains("quit and discard a note on #2"));
+    assert_eq!(q, "quit with a note on #2 unsaved? It is kept as a draft for next time. y/n");
+    assert!(screen(&a).contains("quit with a note on #2 unsaved?"));
     keys(&mut a, "n");
     assert!(!a.model.quit && a.model.parked.is_some(), "the draft is still there");
     // ctrl-c in the editor and :q ask too.
@@ -32,7 +32,7 @@ fn every_quit_with_a_draft_asks_first() {
     assert!(a.model.editor.is_none(), "saved");
     keys(&mut a, "c T o n e r");
     keys(&mut a, "<ctrl-c>");
-    assert_eq!(a.model.confirm.as_ref().unwrap().question, "quit and discard a new ticket? y/n");
+    assert!(a.model.confirm.as_ref().unwrap().question.starts_with("quit with a new ticket unsaved?"));
     keys(&mut a, "y");
     assert!(a.model.quit, "y quits");
 }
@@ -95,4 +95,31 @@ fn ascii_mode_draws_only_ascii_glyphs() {
 fn unicode_width_is_one(c: char) -> bool {
     // Wide (CJK) characters of stored text are content, not glyphs.
     !('\u{1100}'..='\u{ffff}').contains(&c) || matches!(c, '·' | '→' | '…' | '×' | '─' | '│' | '┊')
+}
+
+#[test]
+fn drafts_are_on_disk_while_written_and_offered_after_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 5, 80, 24, false);
+    open_ticket(&mut a, 2);
+    keys(&mut a, "r Hello <space> Jane <ctrl-t> 1 5 m <enter>");
+    // The console dies here (a panic, a kill): nothing more runs.
+    drop(a);
+    let kept = dir.path().join("c.db.drafts.json");
+    assert!(std::fs::read_to_string(&kept).unwrap().contains("Hello Jane"));
+    let mut a = app(dir.path(), 0, 80, 24, false);
+    assert_eq!(
+        a.model.confirm.as_ref().unwrap().question,
+        "restore a reply on #2 (1 line) left unsaved last time? y/n"
+    );
+    keys(&mut a, "y");
+    let e = a.model.editor.as_ref().unwrap();
+    assert_eq!((e.text.as_str(), e.minutes, e.ticket.number.0), ("Hello Jane", Some(15), 2));
+    assert_eq!(a.model.focus, defaults::PaneId::Detail);
+    // n discards: the file goes.
+    drop(a);
+    let mut a = app(dir.path(), 0, 80, 24, false);
+    keys(&mut a, "n");
+    assert!(a.model.confirm.is_none() && a.model.editor.is_none());
+    assert!(!kept.exists());
 }

@@ -41,12 +41,17 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
                     m.quit = true;
                     vec![]
                 }
+                Some(Confirm { effect: Effect::RestoreDrafts, .. }) => m.restore_drafts(),
                 Some(c) => vec![c.effect],
                 None => vec![],
             },
             Action::Command(Command::Deny | Command::CancelInput) => {
-                m.confirm = None;
-                m.say("cancelled");
+                if m.confirm.take().is_some_and(|c| c.effect == Effect::RestoreDrafts) {
+                    m.offer = None;
+                    m.say("the drafts from last time were discarded");
+                } else {
+                    m.say("cancelled");
+                }
                 vec![]
             }
             _ => vec![],
@@ -150,6 +155,14 @@ pub(crate) fn results(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
             }
             m.detail.view = Some(v.clone());
             m.detail.loading = false;
+            if m.restoring.as_ref().is_some_and(|r| r.ticket == v.ticket.id) {
+                let r = m.restoring.take().expect("restoring");
+                let mut e = EditorState::new(r.kind(), v.ticket.clone());
+                e.text = r.text;
+                e.minutes = r.minutes;
+                m.editor = Some(e);
+                m.say("draft restored");
+            }
             // A note or reply just added shows at the end of the timeline.
             if std::mem::take(&mut m.detail.follow) {
                 let (w, h) = m.detail_size();
