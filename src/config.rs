@@ -13,6 +13,38 @@ use crate::domain::ticket::{Priority, PriorityMatrix};
 /// The commented default configuration shipped with tix.
 pub const DEFAULT_TOML: &str = include_str!("../assets/config.toml");
 
+/// The demo store's configuration (SLA calendars and policies, an escalation, views,
+/// macros, canned texts, a checklist, a recurring ticket, routing, the acting agent),
+/// written beside the demo store by `tix demo`.
+pub const DEMO_TOML: &str = include_str!("../assets/demo/config.toml");
+
+/// A store's own config file: named like the store with `.toml` (demo.db → demo.toml).
+pub fn store_config_path(db: &Path) -> PathBuf {
+    db.with_extension("toml")
+}
+
+/// The store's own config file when tix should read it (it exists, is yours and no one
+/// else may change it: its hooks run as you); `Err` says why one that exists is ignored.
+pub fn store_config(db: &Path) -> Result<Option<PathBuf>, String> {
+    let path = store_config_path(db);
+    let Ok(meta) = std::fs::metadata(&path) else { return Ok(None) };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid has no preconditions.
+        let me = unsafe { libc::geteuid() };
+        if meta.uid() != me || meta.mode() & 0o022 != 0 {
+            return Err(format!(
+                "ignoring {}: a store's config file must be yours and not writable by others (mode {:04o})",
+                path.display(),
+                meta.mode() & 0o7777
+            ));
+        }
+    }
+    let _ = meta;
+    Ok(Some(path))
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Config {
     pub agent_name: Option<String>,

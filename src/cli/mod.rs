@@ -119,6 +119,8 @@ pub struct Ctx {
     pub db: PathBuf,
     pub db_explicit: bool,
     pub actor: String,
+    /// `--as` as given (the actor is decided again when the config changes: `tix demo`).
+    pub as_given: Option<String>,
     pub out: Out,
     /// The configured rules, shared with the desk core.
     pub config: Arc<Config>,
@@ -245,6 +247,16 @@ pub fn console(ctx: &Ctx) -> Result<()> {
     crate::tui::run_console(store, keymap, opts)
 }
 
+/// Who acts: `--as`, else the config's `[agent] name`, else `$USER`, else "agent".
+pub fn acting_agent(given: Option<&str>, config: &Config) -> String {
+    given
+        .map(str::to_string)
+        .or_else(|| config.agent_name.clone())
+        .or_else(|| std::env::var("USER").ok())
+        .filter(|a| !a.trim().is_empty())
+        .unwrap_or_else(|| "agent".to_string())
+}
+
 /// Where the store is when `--db`/`TIX_DB` are not given.
 pub fn default_db(config: &Config) -> Result<PathBuf> {
     if let Some(p) = &config.store_path {
@@ -359,17 +371,7 @@ pub fn run(cli: Cli) -> Result<()> {
         return config_cmd::run(&Out { json: cli.json }, c);
     }
     let config_path = Config::default_path();
-    let config = Config::load(config_path.as_deref())?;
-    if let Some(w) = config.source.as_deref().and_then(crate::fsmode::config_warning) {
-        warn(cli.json, &w);
-    }
-    let actor = cli
-        .actor
-        .clone()
-        .or_else(|| config.agent_name.clone())
-        .or_else(|| std::env::var("USER").ok())
-        .filter(|a| !a.trim().is_empty())
-        .unwrap_or_else(|| "agent".to_string());
+    let mut config = Config::load(config_path.as_deref())?;
     let out = Out { json: cli.json };
     let db_explicit = cli.db.is_some();
     let db = match (&cli.db, &cli.command) {
@@ -377,8 +379,29 @@ pub fn run(cli: Cli) -> Result<()> {
         (None, Some(Command::Demo(_))) => default_demo_db()?,
         (None, _) => default_db(&config)?,
     };
-    let ctx =
-        Ctx { ascii: cli.ascii, db, db_explicit, actor, out, config: Arc::new(config), warned: Default::default() };
+    // A store's own config file (the demo's demo.toml) is read for that store unless
+    // $TIX_CONFIG names a file.
+    if std::env::var_os("TIX_CONFIG").is_none() {
+        match crate::config::store_config(&db) {
+            Ok(Some(own)) => config = Config::load(Some(&own))?,
+            Ok(None) => {}
+            Err(w) => warn(cli.json, &w),
+        }
+    }
+    if let Some(w) = config.source.as_deref().and_then(crate::fsmode::config_warning) {
+        warn(cli.json, &w);
+    }
+    let actor = acting_agent(cli.actor.as_deref(), &config);
+    let ctx = Ctx {
+        ascii: cli.ascii,
+        db,
+        db_explicit,
+        actor,
+        as_given: cli.actor.clone(),
+        out,
+        config: Arc::new(config),
+        warned: Default::default(),
+    };
     match cli.command {
         None => console(&ctx),
         Some(Command::Init) => store_cmd::init(&ctx),

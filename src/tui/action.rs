@@ -88,6 +88,15 @@ commands! {
     SubmitInput = "submit-input", "accept";
     CancelInput = "cancel-input", "leave the prompt, or clear the filter";
     DeleteBack = "delete-back", "delete a character";
+    DeleteForward = "delete-forward", "delete the character under the cursor";
+    CursorLeft = "cursor-left", "cursor left";
+    CursorRight = "cursor-right", "cursor right";
+    WordLeft = "word-left", "cursor to the previous word";
+    WordRight = "word-right", "cursor to the next word";
+    LineStart = "line-start", "cursor to the start of the line";
+    LineEnd = "line-end", "cursor to the end of the line";
+    CursorUp = "cursor-up", "cursor up a line";
+    CursorDown = "cursor-down", "cursor down a line";
     NextField = "next-field", "next field";
     PrevField = "prev-field", "previous field";
     Increase = "increase", "raise the level (urgency 1 is highest)";

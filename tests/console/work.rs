@@ -123,3 +123,34 @@ fn drafts_are_on_disk_while_written_and_offered_after_a_crash() {
     assert!(a.model.confirm.is_none() && a.model.editor.is_none());
     assert!(!kept.exists());
 }
+
+#[test]
+fn the_editor_moves_its_cursor_by_char_word_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 3, 80, 24, false);
+    open_ticket(&mut a, 1);
+    keys(&mut a, "n Printer <space> jam <enter> tray <space> two");
+    let text = |a: &App| a.model.editor.as_ref().unwrap().text.clone();
+    // Word left twice, type: the insertion lands mid-text.
+    keys(&mut a, "<ctrl-left> <ctrl-left> paper <space>");
+    assert_eq!(text(&a), "Printer jam\npaper tray two");
+    // Up keeps the column; home/end go to the line's ends; delete removes forward.
+    keys(&mut a, "<up> <home> <delete> p");
+    assert_eq!(text(&a), "printer jam\npaper tray two");
+    keys(&mut a, "<end> !");
+    assert_eq!(text(&a), "printer jam!\npaper tray two");
+    keys(&mut a, "<down> <end> <left> <left> <left> <backspace>");
+    assert_eq!(text(&a), "printer jam!\npaper traytwo");
+    keys(&mut a, "<alt-right> .");
+    assert_eq!(text(&a), "printer jam!\npaper traytwo.");
+    // The cursor is drawn where typing goes.
+    keys(&mut a, "<up> <home>");
+    let s = screen(&a);
+    assert!(s.contains("printer jam!") && s.contains("paper traytwo."), "{s}");
+    keys(&mut a, "<ctrl-s>");
+    let (st, t) = ticket_in_store(dir.path(), 1);
+    let tl = st.timeline(t.id).unwrap();
+    assert!(tl.iter().any(
+        |i| matches!(&i.event, tix::store::TimelineEvent::Entry { body, .. } if body == "printer jam!\npaper traytwo.")
+    ));
+}

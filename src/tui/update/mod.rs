@@ -158,7 +158,7 @@ pub(crate) fn results(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
             if m.restoring.as_ref().is_some_and(|r| r.ticket == v.ticket.id) {
                 let r = m.restoring.take().expect("restoring");
                 let mut e = EditorState::new(r.kind(), v.ticket.clone());
-                e.text = r.text;
+                e.set_text(r.text);
                 e.minutes = r.minutes;
                 m.editor = Some(e);
                 m.say("draft restored");
@@ -313,12 +313,12 @@ pub(crate) fn results(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
             match text {
                 Ok(t) => match m.editor.as_mut() {
                     Some(e) if e.ticket.id == ticket.id => {
-                        e.text = t.clone();
+                        e.set_text(t.clone());
                         e.confirm_discard = false;
                     }
                     _ => {
                         let mut e = EditorState::new(*kind, (**ticket).clone());
-                        e.text = t.clone();
+                        e.set_text(t.clone());
                         m.editor = Some(e);
                     }
                 },

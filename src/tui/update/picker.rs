@@ -38,7 +38,7 @@ pub(crate) fn picked(m: &mut Model, p: PickerState, v: PickValue) -> Vec<Effect>
     match (p.target.clone(), v.clone()) {
         (PickTarget::Draft, PickValue::Canned(i)) => {
             if let (Some(e), Some(c)) = (m.editor.as_mut(), m.rules.canned.get(i)) {
-                e.text.push_str(&c.text);
+                e.insert_str(&c.text);
             }
             vec![]
         }

@@ -42,7 +42,7 @@ pub(crate) fn update_kb(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
         Command::InsertExcerpt if m.parked.is_some() => {
             let Some(excerpt) = m.kb.current().map(KbState::excerpt) else { return Some(vec![]) };
             let mut e = m.parked.take().expect("parked");
-            e.text.push_str(&excerpt);
+            e.insert_str(&excerpt);
             m.editor = Some(e);
             m.focus = PaneId::Detail;
             m.status = None;
@@ -52,7 +52,7 @@ pub(crate) fn update_kb(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
             let Some(excerpt) = m.kb.current().map(KbState::excerpt) else { return Some(vec![]) };
             let Some(seen) = with_open_ticket(m) else { return Some(vec![]) };
             let mut e = EditorState::new(EntryKind::Reply, *seen);
-            e.text = excerpt;
+            e.set_text(excerpt);
             m.editor = Some(e);
             m.focus = PaneId::Detail;
             vec![]
