@@ -154,3 +154,17 @@ fn the_editor_moves_its_cursor_by_char_word_and_line() {
         |i| matches!(&i.event, tix::store::TimelineEvent::Entry { body, .. } if body == "printer jam!\npaper traytwo.")
     ));
 }
+
+#[test]
+fn a_long_status_message_wraps_above_the_status_line_instead_of_being_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 3, 80, 24, false);
+    let msg = "conflict on #2: status was changed by Marek Nowicki at 2026-11-20 14:02 while you were looking at it; the ticket reloaded";
+    a.dispatch(tix::tui::action::Action::Failed(msg.into()));
+    let s = screen(&a);
+    assert!(s.contains("Marek Nowicki at 2026-11-20 14:02"), "who and when, whole:\n{s}");
+    assert!(s.contains("the ticket reloaded"), "{s}");
+    let last = s.lines().rev().take(4).collect::<Vec<_>>().join("\n");
+    assert!(!last.contains('…'), "nothing cut:\n{s}");
+    insta::assert_snapshot!(s);
+}
