@@ -978,8 +978,17 @@ fn the_dashboard_counts_the_desk_at_80x24_and_160x48() {
     // ago, and the first four tickets (30 days ago + 3, 6, 9, 12 h) came in before it.
     assert_eq!(r.created, 8);
     let s = screen(&a);
-    assert!(s.contains("backlog: 12 open") && s.contains("P1") && s.contains("Dana Whitfield"), "{s}");
+    assert!(s.contains("backlog: 12 open") && s.contains("P1") && s.contains("(j/k scroll)"), "{s}");
     insta::assert_snapshot!("dashboard_80x24", s);
+    // At 80×24 one column scrolls: age, groups, the period and every agent are reached.
+    keys(&mut a, "G");
+    let s = screen(&a);
+    assert!(s.contains("Dana Whitfield") && s.contains("agents (open now / resolved)"), "{s}");
+    insta::assert_snapshot!("dashboard_80x24_end", s);
+    keys(&mut a, "g g");
+    assert_eq!(a.model.dashboard.scroll, 0);
+    keys(&mut a, "j j");
+    assert_eq!(a.model.dashboard.scroll, 2);
     a.dispatch(tix::tui::action::Action::Resize { width: 160, height: 48 });
     insta::assert_snapshot!("dashboard_160x48", screen(&a));
 }

@@ -12,7 +12,7 @@ use super::effect::Effect;
 use super::theme::Theme;
 use crate::domain::text::{self, Glyphs};
 use crate::domain::time::DAY;
-use crate::store::{Count, Report};
+use crate::store::Report;
 
 /// Days the dashboard looks back.
 pub const PERIOD_DAYS: i64 = 30;
@@ -21,6 +21,8 @@ pub const PERIOD_DAYS: i64 = 30;
 pub struct DashState {
     pub report: Option<Box<Report>>,
     pub loading: bool,
+    /// Lines scrolled (j/k, PgUp/PgDn, g g/G).
+    pub scroll: u16,
 }
 
 impl DashState {
@@ -31,93 +33,128 @@ impl DashState {
         Effect::LoadReport { from: to - PERIOD_DAYS * DAY, to }
     }
 
+    /// Scroll by `delta` lines within the figures drawn in `area` (j/k, PgUp/PgDn).
+    pub fn scroll_by(&mut self, delta: i32, area: Rect, theme: &Theme) {
+        let max = self.max_scroll(area, theme);
+        self.scroll = (self.scroll as i32 + delta).clamp(0, max as i32) as u16;
+    }
+
+    fn max_scroll(&self, area: Rect, theme: &Theme) -> u16 {
+        let Some(r) = &self.report else { return 0 };
+        let inner_h = area.height.saturating_sub(2) as usize;
+        let n = if area.width >= 100 {
+            let w = (area.width / 2).saturating_sub(2) as usize;
+            backlog_lines(r, w, theme).len().max(period_lines(r, w, theme).len())
+        } else {
+            let w = area.width.saturating_sub(2) as usize;
+            backlog_lines(r, w, theme).len() + 2 + period_lines(r, w, theme).len()
+        };
+        n.saturating_sub(inner_h) as u16
+    }
+
     pub fn render(&self, area: Rect, buf: &mut Buffer, theme: &Theme) {
         let Some(r) = &self.report else {
             Paragraph::new(if self.loading { "counting…" } else { "" }).render(area, buf);
             return;
         };
-        let g = theme.glyphs;
-        let bold = Style::default().add_modifier(Modifier::BOLD);
-        let wide = area.width >= 100;
-        let (left, right) = if wide {
-            let [l, r] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
-            (l, r)
-        } else {
-            let [l, r] = Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
-            (l, r)
-        };
         let block = |t: &str| Block::default().borders(Borders::ALL).border_set(theme.border()).title(format!(" {t} "));
-        // Left: the backlog.
-        let b = block(&format!("backlog: {} open", text::thousands(r.open)));
-        let inner = b.inner(left);
-        b.render(left, buf);
-        let w = inner.width as usize;
-        let mut lines: Vec<Line> = Vec::new();
-        let section = |title: &str, counts: &[Count], lines: &mut Vec<Line>| {
-            lines.push(Line::from(Span::styled(title.to_string(), bold)));
-            let max = counts.iter().map(|c| c.count).max().unwrap_or(1).max(1);
-            for c in counts {
-                lines.push(bar_line(&c.label, c.count, max, w, g, theme));
-            }
-        };
-        let both =
-            inner.height as usize >= r.by_priority.len() + r.by_status.len() + r.age.len() + r.by_group.len() + 4;
-        section("priority", &r.by_priority, &mut lines);
-        section("status", &r.by_status, &mut lines);
-        if both {
-            section("age", &r.age, &mut lines);
+        let scroll = self.scroll.min(self.max_scroll(area, theme));
+        let more = |shown: u16, total: usize| if (shown as usize) < total { " (j/k scroll)" } else { "" };
+        if area.width >= 100 {
+            let [left, right] =
+                Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+            // Left: the backlog; right: the period.
+            let b = block(&format!("backlog: {} open", text::thousands(r.open)));
+            let inner = b.inner(left);
+            b.render(left, buf);
+            let lines = backlog_lines(r, inner.width as usize, theme);
+            Paragraph::new(lines).scroll((scroll, 0)).render(inner, buf);
+            let b = block(&format!("last {PERIOD_DAYS} days"));
+            let inner = b.inner(right);
+            b.render(right, buf);
+            Paragraph::new(period_lines(r, inner.width as usize, theme)).scroll((scroll, 0)).render(inner, buf);
+        } else {
+            // Narrow: one column that scrolls, so every figure can be reached at 80×24.
+            let inner_h = area.height.saturating_sub(2);
+            let w = area.width.saturating_sub(2) as usize;
+            let mut lines = backlog_lines(r, w, theme);
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled(
+                format!("last {PERIOD_DAYS} days"),
+                Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+            )));
+            lines.extend(period_lines(r, w, theme));
+            let total = lines.len();
+            let b = block(&format!("backlog: {} open{}", text::thousands(r.open), more(inner_h + scroll, total)));
+            let inner = b.inner(area);
+            b.render(area, buf);
+            Paragraph::new(lines).scroll((scroll, 0)).render(inner, buf);
         }
-        section("group", &r.by_group, &mut lines);
-        Paragraph::new(lines).render(inner, buf);
-
-        // Right: the period.
-        let b = block(&format!("last {PERIOD_DAYS} days"));
-        let inner = b.inner(right);
-        b.render(right, buf);
-        let w = inner.width as usize;
-        let mut lines: Vec<Line> = Vec::new();
-        let max = r.days.iter().map(|d| d.created.max(d.resolved)).max().unwrap_or(0).max(1);
-        let spark_w = w.saturating_sub(10);
-        let days = &r.days[r.days.len().saturating_sub(spark_w)..];
-        let spark =
-            |f: &dyn Fn(&crate::store::Day) -> u64| -> String { days.iter().map(|d| level(f(d), max, g)).collect() };
-        lines.push(Line::from(vec![
-            Span::styled("created  ", bold),
-            Span::raw(spark(&|d| d.created)),
-            Span::raw(format!(" {}", text::thousands(r.created))),
-        ]));
-        lines.push(Line::from(vec![
-            Span::styled("resolved ", bold),
-            Span::raw(spark(&|d| d.resolved)),
-            Span::raw(format!(" {}", text::thousands(r.resolved))),
-        ]));
-        lines.push(Line::from(""));
-        lines.push(Line::from(vec![
-            Span::styled("SLA met  ", bold),
-            Span::raw(match r.sla_compliance {
-                Some(p) => format!("{p:.1}% of {}", text::thousands(r.sla_measured)),
-                None => "no resolution targets yet".into(),
-            }),
-        ]));
-        let span = |m: Option<f64>| m.map(minutes).unwrap_or_else(|| "-".into());
-        lines.push(Line::from(vec![
-            Span::styled("median   ", bold),
-            Span::raw(format!(
-                "response {} · resolution {}",
-                span(r.median_first_response_min),
-                span(r.median_resolution_min)
-            )),
-        ]));
-        lines.push(Line::from(""));
-        lines.push(Line::from(Span::styled("agents (open now / resolved)", bold)));
-        let max = r.agents.iter().map(|a| a.open).max().unwrap_or(1).max(1);
-        for a in &r.agents {
-            let mut l = bar_line(&a.agent, a.open, max, w.saturating_sub(6), g, theme);
-            l.spans.push(Span::raw(format!(" {:>5}", text::thousands(a.resolved))));
-            lines.push(l);
-        }
-        Paragraph::new(lines).render(inner, buf);
     }
+}
+
+/// The backlog: by priority, status, age and group.
+fn backlog_lines(r: &Report, w: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let bold = Style::default().add_modifier(Modifier::BOLD);
+    let mut lines: Vec<Line> = Vec::new();
+    for (title, counts) in
+        [("priority", &r.by_priority), ("status", &r.by_status), ("age", &r.age), ("group", &r.by_group)]
+    {
+        lines.push(Line::from(Span::styled(title.to_string(), bold)));
+        let max = counts.iter().map(|c| c.count).max().unwrap_or(1).max(1);
+        for c in counts.iter() {
+            lines.push(bar_line(&c.label, c.count, max, w, theme.glyphs, theme));
+        }
+    }
+    lines
+}
+
+/// The period: created vs resolved per day, SLA compliance, medians, agents.
+fn period_lines(r: &Report, w: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let g = theme.glyphs;
+    let bold = Style::default().add_modifier(Modifier::BOLD);
+    let mut lines: Vec<Line> = Vec::new();
+    let max = r.days.iter().map(|d| d.created.max(d.resolved)).max().unwrap_or(0).max(1);
+    let spark_w = w.saturating_sub(10);
+    let days = &r.days[r.days.len().saturating_sub(spark_w)..];
+    let spark =
+        |f: &dyn Fn(&crate::store::Day) -> u64| -> String { days.iter().map(|d| level(f(d), max, g)).collect() };
+    lines.push(Line::from(vec![
+        Span::styled("created  ", bold),
+        Span::raw(spark(&|d| d.created)),
+        Span::raw(format!(" {}", text::thousands(r.created))),
+    ]));
+    lines.push(Line::from(vec![
+        Span::styled("resolved ", bold),
+        Span::raw(spark(&|d| d.resolved)),
+        Span::raw(format!(" {}", text::thousands(r.resolved))),
+    ]));
+    lines.push(Line::from(""));
+    lines.push(Line::from(vec![
+        Span::styled("SLA met  ", bold),
+        Span::raw(match r.sla_compliance {
+            Some(p) => format!("{p:.1}% of {}", text::thousands(r.sla_measured)),
+            None => "no resolution targets yet".into(),
+        }),
+    ]));
+    let span = |m: Option<f64>| m.map(minutes).unwrap_or_else(|| "-".into());
+    lines.push(Line::from(vec![
+        Span::styled("median   ", bold),
+        Span::raw(format!(
+            "response {} · resolution {}",
+            span(r.median_first_response_min),
+            span(r.median_resolution_min)
+        )),
+    ]));
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled("agents (open now / resolved)", bold)));
+    let max = r.agents.iter().map(|a| a.open).max().unwrap_or(1).max(1);
+    for a in &r.agents {
+        let mut l = bar_line(&a.agent, a.open, max, w.saturating_sub(6), g, theme);
+        l.spans.push(Span::raw(format!(" {:>5}", text::thousands(a.resolved))));
+        lines.push(l);
+    }
+    lines
 }
 
 /// "label  ████▌    123": a bar of the count's share of `max`.

@@ -193,6 +193,23 @@ const TRIAGE: &[(&str, Command)] = &[
     ("esc", Command::Back),
 ];
 
+const DASHBOARD: &[(&str, Command)] = &[
+    ("j", Command::ScrollDown),
+    ("down", Command::ScrollDown),
+    ("k", Command::ScrollUp),
+    ("up", Command::ScrollUp),
+    ("pgdn", Command::PageDown),
+    ("ctrl-f", Command::PageDown),
+    ("pgup", Command::PageUp),
+    ("ctrl-b", Command::PageUp),
+    ("g g", Command::SelectFirst),
+    ("home", Command::SelectFirst),
+    ("G", Command::SelectLast),
+    ("end", Command::SelectLast),
+    ("esc", Command::Back),
+    (":", Command::StartCommand),
+];
+
 const CONFIRM: &[(&str, Command)] = &[("y", Command::Confirm), ("n", Command::Deny), ("esc", Command::Deny)];
 
 const EDITOR: &[(&str, Command)] = &[
@@ -234,7 +251,8 @@ pub fn keymap() -> Keymap<PaneId, Command> {
     for (s, c) in QUEUE {
         k.bind(PaneId::Queue, seq(s), *c).expect("default bindings are unambiguous");
     }
-    let panes: [(PaneId, &[(&str, Command)]); 12] = [
+    let panes: [(PaneId, &[(&str, Command)]); 13] = [
+        (PaneId::Dashboard, DASHBOARD),
         (PaneId::Triage, TRIAGE),
         (PaneId::Kb, SEARCH_LIST),
         (PaneId::Assets, SEARCH_LIST),

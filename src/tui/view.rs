@@ -228,6 +228,7 @@ pub(crate) fn render_status(m: &Model, f: &mut Frame, area: Rect, banded: bool) 
         (None, PaneId::Triage) => "u urgency i impact o group t take m macro n/enter next esc stop ",
         (None, PaneId::Kb) => "/ search  l link  i reply with excerpt  esc back ",
         (None, PaneId::Assets) => "/ find  l link to ticket  esc back ",
+        (None, PaneId::Dashboard) => "j/k pgup/pgdn scroll  ctrl-r recount  esc back ",
         _ => "",
     };
     let (msg, style) = match m.status.as_ref().filter(|_| !banded) {
