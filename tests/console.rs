@@ -677,10 +677,10 @@ fn copy_sort_and_link_ticket_from_the_keyboard() {
     assert_eq!(a.model.queue.sort_name(), "oldest");
     assert_eq!(a.model.queue.rows[0].number.0, 1, "oldest first");
     open_ticket(&mut a, 1);
-    keys(&mut a, "L 4 <enter>");
-    assert_eq!(a.model.status.as_ref().unwrap().0, "linked #4 to #1");
+    keys(&mut a, "L <enter> 4 <enter>"); // the first relation: related
+    assert_eq!(a.model.status.as_ref().unwrap().0, "linked #4 to #1 as related");
     assert!(screen(&a).contains("Related"));
-    keys(&mut a, "L x <enter>");
+    keys(&mut a, "L <enter> x <enter>");
     assert!(a.model.status.as_ref().unwrap().1);
     // e hands a note to $EDITOR: a terminal effect with the ticket.
     a.terminal.clear();

@@ -67,7 +67,8 @@ commands! {
     SetAssignee = "set-assignee", "change the assignee (pick-list)";
     SetGroup = "set-group", "change the group (pick-list)";
     SetCategory = "set-category", "change the category (pick-list)";
-    LinkTicket = "link-ticket", "link another ticket to this one";
+    LinkTicket = "link-ticket", "link another ticket: related, parent, child, duplicate-of, problem";
+    OpenLinked = "open-linked", "open a related ticket, linked asset or KB article, or the requester's other tickets";
     MergeInto = "merge-into", "merge this ticket into another (asks first)";
     AttachChecklist = "attach-checklist", "attach a checklist (a template, or a linked KB article's steps)";
     TickItem = "tick-item", "tick a checklist item off (or back on)";

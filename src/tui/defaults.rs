@@ -129,6 +129,8 @@ const DETAIL: &[(&str, Command)] = &[
     ("o", Command::SetGroup),
     ("C", Command::SetCategory),
     ("L", Command::LinkTicket),
+    ("enter", Command::OpenLinked),
+    ("O", Command::OpenLinked),
     ("M", Command::MergeInto),
     ("K", Command::AttachChecklist),
     ("x", Command::TickItem),

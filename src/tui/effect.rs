@@ -60,10 +60,13 @@ pub enum Effect {
         seen: Box<Ticket>,
         into: TicketNumber,
     },
-    /// Link another ticket, given by number.
+    /// Link another ticket, given by number, with a relation (`reverse`: the other
+    /// ticket holds it, as a child holds its parent).
     LinkNumber {
         seen: Box<Ticket>,
         number: TicketNumber,
+        rel: TicketRel,
+        reverse: bool,
     },
     CreateTicket(Box<NewTicket>),
     /// A macro on the open ticket as it was seen.
@@ -129,5 +132,11 @@ impl Effect {
     }
 }
 
-/// The relation used when linking tickets from the console.
-pub const LINK_REL: TicketRel = TicketRel::Related;
+/// The relations `L` offers: (label, relation, the other ticket holds it).
+pub const LINK_RELATIONS: &[(&str, TicketRel, bool)] = &[
+    ("related: the two are related", TicketRel::Related, false),
+    ("parent: the other ticket is this one's parent", TicketRel::Parent, false),
+    ("child: the other ticket is this one's child", TicketRel::Parent, true),
+    ("duplicate-of: this ticket duplicates the other", TicketRel::DuplicateOf, false),
+    ("problem: the other ticket is the problem behind this one", TicketRel::Problem, false),
+];

@@ -309,6 +309,7 @@ fn initial_model(store: &Store, keymap: &Keymap<PaneId, Command>, o: Options) ->
         sla_counts: (!o.rules.sla.policies.is_empty()).then(Default::default),
         triage: None,
         offer: None,
+        link_rel: None,
         restoring: None,
         rules: o.rules.clone(),
         theme: theme::Theme::new(o.color, o.ascii),

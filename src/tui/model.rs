@@ -65,6 +65,8 @@ pub struct Model {
     pub triage: Option<Triage>,
     /// Drafts an earlier console left, offered back at the start (until answered).
     pub offer: Option<Drafts>,
+    /// The relation chosen after `L`, for the number typed next.
+    pub link_rel: Option<(crate::domain::ticket::TicketRel, bool)>,
     /// A restored note or reply, waiting for its ticket to load.
     pub restoring: Option<EntryDraft>,
 }

@@ -72,6 +72,10 @@ pub enum PickField {
     Canned,
     /// A checklist to attach.
     Checklist,
+    /// Something the open ticket links to: a ticket, an asset, a KB article.
+    Open,
+    /// How another ticket relates to the open one (`L`).
+    Relation,
 }
 
 impl PickField {
@@ -87,6 +91,8 @@ impl PickField {
             PickField::Macro => "macro",
             PickField::Canned => "canned text",
             PickField::Checklist => "checklist",
+            PickField::Open => "open",
+            PickField::Relation => "link",
         }
     }
 
@@ -109,6 +115,13 @@ pub enum PickValue {
     Canned(usize),
     /// A checklist, as JSON.
     Checklist(String),
+    OpenTicket(crate::domain::ids::TicketId),
+    /// An asset, by tag.
+    OpenAsset(String),
+    /// A KB article, by title.
+    OpenArticle(String),
+    /// The relation, and whether the other ticket is the one that holds it (a child).
+    Relation(crate::domain::ticket::TicketRel, bool),
 }
 
 #[derive(Debug, Clone, PartialEq)]

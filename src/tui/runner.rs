@@ -7,7 +7,7 @@ use fuzzy_matcher::skim::SkimMatcherV2;
 use super::action::Action;
 use super::assets::{AssetHit, RESULTS};
 use super::detail::TicketView;
-use super::effect::{Effect, LINK_REL};
+use super::effect::Effect;
 use super::form::Candidate;
 use super::picker::{PickField, PickItem, PickValue};
 use crate::app::{AppError, Desk};
@@ -107,14 +107,23 @@ pub fn run(desk: &mut Desk, effect: Effect) -> Action {
                 Err(e) => Action::FailedOn { message: e.to_string(), ticket: id },
             }
         }
-        Effect::LinkNumber { seen, number } => {
+        Effect::LinkNumber { seen, number, rel, reverse } => {
             let id = seen.id;
             let result = desk.store.ticket_id(number).and_then(|other| {
-                let link = Change::link(id, LinkTarget::Ticket { id: other, rel: LINK_REL }, false);
+                // A child holds the link to its parent.
+                let link = if reverse {
+                    Change::link(other, LinkTarget::Ticket { id, rel }, false)
+                } else {
+                    Change::link(id, LinkTarget::Ticket { id: other, rel }, false)
+                };
                 desk.store.commit(&desk.actor.name, vec![link])
             });
+            let how = match (rel, reverse) {
+                (crate::domain::ticket::TicketRel::Parent, true) => "as a child".to_string(),
+                (rel, _) => format!("as {rel}"),
+            };
             match result {
-                Ok(_) => Action::Changed { message: format!("linked {number} to {}", seen.number), ticket: id },
+                Ok(_) => Action::Changed { message: format!("linked {number} to {} {how}", seen.number), ticket: id },
                 Err(e) => Action::FailedOn { message: e.to_string(), ticket: id },
             }
         }
@@ -349,7 +358,9 @@ fn pick_items(store: &Store, field: PickField) -> Result<Vec<PickItem>, StoreErr
         | PickField::Impact
         | PickField::Macro
         | PickField::Canned
-        | PickField::Checklist => vec![],
+        | PickField::Checklist
+        | PickField::Open
+        | PickField::Relation => vec![],
     })
 }
 

@@ -168,3 +168,45 @@ fn a_long_status_message_wraps_above_the_status_line_instead_of_being_cut() {
     assert!(!last.contains('…'), "nothing cut:\n{s}");
     insta::assert_snapshot!(s);
 }
+
+#[test]
+fn links_are_chosen_by_relation_and_opened_from_the_ticket_pane() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 5, 80, 24, false);
+    add_kb_and_assets(dir.path());
+    open_ticket(&mut a, 2);
+    // L: the relation first, then the number.
+    keys(&mut a, "L");
+    let s = screen(&a);
+    assert!(s.contains("duplicate-of") && s.contains("child") && s.contains("problem"), "{s}");
+    keys(&mut a, "c h i l d <enter> 3 <enter>");
+    assert_eq!(a.model.status.as_ref().unwrap().0, "linked #3 to #2 as a child");
+    let (st, t3) = ticket_in_store(dir.path(), 3);
+    let rel = st.related_tickets(t3.id).unwrap();
+    assert_eq!((rel[0].0.as_str(), rel[0].1.number.0), ("parent", 2), "#3's parent is #2: {rel:?}");
+    keys(&mut a, "L d u p <enter> 4 <enter>");
+    assert_eq!(a.model.status.as_ref().unwrap().0, "linked #4 to #2 as duplicate-of");
+    // An asset and a KB article on the ticket too.
+    keys(&mut a, "4 / l t 4 3 <enter> l 3 / v p n <enter> l 2");
+    assert_eq!(a.model.focus, defaults::PaneId::Detail);
+    keys(&mut a, "O");
+    let s = screen(&a);
+    assert!(s.contains("child #3") && s.contains("asset LT-0043") && s.contains("KB Reset the VPN client"), "{s}");
+    insta::assert_snapshot!(s);
+    // Enter opens the child ticket.
+    keys(&mut a, "c h i l d <enter>");
+    assert_eq!(a.model.open_ticket().unwrap().number.0, 3);
+    // Back on #2: the asset opens in the asset pane, the article in the KB pane.
+    open_ticket(&mut a, 2);
+    keys(&mut a, "<enter> a s s e t <enter>");
+    assert_eq!(a.model.focus, defaults::PaneId::Assets);
+    assert_eq!(a.model.assets.current().unwrap().record.tag, "LT-0043");
+    open_ticket(&mut a, 2);
+    keys(&mut a, "<enter> K B <enter>");
+    assert_eq!(a.model.focus, defaults::PaneId::Kb);
+    assert_eq!(a.model.kb.current().unwrap().record.title, "Reset the VPN client");
+    // The requester's other open tickets open too.
+    open_ticket(&mut a, 2);
+    keys(&mut a, "<enter> r e q u e s t e r ' s <space> # 5 <enter>");
+    assert_eq!(a.model.open_ticket().unwrap().number.0, 5);
+}

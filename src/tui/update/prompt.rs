@@ -152,8 +152,9 @@ pub(crate) fn view_filter_text(v: &crate::tui::queue::View) -> String {
 
 pub(crate) fn link_number(m: &mut Model, text: &str) -> Vec<Effect> {
     let Some(seen) = m.open_ticket().cloned() else { return vec![] };
+    let (rel, reverse) = m.link_rel.take().unwrap_or((crate::domain::ticket::TicketRel::Related, false));
     match text.parse::<TicketNumber>() {
-        Ok(number) => vec![Effect::LinkNumber { seen: Box::new(seen), number }],
+        Ok(number) => vec![Effect::LinkNumber { seen: Box::new(seen), number, rel, reverse }],
         Err(_) => {
             m.complain(format!("'{}' is not a ticket number (e.g. 42 or #42)", text::clean(text)));
             vec![]
