@@ -2,6 +2,7 @@
 //! and exit codes 0 ok, 1 error, 2 usage, 3 not found, 4 conflict.
 
 mod asset;
+mod attachment;
 mod checklist;
 mod config_cmd;
 mod demo;
@@ -78,6 +79,9 @@ pub enum Command {
     /// Assets: add, show, find, import
     #[command(subcommand)]
     Asset(asset::AssetCmd),
+    /// A ticket's attachments (from e-mail): list, save
+    #[command(subcommand)]
+    Attachment(attachment::AttachmentCmd),
     /// People: agents and requesters
     #[command(subcommand)]
     Person(person::PersonCmd),
@@ -409,6 +413,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Ticket(c)) => ticket::run(&ctx, c),
         Some(Command::Kb(c)) => kb::run(&ctx, c),
         Some(Command::Asset(c)) => asset::run(&ctx, c),
+        Some(Command::Attachment(c)) => attachment::run(&ctx, c),
         Some(Command::Person(c)) => person::run(&ctx, c),
         Some(Command::Ingest(c)) => ingest::run(&ctx, c),
         Some(Command::Import(c)) => import_cmd::run(&ctx, c),
