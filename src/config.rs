@@ -154,6 +154,10 @@ pub struct ConsoleConfig {
     /// Seconds between background syncs when the store syncs (0: only on ctrl-y).
     #[serde(default = "default_sync_interval")]
     pub sync_interval: u64,
+    /// A command that opens a saved attachment (`xdg-open`, `open`), run with the file's
+    /// path on a local terminal only (not over SSH). Unset: attachments are only saved.
+    #[serde(default)]
+    pub opener: Option<String>,
 }
 
 fn default_sync_interval() -> u64 {
@@ -162,7 +166,13 @@ fn default_sync_interval() -> u64 {
 
 impl Default for ConsoleConfig {
     fn default() -> Self {
-        ConsoleConfig { ascii: false, monochrome: false, mouse: false, sync_interval: default_sync_interval() }
+        ConsoleConfig {
+            ascii: false,
+            monochrome: false,
+            mouse: false,
+            sync_interval: default_sync_interval(),
+            opener: None,
+        }
     }
 }
 

@@ -222,6 +222,11 @@ pub enum Action {
         field: super::payload::PickField,
         items: Vec<super::payload::PickItem>,
     },
+    /// A text attachment to show in the ticket pane.
+    AttachmentText {
+        name: String,
+        text: String,
+    },
     /// $VISUAL / $EDITOR returned: the draft's text, or why it could not be used.
     EditorReturned {
         kind: crate::domain::ticket::EntryKind,

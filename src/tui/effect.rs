@@ -111,6 +111,14 @@ pub enum Effect {
     RefreshSla {
         full: bool,
     },
+    /// Show a text attachment, or save (and open) another kind.
+    OpenAttachment {
+        ticket: TicketId,
+        /// Its number on the ticket (1-based).
+        index: usize,
+        /// `[console] opener`.
+        opener: Option<String>,
+    },
     /// Leave the console (asked first when a draft would be lost); never reaches the runner.
     Quit,
     /// Bring back the drafts an earlier console left (answered `y`); never reaches the runner.

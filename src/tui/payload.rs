@@ -21,6 +21,8 @@ pub struct TicketView {
     pub minutes: u64,
     /// The linked KB articles' titles and bodies (their steps can become a checklist).
     pub article_steps: Vec<(ArticleId, String, String)>,
+    /// What came with the ticket's e-mails.
+    pub attachments: Vec<crate::store::Attachment>,
     /// The SLA now: policy, the targets in words, the worst open state.
     pub sla: Option<(String, String, Option<crate::domain::sla::SlaState>)>,
 }
@@ -118,6 +120,8 @@ pub enum PickValue {
     OpenTicket(crate::domain::ids::TicketId),
     /// An asset, by tag.
     OpenAsset(String),
+    /// An attachment, by its number on the ticket (1-based).
+    OpenAttachment(usize),
     /// A KB article, by title.
     OpenArticle(String),
     /// The relation, and whether the other ticket is the one that holds it (a child).

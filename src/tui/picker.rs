@@ -181,6 +181,7 @@ impl PickerState {
                 | PickValue::Checklist(_)
                 | PickValue::OpenTicket(_)
                 | PickValue::OpenAsset(_)
+                | PickValue::OpenAttachment(_)
                 | PickValue::OpenArticle(_)
                 | PickValue::Relation(..),
             ) => {}

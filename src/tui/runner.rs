@@ -208,6 +208,7 @@ pub fn run(desk: &mut Desk, effect: Effect) -> Action {
         Effect::Copy(_) | Effect::ExternalEditor { .. } | Effect::Quit | Effect::RestoreDrafts => {
             Action::Failed("internal: a terminal effect reached the store worker".into())
         }
+        Effect::OpenAttachment { ticket, index, opener } => open_attachment(desk, ticket, index, opener.as_deref()),
         Effect::Take { id, seen } => {
             // From the queue there is no full view: prepare against the ticket as it is now.
             let result = match seen {
@@ -226,6 +227,52 @@ pub fn run(desk: &mut Desk, effect: Effect) -> Action {
     }
 }
 
+/// A text attachment comes back to be shown (through the sanitiser, in the ticket
+/// pane); any other is saved in the current directory under its neutralised name (a
+/// free one), and handed to the configured opener on a local terminal.
+fn open_attachment(desk: &Desk, ticket: TicketId, index: usize, opener: Option<&str>) -> Action {
+    use crate::app::attachments;
+    let result = (|| -> Result<Action, String> {
+        let list = desk.store.ticket_attachments(ticket).map_err(|e| e.to_string())?;
+        let (_, a) = attachments::find(&list, &index.to_string()).map_err(|e| e.to_string())?;
+        let bytes = attachments::content(&desk.store, a).map_err(|e| e.to_string())?;
+        if attachments::is_text(a, &bytes) {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            return Ok(Action::AttachmentText { name: a.name.clone(), text });
+        }
+        let name = attachments::safe_name(&a.name);
+        let mut n = 1;
+        let path = loop {
+            let candidate =
+                if n == 1 { std::path::PathBuf::from(&name) } else { std::path::PathBuf::from(format!("{n}-{name}")) };
+            match attachments::write_new(&candidate, &bytes) {
+                Ok(()) => break candidate,
+                Err(attachments::SaveError::Exists(_)) if n < 100 => n += 1,
+                Err(e) => return Err(e.to_string()),
+            }
+        };
+        let shown = text::clean(&path.display().to_string()).into_owned();
+        let local = std::env::var_os("SSH_CONNECTION").is_none() && std::env::var_os("SSH_TTY").is_none();
+        match opener.filter(|o| !o.trim().is_empty() && local) {
+            Some(o) => {
+                let spawned = std::process::Command::new("sh")
+                    .arg("-c")
+                    .arg(format!("{o} \"$1\" >/dev/null 2>&1"))
+                    .arg("tix-opener")
+                    .arg(&path)
+                    .stdin(std::process::Stdio::null())
+                    .spawn();
+                Ok(Action::Message(match spawned {
+                    Ok(_) => format!("saved {shown} and opened it with {}", text::clean(o)),
+                    Err(e) => format!("saved {shown}; cannot run {}: {e}", text::clean(o)),
+                }))
+            }
+            None => Ok(Action::Message(format!("saved {shown} (not text: open it from there)"))),
+        }
+    })();
+    result.unwrap_or_else(Action::Failed)
+}
+
 fn load_ticket(desk: &Desk, id: TicketId) -> Result<TicketView, StoreError> {
     let store = &desk.store;
     let ticket = store.ticket(id)?;
@@ -240,6 +287,7 @@ fn load_ticket(desk: &Desk, id: TicketId) -> Result<TicketView, StoreError> {
     };
     Ok(TicketView {
         timeline: store.timeline(id)?,
+        attachments: store.ticket_attachments(id)?,
         assets: store.ticket_assets(id)?,
         articles: store.ticket_articles(id)?,
         related: store.related_tickets(id)?,

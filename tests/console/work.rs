@@ -210,3 +210,34 @@ fn links_are_chosen_by_relation_and_opened_from_the_ticket_pane() {
     keys(&mut a, "<enter> r e q u e s t e r ' s <space> # 5 <enter>");
     assert_eq!(a.model.open_ticket().unwrap().number.0, 5);
 }
+
+#[test]
+fn attachments_are_listed_on_the_ticket_and_text_is_read_through_the_sanitiser() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 2, 80, 24, false);
+    let mail = "From: Jane Doe <jane@example.com>\r\nSubject: Printer log\r\nMessage-ID: <c1@example.com>\r\n\
+                Date: Fri, 20 Nov 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+                Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nLog attached.\r\n\
+                --b\r\nContent-Type: text/plain; name=\"printer.log\"\r\n\
+                Content-Disposition: attachment; filename=\"printer.log\"\r\n\r\n\
+                Error 13.B2 \u{1b}]0;pwned\u{7} at 09:14\r\n--b--\r\n";
+    std::fs::write(dir.path().join("m.eml"), mail).unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_tix"))
+        .arg("--db")
+        .arg(dir.path().join("c.db"))
+        .args(["ingest", "email"])
+        .arg(dir.path().join("m.eml"))
+        .env("TIX_CONFIG", dir.path().join("none.toml"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    open_ticket(&mut a, 3);
+    let s = screen(&a);
+    assert!(s.contains("Attachments (enter opens)") && s.contains("1. printer.log (text/plain, 31 bytes)"), "{s}");
+    keys(&mut a, "<enter> a t t <enter>");
+    let s = screen(&a);
+    assert!(s.contains("Attachment printer.log") && s.contains("Error 13.B2 ␛]0;pwned␇ at 09:14"), "{s}");
+    assert!(!s.contains('\u{1b}'), "{s:?}");
+    keys(&mut a, "<esc>");
+    assert!(a.model.detail.attachment.is_none() && a.model.focus == defaults::PaneId::Detail);
+}

@@ -32,6 +32,13 @@ fn linked_items(m: &Model) -> Vec<PickItem> {
     for (_, title) in &v.articles {
         items.push(PickItem { label: format!("KB {}", clean(title)), value: PickValue::OpenArticle(title.clone()) });
     }
+    for (i, a) in v.attachments.iter().enumerate() {
+        let how = if a.stored { "" } else { ", content not kept" };
+        items.push(PickItem {
+            label: format!("attachment {} ({}, {} bytes{how})", clean(&a.name), clean(&a.content_type), a.size),
+            value: PickValue::OpenAttachment(i + 1),
+        });
+    }
     for r in &v.others {
         items.push(PickItem {
             label: format!("requester's {} {} ({})", r.number, clean(&r.title), r.status),
@@ -61,6 +68,12 @@ pub(crate) fn update_detail(m: &mut Model, action: &Action) -> Option<Vec<Effect
         Command::PageUp => m.detail.scroll_by(-page, w, h, now, &m.theme),
         Command::SelectFirst => m.detail.scroll = 0,
         Command::SelectLast => m.detail.scroll_by(i32::MAX / 2, w, h, now, &m.theme),
+        // Esc closes an attachment being read, then goes back to the queue.
+        Command::Back if m.detail.attachment.is_some() => {
+            m.detail.attachment = None;
+            m.detail.scroll = 0;
+            m.status = None;
+        }
         Command::Back => m.focus = PaneId::Queue,
         Command::AddNote | Command::AddReply => {
             let kind = if *c == Command::AddNote { EntryKind::Note } else { EntryKind::Reply };

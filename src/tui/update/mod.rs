@@ -167,6 +167,9 @@ pub(crate) fn results(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
                 m.focus = PaneId::Detail;
                 m.detail.scroll = 0;
             }
+            if m.detail.view.as_ref().is_none_or(|old| old.ticket.id != v.ticket.id) {
+                m.detail.attachment = None;
+            }
             m.detail.view = Some(v.clone());
             m.detail.loading = false;
             if m.restoring.as_ref().is_some_and(|r| r.ticket == v.ticket.id) {
@@ -212,6 +215,13 @@ pub(crate) fn results(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
         }
         Action::Message(msg) => {
             m.say(msg.clone());
+            vec![]
+        }
+        Action::AttachmentText { name, text } => {
+            m.detail.attachment = Some((name.clone(), text.clone()));
+            m.detail.scroll = 0;
+            m.focus = PaneId::Detail;
+            m.say("esc closes the attachment");
             vec![]
         }
         Action::ReportLoaded(r) => {

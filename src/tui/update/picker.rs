@@ -47,6 +47,10 @@ pub(crate) fn picked(m: &mut Model, p: PickerState, v: PickValue) -> Vec<Effect>
             m.status = None;
             m.assets.search(&tag)
         }
+        (PickTarget::One(t), PickValue::OpenAttachment(index)) => {
+            vec![Effect::OpenAttachment { ticket: t.id, index, opener: m.rules.console.opener.clone() }]
+        }
+        (_, PickValue::OpenAttachment(_)) => vec![],
         (_, PickValue::OpenArticle(title)) => {
             m.focus = PaneId::Kb;
             m.status = None;
