@@ -427,6 +427,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_demo_config_parses_and_shows_every_feature() {
+        let c = Config::parse(DEMO_TOML, "demo.toml").unwrap();
+        assert_eq!(c.agent_name.as_deref(), Some("dana"));
+        assert_eq!(c.sla.policies.len(), 4);
+        assert!(!c.escalation.is_empty() && !c.views.is_empty() && !c.macros.is_empty() && !c.canned.is_empty());
+        assert!(!c.checklists.is_empty() && !c.recurring.is_empty() && !c.routing.is_empty());
+    }
+
+    #[test]
     fn the_shipped_default_parses() {
         let c = Config::parse(DEFAULT_TOML, "default").unwrap();
         assert_eq!(c.matrix, PriorityMatrix::default());
