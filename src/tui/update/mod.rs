@@ -1,23 +1,21 @@
 //! The console's pure `update`: an action in, the model changed, effects out. Each
-//! context's keys are handled in its own file; results from the worker here.
+//! pane's keys are handled in its own `update.rs` beside its state and view
+//! (`tui/queue/update.rs`, `tui/detail/update.rs`, …); the modes that are no pane
+//! (prompts, triage) here; results from the worker here too.
 
 pub(crate) mod common;
-mod detail;
-mod editor;
-mod form;
-mod picker;
 mod prompt;
-mod queue;
-mod search;
 mod triage;
 
-use detail::update_detail;
-use editor::update_editor;
-use form::update_form;
-use picker::update_picker;
+use crate::tui::assets::update::update_assets;
+use crate::tui::dashboard::update::update_dashboard;
+use crate::tui::detail::update::update_detail;
+use crate::tui::editor::update::update_editor;
+use crate::tui::form::update::update_form;
+use crate::tui::kb::update::update_kb;
+use crate::tui::picker::update::update_picker;
+use crate::tui::queue::update::update_queue;
 use prompt::update_prompt;
-use queue::update_queue;
-use search::{update_assets, update_kb};
 use triage::{triage_next, update_triage};
 
 use crate::tui::action::{Action, Command};
@@ -129,25 +127,7 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
         PaneId::Detail => update_detail(m, &action),
         PaneId::Kb => update_kb(m, &action),
         PaneId::Assets => update_assets(m, &action),
-        PaneId::Dashboard => {
-            let area = ratatui::layout::Rect { x: 0, y: 0, width: m.width, height: m.height.saturating_sub(2) };
-            let page = area.height.saturating_sub(3).max(1) as i32;
-            let scroll = |m: &mut Model, d: i32| {
-                m.dashboard.scroll_by(d, area, &m.theme);
-                Some(vec![])
-            };
-            match action {
-                Action::Command(Command::Refresh) => Some(vec![m.dashboard.load(m.now_ms)]),
-                Action::Command(Command::Back) => Some(m.focus_pane(PaneId::Queue)),
-                Action::Command(Command::ScrollDown) => scroll(m, 1),
-                Action::Command(Command::ScrollUp) => scroll(m, -1),
-                Action::Command(Command::PageDown) => scroll(m, page),
-                Action::Command(Command::PageUp) => scroll(m, -page),
-                Action::Command(Command::SelectFirst) => scroll(m, -i32::MAX / 2),
-                Action::Command(Command::SelectLast) => scroll(m, i32::MAX / 2),
-                _ => None,
-            }
-        }
+        PaneId::Dashboard => update_dashboard(m, &action),
         _ => None,
     };
     if let Some(effects) = handled {

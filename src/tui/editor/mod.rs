@@ -2,6 +2,8 @@
 //! ctrl-s; a public reply first goes to a review screen (send / edit / cancel), because
 //! the requester will read it.
 
+pub(crate) mod update;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};

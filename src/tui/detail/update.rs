@@ -8,7 +8,7 @@ use crate::tui::effect::Effect;
 use crate::tui::picker::{PickField, PickItem, PickTarget, PickValue, PickerState};
 
 use crate::tui::model::*;
-use crate::tui::update::picker::open_macros;
+use crate::tui::picker::update::open_macros;
 
 /// What the open ticket links to, to open: related tickets, assets, KB articles, the
 /// requester's other open tickets.

@@ -1,6 +1,8 @@
 //! Pick-lists for status, priority, assignee, group and category: a short list, narrowed
 //! by fuzzy matching as you type, over the open ticket.
 
+pub(crate) mod update;
+
 pub use super::payload::{PickField, PickItem, PickValue};
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;

@@ -6,7 +6,7 @@ use crate::tui::picker::{PickField, PickTarget, PickerState};
 use crate::tui::queue::QueueState;
 
 use crate::tui::model::*;
-use crate::tui::update::picker::open_macros;
+use crate::tui::picker::update::open_macros;
 
 pub(crate) fn update_queue(m: &mut Model, action: Action) -> Vec<Effect> {
     let page = m.page();

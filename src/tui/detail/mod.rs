@@ -1,5 +1,7 @@
 //! The ticket detail pane: header fields, description, timeline, links. Scrollable.
 
+pub(crate) mod update;
+
 pub use super::payload::TicketView;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

@@ -2,6 +2,8 @@
 //! per day, backlog age, SLA compliance, median times and per-agent load, for the last
 //! 30 days. Computed by the store on the worker thread; drawn from the model.
 
+pub(crate) mod update;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
