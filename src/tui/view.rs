@@ -89,6 +89,10 @@ fn ascii_only(buf: &mut ratatui::buffer::Buffer) {
             "‘" | "’" => "'",
             "✓" | "✔" => "v",
             "▲" => "^",
+            // The sanitiser's placeholders for controls and format characters.
+            "⟨" => "<",
+            "⟩" => ">",
+            c if c.chars().next().is_some_and(|c| ('\u{2400}'..='\u{2426}').contains(&c)) => "^",
             "▼" => "v",
             "█" | "▒" | "░" => "#",
             _ => continue,
