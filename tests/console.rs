@@ -53,6 +53,7 @@ fn app(dir: &std::path::Path, tickets: usize, width: u16, height: u16, ascii: bo
         .unwrap();
     }
     let o = Options {
+        drafts: None,
         agent: "dana".into(),
         me: Some(dana),
         now_ms: NOW,
@@ -268,6 +269,7 @@ fn the_worker_answers_effects_in_order_while_keys_stay_responsive() {
     let inline = app(dir.path(), 30, 80, 24, false);
     let store = Store::open(&dir.path().join("c.db"), OpenMode::Existing).unwrap();
     let o = Options {
+        drafts: None,
         agent: "dana".into(),
         me: inline.model.queue.rows.first().map(|_| PersonId::from_bytes([1; 16])),
         now_ms: NOW,
@@ -721,6 +723,7 @@ fn views_come_from_the_config() {
         tix::tui::queue::View::from_filter("Newest", "", tix::tui::queue::sort_by_name("newest")).unwrap(),
     ];
     let o = Options {
+        drafts: None,
         agent: "dana".into(),
         me: None,
         now_ms: NOW,
@@ -822,6 +825,7 @@ fn the_console_syncs_on_a_key_shows_the_state_and_reports_a_lost_edit() {
         Store::open_with_clock(&dir.path().join("sam.db"), OpenMode::Create, Arc::new(sam_clock.clone())).unwrap();
     tix::sync::join(&mut sam, &shared, |_| true).unwrap();
     let o = Options {
+        drafts: None,
         agent: "dana".into(),
         me: Some(PersonId::from_bytes([1; 16])),
         now_ms: NOW,
@@ -1006,6 +1010,7 @@ fn sla_clocks_show_in_the_queue_the_ticket_and_the_status_line() {
     .unwrap();
     let setup = section.validate(&mut |_: &str| Ok(vec![])).unwrap();
     let o = Options {
+        drafts: None,
         agent: "dana".into(),
         me: Some(PersonId::from_bytes([1; 16])),
         now_ms: NOW,

@@ -48,6 +48,8 @@ impl Term {
         cmd.args(["--db", db.to_str().unwrap(), "--as", "dana"]);
         cmd.env("TERM", "xterm-256color");
         cmd.env("TIX_CONFIG", dir.join("none.toml"));
+        // Drafts go to the data directory: the test's own.
+        cmd.env("XDG_DATA_HOME", dir.join("data"));
         cmd.env_remove("NO_COLOR");
         for (k, v) in env {
             cmd.env(k, v);
@@ -249,7 +251,9 @@ fn a_draft_survives_sighup_and_sigterm_and_is_offered_on_the_next_start() {
     let db = dir.path().join("pty.db");
     tix(&db, dir.path(), &["init"]);
     tix(&db, dir.path(), &["ticket", "new", "--title", "Laptop will not dock", "--urgency", "1"]);
-    let mut t = Term::spawn(&db, dir.path());
+    let data = dir.path().join("data");
+    let env = [("XDG_DATA_HOME", data.to_str().unwrap())];
+    let mut t = Term::spawn_with(&db, dir.path(), &env);
     t.wait_for("My open");
     t.send(":1\r");
     t.wait_for("Timeline");
@@ -259,15 +263,19 @@ fn a_draft_survives_sighup_and_sigterm_and_is_offered_on_the_next_start() {
     // SAFETY: a signal to the child this test spawned.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGHUP) }, 0);
     wait_exit(&mut t);
-    let kept = dir.path().join("pty.db.drafts.json");
-    assert!(kept.exists(), "the draft is kept beside the store");
+    let kept = std::fs::read_dir(data.join("tix"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("drafts-"))
+        .expect("the draft is kept in the user's data directory");
+    assert!(!dir.path().join("pty.db.drafts.json").exists(), "not beside the store");
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&kept).unwrap().permissions().mode() & 0o777, 0o600, "private");
     let shown = tix(&db, dir.path(), &["--json", "ticket", "show", "1"]);
     assert!(!shown.contains("culprit"), "a draft is not written to the store: {shown}");
 
     // The next start offers it; y brings it back on its ticket.
-    let mut t = Term::spawn(&db, dir.path());
+    let mut t = Term::spawn_with(&db, dir.path(), &env);
     t.wait_for("restore a note on #1 (2 lines) left unsaved last time? y/n");
     t.send("y");
     let s = t.wait_for("updating now");
@@ -288,7 +296,7 @@ fn a_draft_survives_sighup_and_sigterm_and_is_offered_on_the_next_start() {
     }
     assert!(std::fs::read_to_string(&kept).unwrap().contains("updating now (done)"));
     // Saved now: the draft file goes away.
-    let mut t = Term::spawn(&db, dir.path());
+    let mut t = Term::spawn_with(&db, dir.path(), &env);
     t.wait_for("restore a note on #1");
     t.send("y");
     t.wait_for("(done)");

@@ -246,6 +246,7 @@ pub fn console(ctx: &Ctx) -> Result<()> {
         mouse: ctx.config.console.mouse,
         sync_interval: ctx.config.console.sync_interval,
         rules: ctx.config.clone(),
+        drafts: drafts_file(&ctx.db),
         views: Some(views),
     };
     crate::tui::run_console(store, keymap, opts)
@@ -259,6 +260,14 @@ pub fn acting_agent(given: Option<&str>, config: &Config) -> String {
         .or_else(|| std::env::var("USER").ok())
         .filter(|a| !a.trim().is_empty())
         .unwrap_or_else(|| "agent".to_string())
+}
+
+/// The console's drafts file for a store, in the user's private data directory (None:
+/// beside the store, when there is no such directory).
+fn drafts_file(db: &std::path::Path) -> Option<PathBuf> {
+    let dir = directories::ProjectDirs::from("", "", "tix")?.data_dir().to_path_buf();
+    crate::fsmode::create_private_dir_all(&dir).ok()?;
+    Some(crate::tui::drafts::file_in(&dir, db))
 }
 
 /// Where the store is when `--db`/`TIX_DB` are not given.

@@ -1,8 +1,10 @@
 //! Drafts kept on disk while they are written: a note or reply in the editor (or parked
 //! behind a `??` KB search) and a new-ticket form. The driver writes them to a private
-//! file beside the store (0600, `<store>.drafts.json`) whenever they change, so a dropped
-//! SSH session (SIGHUP), a SIGTERM, a crash or a power cut loses nothing; the next start
-//! offers them back. Local only: never in the store, never synced.
+//! file (0600) in the user's data directory, one per store (`drafts-<hash of the
+//! store's path>.json`), whenever they change, so a dropped SSH session (SIGHUP), a
+//! SIGTERM, a crash or a power cut loses nothing; the next start offers them back.
+//! Local and per user: never in the store, never synced, never beside a store that
+//! others may share.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -74,7 +76,14 @@ impl Drafts {
     }
 }
 
-/// Where a store's drafts are kept.
+/// Where a store's drafts are kept in a (private) data directory.
+pub fn file_in(dir: &Path, store: &Path) -> PathBuf {
+    let full = std::fs::canonicalize(store).unwrap_or_else(|_| store.to_path_buf());
+    let hash = blake3::hash(full.to_string_lossy().as_bytes()).to_hex();
+    dir.join(format!("drafts-{}.json", &hash[..16]))
+}
+
+/// Beside the store (tests, and when there is no data directory).
 pub fn path_for(store: &Path) -> PathBuf {
     let mut name = store.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(".drafts.json");

@@ -62,6 +62,9 @@ pub struct Options {
     /// The configured rules (priority matrix, SLA, routing, recurring tickets,
     /// escalation, checklists, macros, canned texts), shared with the desk core.
     pub rules: Arc<Config>,
+    /// The file drafts are kept in while written (`None`: beside the store; the command
+    /// line gives one in the user's private data directory).
+    pub drafts: Option<std::path::PathBuf>,
     /// Queue views from the config file (the built-in ones when `None`).
     pub views: Option<Vec<queue::View>>,
 }
@@ -102,7 +105,7 @@ enum Runner {
 impl App {
     /// The app with effects run inline, in order (tests: deterministic).
     pub fn new(store: Store, keymap: Keymap<PaneId, Command>, o: Options) -> App {
-        let store_path = store.path().to_path_buf();
+        let store_path = o.drafts.clone().unwrap_or_else(|| drafts::path_for(store.path()));
         let model = initial_model(&store, &keymap, o.clone());
         let mut app = App {
             model,
@@ -123,7 +126,7 @@ impl App {
     /// results arrive on the receiver and go to [`App::receive`].
     pub fn with_worker(store: Store, keymap: Keymap<PaneId, Command>, o: Options) -> (App, mpsc::Receiver<Action>) {
         let interval = o.sync_interval;
-        let store_path = store.path().to_path_buf();
+        let store_path = o.drafts.clone().unwrap_or_else(|| drafts::path_for(store.path()));
         let model = initial_model(&store, &keymap, o.clone());
         let (etx, erx) = mpsc::channel::<Effect>();
         let (atx, arx) = mpsc::channel::<Action>();
@@ -167,9 +170,9 @@ impl App {
         (app, arx)
     }
 
-    /// Drafts an earlier console left beside the store are offered back.
-    fn take_drafts(&mut self, store: &std::path::Path) {
-        let path = drafts::path_for(store);
+    /// Drafts an earlier console left are offered back.
+    fn take_drafts(&mut self, path: &std::path::Path) {
+        let path = path.to_path_buf();
         let left = drafts::load(&path);
         self.model.offer_drafts(left.clone());
         self.drafts = (path, left);

@@ -156,6 +156,11 @@ impl Model {
         {
             out.push("a new ticket".into());
         }
+        if out.is_empty()
+            && let Some(r) = &self.restoring
+        {
+            out.push(format!("a {} on {}", r.kind, r.number));
+        }
         out
     }
 
