@@ -13,6 +13,38 @@ use crate::domain::ticket::{Priority, PriorityMatrix};
 /// The commented default configuration shipped with tix.
 pub const DEFAULT_TOML: &str = include_str!("../assets/config.toml");
 
+/// The demo store's configuration (SLA calendars and policies, an escalation, views,
+/// macros, canned texts, a checklist, a recurring ticket, routing, the acting agent),
+/// written beside the demo store by `tix demo`.
+pub const DEMO_TOML: &str = include_str!("../assets/demo/config.toml");
+
+/// A store's own config file: named like the store with `.toml` (demo.db → demo.toml).
+pub fn store_config_path(db: &Path) -> PathBuf {
+    db.with_extension("toml")
+}
+
+/// The store's own config file when tix should read it (it exists, is yours and no one
+/// else may change it: its hooks run as you); `Err` says why one that exists is ignored.
+pub fn store_config(db: &Path) -> Result<Option<PathBuf>, String> {
+    let path = store_config_path(db);
+    let Ok(meta) = std::fs::metadata(&path) else { return Ok(None) };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid has no preconditions.
+        let me = unsafe { libc::geteuid() };
+        if meta.uid() != me || meta.mode() & 0o022 != 0 {
+            return Err(format!(
+                "ignoring {}: a store's config file must be yours and not writable by others (mode {:04o})",
+                path.display(),
+                meta.mode() & 0o7777
+            ));
+        }
+    }
+    let _ = meta;
+    Ok(Some(path))
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Config {
     pub agent_name: Option<String>,
@@ -134,6 +166,10 @@ pub struct ConsoleConfig {
     /// Seconds between background syncs when the store syncs (0: only on ctrl-y).
     #[serde(default = "default_sync_interval")]
     pub sync_interval: u64,
+    /// A command that opens a saved attachment (`xdg-open`, `open`), run with the file's
+    /// path on a local terminal only (not over SSH). Unset: attachments are only saved.
+    #[serde(default)]
+    pub opener: Option<String>,
 }
 
 fn default_sync_interval() -> u64 {
@@ -142,7 +178,13 @@ fn default_sync_interval() -> u64 {
 
 impl Default for ConsoleConfig {
     fn default() -> Self {
-        ConsoleConfig { ascii: false, monochrome: false, mouse: false, sync_interval: default_sync_interval() }
+        ConsoleConfig {
+            ascii: false,
+            monochrome: false,
+            mouse: false,
+            sync_interval: default_sync_interval(),
+            opener: None,
+        }
     }
 }
 
@@ -399,6 +441,15 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_demo_config_parses_and_shows_every_feature() {
+        let c = Config::parse(DEMO_TOML, "demo.toml").unwrap();
+        assert_eq!(c.agent_name.as_deref(), Some("dana"));
+        assert_eq!(c.sla.policies.len(), 4);
+        assert!(!c.escalation.is_empty() && !c.views.is_empty() && !c.macros.is_empty() && !c.canned.is_empty());
+        assert!(!c.checklists.is_empty() && !c.recurring.is_empty() && !c.routing.is_empty());
+    }
 
     #[test]
     fn the_shipped_default_parses() {

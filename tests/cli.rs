@@ -851,3 +851,65 @@ fn errors_say_it_once_and_config_path_and_default_exist() {
     assert_eq!(t.ok(&["config", "path"]).trim(), cfg.to_str().unwrap(), "works with a broken config");
     assert_eq!(t.ok(&["config", "default"]), default);
 }
+
+/// The demo's first run shows the whole desk: its own config beside the store (read
+/// for that store when $TIX_CONFIG is not set), SLA clocks and views working, an agent
+/// with a load; and every demo ticket's texts are about one application.
+#[test]
+fn the_demo_brings_its_config_and_an_agent_with_tickets() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let run = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_tix"))
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .env_remove("TIX_CONFIG")
+            .env("HOME", dir.path())
+            .env("XDG_CONFIG_HOME", dir.path().join("cfg"))
+            .env("USER", "nobody-here")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        serde_json::from_slice::<Value>(&o.stdout).unwrap()
+    };
+    let built = run(&["--json", "demo", "--tickets", "600", "--now", "2026-11-20", "--no-tui"]);
+    assert_eq!(built["agent"], "dana", "{built}");
+    let own = dir.path().join("demo.toml");
+    assert_eq!(built["config"].as_str().unwrap(), own.to_str().unwrap());
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&own).unwrap().permissions().mode() & 0o777, 0o600);
+    // The store's own config applies: SLA clocks, views, the agent.
+    let sla = run(&["--json", "sla", "status"]);
+    let text = sla.to_string();
+    assert!(text.contains("breached") || text.contains("at_risk"), "{text}");
+    let views = run(&["--json", "view", "list"]).to_string();
+    assert!(views.contains("SLA breached") && views.contains("Network P1-P2"), "{views}");
+    let mine = run(&["--json", "ticket", "list", "--assignee", "me"]);
+    assert!(mine["total"].as_u64().unwrap() > 0, "dana has open tickets: {mine}");
+    // $TIX_CONFIG still wins.
+    let o = Command::new(env!("CARGO_BIN_EXE_tix"))
+        .arg("--db")
+        .arg(&db)
+        .args(["--json", "view", "list"])
+        .env("TIX_CONFIG", dir.path().join("none.toml"))
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("SLA breached"));
+
+    // One application per ticket: no ticket names two of the demo's applications.
+    let store = tix::store::Store::open(&db, tix::store::OpenMode::Existing).unwrap();
+    let apps = ["Salesforce", "Workday", "Power BI", "Jira", "DocuSign", "AutoCAD"];
+    for n in 1..=600u64 {
+        let t = store.ticket_by_number(tix::domain::TicketNumber(n)).unwrap();
+        let mut all = format!("{}\n{}", t.title, t.description);
+        for item in store.timeline(t.id).unwrap() {
+            if let tix::store::TimelineEvent::Entry { body, .. } = item.event {
+                all.push('\n');
+                all.push_str(&body);
+            }
+        }
+        let named: Vec<_> = apps.iter().filter(|a| all.contains(*a)).collect();
+        assert!(named.len() <= 1, "#{n} is about {named:?}:\n{all}");
+    }
+}

@@ -60,6 +60,7 @@ fn app_as(dir: &std::path::Path, tickets: usize, width: u16, height: u16, ascii:
         .unwrap();
     }
     let o = Options {
+        drafts: None,
         agent: "dana".into(),
         me: Some(dana),
         now_ms: NOW,
@@ -275,6 +276,7 @@ fn the_worker_answers_effects_in_order_while_keys_stay_responsive() {
     let inline = app(dir.path(), 30, 80, 24, false);
     let store = Store::open(&dir.path().join("c.db"), OpenMode::Existing).unwrap();
     let o = Options {
+        drafts: None,
         agent: "dana".into(),
         me: inline.model.queue.rows.first().map(|_| PersonId::from_bytes([1; 16])),
         now_ms: NOW,
@@ -512,8 +514,13 @@ fn tab_and_digits_switch_panes_and_kb_search_runs_as_you_type() {
     assert!(a.model.status.as_ref().unwrap().0.contains("no ticket open"));
     keys(&mut a, "3");
     assert_eq!(a.model.focus, defaults::PaneId::Kb);
-    assert!(a.model.input.is_some(), "an empty KB pane opens its search box");
-    keys(&mut a, "v p");
+    assert!(a.model.input.is_none(), "pane keys stay pane keys: the search box opens with /");
+    // Digits and Tab switch panes; they are not typed into a search.
+    keys(&mut a, "4");
+    assert_eq!(a.model.focus, defaults::PaneId::Assets);
+    assert!(a.model.input.is_none() && a.model.assets.query.is_empty());
+    keys(&mut a, "3 / v p");
+    assert!(a.model.input.is_some());
     assert!(a.model.kb.hits.is_empty(), "no whole-word match yet");
     keys(&mut a, "n");
     assert_eq!(a.model.kb.hits.len(), 1, "{:?}", a.model.kb.hits);
@@ -544,7 +551,7 @@ fn kb_pane_at_160x48_shows_results_and_preview_side_by_side() {
     let dir = tempfile::tempdir().unwrap();
     let mut a = app(dir.path(), 5, 160, 48, false);
     add_kb_and_assets(dir.path());
-    keys(&mut a, "3 p r i n t e r <enter>");
+    keys(&mut a, "3 / p r i n t e r <enter>");
     let s = screen(&a);
     assert!(s.contains("Clear a printer jam") && s.contains("Open tray 2"), "{s}");
     insta::assert_snapshot!("kb_160x48", s);
@@ -556,7 +563,7 @@ fn assets_are_found_fuzzily_and_linked_to_the_open_ticket() {
     let mut a = app(dir.path(), 5, 80, 24, false);
     add_kb_and_assets(dir.path());
     open_ticket(&mut a, 1);
-    keys(&mut a, "4 l t 4 3 <enter>");
+    keys(&mut a, "4 / l t 4 3 <enter>");
     // "lt43" is no substring of anything: found by fuzzy matching (LT-0043).
     assert_eq!(a.model.assets.hits[0].asset.record.tag, "LT-0043", "{:?}", a.model.assets.hits);
     assert!(!a.model.assets.hits[0].marks.is_empty());
@@ -578,7 +585,7 @@ fn assets_pane_at_160x48() {
     let dir = tempfile::tempdir().unwrap();
     let mut a = app(dir.path(), 5, 160, 48, false);
     add_kb_and_assets(dir.path());
-    keys(&mut a, "4 j a n e <enter>");
+    keys(&mut a, "4 / j a n e <enter>");
     let s = screen(&a);
     assert!(s.contains("LT-0042") && s.contains("Jane Doe"), "holders match too:\n{s}");
     insta::assert_snapshot!("assets_160x48", s);
@@ -679,10 +686,10 @@ fn copy_sort_and_link_ticket_from_the_keyboard() {
     assert_eq!(a.model.queue.sort_name(), "oldest");
     assert_eq!(a.model.queue.rows[0].number.0, 1, "oldest first");
     open_ticket(&mut a, 1);
-    keys(&mut a, "L 4 <enter>");
-    assert_eq!(a.model.status.as_ref().unwrap().0, "linked #4 to #1");
+    keys(&mut a, "L <enter> 4 <enter>"); // the first relation: related
+    assert_eq!(a.model.status.as_ref().unwrap().0, "linked #4 to #1 as related");
     assert!(screen(&a).contains("Related"));
-    keys(&mut a, "L x <enter>");
+    keys(&mut a, "L <enter> x <enter>");
     assert!(a.model.status.as_ref().unwrap().1);
     // e hands a note to $EDITOR: a terminal effect with the ticket.
     a.terminal.clear();
@@ -723,6 +730,7 @@ fn views_come_from_the_config() {
         tix::tui::queue::View::from_filter("Newest", "", tix::tui::queue::sort_by_name("newest")).unwrap(),
     ];
     let o = Options {
+        drafts: None,
         agent: "dana".into(),
         me: None,
         now_ms: NOW,
@@ -824,6 +832,7 @@ fn the_console_syncs_on_a_key_shows_the_state_and_reports_a_lost_edit() {
         Store::open_with_clock(&dir.path().join("sam.db"), OpenMode::Create, Arc::new(sam_clock.clone())).unwrap();
     tix::sync::join(&mut sam, &shared, |_| true).unwrap();
     let o = Options {
+        drafts: None,
         agent: "dana".into(),
         me: Some(PersonId::from_bytes([1; 16])),
         now_ms: NOW,
@@ -892,10 +901,12 @@ fn marked_tickets_take_a_bulk_edit_after_a_confirmation_that_counts_them() {
     let mut a = app(dir.path(), 8, 80, 24, false);
     keys(&mut a, "] ]"); // All open
     keys(&mut a, "v v");
-    assert_eq!(a.model.queue.marked.len(), 2);
+    assert!(a.model.queue.marked.is_empty(), "v marks and v again unmarks: marking does not move");
+    keys(&mut a, "v j v");
+    assert_eq!(a.model.queue.marked.len(), 2, "v j v marks two neighbouring rows");
     let s = screen(&a);
     assert!(s.contains("2 marked") && s.matches('*').count() >= 2, "{s}");
-    keys(&mut a, "j V");
+    keys(&mut a, "j j V");
     assert_eq!(a.model.queue.marked.len(), 4, "V marks from the last mark to here");
     keys(&mut a, "s p e n d <enter>");
     let q = a.model.confirm.as_ref().unwrap().question.clone();
@@ -908,7 +919,7 @@ fn marked_tickets_take_a_bulk_edit_after_a_confirmation_that_counts_them() {
         assert_eq!(ticket_in_store(dir.path(), *n).1.status.as_str(), "pending", "#{n}");
     }
     // A move some tickets do not allow: those are refused and named, the rest done.
-    keys(&mut a, "g g v v s c l o <enter> y");
+    keys(&mut a, "g g v j v s c l o <enter> y");
     let (msg, err) = a.model.status.clone().unwrap();
     assert!(
         err && msg.starts_with("0 of 2 changed; refused #") && msg.contains("resolved before it is closed"),
@@ -940,7 +951,7 @@ fn a_macro_applies_several_fields_and_a_reply_after_saying_what_it_does() {
         |i| matches!(&i.event, tix::store::TimelineEvent::Entry { body, .. } if body == "Your password was reset.")
     ));
     // The same macro on marked queue rows.
-    keys(&mut a, "<esc> ] ] v v m <enter> y");
+    keys(&mut a, "<esc> ] ] v j v m <enter> y");
     assert_eq!(a.model.status.as_ref().unwrap().0, "2 of 2 changed");
 }
 
@@ -978,8 +989,17 @@ fn the_dashboard_counts_the_desk_at_80x24_and_160x48() {
     // ago, and the first four tickets (30 days ago + 3, 6, 9, 12 h) came in before it.
     assert_eq!(r.created, 8);
     let s = screen(&a);
-    assert!(s.contains("backlog: 12 open") && s.contains("P1") && s.contains("Dana Whitfield"), "{s}");
+    assert!(s.contains("backlog: 12 open") && s.contains("P1") && s.contains("(j/k scroll)"), "{s}");
     insta::assert_snapshot!("dashboard_80x24", s);
+    // At 80×24 one column scrolls: age, groups, the period and every agent are reached.
+    keys(&mut a, "G");
+    let s = screen(&a);
+    assert!(s.contains("Dana Whitfield") && s.contains("agents (open now / resolved)"), "{s}");
+    insta::assert_snapshot!("dashboard_80x24_end", s);
+    keys(&mut a, "g g");
+    assert_eq!(a.model.dashboard.scroll, 0);
+    keys(&mut a, "j j");
+    assert_eq!(a.model.dashboard.scroll, 2);
     a.dispatch(tix::tui::action::Action::Resize { width: 160, height: 48 });
     insta::assert_snapshot!("dashboard_160x48", screen(&a));
 }
@@ -997,6 +1017,7 @@ fn sla_clocks_show_in_the_queue_the_ticket_and_the_status_line() {
     .unwrap();
     let setup = section.validate(&mut |_: &str| Ok(vec![])).unwrap();
     let o = Options {
+        drafts: None,
         agent: "dana".into(),
         me: Some(PersonId::from_bytes([1; 16])),
         now_ms: NOW,
@@ -1051,15 +1072,23 @@ fn triage_walks_the_new_unassigned_tickets_one_decision_at_a_time() {
     assert_eq!(first, 2, "oldest first");
     assert!(screen(&a).contains("TRIAGE (0 decided)"), "{}", screen(&a));
     insta::assert_snapshot!("triage_80x24", screen(&a));
-    // u: urgency 1 → written, and straight on to the next ticket.
+    // u: urgency 1 → written; the ticket stays for the next decision (i: impact 1).
     keys(&mut a, "u <enter>");
     assert_eq!(ticket_in_store(dir.path(), 2).1.urgency.get(), 1);
+    assert_eq!(a.model.open_ticket().unwrap().number.0, 2, "a decision stays on the ticket");
+    keys(&mut a, "i <enter>");
+    let t2 = ticket_in_store(dir.path(), 2).1;
+    assert_eq!((t2.urgency.get(), t2.impact.get()), (1, 1));
+    assert!(screen(&a).contains("TRIAGE (1 decided)"), "one ticket decided, however many decisions");
+    // enter (or n) moves on; n skips; t takes.
+    keys(&mut a, "<enter>");
     assert_eq!(a.model.open_ticket().unwrap().number.0, 3);
-    // n skips; t takes (and moves on).
     keys(&mut a, "n");
     assert_eq!(a.model.open_ticket().unwrap().number.0, 4);
     keys(&mut a, "t");
     assert_eq!(ticket_in_store(dir.path(), 4).1.assignee.unwrap().name, "Dana Whitfield");
+    assert_eq!(a.model.open_ticket().unwrap().number.0, 4);
+    keys(&mut a, "n");
     assert_eq!(a.model.open_ticket().unwrap().number.0, 6);
     assert!(screen(&a).contains("TRIAGE (2 decided)"));
     // Esc stops; the queue is back to its view.
@@ -1118,7 +1147,7 @@ fn checklists_attach_tick_and_warn_before_resolving() {
     add_kb_and_assets(dir.path());
     open_ticket(&mut a, 2);
     // The linked KB article's numbered steps are offered too.
-    keys(&mut a, "3 printer <enter> l 2");
+    keys(&mut a, "3 / printer <enter> l 2");
     keys(&mut a, "K");
     let labels: Vec<String> = a.model.picker.as_ref().unwrap().items.iter().map(|i| i.label.clone()).collect();
     assert_eq!(labels, vec!["Leaver".to_string()], "the printer article has no numbered steps");
@@ -1208,7 +1237,7 @@ fn an_agent_is_refused_lead_acts_with_the_cores_words_and_keeps_working() {
     let mut a = app_as(dir.path(), 6, 80, 24, false, Role::Agent);
     let refusal = |act| permissions::check("dana", Role::Agent, act, true).unwrap_err();
     // A bulk edit of marked tickets.
-    keys(&mut a, "] ] v v s p e n d <enter> y");
+    keys(&mut a, "] ] v j v s p e n d <enter> y");
     assert_eq!(a.model.status.clone().unwrap(), (refusal(Act::Bulk), true));
     for n in 1..=6 {
         assert_ne!(ticket_in_store(dir.path(), n).1.status.as_str(), "pending", "#{n} unchanged");
@@ -1232,3 +1261,7 @@ fn an_agent_is_refused_lead_acts_with_the_cores_words_and_keeps_working() {
             .any(|i| matches!(&i.event, tix::store::TimelineEvent::Entry { body, .. } if body == "still here"))
     );
 }
+
+/// Work that is never lost, and keys that do what they say (issue 15).
+#[path = "console/work.rs"]
+mod work;

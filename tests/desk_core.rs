@@ -70,6 +70,7 @@ fn the_console_and_the_command_line_escalate_the_same_tickets_the_same_way() {
     let rules = tix::config::Config::load(Some(&dir.join("config.toml"))).unwrap();
     let store = Store::open(&dir.join("console.db"), OpenMode::Existing).unwrap();
     let o = Options {
+        drafts: None,
         agent: "dana".into(),
         me: None,
         now_ms: store.now_ms(),

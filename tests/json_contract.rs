@@ -274,6 +274,22 @@ fn every_verb_keeps_its_json_shape() {
     snap("error_refused", &d.json_error(&["ticket", "merge", "2", "--into", "1", "--as", "lee"]));
     snap("error_unknown_agent", &d.json_error(&["ticket", "list", "--as", "Nobody Atall"]));
 
+    // Attachments that came with an e-mail.
+    std::fs::write(
+        d.path().join("att.eml"),
+        "From: Jane Doe <jane@example.com>\r\nSubject: Log attached\r\nMessage-ID: <att@example.com>\r\n\
+         Date: Fri, 20 Nov 2026 09:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nSee the log.\r\n\
+         --b\r\nContent-Type: text/plain; name=\"printer.log\"\r\n\
+         Content-Disposition: attachment; filename=\"printer.log\"\r\n\r\nError 13.B2\r\n--b--\r\n",
+    )
+    .unwrap();
+    let ingested = d.json(&["ingest", "email", d.path().join("att.eml").to_str().unwrap()]);
+    let n = ingested["items"][0]["number"].to_string().trim_matches('"').trim_start_matches('#').to_string();
+    snap("attachment_list", &d.json(&["attachment", "list", &n]));
+    let to = d.path().join("saved.log");
+    snap("attachment_save", &d.json(&["attachment", "save", &n, "1", to.to_str().unwrap()]));
+
     snap("error_not_found", &d.json_error(&["ticket", "show", "999"]));
     snap("error_usage", &d.json_error(&["ticket", "list", "-q", "colour:red"]));
     snap("error_conflict", &d.json_error(&["ticket", "update", "1", "--status", "new"]));

@@ -362,6 +362,7 @@ fn the_console_names_a_store_others_can_read_or_one_opened_read_only() {
     let db = dir.path().join("c.db");
     drop(Store::open(&db, OpenMode::Create).unwrap());
     let o = Options {
+        drafts: None,
         agent: "dana".into(),
         me: None,
         now_ms: 1_795_000_000_000,

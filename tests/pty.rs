@@ -48,6 +48,8 @@ impl Term {
         cmd.args(["--db", db.to_str().unwrap(), "--as", "dana"]);
         cmd.env("TERM", "xterm-256color");
         cmd.env("TIX_CONFIG", dir.join("none.toml"));
+        // Drafts go to the data directory: the test's own.
+        cmd.env("XDG_DATA_HOME", dir.join("data"));
         cmd.env_remove("NO_COLOR");
         for (k, v) in env {
             cmd.env(k, v);
@@ -227,4 +229,82 @@ fn copy_goes_through_osc52_and_the_external_editor_hands_the_screen_back() {
     }
     let shown = tix(&db, dir.path(), &["--json", "ticket", "show", "1"]);
     assert!(shown.contains("Swapped the dock.\\nWorks now."), "{shown}");
+}
+
+fn wait_exit(t: &mut Term) -> portable_pty::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(s) = t.child.try_wait().unwrap() {
+            return s;
+        }
+        assert!(Instant::now() < deadline, "tix did not stop");
+        std::thread::sleep(Duration::from_millis(30));
+    }
+}
+
+/// An SSH session drops while a note is half written: SIGHUP. The draft was kept on
+/// disk (privately, beside the store, never in it); the next console offers it back,
+/// and `y` reopens it on its ticket. SIGTERM restores the terminal too.
+#[test]
+fn a_draft_survives_sighup_and_sigterm_and_is_offered_on_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("pty.db");
+    tix(&db, dir.path(), &["init"]);
+    tix(&db, dir.path(), &["ticket", "new", "--title", "Laptop will not dock", "--urgency", "1"]);
+    let data = dir.path().join("data");
+    let env = [("XDG_DATA_HOME", data.to_str().unwrap())];
+    let mut t = Term::spawn_with(&db, dir.path(), &env);
+    t.wait_for("My open");
+    t.send(":1\r");
+    t.wait_for("Timeline");
+    t.send("nDock firmware 1.2 is the culprit\rupdating now");
+    t.wait_for("updating now");
+    let pid = t.child.process_id().unwrap() as i32;
+    // SAFETY: a signal to the child this test spawned.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGHUP) }, 0);
+    wait_exit(&mut t);
+    let kept = std::fs::read_dir(data.join("tix"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("drafts-"))
+        .expect("the draft is kept in the user's data directory");
+    assert!(!dir.path().join("pty.db.drafts.json").exists(), "not beside the store");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&kept).unwrap().permissions().mode() & 0o777, 0o600, "private");
+    let shown = tix(&db, dir.path(), &["--json", "ticket", "show", "1"]);
+    assert!(!shown.contains("culprit"), "a draft is not written to the store: {shown}");
+
+    // The next start offers it; y brings it back on its ticket.
+    let mut t = Term::spawn_with(&db, dir.path(), &env);
+    t.wait_for("restore a note on #1 (2 lines) left unsaved last time? y/n");
+    t.send("y");
+    let s = t.wait_for("updating now");
+    assert!(s.contains("INTERNAL NOTE on #1") && s.contains("Dock firmware 1.2 is the culprit"), "{s}");
+    // SIGTERM: the terminal is handed back and the draft kept again.
+    t.send(" (done)");
+    t.wait_for("(done)");
+    let pid = t.child.process_id().unwrap() as i32;
+    // SAFETY: as above.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    wait_exit(&mut t);
+    std::thread::sleep(Duration::from_millis(100));
+    {
+        let p = t.parser.lock().unwrap();
+        assert!(!p.screen().alternate_screen(), "left the alternate screen");
+        assert!(!p.screen().hide_cursor(), "cursor visible again");
+        assert!(p.screen().contents().contains("kept as a draft"), "{}", p.screen().contents());
+    }
+    assert!(std::fs::read_to_string(&kept).unwrap().contains("updating now (done)"));
+    // Saved now: the draft file goes away.
+    let mut t = Term::spawn_with(&db, dir.path(), &env);
+    t.wait_for("restore a note on #1");
+    t.send("y");
+    t.wait_for("(done)");
+    t.send("\x13");
+    t.wait_for("internal note added to #1");
+    t.send("q");
+    wait_exit(&mut t);
+    assert!(!kept.exists(), "nothing left to keep");
+    let shown = tix(&db, dir.path(), &["--json", "ticket", "show", "1"]);
+    assert!(shown.contains("updating now (done)"), "{shown}");
 }

@@ -12,6 +12,7 @@
 //! an argument parser.
 
 mod actor;
+pub mod attachments;
 pub mod permissions;
 pub mod queue;
 pub mod report;

@@ -5,6 +5,7 @@ use std::time::Instant;
 use anyhow::Result;
 use clap::Args;
 
+use super::output::Out;
 use super::output::thousands;
 use super::{CliError, Ctx};
 use crate::demo::{self, DemoOptions};
@@ -79,9 +80,17 @@ pub fn run(ctx: &Ctx, a: DemoArgs) -> Result<()> {
         }
     };
     let secs = started.elapsed().as_secs_f64();
-    ctx.out.emit(&serde_json::json!({ "path": path, "seconds": secs, "summary": summary }), || {
+    // The demo's configuration beside it, read for this store from now on.
+    let own = crate::config::store_config_path(path);
+    let config_note = write_demo_config(&own);
+    let ctx = &demo_ctx(ctx, &own)?;
+    let agent = acting_as(ctx)?;
+    ctx.out.emit(
+        &serde_json::json!({ "path": path, "seconds": secs, "summary": summary, "config": own, "agent": ctx.actor }),
+        || {
         format!(
             "demo store at {}\n{} tickets ({} open), {} people, {} agents, {} assets, {} KB articles, {} ops in {:.1}s\n\
+             {config_note}\n{agent}\n\
              Try: tix --db {} ticket list",
             path.display(),
             thousands(summary.tickets),
@@ -115,4 +124,66 @@ pub fn run(ctx: &Ctx, a: DemoArgs) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// The first line of the demo config: a file that starts otherwise is not replaced.
+const DEMO_MARK: &str = "# The demo store's configuration";
+
+/// Write the demo's config file beside the store (afresh: it is demo data too, unless
+/// it is someone's own file), and say so in the summary.
+fn write_demo_config(own: &std::path::Path) -> String {
+    if let Ok(old) = std::fs::read_to_string(own)
+        && !old.starts_with(DEMO_MARK)
+    {
+        return format!("kept {} (not a demo config); the demo uses it", own.display());
+    }
+    match crate::fsmode::write_private_file(own, |f| {
+        use std::io::Write;
+        f.write_all(crate::config::DEMO_TOML.as_bytes())
+    }) {
+        Ok(()) => format!(
+            "demo config (SLA, escalation, views, macros, canned texts, checklist, recurring ticket, routing): {}",
+            own.display()
+        ),
+        Err(e) => format!("cannot write the demo config {}: {e}", own.display()),
+    }
+}
+
+/// The context for the demo store: its own config (unless $TIX_CONFIG names one), and
+/// the agent that config names (unless --as does).
+fn demo_ctx(ctx: &Ctx, own: &std::path::Path) -> Result<Ctx> {
+    let config = match crate::config::store_config(&ctx.db) {
+        Ok(Some(_)) if std::env::var_os("TIX_CONFIG").is_none() => crate::config::Config::load(Some(own))?,
+        _ => (*ctx.config).clone(),
+    };
+    let (actor, actor_source) = super::acting_agent(ctx.as_given.as_deref(), &config)?;
+    Ok(Ctx {
+        ascii: ctx.ascii,
+        db: ctx.db.clone(),
+        db_explicit: ctx.db_explicit,
+        actor,
+        actor_source,
+        as_given: ctx.as_given.clone(),
+        out: Out { json: ctx.out.json },
+        config: std::sync::Arc::new(config),
+        warned: Default::default(),
+    })
+}
+
+/// "acting as Dana Whitfield (dana): 41 open tickets assigned; …how to change it".
+fn acting_as(ctx: &Ctx) -> Result<String> {
+    let store = Store::open(&ctx.db, OpenMode::Existing)?;
+    let how = "change it with [agent] name in the demo config, or --as NAME";
+    Ok(match store.find_person(&ctx.actor)? {
+        Some(p) => {
+            let q = crate::store::TicketQuery {
+                active: Some(true),
+                assignee: Some(crate::store::AssigneeFilter::Person(p.id)),
+                ..Default::default()
+            };
+            let (n, _) = store.count_upto(&q, u64::MAX)?;
+            format!("acting as {} ({}): {n} open tickets assigned; {how}", p.record.name, ctx.actor)
+        }
+        None => format!("acting as {} (not a demo agent: no tickets of yours); {how}", ctx.actor),
+    })
 }

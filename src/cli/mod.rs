@@ -2,6 +2,7 @@
 //! and exit codes 0 ok, 1 error, 2 usage, 3 not found, 4 conflict.
 
 mod asset;
+mod attachment;
 mod checklist;
 mod config_cmd;
 mod demo;
@@ -76,6 +77,9 @@ pub enum Command {
     /// Assets: add, show, find, import
     #[command(subcommand)]
     Asset(asset::AssetCmd),
+    /// A ticket's attachments (from e-mail): list, save
+    #[command(subcommand)]
+    Attachment(attachment::AttachmentCmd),
     /// People: agents and requesters
     #[command(subcommand)]
     Person(person::PersonCmd),
@@ -119,6 +123,8 @@ pub struct Ctx {
     /// The name claimed to act as, and where it came from (`--as`, config, OS user).
     pub actor: String,
     pub actor_source: Source,
+    /// `--as` as given (the actor is decided again when the config changes: `tix demo`).
+    pub as_given: Option<String>,
     pub out: Out,
     /// The configured rules, shared with the desk core.
     pub config: Arc<Config>,
@@ -278,9 +284,34 @@ fn console_on(ctx: &Ctx, mut desk: Desk) -> Result<()> {
         mouse: ctx.config.console.mouse,
         sync_interval: ctx.config.console.sync_interval,
         rules: ctx.config.clone(),
+        drafts: drafts_file(&ctx.db),
         views: Some(views),
     };
     crate::tui::run_console(store, keymap, opts)
+}
+
+/// Who acts: `--as`, else the config's `[agent] name`, else `$USER`, else "agent".
+pub fn acting_agent(given: Option<&str>, config: &Config) -> Result<(String, Source)> {
+    let trimmed = |s: Option<String>| s.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
+    Ok(match (trimmed(given.map(str::to_string)), trimmed(config.agent_name.clone())) {
+        (Some(a), _) => (a, Source::Flag),
+        (None, _) if given.is_some() => return Err(CliError::Usage("--as: the name is empty".into()).into()),
+        (None, Some(a)) => (a, Source::Config),
+        (None, None) => (
+            trimmed(std::env::var("USER").ok())
+                .or_else(|| trimmed(std::env::var("USERNAME").ok()))
+                .unwrap_or_else(|| "agent".to_string()),
+            Source::OsUser,
+        ),
+    })
+}
+
+/// The console's drafts file for a store, in the user's private data directory (None:
+/// beside the store, when there is no such directory).
+fn drafts_file(db: &std::path::Path) -> Option<PathBuf> {
+    let dir = directories::ProjectDirs::from("", "", "tix")?.data_dir().to_path_buf();
+    crate::fsmode::create_private_dir_all(&dir).ok()?;
+    Some(crate::tui::drafts::file_in(&dir, db))
 }
 
 /// Where the store is when `--db`/`TIX_DB` are not given.
@@ -397,24 +428,7 @@ pub fn run(cli: Cli) -> Result<()> {
         return config_cmd::run(&Out { json: cli.json }, c);
     }
     let config_path = Config::default_path();
-    let config = Config::load(config_path.as_deref())?;
-    if let Some(w) = config.source.as_deref().and_then(crate::fsmode::config_warning) {
-        warn(cli.json, &w);
-    }
-    // Who acts: `--as`, else the config's `[agent] name`, else the OS user (matched
-    // against the agents' logins).
-    let given = |s: Option<String>| s.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
-    let (actor, actor_source) = match (given(cli.actor.clone()), given(config.agent_name.clone())) {
-        (Some(a), _) => (a, Source::Flag),
-        (None, _) if cli.actor.is_some() => return Err(CliError::Usage("--as: the name is empty".into()).into()),
-        (None, Some(a)) => (a, Source::Config),
-        (None, None) => (
-            given(std::env::var("USER").ok())
-                .or_else(|| given(std::env::var("USERNAME").ok()))
-                .unwrap_or_else(|| "agent".to_string()),
-            Source::OsUser,
-        ),
-    };
+    let mut config = Config::load(config_path.as_deref())?;
     let out = Out { json: cli.json };
     let db_explicit = cli.db.is_some();
     let db = match (&cli.db, &cli.command) {
@@ -422,12 +436,26 @@ pub fn run(cli: Cli) -> Result<()> {
         (None, Some(Command::Demo(_))) => default_demo_db()?,
         (None, _) => default_db(&config)?,
     };
+    // A store's own config file (the demo's demo.toml) is read for that store unless
+    // $TIX_CONFIG names a file.
+    if std::env::var_os("TIX_CONFIG").is_none() {
+        match crate::config::store_config(&db) {
+            Ok(Some(own)) => config = Config::load(Some(&own))?,
+            Ok(None) => {}
+            Err(w) => warn(cli.json, &w),
+        }
+    }
+    if let Some(w) = config.source.as_deref().and_then(crate::fsmode::config_warning) {
+        warn(cli.json, &w);
+    }
+    let (actor, actor_source) = acting_agent(cli.actor.as_deref(), &config)?;
     let ctx = Ctx {
         ascii: cli.ascii,
         db,
         db_explicit,
         actor,
         actor_source,
+        as_given: cli.actor.clone(),
         out,
         config: Arc::new(config),
         warned: Default::default(),
@@ -439,6 +467,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Ticket(c)) => ticket::run(&ctx, c),
         Some(Command::Kb(c)) => kb::run(&ctx, c),
         Some(Command::Asset(c)) => asset::run(&ctx, c),
+        Some(Command::Attachment(c)) => attachment::run(&ctx, c),
         Some(Command::Person(c)) => person::run(&ctx, c),
         Some(Command::Ingest(c)) => ingest::run(&ctx, c),
         Some(Command::Import(c)) => import_cmd::run(&ctx, c),

@@ -386,14 +386,26 @@ fn flush(store: &mut Store, batch: &mut Vec<(String, Change)>) -> Result<(), Sto
     Ok(())
 }
 
-fn fill(text: &str, first: &str, host: &str, tag: &str, site: &str, agent: &str, r: &mut ChaCha8Rng) -> String {
-    text.replace("{first}", first)
-        .replace("{host}", host)
-        .replace("{tag}", tag)
-        .replace("{site}", site)
-        .replace("{agent}", agent)
-        .replace("{app}", pick_str(r, corpus::APPS))
-        .replace("{floor}", &r.random_range(1..7).to_string())
+/// The words of one ticket's texts; the application and the floor are the ticket's own,
+/// so its title, description, notes and replies are about one problem.
+struct Words<'a> {
+    first: &'a str,
+    host: &'a str,
+    tag: &'a str,
+    site: &'a str,
+    agent: &'a str,
+    app: &'a str,
+    floor: u32,
+}
+
+fn fill(text: &str, w: &Words) -> String {
+    text.replace("{first}", w.first)
+        .replace("{host}", w.host)
+        .replace("{tag}", w.tag)
+        .replace("{site}", w.site)
+        .replace("{agent}", w.agent)
+        .replace("{app}", w.app)
+        .replace("{floor}", &w.floor.to_string())
 }
 
 /// Process one event of a ticket's life; returns the next one.
@@ -430,9 +442,18 @@ fn step(
     let push =
         |out: &mut Vec<(String, Change)>, actor: &str, c: Change| out.push((actor.to_string(), c.happened_at(t)));
     let set = |f: TicketField, v: &str| Change::set_ticket(tid, f, Some(v.to_string()));
-    let text = |list: &[&'static str], r: &mut ChaCha8Rng| {
-        fill(pick_str(r, list), requester.first, host, tag, site, agent_first, r)
+    // Drawn from the ticket's own stream, the same at every step of its life.
+    let mut own = rng_for(opts.seed, ev.idx + 1, 0);
+    let words = Words {
+        first: requester.first,
+        host,
+        tag,
+        site,
+        agent: agent_first,
+        app: pick_str(&mut own, corpus::APPS),
+        floor: own.random_range(1..7),
     };
+    let text = |list: &[&'static str], r: &mut ChaCha8Rng| fill(pick_str(r, list), &words);
     let entry =
         |kind, body, author, minutes| Change::entry(tid, EntryRecord { kind, body, author, minutes, origin: None });
     match ev.step {

@@ -173,7 +173,7 @@ fn is_selector(c: char) -> bool {
 
 /// General category Cf (Unicode 16) plus unassigned default-ignorable code
 /// points, which a future terminal font may treat as format chars.
-fn is_format(c: char) -> bool {
+pub fn is_format(c: char) -> bool {
     matches!(c,
         '\u{AD}' | '\u{600}'..='\u{605}' | '\u{61C}' | '\u{6DD}' | '\u{70F}' | '\u{890}'..='\u{891}'
         | '\u{8E2}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'

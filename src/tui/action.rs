@@ -67,7 +67,8 @@ commands! {
     SetAssignee = "set-assignee", "change the assignee (pick-list)";
     SetGroup = "set-group", "change the group (pick-list)";
     SetCategory = "set-category", "change the category (pick-list)";
-    LinkTicket = "link-ticket", "link another ticket to this one";
+    LinkTicket = "link-ticket", "link another ticket: related, parent, child, duplicate-of, problem";
+    OpenLinked = "open-linked", "open a related ticket, linked asset or KB article, or the requester's other tickets";
     MergeInto = "merge-into", "merge this ticket into another (asks first)";
     AttachChecklist = "attach-checklist", "attach a checklist (a template, or a linked KB article's steps)";
     TickItem = "tick-item", "tick a checklist item off (or back on)";
@@ -88,6 +89,15 @@ commands! {
     SubmitInput = "submit-input", "accept";
     CancelInput = "cancel-input", "leave the prompt, or clear the filter";
     DeleteBack = "delete-back", "delete a character";
+    DeleteForward = "delete-forward", "delete the character under the cursor";
+    CursorLeft = "cursor-left", "cursor left";
+    CursorRight = "cursor-right", "cursor right";
+    WordLeft = "word-left", "cursor to the previous word";
+    WordRight = "word-right", "cursor to the next word";
+    LineStart = "line-start", "cursor to the start of the line";
+    LineEnd = "line-end", "cursor to the end of the line";
+    CursorUp = "cursor-up", "cursor up a line";
+    CursorDown = "cursor-down", "cursor down a line";
     NextField = "next-field", "next field";
     PrevField = "prev-field", "previous field";
     Increase = "increase", "raise the level (urgency 1 is highest)";
@@ -211,6 +221,11 @@ pub enum Action {
     PickItems {
         field: super::payload::PickField,
         items: Vec<super::payload::PickItem>,
+    },
+    /// A text attachment to show in the ticket pane.
+    AttachmentText {
+        name: String,
+        text: String,
     },
     /// $VISUAL / $EDITOR returned: the draft's text, or why it could not be used.
     EditorReturned {

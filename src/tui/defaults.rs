@@ -112,6 +112,10 @@ const DETAIL: &[(&str, Command)] = &[
     ("up", Command::ScrollUp),
     ("pgdn", Command::PageDown),
     ("pgup", Command::PageUp),
+    ("g g", Command::SelectFirst),
+    ("home", Command::SelectFirst),
+    ("G", Command::SelectLast),
+    ("end", Command::SelectLast),
     ("esc", Command::Back),
     ("backspace", Command::Back),
     ("t", Command::TakeTicket),
@@ -125,6 +129,8 @@ const DETAIL: &[(&str, Command)] = &[
     ("o", Command::SetGroup),
     ("C", Command::SetCategory),
     ("L", Command::LinkTicket),
+    ("enter", Command::OpenLinked),
+    ("O", Command::OpenLinked),
     ("M", Command::MergeInto),
     ("K", Command::AttachChecklist),
     ("x", Command::TickItem),
@@ -181,11 +187,29 @@ const TRIAGE: &[(&str, Command)] = &[
     ("t", Command::TakeTicket),
     ("m", Command::ApplyMacro),
     ("n", Command::NextTicket),
+    ("enter", Command::NextTicket),
     ("space", Command::NextTicket),
     ("j", Command::ScrollDown),
     ("k", Command::ScrollUp),
     ("r", Command::AddReply),
     ("esc", Command::Back),
+];
+
+const DASHBOARD: &[(&str, Command)] = &[
+    ("j", Command::ScrollDown),
+    ("down", Command::ScrollDown),
+    ("k", Command::ScrollUp),
+    ("up", Command::ScrollUp),
+    ("pgdn", Command::PageDown),
+    ("ctrl-f", Command::PageDown),
+    ("pgup", Command::PageUp),
+    ("ctrl-b", Command::PageUp),
+    ("g g", Command::SelectFirst),
+    ("home", Command::SelectFirst),
+    ("G", Command::SelectLast),
+    ("end", Command::SelectLast),
+    ("esc", Command::Back),
+    (":", Command::StartCommand),
 ];
 
 const CONFIRM: &[(&str, Command)] = &[("y", Command::Confirm), ("n", Command::Deny), ("esc", Command::Deny)];
@@ -194,6 +218,20 @@ const EDITOR: &[(&str, Command)] = &[
     ("ctrl-s", Command::SubmitInput),
     ("esc", Command::CancelInput),
     ("backspace", Command::DeleteBack),
+    ("delete", Command::DeleteForward),
+    ("left", Command::CursorLeft),
+    ("right", Command::CursorRight),
+    ("ctrl-left", Command::WordLeft),
+    ("alt-left", Command::WordLeft),
+    ("alt-b", Command::WordLeft),
+    ("ctrl-right", Command::WordRight),
+    ("alt-right", Command::WordRight),
+    ("alt-f", Command::WordRight),
+    ("home", Command::LineStart),
+    ("ctrl-a", Command::LineStart),
+    ("end", Command::LineEnd),
+    ("up", Command::CursorUp),
+    ("down", Command::CursorDown),
     ("ctrl-e", Command::ExternalEditor),
     ("ctrl-t", Command::BookTime),
 ];
@@ -215,7 +253,8 @@ pub fn keymap() -> Keymap<PaneId, Command> {
     for (s, c) in QUEUE {
         k.bind(PaneId::Queue, seq(s), *c).expect("default bindings are unambiguous");
     }
-    let panes: [(PaneId, &[(&str, Command)]); 12] = [
+    let panes: [(PaneId, &[(&str, Command)]); 13] = [
+        (PaneId::Dashboard, DASHBOARD),
         (PaneId::Triage, TRIAGE),
         (PaneId::Kb, SEARCH_LIST),
         (PaneId::Assets, SEARCH_LIST),

@@ -60,10 +60,13 @@ pub enum Effect {
         seen: Box<Ticket>,
         into: TicketNumber,
     },
-    /// Link another ticket, given by number.
+    /// Link another ticket, given by number, with a relation (`reverse`: the other
+    /// ticket holds it, as a child holds its parent).
     LinkNumber {
         seen: Box<Ticket>,
         number: TicketNumber,
+        rel: TicketRel,
+        reverse: bool,
     },
     CreateTicket(Box<NewTicket>),
     /// A macro on the open ticket as it was seen.
@@ -108,6 +111,18 @@ pub enum Effect {
     RefreshSla {
         full: bool,
     },
+    /// Show a text attachment, or save (and open) another kind.
+    OpenAttachment {
+        ticket: TicketId,
+        /// Its number on the ticket (1-based).
+        index: usize,
+        /// `[console] opener`.
+        opener: Option<String>,
+    },
+    /// Leave the console (asked first when a draft would be lost); never reaches the runner.
+    Quit,
+    /// Bring back the drafts an earlier console left (answered `y`); never reaches the runner.
+    RestoreDrafts,
     /// Terminal: put text on the clipboard through OSC 52 (works over SSH).
     Copy(String),
     /// Terminal: hand a draft to $VISUAL / $EDITOR and take it back.
@@ -125,5 +140,11 @@ impl Effect {
     }
 }
 
-/// The relation used when linking tickets from the console.
-pub const LINK_REL: TicketRel = TicketRel::Related;
+/// The relations `L` offers: (label, relation, the other ticket holds it).
+pub const LINK_RELATIONS: &[(&str, TicketRel, bool)] = &[
+    ("related: the two are related", TicketRel::Related, false),
+    ("parent: the other ticket is this one's parent", TicketRel::Parent, false),
+    ("child: the other ticket is this one's child", TicketRel::Parent, true),
+    ("duplicate-of: this ticket duplicates the other", TicketRel::DuplicateOf, false),
+    ("problem: the other ticket is the problem behind this one", TicketRel::Problem, false),
+];

@@ -8,6 +8,7 @@ pub mod assets;
 pub mod dashboard;
 pub mod defaults;
 pub mod detail;
+pub mod drafts;
 pub mod editor;
 pub mod effect;
 pub mod form;
@@ -61,6 +62,9 @@ pub struct Options {
     /// The configured rules (priority matrix, SLA, routing, recurring tickets,
     /// escalation, checklists, macros, canned texts), shared with the desk core.
     pub rules: Arc<Config>,
+    /// The file drafts are kept in while written (`None`: beside the store; the command
+    /// line gives one in the user's private data directory).
+    pub drafts: Option<std::path::PathBuf>,
     /// Queue views from the config file (the built-in ones when `None`).
     pub views: Option<Vec<queue::View>>,
 }
@@ -81,6 +85,10 @@ pub struct App {
     pub model: Model,
     keymap: Keymap<PaneId, Command>,
     keys: KeyState,
+    /// The context the help lines were made for.
+    help_for: PaneId,
+    /// Where drafts are kept while they are written, and what was last written there.
+    drafts: (std::path::PathBuf, drafts::Drafts),
     runner: Runner,
     /// Effects for the terminal itself (clipboard, external editor), run by the driver.
     pub terminal: Vec<Effect>,
@@ -101,14 +109,18 @@ enum Runner {
 impl App {
     /// The app with effects run inline, in order (tests: deterministic).
     pub fn new(store: Store, keymap: Keymap<PaneId, Command>, o: Options) -> App {
+        let store_path = o.drafts.clone().unwrap_or_else(|| drafts::path_for(store.path()));
         let model = initial_model(&store, &keymap, o.clone());
         let mut app = App {
             model,
             keymap,
             keys: KeyState::new(),
+            help_for: PaneId::Queue,
+            drafts: Default::default(),
             runner: Runner::Inline(Box::new(o.desk(store))),
             terminal: vec![],
         };
+        app.take_drafts(&store_path);
         let effects = app.model.start();
         app.run(effects);
         app
@@ -118,6 +130,7 @@ impl App {
     /// results arrive on the receiver and go to [`App::receive`].
     pub fn with_worker(store: Store, keymap: Keymap<PaneId, Command>, o: Options) -> (App, mpsc::Receiver<Action>) {
         let interval = o.sync_interval;
+        let store_path = o.drafts.clone().unwrap_or_else(|| drafts::path_for(store.path()));
         let model = initial_model(&store, &keymap, o.clone());
         let (etx, erx) = mpsc::channel::<Effect>();
         let (atx, arx) = mpsc::channel::<Action>();
@@ -150,12 +163,39 @@ impl App {
             model,
             keymap,
             keys: KeyState::new(),
+            help_for: PaneId::Queue,
+            drafts: Default::default(),
             runner: Runner::Worker { tx: etx, pending: 0, sync },
             terminal: vec![],
         };
+        app.take_drafts(&store_path);
         let effects = app.model.start();
         app.run(effects);
         (app, arx)
+    }
+
+    /// Drafts an earlier console left are offered back.
+    fn take_drafts(&mut self, path: &std::path::Path) {
+        let path = path.to_path_buf();
+        let left = drafts::load(&path);
+        self.model.offer_drafts(left.clone());
+        self.drafts = (path, left);
+    }
+
+    /// Write the drafts to disk when they changed (every keystroke into a draft).
+    fn keep_drafts(&mut self) {
+        let now = self.model.drafts();
+        if now == self.drafts.1 {
+            return;
+        }
+        match drafts::save(&self.drafts.0, &now) {
+            Ok(()) => self.drafts.1 = now,
+            Err(e) => {
+                // Said once per change of state, not on every key.
+                self.drafts.1 = now;
+                self.model.complain(format!("cannot keep drafts in {}: {e}", self.drafts.0.display()));
+            }
+        }
     }
 
     /// A result from the worker.
@@ -192,7 +232,6 @@ impl App {
                 self.dispatch(Action::Command(c));
                 if self.model.context() != context {
                     self.keys.clear();
-                    self.model.help = defaults::help(&self.keymap, self.model.context());
                 }
             }
             Lookup::Pending | Lookup::NoMatch => return false,
@@ -203,6 +242,14 @@ impl App {
     pub fn dispatch(&mut self, action: Action) {
         let effects = update::update(&mut self.model, action);
         self.run(effects);
+        self.keep_drafts();
+        // Help shows the keys of the pane in focus, however focus moved (a key, or a
+        // ticket that arrived and took it).
+        let context = self.model.context();
+        if context != self.help_for {
+            self.help_for = context;
+            self.model.help = defaults::help(&self.keymap, context);
+        }
     }
 
     fn run(&mut self, effects: Vec<Effect>) {
@@ -268,6 +315,9 @@ fn initial_model(store: &Store, keymap: &Keymap<PaneId, Command>, o: Options) ->
         // Some(..) when SLAs are configured: the console keeps their clocks up to date.
         sla_counts: (!o.rules.sla.policies.is_empty()).then(Default::default),
         triage: None,
+        offer: None,
+        link_rel: None,
+        restoring: None,
         rules: o.rules.clone(),
         theme: theme::Theme::new(o.color, o.ascii),
     }
@@ -325,18 +375,24 @@ pub fn run_console(store: Store, keymap: Keymap<PaneId, Command>, mut o: Options
         );
         previous(info);
     }));
+    signals::install();
     let mouse = o.mouse;
     if mouse {
         ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::event::EnableMouseCapture)?;
     }
     o.width = size.width;
     o.height = size.height;
-    let result = (|| -> anyhow::Result<()> {
+    let result = (|| -> anyhow::Result<drafts::Drafts> {
         let mut screen = screen::Screen::new(std::io::stdout(), size.width, size.height)?;
         let (mut app, results) = App::with_worker(store, keymap, o);
         let mut dirty = true;
         let mut minute = chrono::Utc::now().timestamp_millis() / 60_000;
         loop {
+            // SIGHUP (the SSH session dropped) or SIGTERM: the drafts are on disk
+            // already (kept on every change); restore the terminal and go.
+            if signals::received().is_some() {
+                return Ok(app.model.drafts());
+            }
             while let Ok(a) = results.try_recv() {
                 app.receive(a);
                 dirty = true;
@@ -352,7 +408,7 @@ pub fn run_console(store: Store, keymap: Keymap<PaneId, Command>, mut o: Options
                 dirty = false;
             }
             if app.model.quit {
-                return Ok(());
+                return Ok(app.model.drafts());
             }
             // Sleep until input, or until the next minute for ages and countdowns: no idle redraws.
             let now = chrono::Utc::now().timestamp_millis();
@@ -362,8 +418,19 @@ pub fn run_console(store: Store, keymap: Keymap<PaneId, Command>, mut o: Options
                 // unless one came).
                 wait = wait.min(1_000);
             }
-            if event::poll(Duration::from_millis(wait as u64))? {
-                match event::read()? {
+            // A signal is noticed within half a second (no redraw unless something changed).
+            wait = wait.min(500);
+            let polled = event::poll(Duration::from_millis(wait as u64));
+            // A hung-up terminal fails reads: the signal, not the error, says what happened.
+            if signals::received().is_some() {
+                continue;
+            }
+            if polled? {
+                let read = event::read();
+                if signals::received().is_some() {
+                    continue;
+                }
+                match read? {
                     Event::Key(k) => {
                         if let Some(key) = Key::from_crossterm(&k) {
                             // Redraw when the key reached `update` (the frame diff sends
@@ -407,7 +474,49 @@ pub fn run_console(store: Store, keymap: Keymap<PaneId, Command>, mut o: Options
     }
     let _ = ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::cursor::Show);
     ratatui::restore();
-    result
+    let left = result?;
+    if !left.is_empty() {
+        let why = match signals::received() {
+            Some(s) => format!("stopped by {s}; "),
+            None => String::new(),
+        };
+        eprintln!("tix: {why}{} kept as a draft; the console offers it the next time it opens", left.describe());
+    }
+    Ok(())
+}
+
+/// SIGHUP and SIGTERM end the console in order (terminal restored, drafts kept)
+/// instead of killing it mid-frame.
+mod signals {
+    use std::sync::atomic::{AtomicI32, Ordering};
+
+    static SIGNAL: AtomicI32 = AtomicI32::new(0);
+
+    #[cfg(unix)]
+    extern "C" fn on_signal(sig: libc::c_int) {
+        // Async-signal-safe: one atomic store; the main loop does the rest.
+        SIGNAL.store(sig, Ordering::SeqCst);
+    }
+
+    pub fn install() {
+        #[cfg(unix)]
+        // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+        unsafe {
+            let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            libc::signal(libc::SIGHUP, handler);
+            libc::signal(libc::SIGTERM, handler);
+        }
+    }
+
+    /// The signal that asked the console to stop, by name.
+    pub fn received() -> Option<&'static str> {
+        match SIGNAL.load(Ordering::SeqCst) {
+            0 => None,
+            #[cfg(unix)]
+            libc::SIGHUP => Some("SIGHUP"),
+            _ => Some("SIGTERM"),
+        }
+    }
 }
 
 /// Clipboard and external editor: effects that need the terminal.

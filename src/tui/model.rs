@@ -4,6 +4,7 @@
 use super::assets::AssetState;
 use super::defaults::PaneId;
 use super::detail::DetailState;
+use super::drafts::{Drafts, EntryDraft, FormDraft};
 use super::editor::EditorState;
 use super::effect::Effect;
 use super::form::FormState;
@@ -62,6 +63,12 @@ pub struct Model {
     pub sla_counts: Option<crate::store::SlaCounts>,
     /// Triage mode: walking the new unassigned tickets one by one.
     pub triage: Option<Triage>,
+    /// Drafts an earlier console left, offered back at the start (until answered).
+    pub offer: Option<Drafts>,
+    /// The relation chosen after `L`, for the number typed next.
+    pub link_rel: Option<(crate::domain::ticket::TicketRel, bool)>,
+    /// A restored note or reply, waiting for its ticket to load.
+    pub restoring: Option<EntryDraft>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -70,6 +77,8 @@ pub struct Triage {
     pub seen: Vec<TicketId>,
     /// How many were changed.
     pub decided: usize,
+    /// The tickets changed (each counted once, however many decisions).
+    pub decided_on: Vec<TicketId>,
     /// The next ticket is to be opened when the queue answers.
     pub want_next: bool,
 }
@@ -130,6 +139,110 @@ impl Model {
         }
     }
 
+    /// Unsaved work, in words ("a note on #42"): quitting asks first when there is some.
+    pub fn unsaved(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for e in [&self.editor, &self.parked].into_iter().flatten() {
+            if !e.text.trim().is_empty() {
+                let what = match e.kind {
+                    crate::domain::ticket::EntryKind::Note => "note",
+                    crate::domain::ticket::EntryKind::Reply => "reply",
+                };
+                out.push(format!("a {what} on {}", e.ticket.number));
+            }
+        }
+        if let Some(f) = &self.form
+            && (!f.title.trim().is_empty() || !f.description.trim().is_empty())
+        {
+            out.push("a new ticket".into());
+        }
+        if out.is_empty()
+            && let Some(r) = &self.restoring
+        {
+            out.push(format!("a {} on {}", r.kind, r.number));
+        }
+        out
+    }
+
+    /// What is unsaved now, as kept on disk (an offer not yet answered counts too).
+    pub fn drafts(&self) -> Drafts {
+        let mut d = self.offer.clone().unwrap_or_default();
+        let entry = [&self.editor, &self.parked].into_iter().flatten().find(|e| !e.text.trim().is_empty());
+        if let Some(e) = entry {
+            d.entry = Some(EntryDraft {
+                ticket: e.ticket.id,
+                number: e.ticket.number,
+                kind: EntryDraft::kind_name(e.kind).into(),
+                text: e.text.clone(),
+                minutes: e.minutes,
+            });
+        } else if let Some(r) = &self.restoring {
+            d.entry = Some(r.clone());
+        }
+        if let Some(f) = self.form.as_ref().filter(|f| !f.title.trim().is_empty() || !f.description.trim().is_empty()) {
+            d.form = Some(FormDraft { title: f.title.clone(), description: f.description.clone() });
+        }
+        d
+    }
+
+    /// Offer drafts left by an earlier console.
+    pub fn offer_drafts(&mut self, d: Drafts) {
+        if d.is_empty() {
+            return;
+        }
+        self.confirm = Some(Confirm {
+            question: format!("restore {} left unsaved last time? y/n", d.describe()),
+            effect: Effect::RestoreDrafts,
+        });
+        self.offer = Some(d);
+    }
+
+    /// `y` to the offer: the form opens as it was; a note or reply opens on its ticket
+    /// once that has loaded.
+    pub(crate) fn restore_drafts(&mut self) -> Vec<Effect> {
+        let Some(d) = self.offer.take() else { return vec![] };
+        if let Some(f) = d.form {
+            let mut form = super::form::FormState::new(self.rules.matrix);
+            form.title = f.title;
+            form.description = f.description;
+            self.form = Some(form);
+        }
+        match d.entry {
+            Some(e) => {
+                let id = e.ticket;
+                self.restoring = Some(e);
+                self.detail.loading = true;
+                self.open_on_load = true;
+                self.say("restoring your draft");
+                vec![Effect::LoadTicket(id)]
+            }
+            None => vec![],
+        }
+    }
+
+    /// Quit, or ask first when a draft would be lost.
+    pub(crate) fn quit_or_ask(&mut self) -> Vec<Effect> {
+        let unsaved = self.unsaved();
+        if unsaved.is_empty() {
+            self.quit = true;
+        } else {
+            self.confirm = Some(Confirm {
+                question: format!(
+                    "quit with {} unsaved? It is kept as a draft for next time. y/n",
+                    unsaved.join(" and ")
+                ),
+                effect: Effect::Quit,
+            });
+        }
+        vec![]
+    }
+
+    /// Width and height of the ticket pane.
+    pub fn detail_size(&self) -> (u16, u16) {
+        let w = if self.split() { self.width - self.width / 2 - 1 } else { self.width };
+        (w, self.height.saturating_sub(2))
+    }
+
     /// Rows of the queue table that fit on screen.
     pub fn page(&self) -> u16 {
         self.height.saturating_sub(3).max(1)
@@ -164,7 +277,6 @@ impl Model {
         self.status = Some((msg.into(), true));
     }
 
-    /// Switch to a pane; KB and asset panes open their search box when empty.
     /// Sync now, when the store syncs (the key and `:sync`).
     pub(crate) fn sync_now(&mut self) -> Vec<Effect> {
         if self.sync.is_none() {
@@ -175,6 +287,7 @@ impl Model {
         vec![Effect::SyncNow]
     }
 
+    /// Switch to a pane (a draft parked by `??` comes back when leaving the KB pane).
     pub(crate) fn focus_pane(&mut self, pane: PaneId) -> Vec<Effect> {
         self.focus = pane;
         self.status = None;
@@ -182,13 +295,9 @@ impl Model {
         if pane != PaneId::Kb && self.parked.is_some() {
             self.editor = self.parked.take();
         }
+        // The KB and asset panes do not open their search box by themselves: pane keys
+        // (1-5, Tab) keep switching panes; `/` starts typing (the hints say so).
         match pane {
-            PaneId::Kb if self.kb.query.is_empty() => {
-                self.input = Some(Input { kind: InputKind::Kb, text: String::new() });
-            }
-            PaneId::Assets if self.assets.query.is_empty() => {
-                self.input = Some(Input { kind: InputKind::Assets, text: String::new() });
-            }
             PaneId::Detail if self.detail.view.is_none() => {
                 self.say("no ticket open: enter on a queue row or :NUMBER opens one");
             }

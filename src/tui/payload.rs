@@ -21,6 +21,8 @@ pub struct TicketView {
     pub minutes: u64,
     /// The linked KB articles' titles and bodies (their steps can become a checklist).
     pub article_steps: Vec<(ArticleId, String, String)>,
+    /// What came with the ticket's e-mails.
+    pub attachments: Vec<crate::store::Attachment>,
     /// The SLA now: policy, the targets in words, the worst open state.
     pub sla: Option<(String, String, Option<crate::domain::sla::SlaState>)>,
 }
@@ -72,6 +74,10 @@ pub enum PickField {
     Canned,
     /// A checklist to attach.
     Checklist,
+    /// Something the open ticket links to: a ticket, an asset, a KB article.
+    Open,
+    /// How another ticket relates to the open one (`L`).
+    Relation,
 }
 
 impl PickField {
@@ -87,6 +93,8 @@ impl PickField {
             PickField::Macro => "macro",
             PickField::Canned => "canned text",
             PickField::Checklist => "checklist",
+            PickField::Open => "open",
+            PickField::Relation => "link",
         }
     }
 
@@ -109,6 +117,15 @@ pub enum PickValue {
     Canned(usize),
     /// A checklist, as JSON.
     Checklist(String),
+    OpenTicket(crate::domain::ids::TicketId),
+    /// An asset, by tag.
+    OpenAsset(String),
+    /// An attachment, by its number on the ticket (1-based).
+    OpenAttachment(usize),
+    /// A KB article, by title.
+    OpenArticle(String),
+    /// The relation, and whether the other ticket is the one that holds it (a child).
+    Relation(crate::domain::ticket::TicketRel, bool),
 }
 
 #[derive(Debug, Clone, PartialEq)]

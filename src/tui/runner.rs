@@ -7,7 +7,7 @@ use fuzzy_matcher::skim::SkimMatcherV2;
 use super::action::Action;
 use super::assets::{AssetHit, RESULTS};
 use super::detail::TicketView;
-use super::effect::{Effect, LINK_REL};
+use super::effect::Effect;
 use super::form::Candidate;
 use super::picker::{PickField, PickItem, PickValue};
 use crate::app::{Act, AppError, Desk};
@@ -108,15 +108,24 @@ pub fn run(desk: &mut Desk, effect: Effect) -> Action {
                 Err(e) => Action::FailedOn { message: e.to_string(), ticket: id },
             }
         }
-        Effect::LinkNumber { seen, number } => {
+        Effect::LinkNumber { seen, number, rel, reverse } => {
             let id = seen.id;
             let result = desk.authorize(Act::Work).and_then(|_| {
                 let other = desk.store.ticket_id(number)?;
-                let link = Change::link(id, LinkTarget::Ticket { id: other, rel: LINK_REL }, false);
+                // A child holds the link to its parent.
+                let link = if reverse {
+                    Change::link(other, LinkTarget::Ticket { id, rel }, false)
+                } else {
+                    Change::link(id, LinkTarget::Ticket { id: other, rel }, false)
+                };
                 desk.commit(vec![link])
             });
+            let how = match (rel, reverse) {
+                (crate::domain::ticket::TicketRel::Parent, true) => "as a child".to_string(),
+                (rel, _) => format!("as {rel}"),
+            };
             match result {
-                Ok(_) => Action::Changed { message: format!("linked {number} to {}", seen.number), ticket: id },
+                Ok(_) => Action::Changed { message: format!("linked {number} to {} {how}", seen.number), ticket: id },
                 Err(e) => Action::FailedOn { message: e.to_string(), ticket: id },
             }
         }
@@ -199,9 +208,10 @@ pub fn run(desk: &mut Desk, effect: Effect) -> Action {
         }
         Effect::Bulk { tickets, edit, m } => bulk(desk, &tickets, edit, m.as_deref()),
         // Terminal effects are run by the driver, never here.
-        Effect::Copy(_) | Effect::ExternalEditor { .. } => {
+        Effect::Copy(_) | Effect::ExternalEditor { .. } | Effect::Quit | Effect::RestoreDrafts => {
             Action::Failed("internal: a terminal effect reached the store worker".into())
         }
+        Effect::OpenAttachment { ticket, index, opener } => open_attachment(desk, ticket, index, opener.as_deref()),
         Effect::Take { id, seen } => {
             // From the queue there is no full view: prepare against the ticket as it is now.
             let result = match seen {
@@ -220,6 +230,52 @@ pub fn run(desk: &mut Desk, effect: Effect) -> Action {
     }
 }
 
+/// A text attachment comes back to be shown (through the sanitiser, in the ticket
+/// pane); any other is saved in the current directory under its neutralised name (a
+/// free one), and handed to the configured opener on a local terminal.
+fn open_attachment(desk: &Desk, ticket: TicketId, index: usize, opener: Option<&str>) -> Action {
+    use crate::app::attachments;
+    let result = (|| -> Result<Action, String> {
+        let list = desk.store.ticket_attachments(ticket).map_err(|e| e.to_string())?;
+        let (_, a) = attachments::find(&list, &index.to_string()).map_err(|e| e.to_string())?;
+        let bytes = attachments::content(&desk.store, a).map_err(|e| e.to_string())?;
+        if attachments::is_text(a, &bytes) {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            return Ok(Action::AttachmentText { name: a.name.clone(), text });
+        }
+        let name = attachments::safe_name(&a.name);
+        let mut n = 1;
+        let path = loop {
+            let candidate =
+                if n == 1 { std::path::PathBuf::from(&name) } else { std::path::PathBuf::from(format!("{n}-{name}")) };
+            match attachments::write_new(&candidate, &bytes) {
+                Ok(()) => break candidate,
+                Err(attachments::SaveError::Exists(_)) if n < 100 => n += 1,
+                Err(e) => return Err(e.to_string()),
+            }
+        };
+        let shown = text::clean(&path.display().to_string()).into_owned();
+        let local = std::env::var_os("SSH_CONNECTION").is_none() && std::env::var_os("SSH_TTY").is_none();
+        match opener.filter(|o| !o.trim().is_empty() && local) {
+            Some(o) => {
+                let spawned = std::process::Command::new("sh")
+                    .arg("-c")
+                    .arg(format!("{o} \"$1\" >/dev/null 2>&1"))
+                    .arg("tix-opener")
+                    .arg(&path)
+                    .stdin(std::process::Stdio::null())
+                    .spawn();
+                Ok(Action::Message(match spawned {
+                    Ok(_) => format!("saved {shown} and opened it with {}", text::clean(o)),
+                    Err(e) => format!("saved {shown}; cannot run {}: {e}", text::clean(o)),
+                }))
+            }
+            None => Ok(Action::Message(format!("saved {shown} (not text: open it from there)"))),
+        }
+    })();
+    result.unwrap_or_else(Action::Failed)
+}
+
 fn load_ticket(desk: &Desk, id: TicketId) -> Result<TicketView, StoreError> {
     let store = &desk.store;
     let ticket = store.ticket(id)?;
@@ -234,6 +290,7 @@ fn load_ticket(desk: &Desk, id: TicketId) -> Result<TicketView, StoreError> {
     };
     Ok(TicketView {
         timeline: store.timeline(id)?,
+        attachments: store.ticket_attachments(id)?,
         assets: store.ticket_assets(id)?,
         articles: store.ticket_articles(id)?,
         related: store.related_tickets(id)?,
@@ -352,7 +409,9 @@ fn pick_items(store: &Store, field: PickField) -> Result<Vec<PickItem>, StoreErr
         | PickField::Impact
         | PickField::Macro
         | PickField::Canned
-        | PickField::Checklist => vec![],
+        | PickField::Checklist
+        | PickField::Open
+        | PickField::Relation => vec![],
     })
 }
 

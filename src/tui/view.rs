@@ -48,9 +48,56 @@ pub fn render(m: &Model, f: &mut Frame) {
     if let Some(p) = &m.picker {
         p.render(body, f.buffer_mut(), &m.theme);
     }
-    render_status(m, f, foot);
+    // A message too long for the status line gets a band of its own above it: the who
+    // and the when of a conflict are never cut.
+    let band = message_band(m, foot.width);
+    if let Some((lines, style)) = &band {
+        let h = (lines.len() as u16).min(body.height);
+        let r = Rect { x: body.x, y: body.bottom() - h, width: body.width, height: h };
+        f.render_widget(Clear, r);
+        let text: Vec<Line> =
+            lines.iter().take(h as usize).map(|l| Line::from(Span::styled(l.clone(), *style))).collect();
+        f.render_widget(Paragraph::new(text), r);
+    }
+    render_status(m, f, foot, band.is_some());
     if m.show_help {
         render_help(m, f, body);
+    }
+    if m.theme.glyphs == text::Glyphs::Ascii {
+        ascii_only(f.buffer_mut());
+    }
+}
+
+/// `--ascii`: every glyph the console draws itself becomes ASCII (separators, arrows,
+/// ellipses, box lines), whatever widget drew it. Stored text was already made inert by
+/// the sanitiser; its letters stay as they are.
+fn ascii_only(buf: &mut ratatui::buffer::Buffer) {
+    for cell in buf.content.iter_mut() {
+        let ascii = match cell.symbol() {
+            "·" | "•" => "-",
+            "→" | "⇒" | "›" | "»" => ">",
+            "←" | "‹" | "«" => "<",
+            "↑" => "^",
+            "↓" => "v",
+            "…" => ".",
+            "×" => "x",
+            "—" | "–" | "─" | "━" => "-",
+            "│" | "┃" => "|",
+            "┊" | "┆" => ":",
+            "┌" | "┐" | "└" | "┘" | "├" | "┤" | "┬" | "┴" | "┼" => "+",
+            "“" | "”" => "\"",
+            "‘" | "’" => "'",
+            "✓" | "✔" => "v",
+            "▲" => "^",
+            // The sanitiser's placeholders for controls and format characters.
+            "⟨" => "<",
+            "⟩" => ">",
+            c if c.chars().next().is_some_and(|c| ('\u{2400}'..='\u{2426}').contains(&c)) => "^",
+            "▼" => "v",
+            "█" | "▒" | "░" => "#",
+            _ => continue,
+        };
+        cell.set_symbol(ascii);
     }
 }
 
@@ -103,9 +150,48 @@ pub(crate) fn render_head(m: &Model, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-pub(crate) fn render_status(m: &Model, f: &mut Frame, area: Rect) {
+/// The status message (or a question) wrapped to the screen's width, when it does not
+/// fit on the status line beside the agent and store; at most 3 lines.
+fn message_band(m: &Model, width: u16) -> Option<(Vec<String>, Style)> {
+    let w = width as usize;
+    let (text, style) = match (&m.confirm, &m.status) {
+        (Some(c), _) => (text::clean(&c.question).into_owned(), m.theme.error),
+        (None, Some((s, err))) if m.input.is_none() || *err => {
+            (text::clean(s).into_owned(), if *err { m.theme.error } else { Style::default() })
+        }
+        _ => return None,
+    };
+    let room = if m.confirm.is_some() {
+        w
+    } else {
+        w.saturating_sub(text::width(&status_left(m)) + 3 + text::width("? help "))
+    };
+    if text::width(&text) <= room {
+        return None;
+    }
+    let mut lines = text::wrap(&format!(" {text}"), w.saturating_sub(1).max(1));
+    if lines.len() > 3 {
+        lines.truncate(3);
+        lines[2] = text::fit(&lines[2], w.saturating_sub(1), m.theme.glyphs);
+    }
+    Some((lines, style))
+}
+
+/// The agent, the store, sync and SLA state: the status line's left part.
+fn status_left(m: &Model) -> String {
+    let sync = m.sync.as_ref().map(|s| format!(" · {}", text::clean(s))).unwrap_or_default();
+    let sync = match m.sla_counts {
+        Some(c) if c.breached > 0 || c.at_risk > 0 => {
+            format!("{sync} · SLA {} breached, {} at risk", c.breached, c.at_risk)
+        }
+        _ => sync,
+    };
+    format!(" {} · {}{sync}", text::clean(&m.agent), text::clean(&m.store_name))
+}
+
+pub(crate) fn render_status(m: &Model, f: &mut Frame, area: Rect, banded: bool) {
     let g = m.theme.glyphs;
-    if let Some(c) = &m.confirm {
+    if let Some(c) = m.confirm.as_ref().filter(|_| !banded) {
         let line =
             Line::from(Span::styled(text::fit(&text::clean(&c.question), area.width as usize, g), m.theme.error));
         f.render_widget(Paragraph::new(line), area);
@@ -123,7 +209,12 @@ pub(crate) fn render_status(m: &Model, f: &mut Frame, area: Rect) {
             InputKind::TickItem => "tick item #",
         };
         let typed = text::clean(&input.text);
-        let err = m.status.as_ref().filter(|s| s.1).map(|s| format!("   {}", text::clean(&s.0))).unwrap_or_default();
+        let err = m
+            .status
+            .as_ref()
+            .filter(|s| s.1 && !banded)
+            .map(|s| format!("   {}", text::clean(&s.0)))
+            .unwrap_or_default();
         let shown = text::fit(&format!("{lead}{typed}"), (area.width as usize).saturating_sub(1), g);
         let cursor = (text::width(&format!("{lead}{typed}")) as u16).min(area.width.saturating_sub(1));
         let line = Line::from(vec![Span::raw(shown.trim_end().to_string()), Span::styled(err, m.theme.error)]);
@@ -131,32 +222,26 @@ pub(crate) fn render_status(m: &Model, f: &mut Frame, area: Rect) {
         f.set_cursor_position((area.x + cursor, area.y));
         return;
     }
-    let sync = m.sync.as_ref().map(|s| format!(" · {}", text::clean(s))).unwrap_or_default();
-    let sync = match m.sla_counts {
-        Some(c) if c.breached > 0 || c.at_risk > 0 => {
-            format!("{sync} · SLA {} breached, {} at risk", c.breached, c.at_risk)
-        }
-        _ => sync,
-    };
-    let left = format!(" {} · {}{sync}", text::clean(&m.agent), text::clean(&m.store_name));
+    let left = status_left(m);
     let hints = match (m.editor.as_ref().map(|e| e.hints()), m.context()) {
         (Some(h), _) => h,
         (None, PaneId::Form) => "tab next  ctrl-s create  esc discard ",
         (None, PaneId::Picker) => "type to narrow  enter choose  esc cancel ",
         (None, PaneId::Queue) => "? help  enter open  c new  / filter  tab panes  q quit ",
         (None, PaneId::Detail) => "? help  n note  r reply  s status  a assign  esc back ",
-        (None, PaneId::Triage) => "u urgency i impact o group t take m macro n next esc stop ",
+        (None, PaneId::Triage) => "u urgency i impact o group t take m macro n/enter next esc stop ",
         (None, PaneId::Kb) => "/ search  l link  i reply with excerpt  esc back ",
         (None, PaneId::Assets) => "/ find  l link to ticket  esc back ",
+        (None, PaneId::Dashboard) => "j/k pgup/pgdn scroll  ctrl-r recount  esc back ",
         _ => "",
     };
-    let (msg, style) = match &m.status {
+    let (msg, style) = match m.status.as_ref().filter(|_| !banded) {
         Some((s, true)) => (format!(" · {}", text::clean(s)), m.theme.error),
         Some((s, false)) => (format!(" · {}", text::clean(s)), Style::default()),
         None => (String::new(), Style::default()),
     };
     // A message (or an SLA warning) wins over the hints when room is short.
-    let urgent = m.status.is_some() || m.sla_counts.is_some_and(|c| c.breached + c.at_risk > 0);
+    let urgent = banded || m.status.is_some() || m.sla_counts.is_some_and(|c| c.breached + c.at_risk > 0);
     let hints = if urgent && (area.width as usize) < text::width(&left) + text::width(&msg) + text::width(hints) {
         "? help "
     } else {
@@ -166,7 +251,7 @@ pub(crate) fn render_status(m: &Model, f: &mut Frame, area: Rect) {
     let left_full = format!("{left}{msg}");
     let left_fit = text::fit(&left_full, room, g);
     let line = Line::from(vec![
-        Span::styled(left_fit, if m.status.as_ref().is_some_and(|s| s.1) { style } else { m.theme.dim }),
+        Span::styled(left_fit, if m.status.as_ref().is_some_and(|s| s.1 && !banded) { style } else { m.theme.dim }),
         Span::raw(" "),
         Span::styled(hints, m.theme.dim),
     ]);

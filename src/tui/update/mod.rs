@@ -1,23 +1,21 @@
 //! The console's pure `update`: an action in, the model changed, effects out. Each
-//! context's keys are handled in its own file; results from the worker here.
+//! pane's keys are handled in its own `update.rs` beside its state and view
+//! (`tui/queue/update.rs`, `tui/detail/update.rs`, …); the modes that are no pane
+//! (prompts, triage) here; results from the worker here too.
 
 pub(crate) mod common;
-mod detail;
-mod editor;
-mod form;
-mod picker;
 mod prompt;
-mod queue;
-mod search;
 mod triage;
 
-use detail::update_detail;
-use editor::update_editor;
-use form::update_form;
-use picker::update_picker;
+use crate::tui::assets::update::update_assets;
+use crate::tui::dashboard::update::update_dashboard;
+use crate::tui::detail::update::update_detail;
+use crate::tui::editor::update::update_editor;
+use crate::tui::form::update::update_form;
+use crate::tui::kb::update::update_kb;
+use crate::tui::picker::update::update_picker;
+use crate::tui::queue::update::update_queue;
 use prompt::update_prompt;
-use queue::update_queue;
-use search::{update_assets, update_kb};
 use triage::{triage_next, update_triage};
 
 use crate::tui::action::{Action, Command};
@@ -36,14 +34,31 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
     }
     if m.confirm.is_some() {
         return match action {
-            Action::Command(Command::Confirm) => m.confirm.take().map(|c| vec![c.effect]).unwrap_or_default(),
+            Action::Command(Command::Confirm) => match m.confirm.take() {
+                Some(Confirm { effect: Effect::Quit, .. }) => {
+                    m.quit = true;
+                    vec![]
+                }
+                Some(Confirm { effect: Effect::RestoreDrafts, .. }) => m.restore_drafts(),
+                Some(c) => vec![c.effect],
+                None => vec![],
+            },
             Action::Command(Command::Deny | Command::CancelInput) => {
-                m.confirm = None;
-                m.say("cancelled");
+                if m.confirm.take().is_some_and(|c| c.effect == Effect::RestoreDrafts) {
+                    m.offer = None;
+                    m.say("the drafts from last time were discarded");
+                } else {
+                    m.say("cancelled");
+                }
                 vec![]
             }
             _ => vec![],
         };
+    }
+    // Quitting works from everywhere (ctrl-c in a prompt or editor too), and asks
+    // first when a draft would be lost.
+    if action == Action::Command(Command::Quit) {
+        return m.quit_or_ask();
     }
     if m.picker.is_some()
         && let Some(effects) = update_picker(m, &action)
@@ -100,10 +115,6 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
                 m.show_help = !m.show_help;
                 return vec![];
             }
-            Command::Quit => {
-                m.quit = true;
-                return vec![];
-            }
             _ => {}
         }
     }
@@ -116,11 +127,7 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
         PaneId::Detail => update_detail(m, &action),
         PaneId::Kb => update_kb(m, &action),
         PaneId::Assets => update_assets(m, &action),
-        PaneId::Dashboard => match action {
-            Action::Command(Command::Refresh) => Some(vec![m.dashboard.load(m.now_ms)]),
-            Action::Command(Command::Back) => Some(m.focus_pane(PaneId::Queue)),
-            _ => None,
-        },
+        PaneId::Dashboard => update_dashboard(m, &action),
         _ => None,
     };
     if let Some(effects) = handled {
@@ -140,19 +147,36 @@ pub(crate) fn results(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
                 m.focus = PaneId::Detail;
                 m.detail.scroll = 0;
             }
+            if m.detail.view.as_ref().is_none_or(|old| old.ticket.id != v.ticket.id) {
+                m.detail.attachment = None;
+            }
             m.detail.view = Some(v.clone());
             m.detail.loading = false;
+            if m.restoring.as_ref().is_some_and(|r| r.ticket == v.ticket.id) {
+                let r = m.restoring.take().expect("restoring");
+                let mut e = EditorState::new(r.kind(), v.ticket.clone());
+                e.set_text(r.text);
+                e.minutes = r.minutes;
+                m.editor = Some(e);
+                m.say("draft restored");
+            }
+            // A note or reply just added shows at the end of the timeline.
+            if std::mem::take(&mut m.detail.follow) {
+                let (w, h) = m.detail_size();
+                m.detail.scroll_by(i32::MAX / 2, w, h, m.now_ms, &m.theme);
+            }
             vec![]
         }
         Action::Changed { message, ticket } => {
             m.say(message.clone());
             if let Some(t) = m.triage.as_mut()
                 && m.detail.view.as_ref().is_some_and(|v| v.ticket.id == *ticket)
+                && !t.decided_on.contains(ticket)
             {
-                // A decision on the ticket in triage: on to the next one.
+                // A decision on the ticket in triage: it stays open for the next
+                // decision until the technician moves on (n / enter).
                 t.decided += 1;
-                t.seen.push(*ticket);
-                t.want_next = true;
+                t.decided_on.push(*ticket);
             }
             after_change(m, *ticket)
         }
@@ -171,6 +195,13 @@ pub(crate) fn results(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
         }
         Action::Message(msg) => {
             m.say(msg.clone());
+            vec![]
+        }
+        Action::AttachmentText { name, text } => {
+            m.detail.attachment = Some((name.clone(), text.clone()));
+            m.detail.scroll = 0;
+            m.focus = PaneId::Detail;
+            m.say("esc closes the attachment");
             vec![]
         }
         Action::ReportLoaded(r) => {
@@ -286,12 +317,12 @@ pub(crate) fn results(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
             match text {
                 Ok(t) => match m.editor.as_mut() {
                     Some(e) if e.ticket.id == ticket.id => {
-                        e.text = t.clone();
+                        e.set_text(t.clone());
                         e.confirm_discard = false;
                     }
                     _ => {
                         let mut e = EditorState::new(*kind, (**ticket).clone());
-                        e.text = t.clone();
+                        e.set_text(t.clone());
                         m.editor = Some(e);
                     }
                 },

@@ -14,6 +14,19 @@ pub(crate) fn update_prompt(m: &mut Model, action: &Action) -> Option<Vec<Effect
     let input = m.input.as_mut()?;
     let kind = input.kind;
     match action {
+        // Pane keys leave a search box and switch panes (the text stays as the query).
+        Action::Command(
+            Command::NextPane
+            | Command::PrevPane
+            | Command::FocusQueue
+            | Command::FocusDetail
+            | Command::FocusKb
+            | Command::FocusAssets
+            | Command::FocusDashboard,
+        ) if matches!(kind, InputKind::Kb | InputKind::Assets | InputKind::Filter) => {
+            m.input = None;
+            return None;
+        }
         Action::Insert(c) => input.text.push(*c),
         Action::Command(Command::DeleteBack) => {
             input.text.pop();
@@ -139,8 +152,9 @@ pub(crate) fn view_filter_text(v: &crate::tui::queue::View) -> String {
 
 pub(crate) fn link_number(m: &mut Model, text: &str) -> Vec<Effect> {
     let Some(seen) = m.open_ticket().cloned() else { return vec![] };
+    let (rel, reverse) = m.link_rel.take().unwrap_or((crate::domain::ticket::TicketRel::Related, false));
     match text.parse::<TicketNumber>() {
-        Ok(number) => vec![Effect::LinkNumber { seen: Box::new(seen), number }],
+        Ok(number) => vec![Effect::LinkNumber { seen: Box::new(seen), number, rel, reverse }],
         Err(_) => {
             m.complain(format!("'{}' is not a ticket number (e.g. 42 or #42)", text::clean(text)));
             vec![]
@@ -153,10 +167,7 @@ pub(crate) fn run_command(m: &mut Model, text: &str) -> Vec<Effect> {
     let (verb, rest) = text.split_once(' ').map(|(v, r)| (v, r.trim())).unwrap_or((text, ""));
     match verb {
         "" => vec![],
-        "q" | "quit" => {
-            m.quit = true;
-            vec![]
-        }
+        "q" | "quit" => m.quit_or_ask(),
         "new" => {
             m.form = Some(FormState::new(m.rules.matrix));
             vec![]

@@ -1,5 +1,7 @@
 //! The ticket queue pane: views, a window of rows loaded page by page, the selection.
 
+pub(crate) mod update;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};

@@ -1,6 +1,8 @@
 //! Pick-lists for status, priority, assignee, group and category: a short list, narrowed
 //! by fuzzy matching as you type, over the open ticket.
 
+pub(crate) mod update;
+
 pub use super::payload::{PickField, PickItem, PickValue};
 use fuzzy_matcher::FuzzyMatcher;
 use fuzzy_matcher::skim::SkimMatcherV2;
@@ -94,7 +96,11 @@ impl PickerState {
                 .collect(),
             _ => vec![],
         };
-        let loading = items.is_empty() && !matches!(field, PickField::Macro | PickField::Canned | PickField::Checklist);
+        let loading = items.is_empty()
+            && !matches!(
+                field,
+                PickField::Macro | PickField::Canned | PickField::Checklist | PickField::Open | PickField::Relation
+            );
         let mut p = PickerState { field, target, items, filter: String::new(), shown: vec![], selected: 0, loading };
         p.refilter();
         p
@@ -170,7 +176,17 @@ impl PickerState {
             (_, PickValue::Text(t)) => e.group = Some(t),
             (PickField::Urgency, PickValue::Level(l)) => e.urgency = Some(l),
             (_, PickValue::Level(l)) => e.impact = Some(l),
-            (_, PickValue::Macro(_) | PickValue::Canned(_) | PickValue::Checklist(_)) => {}
+            (
+                _,
+                PickValue::Macro(_)
+                | PickValue::Canned(_)
+                | PickValue::Checklist(_)
+                | PickValue::OpenTicket(_)
+                | PickValue::OpenAsset(_)
+                | PickValue::OpenAttachment(_)
+                | PickValue::OpenArticle(_)
+                | PickValue::Relation(..),
+            ) => {}
         }
         e
     }
@@ -202,6 +218,8 @@ impl PickerState {
         Clear.render(r, buf);
         let title = match self.field {
             PickField::Macro | PickField::Canned => format!(" {} for {} ", self.field.name(), self.what()),
+            PickField::Open => format!(" open from {} ", self.what()),
+            PickField::Relation => format!(" link a ticket to {} as ", self.what()),
             _ => format!(" {} of {} ", self.field.name(), self.what()),
         };
         let block = Block::default().borders(Borders::ALL).border_set(theme.border()).title(title);

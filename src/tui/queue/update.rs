@@ -6,7 +6,7 @@ use crate::tui::picker::{PickField, PickTarget, PickerState};
 use crate::tui::queue::QueueState;
 
 use crate::tui::model::*;
-use crate::tui::update::picker::open_macros;
+use crate::tui::picker::update::open_macros;
 
 pub(crate) fn update_queue(m: &mut Model, action: Action) -> Vec<Effect> {
     let page = m.page();
@@ -82,13 +82,13 @@ pub(crate) fn update_queue(m: &mut Model, action: Action) -> Vec<Effect> {
             q.sort = Some(crate::store::Sort::Oldest);
             let e = q.restart();
             m.triage = Some(Triage { want_next: true, ..Default::default() });
-            m.say("triage: u urgency · i impact · o group · t take · m macro · r reply · n next · esc stop");
+            m.say("triage: u urgency · i impact · o group · t take · m macro · r reply · n/enter next · esc stop");
             vec![e]
         }
         Command::ToggleMark => {
+            // Marking does not move: `v j v` marks two neighbouring rows.
             q.toggle_mark();
-            // Mark and move on, as in mutt.
-            moved(q, q.selected as i64 + 1)
+            vec![]
         }
         Command::MarkRange => {
             q.mark_range();

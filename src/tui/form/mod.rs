@@ -1,6 +1,8 @@
 //! The new-ticket form: title (required), requester picked by fuzzy search, urgency and
 //! impact with the priority they give, and a description.
 
+pub(crate) mod update;
+
 pub use super::payload::Candidate;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

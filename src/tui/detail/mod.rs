@@ -1,5 +1,7 @@
 //! The ticket detail pane: header fields, description, timeline, links. Scrollable.
 
+pub(crate) mod update;
+
 pub use super::payload::TicketView;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -19,6 +21,10 @@ pub struct DetailState {
     pub view: Option<Box<TicketView>>,
     pub scroll: u16,
     pub loading: bool,
+    /// Scroll to the end when the ticket next arrives (a note or reply was just added).
+    pub follow: bool,
+    /// A text attachment being read in the pane: (name, text).
+    pub attachment: Option<(String, String)>,
 }
 
 impl DetailState {
@@ -31,6 +37,18 @@ impl DetailState {
 
     /// The pane's text as lines for a given width (wrapped, sanitised).
     pub fn lines(&self, width: u16, now_ms: i64, theme: &Theme) -> Vec<Line<'static>> {
+        if let Some((name, body)) = &self.attachment {
+            // Attachment text is hostile like any mail: through the sanitiser.
+            let mut out = vec![Line::from(Span::styled(
+                format!("Attachment {} (esc closes)", text::clean(name)),
+                Style::default().add_modifier(Modifier::BOLD),
+            ))];
+            out.push(Line::from(""));
+            for l in wrap(body, width.max(10) as usize) {
+                out.push(Line::from(l));
+            }
+            return out;
+        }
         let Some(v) = &self.view else { return vec![Line::from("loading…")] };
         let t = &v.ticket;
         let w = width.max(10) as usize;
@@ -128,6 +146,20 @@ impl DetailState {
                     text::clean(r.hostname.as_deref().unwrap_or("")),
                     text::clean(r.model.as_deref().unwrap_or("")),
                     warranty_state(r.warranty_end.as_deref(), &today)
+                )));
+            }
+        }
+        if !v.attachments.is_empty() {
+            out.push(Line::from(""));
+            out.push(Line::from(Span::styled("Attachments (enter opens)", bold)));
+            for (i, a) in v.attachments.iter().enumerate() {
+                let kept = if a.stored { "" } else { ", content not kept" };
+                out.push(Line::from(format!(
+                    "  {}. {} ({}, {}{kept})",
+                    i + 1,
+                    text::clean(&a.name),
+                    text::clean(&a.content_type),
+                    size_words(a.size)
                 )));
             }
         }
@@ -231,6 +263,15 @@ impl DetailState {
 }
 
 /// "due in 4h" or "OVERDUE by 2d" (a word, not only a colour).
+/// "1.4 KB", "312 bytes".
+fn size_words(n: u64) -> String {
+    match n {
+        n if n < 1024 => format!("{n} bytes"),
+        n if n < 1024 * 1024 => format!("{:.1} KB", n as f64 / 1024.0),
+        n => format!("{:.1} MB", n as f64 / (1024.0 * 1024.0)),
+    }
+}
+
 fn due_words(due: i64, now: i64) -> String {
     if due >= now { format!("due in {}", time::age(now, due)) } else { format!("OVERDUE by {}", time::age(due, now)) }
 }

@@ -1,6 +1,8 @@
 //! The asset lookup pane: fuzzy find by tag, hostname, serial, holder or model; the
 //! asset's details and its ticket history; a key to link it to the open ticket.
 
+pub(crate) mod update;
+
 pub use super::payload::AssetHit;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

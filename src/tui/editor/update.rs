@@ -3,23 +3,36 @@
 use crate::domain::ticket::EntryKind;
 use crate::tui::action::{Action, Command};
 use crate::tui::defaults::PaneId;
+use crate::tui::editor::Move;
 use crate::tui::effect::Effect;
 use crate::tui::picker::{PickField, PickItem, PickTarget, PickValue, PickerState};
 
 use crate::tui::model::*;
+
+/// The editor's cursor keys.
+fn cursor_move(c: Command) -> Option<Move> {
+    Some(match c {
+        Command::CursorLeft => Move::Left,
+        Command::CursorRight => Move::Right,
+        Command::WordLeft => Move::WordLeft,
+        Command::WordRight => Move::WordRight,
+        Command::LineStart => Move::LineStart,
+        Command::LineEnd => Move::LineEnd,
+        Command::CursorUp => Move::Up,
+        Command::CursorDown => Move::Down,
+        _ => return None,
+    })
+}
 
 /// Keys in the note/reply editor and its review; `None` passes other actions on.
 pub(crate) fn update_editor(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
     let e = m.editor.as_mut()?;
     match action {
         Action::Insert(c) if !e.review => {
-            e.text.push(*c);
+            e.insert(*c);
             e.confirm_discard = false;
-            let canned = e.text.ends_with("::");
-            let kb = e.text.ends_with("??");
-            if canned || kb {
-                e.text.truncate(e.text.len() - 2);
-            }
+            let canned = e.take_before("::");
+            let kb = !canned && e.take_before("??");
             if canned {
                 // Canned texts.
                 if m.rules.canned.is_empty() {
@@ -43,8 +56,15 @@ pub(crate) fn update_editor(m: &mut Model, action: &Action) -> Option<Vec<Effect
             }
         }
         Action::Command(Command::DeleteBack) if !e.review => {
-            e.text.pop();
+            e.delete_back();
             e.confirm_discard = false;
+        }
+        Action::Command(Command::DeleteForward) if !e.review => {
+            e.delete_forward();
+            e.confirm_discard = false;
+        }
+        Action::Command(c) if !e.review && cursor_move(*c).is_some() => {
+            e.move_cursor(cursor_move(*c).expect("a move"));
         }
         Action::Command(Command::CancelInput) => {
             if e.text.trim().is_empty() || e.confirm_discard || e.review {
@@ -69,6 +89,7 @@ pub(crate) fn update_editor(m: &mut Model, action: &Action) -> Option<Vec<Effect
                 e.review = true;
             } else {
                 let e = m.editor.take().expect("editor is open");
+                m.detail.follow = true;
                 return Some(vec![Effect::AddEntry { seen: e.ticket, kind: e.kind, body: e.text, minutes: e.minutes }]);
             }
         }

@@ -3,6 +3,7 @@
 use crate::domain::text;
 use crate::domain::ticket::Status;
 use crate::tui::action::{Action, Command};
+use crate::tui::defaults::PaneId;
 use crate::tui::effect::Effect;
 use crate::tui::picker::{PickField, PickItem, PickTarget, PickValue, PickerState};
 
@@ -36,9 +37,33 @@ pub(crate) fn update_picker(m: &mut Model, action: &Action) -> Option<Vec<Effect
 pub(crate) fn picked(m: &mut Model, p: PickerState, v: PickValue) -> Vec<Effect> {
     let what = p.what();
     match (p.target.clone(), v.clone()) {
+        (_, PickValue::OpenTicket(id)) => {
+            m.detail.loading = true;
+            m.open_on_load = true;
+            vec![Effect::LoadTicket(id)]
+        }
+        (_, PickValue::OpenAsset(tag)) => {
+            m.focus = PaneId::Assets;
+            m.status = None;
+            m.assets.search(&tag)
+        }
+        (PickTarget::One(t), PickValue::OpenAttachment(index)) => {
+            vec![Effect::OpenAttachment { ticket: t.id, index, opener: m.rules.console.opener.clone() }]
+        }
+        (_, PickValue::OpenAttachment(_)) => vec![],
+        (_, PickValue::OpenArticle(title)) => {
+            m.focus = PaneId::Kb;
+            m.status = None;
+            m.kb.search(&title)
+        }
+        (_, PickValue::Relation(rel, reverse)) => {
+            m.link_rel = Some((rel, reverse));
+            m.input = Some(Input { kind: InputKind::LinkTicket, text: String::new() });
+            vec![]
+        }
         (PickTarget::Draft, PickValue::Canned(i)) => {
             if let (Some(e), Some(c)) = (m.editor.as_mut(), m.rules.canned.get(i)) {
-                e.text.push_str(&c.text);
+                e.insert_str(&c.text);
             }
             vec![]
         }

@@ -2,6 +2,8 @@
 //! the matches marked), a preview of the selected article, and keys to link the article
 //! to the open ticket or start a reply with its excerpt.
 
+pub(crate) mod update;
+
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};

@@ -1,4 +1,4 @@
-//! Keys of the KB and asset panes.
+//! Keys of the KB pane.
 
 use crate::domain::op::LinkTarget;
 use crate::domain::text;
@@ -42,7 +42,7 @@ pub(crate) fn update_kb(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
         Command::InsertExcerpt if m.parked.is_some() => {
             let Some(excerpt) = m.kb.current().map(KbState::excerpt) else { return Some(vec![]) };
             let mut e = m.parked.take().expect("parked");
-            e.text.push_str(&excerpt);
+            e.insert_str(&excerpt);
             m.editor = Some(e);
             m.focus = PaneId::Detail;
             m.status = None;
@@ -52,35 +52,10 @@ pub(crate) fn update_kb(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
             let Some(excerpt) = m.kb.current().map(KbState::excerpt) else { return Some(vec![]) };
             let Some(seen) = with_open_ticket(m) else { return Some(vec![]) };
             let mut e = EditorState::new(EntryKind::Reply, *seen);
-            e.text = excerpt;
+            e.set_text(excerpt);
             m.editor = Some(e);
             m.focus = PaneId::Detail;
             vec![]
-        }
-        _ => return None,
-    })
-}
-
-pub(crate) fn update_assets(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
-    let Action::Command(c) = action else { return None };
-    Some(match c {
-        Command::SelectNext => m.assets.select(1),
-        Command::SelectPrev => m.assets.select(-1),
-        Command::PageDown => m.assets.select(m.height as i64 / 2),
-        Command::PageUp => m.assets.select(-(m.height as i64 / 2)),
-        Command::StartSearch => {
-            m.input = Some(Input { kind: InputKind::Assets, text: m.assets.query.clone() });
-            vec![]
-        }
-        Command::Back => m.focus_pane(PaneId::Queue),
-        Command::LinkToTicket => {
-            let Some(a) = m.assets.current().map(|a| (a.id, a.record.tag.clone())) else { return Some(vec![]) };
-            let Some(seen) = with_open_ticket(m) else { return Some(vec![]) };
-            vec![Effect::Link {
-                seen,
-                target: LinkTarget::Asset { id: a.0 },
-                what: format!("asset {}", text::clean(&a.1)),
-            }]
         }
         _ => return None,
     })
