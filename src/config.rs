@@ -45,6 +45,8 @@ pub struct Config {
     pub intake: IntakeConfig,
     /// `[search]`: synonym groups for KB search.
     pub search: SearchConfig,
+    /// `[mail]`: outbound mail, notices.
+    pub mail: crate::mail_config::MailConfig,
 }
 
 /// `[search]`: `synonyms = [["wifi", "wireless", "wlan"], ...]`: a KB search for one word of
@@ -186,6 +188,7 @@ struct Raw {
     intake: Option<IntakeConfig>,
     #[serde(default)]
     search: SearchConfig,
+    mail: Option<crate::mail_config::MailConfig>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -268,6 +271,7 @@ impl Config {
             cfg.canned = user.canned;
         }
         cfg.intake = user.intake;
+        cfg.mail = user.mail;
         cfg.source = Some(path.to_path_buf());
         cfg.keys = user.keys;
         Ok(cfg)
@@ -358,7 +362,14 @@ impl Config {
                 (std::sync::Arc::new(setup), fingerprint)
             }
         };
+        let mail = raw.mail.unwrap_or_default();
+        mail.check().map_err(|(key, message)| ConfigError {
+            file: file.to_string(),
+            line: at(&key),
+            message: format!("{key}: {message}"),
+        })?;
         Ok(Config {
+            mail,
             checklists: raw.checklists,
             escalation: raw.escalation,
             recurring,

@@ -12,6 +12,7 @@
 //! an argument parser.
 
 mod actor;
+pub mod mail;
 pub mod queue;
 pub mod report;
 pub mod sla;
@@ -37,6 +38,9 @@ pub enum AppError {
     /// The request cannot be understood as given (exit 2).
     #[error("{0}")]
     Usage(String),
+    /// Something outside the store failed (a lock file, a transport) (exit 1).
+    #[error("{0}")]
+    Failed(String),
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;

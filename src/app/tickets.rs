@@ -29,6 +29,9 @@ impl Desk {
         let mut changes = Vec::new();
         self.actor.ensure(&self.store, &mut changes)?;
         changes.extend(plan::entry(seen, kind, body, minutes));
+        // A public reply queues its message in the same commit.
+        let mail = super::mail::plan_outbound(&self.store, &self.rules, &self.actor.name, &changes)?;
+        changes.extend(mail);
         Ok(self.store.commit(&self.actor.name, changes)?)
     }
 

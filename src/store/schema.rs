@@ -347,6 +347,43 @@ CREATE TRIGGER article_numbers_ai AFTER INSERT ON articles BEGIN
     INSERT OR IGNORE INTO article_numbers(id, num)
         VALUES (new.id, (SELECT coalesce(max(num), 0) + 1 FROM article_numbers));
 END;
+"#,    // Outbound mail (folded from mail.queue / mail.state), watchers, ratings.
+    r#"
+CREATE TABLE outbox (
+    message_id  TEXT PRIMARY KEY,
+    ticket      BLOB NOT NULL,
+    replica     BLOB NOT NULL,   -- the replica that queued it, and the only one that sends it
+    kind        TEXT NOT NULL,
+    record      TEXT NOT NULL,   -- the mail.queue record (JSON)
+    queued_at   INTEGER NOT NULL,
+    hlc         INTEGER NOT NULL,
+    state       TEXT NOT NULL,
+    state_hlc   INTEGER NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    next_at     INTEGER NOT NULL,
+    detail      TEXT NOT NULL DEFAULT '',
+    done_at     INTEGER
+) WITHOUT ROWID;
+CREATE INDEX outbox_ticket ON outbox(ticket, hlc);
+CREATE INDEX outbox_due ON outbox(replica, next_at, message_id) WHERE state IN ('queued', 'retrying', 'sending');
+CREATE INDEX outbox_order ON outbox(hlc, message_id);
+CREATE INDEX outbox_state ON outbox(state, hlc);
+CREATE TABLE watchers (
+    ticket  BLOB NOT NULL,
+    address TEXT NOT NULL COLLATE NOCASE,
+    hlc     INTEGER NOT NULL,
+    removed INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (ticket, address)
+) WITHOUT ROWID;
+CREATE TABLE ratings (
+    ticket  BLOB PRIMARY KEY,
+    score   INTEGER NOT NULL,
+    comment TEXT NOT NULL DEFAULT '',
+    answers TEXT NOT NULL DEFAULT '',
+    at      INTEGER NOT NULL,
+    hlc     INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX ratings_at ON ratings(at);
 "#,
 ];
 
