@@ -29,11 +29,10 @@ pub enum MailCmd {
 }
 
 #[derive(Debug, Args)]
-#[group(required = true, multiple = false, id = "watch_change")]
 pub struct WatchArgs {
     number: TicketNumber,
     /// Copy this address on the ticket's outbound mail
-    #[arg(long)]
+    #[arg(long, conflicts_with = "remove", required_unless_present = "remove")]
     add: Option<String>,
     /// Stop copying this address
     #[arg(long)]

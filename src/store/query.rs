@@ -447,7 +447,12 @@ impl Store {
                         true => m.state.as_str().to_string(),
                         false => format!("{}: {}", m.state.as_str(), m.detail),
                     });
-                    if let Some(TimelineItem { event: TimelineEvent::Entry { mail, .. }, .. }) = out.last_mut() {
+                    // The reply it carries: the last public reply before it (same commit).
+                    let reply = out.iter_mut().rev().find_map(|i| match &mut i.event {
+                        TimelineEvent::Entry { kind: EntryKind::Reply, requester: false, mail, .. } => Some(mail),
+                        _ => None,
+                    });
+                    if let Some(mail) = reply {
                         *mail = state;
                     }
                     continue;
