@@ -24,10 +24,11 @@ pub struct TicketFacts {
 #[error("{0}")]
 pub struct BuildError(pub String);
 
-/// Text for a header: no control characters (CR, LF, NUL, ...), at most 400 characters.
+/// Text for a header: no control characters (CR, LF, NUL, ...), no encoded-word opener
+/// (`=?`, which a reader would decode into anything), at most 400 characters.
 pub fn header_text(s: &str) -> String {
     let one: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    let one = one.split_whitespace().collect::<Vec<_>>().join(" ");
+    let one = one.split_whitespace().collect::<Vec<_>>().join(" ").replace("=?", "= ?");
     one.chars().take(400).collect()
 }
 
@@ -129,4 +130,105 @@ pub fn test_message(cfg: &MailConfig, to: &str, date_ms: i64) -> Result<Message,
 /// The envelope's recipients, for a transport that needs them.
 pub fn recipients(m: &Message) -> Vec<String> {
     m.envelope().to().iter().map(|a| a.to_string()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mail_parser::MessageParser;
+    use proptest::prelude::*;
+
+    fn cfg() -> MailConfig {
+        MailConfig { from: "IT Desk <desk@example.org>".into(), ..MailConfig::default() }
+    }
+
+    fn record(to: String, cc: Vec<String>, text: String, refs: Vec<String>) -> OutboundRecord {
+        OutboundRecord {
+            kind: MailKind::Reply,
+            to: vec![to],
+            cc,
+            text,
+            agent: "dana".into(),
+            domain: "example.org".into(),
+            in_reply_to: refs.first().cloned(),
+            references: refs,
+        }
+    }
+
+    /// Hostile text: CR, LF, NUL, header-looking lines, encoded words, long runs.
+    fn hostile() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("\r\nBcc: victim@evil.example".to_string()),
+            Just("\nX-Injected: yes\n".to_string()),
+            Just("\0".to_string()),
+            Just("=?utf-8?q?=0D=0ABcc:_x@evil?=".to_string()),
+            Just("\r".to_string()),
+            Just(": ; , < > \" \\".to_string()),
+            "[a-zA-Zäöü€ 😀]{0,40}",
+            "x{200,1200}",
+        ];
+        prop::collection::vec(piece, 0..6).prop_map(|v| v.concat())
+    }
+
+    const HEADERS: &[&str] = &[
+        "From",
+        "Subject",
+        "Message-ID",
+        "Date",
+        "To",
+        "Cc",
+        "In-Reply-To",
+        "References",
+        "Content-Type",
+        "Content-Transfer-Encoding",
+        "MIME-Version",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn no_field_can_add_or_split_a_header(
+            title in hostile(),
+            name in hostile(),
+            text in hostile(),
+            local in "[a-z]{1,8}",
+            refs in prop::collection::vec(hostile(), 0..3),
+        ) {
+            let facts = TicketFacts { number: "7".into(), title: title.clone(), requester: name.clone(), status: "open".into() };
+            let to = format!("\"{}\" <{local}@example.com>", header_text(&name).replace(['"', '\\'], ""));
+            let r = record(to, vec![format!("{local}.cc@example.com")], text.clone(), refs);
+            let Ok(m) = build(&cfg(), "tix.abc.1@example.org", &r, &facts, 1_700_000_000_000) else {
+                return Ok(());
+            };
+            let bytes = m.formatted();
+            let head_end = bytes.windows(4).position(|w| w == b"\r\n\r\n").expect("a header block");
+            let head = std::str::from_utf8(&bytes[..head_end]).expect("headers are ASCII");
+            // Every header line is a known header or a folded continuation; none too long.
+            let mut names = Vec::new();
+            for l in head.split("\r\n") {
+                prop_assert!(l.len() <= 998, "line too long: {}", l.len());
+                prop_assert!(!l.contains('\r') && !l.contains('\n') && !l.contains('\0'));
+                if l.starts_with(' ') || l.starts_with('\t') {
+                    continue;
+                }
+                let n = l.split(':').next().unwrap();
+                prop_assert!(HEADERS.iter().any(|h| h.eq_ignore_ascii_case(n)), "unexpected header line {l:?}");
+                names.push(n.to_ascii_lowercase());
+            }
+            let count = names.len();
+            names.sort();
+            names.dedup();
+            prop_assert_eq!(count, names.len(), "a header appears twice");
+            // Parsed back: the same subject, one To and one Cc, the body intact.
+            let p = MessageParser::default().parse(&bytes[..]).expect("parses");
+            prop_assert_eq!(p.subject().unwrap_or(""), subject(&cfg(), &facts));
+            prop_assert_eq!(p.to().map(|a| a.iter().count()), Some(1));
+            prop_assert_eq!(p.cc().map(|a| a.iter().count()), Some(1));
+            prop_assert_eq!(p.to().and_then(|a| a.first()).and_then(|a| a.address()).map(str::to_string), Some(format!("{local}@example.com")));
+            prop_assert!(p.header("Bcc").is_none() && p.header("X-Injected").is_none());
+            let body = p.body_text(0).unwrap_or_default().replace("\r\n", "\n");
+            let want = super::body(&cfg(), &r, &facts);
+            prop_assert_eq!(body.trim_end_matches('\n'), want.trim_end_matches('\n'));
+        }
+    }
 }
