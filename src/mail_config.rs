@@ -24,17 +24,11 @@ pub enum TlsMode {
 }
 
 /// One optional notice (`[mail.ack]`, `[mail.resolution]`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Notice {
     pub enabled: bool,
     pub text: String,
-}
-
-impl Default for Notice {
-    fn default() -> Self {
-        Notice { enabled: false, text: String::new() }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

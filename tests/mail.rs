@@ -318,6 +318,21 @@ fn round_trip_answer_rating_and_dsn_through_a_real_smtp_server() {
     assert_eq!(m["state"], "failed");
     assert!(m["detail"].as_str().unwrap().contains("550 5.1.1 user unknown"), "{m}");
     t.verify();
+
+    // The outbox, watchers and rating travel with the history: a rebuild elsewhere has them.
+    let history = t.path("history.jsonl");
+    std::fs::write(&history, t.ok(&["export", "history"])).unwrap();
+    let b = Tix::with_config(&smtp_config(smtp.port, extra));
+    b.ok(&["import", "history", history.to_str().unwrap()]);
+    assert_eq!(outbox(&b), outbox(&t));
+    assert_eq!(b.json(&["report"])["satisfaction"], t.json(&["report"])["satisfaction"]);
+    assert_eq!(b.json(&["ticket", "watch", "1", "--add", "boss@example.com"])["watchers"], serde_json::json!(["boss@example.com"]));
+    b.verify();
+    // Only the replica that queued a message sends it: the rebuilt store sends nothing.
+    b.ok(&["ticket", "update", "1", "--status", "pending"]);
+    let before = smtp.messages().len();
+    b.ok(&["mail", "send"]);
+    assert_eq!(smtp.messages().len(), before);
 }
 
 #[test]

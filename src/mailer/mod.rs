@@ -62,7 +62,10 @@ impl Transport {
     pub fn send(&self, m: &lettre::Message) -> Result<String, SendError> {
         match self {
             Transport::Smtp(t) => match t.send(m) {
-                Ok(r) => Ok(format!("{} {}", r.code(), r.message().collect::<Vec<_>>().join(" ")).trim().to_string()),
+                Ok(r) => {
+                    no_nagle();
+                    Ok(format!("{} {}", r.code(), r.message().collect::<Vec<_>>().join(" ")).trim().to_string())
+                }
                 Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
                 Err(e) => Err(SendError::Temporary(e.to_string())),
             },
@@ -137,4 +140,44 @@ pub fn send_lock(store: &std::path::Path) -> std::io::Result<Option<std::fs::Fil
         }
     }
     Ok(Some(f))
+}
+
+/// Turn Nagle's algorithm off on this process's TCP sockets (the pooled SMTP connection).
+///
+/// lettre 0.11.23 never sets TCP_NODELAY and writes the end-of-data `.` separately from
+/// the body, so every message waits for the server's delayed ACK (40 ms on Linux):
+/// 21 messages a second instead of hundreds. Fixed upstream (lettre pull request 1159,
+/// merged, not yet released); until then tix sets the option on the pooled connection
+/// after a send, once per socket. Only TCP sockets are touched, only this one option.
+fn no_nagle() {
+    #[cfg(target_os = "linux")]
+    {
+        use std::sync::Mutex;
+        static DONE: Mutex<Vec<i32>> = Mutex::new(Vec::new());
+        let Ok(dir) = std::fs::read_dir("/proc/self/fd") else { return };
+        let Ok(mut done) = DONE.lock() else { return };
+        for fd in dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok()) {
+            if done.contains(&fd) {
+                continue;
+            }
+            let one: libc::c_int = 1;
+            let mut kind: libc::c_int = 0;
+            let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+            // SAFETY: getsockopt/setsockopt on a descriptor number with valid pointers to
+            // local ints; a descriptor that is not a socket just fails.
+            unsafe {
+                let k = &mut kind as *mut libc::c_int as *mut libc::c_void;
+                if libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_TYPE, k, &mut len) != 0
+                    || kind != libc::SOCK_STREAM
+                {
+                    continue;
+                }
+                let p = &one as *const libc::c_int as *const libc::c_void;
+                let size = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+                if libc::setsockopt(fd, libc::IPPROTO_TCP, libc::TCP_NODELAY, p, size) == 0 {
+                    done.push(fd);
+                }
+            }
+        }
+    }
 }

@@ -197,6 +197,17 @@ impl Store {
             .map_err(|e| self.classify(e))
     }
 
+    /// A message's state for the timeline: "queued", "sent", "failed: reason".
+    pub fn mail_state_words(&self, id: &str) -> Result<Option<String>> {
+        Ok(self.outbox_message(id)?.map(|m| {
+            if m.detail.is_empty() || m.state == MailState::Sent {
+                m.state.as_str().to_string()
+            } else {
+                format!("{}: {}", m.state.as_str(), m.detail)
+            }
+        }))
+    }
+
     /// A ticket's outbound messages, oldest first.
     pub fn ticket_outbox(&self, ticket: TicketId) -> Result<Vec<Outbound>> {
         let sql = format!(
@@ -228,15 +239,31 @@ impl Store {
     /// The ticket's mail thread: the requester's latest message (In-Reply-To) and every
     /// message of the thread, oldest first (References), without angle brackets.
     pub fn mail_thread(&self, ticket: TicketId) -> Result<(Option<String>, Vec<String>)> {
-        let all: Vec<(String, bool)> = self.collect(
-            "SELECT substr(key, 6), sender IS NOT NULL FROM origins WHERE ticket = ?1 AND key LIKE 'mail:%'
-             ORDER BY hlc, key",
-            [ticket.0],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        let last_in = all.iter().rev().find(|(_, incoming)| *incoming).map(|(k, _)| k.clone());
-        let skip = all.len().saturating_sub(20);
-        Ok((last_in, all.into_iter().skip(skip).map(|(k, _)| k).collect()))
+        let last_in: Option<String> = self
+            .conn()
+            .prepare_cached(
+                "SELECT substr(key, 6) FROM origins WHERE ticket = ?1 AND key LIKE 'mail:%' AND sender IS NOT NULL
+                 ORDER BY hlc DESC, key DESC LIMIT 1",
+            )
+            .and_then(|mut s| s.query_row([ticket.0], |r| r.get(0)).optional())
+            .map_err(|e| self.classify(e))?;
+        // The first message and the 19 latest (RFC 5322 keeps the first in References).
+        let ends = |order: &str, n: i64| -> Result<Vec<String>> {
+            self.collect(
+                &format!(
+                    "SELECT substr(key, 6) FROM origins WHERE ticket = ?1 AND key LIKE 'mail:%'
+                     ORDER BY hlc {order}, key {order} LIMIT ?2"
+                ),
+                params![ticket.0, n],
+                |r| r.get(0),
+            )
+        };
+        let mut refs = ends("ASC", 1)?;
+        let mut latest = ends("DESC", 19)?;
+        latest.reverse();
+        let first = refs.first().cloned();
+        refs.extend(latest.into_iter().filter(|k| Some(k) != first.as_ref()));
+        Ok((last_in, refs))
     }
 
     /// The ticket of a message tix sent (by Message-ID).

@@ -442,11 +442,7 @@ impl Store {
             let event = match op.payload {
                 Payload::TicketNew(t) => TimelineEvent::Created { title: t.title },
                 Payload::MailQueue(q) if q.kind == crate::domain::mail::MailKind::Reply => {
-                    let mid = crate::domain::mail::message_id(op.replica, op.counter, &q.domain);
-                    let state = self.outbox_message(&mid)?.map(|m| match m.detail.is_empty() || m.state.as_str() == "sent" {
-                        true => m.state.as_str().to_string(),
-                        false => format!("{}: {}", m.state.as_str(), m.detail),
-                    });
+                    let state = self.mail_state_words(&crate::domain::mail::message_id(op.replica, op.counter, &q.domain))?;
                     // The reply it carries: the last public reply before it (same commit).
                     let reply = out.iter_mut().rev().find_map(|i| match &mut i.event {
                         TimelineEvent::Entry { kind: EntryKind::Reply, requester: false, mail, .. } => Some(mail),

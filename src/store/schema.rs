@@ -384,6 +384,8 @@ CREATE TABLE ratings (
     hlc     INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX ratings_at ON ratings(at);
+-- A ticket's mail thread, newest first, without reading all of it.
+CREATE INDEX origins_ticket_hlc ON origins(ticket, hlc);
 "#,
 ];
 

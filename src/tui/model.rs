@@ -62,6 +62,8 @@ pub struct Model {
     pub sla_counts: Option<crate::store::SlaCounts>,
     /// Triage mode: walking the new unassigned tickets one by one.
     pub triage: Option<Triage>,
+    /// Outbound mail (queued, failed), when the console sends mail (status line).
+    pub mail: Option<(u64, u64)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

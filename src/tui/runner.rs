@@ -67,6 +67,13 @@ pub fn run(desk: &mut Desk, effect: Effect) -> Action {
                 let mut changes = plan::edit(&seen, edit, &desk.rules.matrix);
                 let cascade = desk.store.cascade(&changes)?;
                 changes.extend(cascade);
+                // A resolution notice, when configured, in the same commit.
+                let mail = crate::app::mail::plan_outbound(&desk.store, &desk.rules, &desk.actor.name, &changes)
+                    .map_err(|e| match e {
+                        AppError::Store(s) => s,
+                        other => StoreError::Corrupt(other.to_string()),
+                    })?;
+                changes.extend(mail);
                 desk.store.commit(&desk.actor.name, changes)
             })();
             match result {

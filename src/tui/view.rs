@@ -138,6 +138,10 @@ pub(crate) fn render_status(m: &Model, f: &mut Frame, area: Rect) {
         }
         _ => sync,
     };
+    let sync = match m.mail {
+        Some((q, f)) if q > 0 || f > 0 => format!("{sync} · mail {q} queued, {f} failed"),
+        _ => sync,
+    };
     let left = format!(" {} · {}{sync}", text::clean(&m.agent), text::clean(&m.store_name));
     let hints = match (m.editor.as_ref().map(|e| e.hints()), m.context()) {
         (Some(h), _) => h,
