@@ -50,7 +50,10 @@ fn main() {
     let mut store = Store::open(&dir.path().join("mail.db"), OpenMode::Create).unwrap();
     let jane = PersonId::new_random();
     store
-        .commit("bench", vec![Change::new_person(jane, PersonRecord::requester("Jane Doe", Some("jane@example.com".to_string())))])
+        .commit(
+            "bench",
+            vec![Change::new_person(jane, PersonRecord::requester("Jane Doe", Some("jane@example.com".to_string())))],
+        )
         .unwrap();
     let off = Arc::new(Config::default());
     let on = Arc::new(

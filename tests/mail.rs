@@ -290,7 +290,10 @@ fn round_trip_answer_rating_and_dsn_through_a_real_smtp_server() {
     assert_eq!(report["satisfaction"]["asked"], 1);
     let row = serde_json::json!([{ "key": "(unassigned)", "average": 4.0, "answers": 1 }]);
     assert_eq!(report["satisfaction"]["by_agent"], row);
-    assert_eq!(report["satisfaction"]["by_group"], serde_json::json!([{ "key": "(no group)", "average": 4.0, "answers": 1 }]));
+    assert_eq!(
+        report["satisfaction"]["by_group"],
+        serde_json::json!([{ "key": "(no group)", "average": 4.0, "answers": 1 }])
+    );
 
     // Any other answer to the notice reopens as before.
     let other = format!(
@@ -326,7 +329,10 @@ fn round_trip_answer_rating_and_dsn_through_a_real_smtp_server() {
     b.ok(&["import", "history", history.to_str().unwrap()]);
     assert_eq!(outbox(&b), outbox(&t));
     assert_eq!(b.json(&["report"])["satisfaction"], t.json(&["report"])["satisfaction"]);
-    assert_eq!(b.json(&["ticket", "watch", "1", "--add", "boss@example.com"])["watchers"], serde_json::json!(["boss@example.com"]));
+    assert_eq!(
+        b.json(&["ticket", "watch", "1", "--add", "boss@example.com"])["watchers"],
+        serde_json::json!(["boss@example.com"])
+    );
     b.verify();
     // Only the replica that queued a message sends it: the rebuilt store sends nothing.
     b.ok(&["ticket", "update", "1", "--status", "pending"]);
@@ -385,7 +391,8 @@ fn server_down_4xx_5xx_timeouts_and_a_failing_sendmail_keep_mail_and_say_why() {
             held.push(s);
         }
     });
-    std::fs::write(t.path("config.toml"), smtp_config(silent_port, "").replace("timeout_secs = 2", "timeout_secs = 1")).unwrap();
+    std::fs::write(t.path("config.toml"), smtp_config(silent_port, "").replace("timeout_secs = 2", "timeout_secs = 1"))
+        .unwrap();
     t.ok(&["ticket", "reply", "1", "--body", "Third."]);
     t.fails(&["mail", "send"], 1);
     assert_eq!(outbox(&t)[2]["state"], "retrying");

@@ -199,7 +199,14 @@ fn after_failure(rules: &Config, m: &Outbound, e: SendError, now: i64) -> (MailS
 }
 
 /// Record a message's new state (its own commit).
-fn record(store: &mut Store, actor: &str, m: &Outbound, state: MailState, detail: String, next_at: Option<i64>) -> Result<()> {
+fn record(
+    store: &mut Store,
+    actor: &str,
+    m: &Outbound,
+    state: MailState,
+    detail: String,
+    next_at: Option<i64>,
+) -> Result<()> {
     let r = MailStateRecord { message_id: m.id.clone(), state, detail, attempts: m.attempts, next_at };
     store.commit(actor, vec![Change::mail(m.ticket_id, Payload::MailState(r))])?;
     Ok(())
@@ -219,9 +226,8 @@ pub fn send_due(
     mut stop: impl FnMut() -> bool,
 ) -> Result<SendReport> {
     let mut report = SendReport::default();
-    let Some(_lock) = crate::mailer::send_lock(store.path()).map_err(|e| {
-        super::AppError::Failed(format!("cannot lock {}: {e}", store.path().display()))
-    })?
+    let Some(_lock) = crate::mailer::send_lock(store.path())
+        .map_err(|e| super::AppError::Failed(format!("cannot lock {}: {e}", store.path().display())))?
     else {
         report.busy = true;
         return Ok(report);
@@ -296,7 +302,8 @@ fn send_one(
 
 /// Queue a failed or retrying message again, due now.
 pub fn retry(store: &mut Store, actor: &str, id: &str) -> Result<Outbound> {
-    let m = store.outbox_message(id)?.ok_or_else(|| super::AppError::NotFound(format!("no outbound message '{id}'")))?;
+    let m =
+        store.outbox_message(id)?.ok_or_else(|| super::AppError::NotFound(format!("no outbound message '{id}'")))?;
     if m.state == MailState::Sent {
         return Err(super::AppError::Usage(format!("{} was sent already", m.id)));
     }
@@ -332,8 +339,7 @@ fn normalized(s: &str) -> String {
 /// ticket or an internal KB article: the source, named ("internal note by dana, ...").
 /// Passages are the reply's lines of six words or more.
 pub fn internal_source(store: &Store, ticket: TicketId, body: &str) -> Result<Option<String>> {
-    let passages: Vec<String> =
-        body.lines().map(normalized).filter(|l| l.split(' ').count() >= 6).take(50).collect();
+    let passages: Vec<String> = body.lines().map(normalized).filter(|l| l.split(' ').count() >= 6).take(50).collect();
     if passages.is_empty() {
         return Ok(None);
     }

@@ -3,8 +3,8 @@
 //! title or name can neither add nor split a header.
 
 use lettre::Message;
-use lettre::message::header::{self, ContentType, HeaderName, HeaderValue};
 use lettre::message::Mailbox;
+use lettre::message::header::{self, ContentType, HeaderName, HeaderValue};
 
 use crate::domain::mail::{self, MailKind, OutboundRecord};
 use crate::mail_config::MailConfig;
@@ -34,7 +34,8 @@ pub fn header_text(s: &str) -> String {
 
 /// The subject: the prefix (with the ticket's number) and the title.
 pub fn subject(cfg: &MailConfig, facts: &TicketFacts) -> String {
-    let prefix = mail::render(&cfg.subject_prefix, |k| if k == "number" { facts.number.clone() } else { String::new() });
+    let prefix =
+        mail::render(&cfg.subject_prefix, |k| if k == "number" { facts.number.clone() } else { String::new() });
     header_text(&format!("{prefix} {}", facts.title))
 }
 

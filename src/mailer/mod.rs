@@ -167,8 +167,7 @@ fn no_nagle() {
             // local ints; a descriptor that is not a socket just fails.
             unsafe {
                 let k = &mut kind as *mut libc::c_int as *mut libc::c_void;
-                if libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_TYPE, k, &mut len) != 0
-                    || kind != libc::SOCK_STREAM
+                if libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_TYPE, k, &mut len) != 0 || kind != libc::SOCK_STREAM
                 {
                     continue;
                 }

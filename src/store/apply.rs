@@ -243,7 +243,8 @@ impl<'a> Applier<'a> {
                 }
                 Payload::TicketLink(l)
             }
-            p @ (Payload::MailQueue(_) | Payload::MailState(_) | Payload::TicketWatch(_) | Payload::TicketRating(_)) => {
+            p
+            @ (Payload::MailQueue(_) | Payload::MailState(_) | Payload::TicketWatch(_) | Payload::TicketRating(_)) => {
                 self.ticket_row(entity)?;
                 p
             }

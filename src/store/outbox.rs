@@ -15,6 +15,7 @@ use super::{Result, Store};
 use crate::domain::ids::{ReplicaId, TicketId, TicketNumber};
 use crate::domain::mail::{self, MailKind, MailState, OutboundRecord};
 use crate::domain::op::{Op, Payload};
+use crate::domain::ticket::EntryKind;
 
 /// Fold one mail, watch or rating op. Order-independent per message (last state by HLC).
 pub(super) fn fold(c: &Connection, op: &Op) -> rusqlite::Result<usize> {
@@ -62,9 +63,11 @@ pub(super) fn fold(c: &Connection, op: &Op) -> rusqlite::Result<usize> {
 
 /// Drop a ticket's folded mail rows before it is folded again from the log.
 pub(super) fn forget(c: &Connection, ticket: Uuid) -> rusqlite::Result<()> {
-    for sql in
-        ["DELETE FROM outbox WHERE ticket = ?1", "DELETE FROM watchers WHERE ticket = ?1", "DELETE FROM ratings WHERE ticket = ?1"]
-    {
+    for sql in [
+        "DELETE FROM outbox WHERE ticket = ?1",
+        "DELETE FROM watchers WHERE ticket = ?1",
+        "DELETE FROM ratings WHERE ticket = ?1",
+    ] {
         c.prepare_cached(sql)?.execute([ticket])?;
     }
     Ok(())
@@ -101,9 +104,8 @@ const COLS: &str = "o.message_id, o.ticket, t.number, o.state, o.attempts, o.que
 
 fn row(r: &Row<'_>) -> rusqlite::Result<Outbound> {
     let record: String = r.get(10)?;
-    let record: OutboundRecord = serde_json::from_str(&record).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(10, rusqlite::types::Type::Text, Box::new(e))
-    })?;
+    let record: OutboundRecord = serde_json::from_str(&record)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(10, rusqlite::types::Type::Text, Box::new(e)))?;
     let state: String = r.get(3)?;
     Ok(Outbound {
         id: r.get(0)?,
@@ -206,6 +208,29 @@ impl Store {
                 format!("{}: {}", m.state.as_str(), m.detail)
             }
         }))
+    }
+
+    /// A public reply's mail state onto the timeline: the last public reply before the
+    /// `mail.queue` op (they are written in the same commit).
+    pub(super) fn attach_mail_state(
+        &self,
+        out: &mut [super::TimelineItem],
+        replica: ReplicaId,
+        counter: u64,
+        q: &OutboundRecord,
+    ) -> Result<()> {
+        if q.kind != MailKind::Reply {
+            return Ok(());
+        }
+        let state = self.mail_state_words(&mail::message_id(replica, counter, &q.domain))?;
+        let reply = out.iter_mut().rev().find_map(|i| match &mut i.event {
+            super::TimelineEvent::Entry { kind: EntryKind::Reply, requester: false, mail, .. } => Some(mail),
+            _ => None,
+        });
+        if let Some(mail) = reply {
+            *mail = state;
+        }
+        Ok(())
     }
 
     /// A ticket's outbound messages, oldest first.

@@ -96,7 +96,9 @@ pub struct TimelineItem {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "kebab-case")]
 pub enum TimelineEvent {
-    Created { title: String },
+    Created {
+        title: String,
+    },
     Entry {
         kind: EntryKind,
         body: String,
@@ -107,8 +109,15 @@ pub enum TimelineEvent {
         /// A public reply's outbound message: "queued", "sent", "failed: reason".
         mail: Option<String>,
     },
-    Changed { field: TicketField, from: Option<String>, to: Option<String> },
-    Linked { target: String, removed: bool },
+    Changed {
+        field: TicketField,
+        from: Option<String>,
+        to: Option<String>,
+    },
+    Linked {
+        target: String,
+        removed: bool,
+    },
 }
 
 /// The columns of a queue row. The due time is the SLA cache's most urgent open target
@@ -441,16 +450,8 @@ impl Store {
             let at = op.hlc.millis();
             let event = match op.payload {
                 Payload::TicketNew(t) => TimelineEvent::Created { title: t.title },
-                Payload::MailQueue(q) if q.kind == crate::domain::mail::MailKind::Reply => {
-                    let state = self.mail_state_words(&crate::domain::mail::message_id(op.replica, op.counter, &q.domain))?;
-                    // The reply it carries: the last public reply before it (same commit).
-                    let reply = out.iter_mut().rev().find_map(|i| match &mut i.event {
-                        TimelineEvent::Entry { kind: EntryKind::Reply, requester: false, mail, .. } => Some(mail),
-                        _ => None,
-                    });
-                    if let Some(mail) = reply {
-                        *mail = state;
-                    }
+                Payload::MailQueue(q) => {
+                    self.attach_mail_state(&mut out, op.replica, op.counter, &q)?;
                     continue;
                 }
                 Payload::TicketEntry(e) => TimelineEvent::Entry {

@@ -347,7 +347,7 @@ CREATE TRIGGER article_numbers_ai AFTER INSERT ON articles BEGIN
     INSERT OR IGNORE INTO article_numbers(id, num)
         VALUES (new.id, (SELECT coalesce(max(num), 0) + 1 FROM article_numbers));
 END;
-"#,    // Outbound mail (folded from mail.queue / mail.state), watchers, ratings.
+"#, // Outbound mail (folded from mail.queue / mail.state), watchers, ratings.
     r#"
 CREATE TABLE outbox (
     message_id  TEXT PRIMARY KEY,

@@ -324,7 +324,8 @@ fn spawn_mail(store: &Store, o: &Options, out: mpsc::Sender<Action>) -> Option<m
                 },
             };
             let counts = store.outbox_counts().unwrap_or_default();
-            let status = Action::MailStatus { queued: counts.queued + counts.retrying, failed: counts.failed, sent, problem };
+            let status =
+                Action::MailStatus { queued: counts.queued + counts.retrying, failed: counts.failed, sent, problem };
             if out.send(status).is_err() {
                 break;
             }
