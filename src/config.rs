@@ -79,6 +79,8 @@ pub struct Config {
     pub search: SearchConfig,
     /// `[sync]`: how to reach a PostgreSQL desk.
     pub sync: SyncConfig,
+    /// `[mail]`: outbound mail, notices.
+    pub mail: crate::mail_config::MailConfig,
 }
 
 /// `[sync]`: `password_command = "pass show tix/db"` prints the PostgreSQL password when
@@ -242,6 +244,7 @@ struct Raw {
     search: SearchConfig,
     #[serde(default)]
     sync: SyncConfig,
+    mail: Option<crate::mail_config::MailConfig>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -325,6 +328,7 @@ impl Config {
         }
         cfg.intake = user.intake;
         cfg.sync = user.sync;
+        cfg.mail = user.mail;
         cfg.source = Some(path.to_path_buf());
         cfg.keys = user.keys;
         Ok(cfg)
@@ -415,7 +419,14 @@ impl Config {
                 (std::sync::Arc::new(setup), fingerprint)
             }
         };
+        let mail = raw.mail.unwrap_or_default();
+        mail.check().map_err(|(key, message)| ConfigError {
+            file: file.to_string(),
+            line: at(&key),
+            message: format!("{key}: {message}"),
+        })?;
         Ok(Config {
+            mail,
             checklists: raw.checklists,
             escalation: raw.escalation,
             recurring,

@@ -12,6 +12,8 @@ pub mod domain;
 pub mod fsmode;
 pub mod import;
 pub mod key_overrides;
+pub mod mail_config;
+pub mod mailer;
 pub mod store;
 pub mod sync;
 pub mod toml_path;

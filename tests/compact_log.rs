@@ -43,7 +43,11 @@ fn make_format_9(path: &std::path::Path) {
         c.execute_batch(&format!("DROP TRIGGER {t}")).unwrap();
     }
     c.execute_batch(
-        "DROP TABLE counts; DROP TABLE op_dicts; DELETE FROM meta WHERE key LIKE 'oplog_%'; PRAGMA user_version = 9;",
+        "DROP TABLE counts; DROP TABLE op_dicts; DELETE FROM meta WHERE key LIKE 'oplog_%';
+         -- what later migrations add (11: outbound mail; 12: KB words)
+         DROP TABLE IF EXISTS outbox; DROP TABLE IF EXISTS watchers; DROP TABLE IF EXISTS ratings;
+         DROP INDEX IF EXISTS origins_ticket_hlc; DROP TABLE IF EXISTS kb_words;
+         PRAGMA user_version = 9;",
     )
     .unwrap();
 }

@@ -13,6 +13,7 @@
 
 mod actor;
 pub mod attachments;
+pub mod mail;
 pub mod permissions;
 pub mod queue;
 pub mod report;
@@ -45,6 +46,9 @@ pub enum AppError {
     /// The acting agent's role does not allow it (exit 2): see [`permissions::check`].
     #[error("{0}")]
     Refused(String),
+    /// Something outside the store failed (a lock file, a transport) (exit 1).
+    #[error("{0}")]
+    Failed(String),
 }
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;

@@ -28,7 +28,11 @@ impl Desk {
     /// time booked (minutes).
     pub fn add_entry(&mut self, seen: &Ticket, kind: EntryKind, body: String, minutes: Option<u32>) -> Result<Vec<Op>> {
         self.authorize(Act::Work)?;
-        self.commit(plan::entry(seen, kind, body, minutes))
+        let mut changes = plan::entry(seen, kind, body, minutes);
+        // A public reply queues its message in the same commit.
+        let mail = super::mail::plan_outbound(&self.store, &self.rules, &self.actor.name, &changes)?;
+        changes.extend(mail);
+        self.commit(changes)
     }
 
     /// Assign the ticket (as seen) to the acting agent; a new ticket becomes open.

@@ -23,6 +23,7 @@ use super::output::line;
 use super::{CliError, Ctx};
 use crate::config::StrangerTag;
 use crate::domain::ids::{PersonId, TicketId, TicketNumber};
+use crate::domain::mail::{MailKind, RatingRecord};
 use crate::domain::op::{Change, EntryRecord, LinkTarget, Origin, Payload};
 use crate::domain::person::PersonRecord;
 use crate::domain::plan::{self, NewTicket};
@@ -300,8 +301,10 @@ fn take_in(
         };
         outcomes.push(o);
     }
-    let changes = std::mem::take(&mut planner.changes);
+    let mut changes = std::mem::take(&mut planner.changes);
     drop(planner);
+    // Acknowledgements of new tickets from mail, in the same commit.
+    changes.extend(crate::app::mail::plan_outbound(store, &ctx.config, actor, &changes)?);
     match store.commit(actor, changes) {
         Ok(_) => {}
         Err(e) if msgs.len() > 1 => {
@@ -345,6 +348,8 @@ struct Planner<'a> {
     on_ticket: HashMap<TicketId, Vec<PersonId>>,
     stranger_tag: StrangerTag,
     changes: Vec<Change>,
+    /// The desk's own addresses: never watchers.
+    own: Vec<String>,
     matrix: crate::domain::ticket::PriorityMatrix,
     routing: Vec<crate::domain::routing::RoutingRule>,
 }
@@ -364,6 +369,10 @@ impl<'a> Planner<'a> {
             on_ticket: HashMap::new(),
             stranger_tag: ctx.config.intake.tag_from_stranger,
             changes: vec![],
+            own: [ctx.config.mail.from_address(), ctx.config.intake.address.as_deref().map(crate::app::mail::bare)]
+                .into_iter()
+                .flatten()
+                .collect(),
             matrix: ctx.config.matrix,
             routing: ctx.config.routing.clone(),
         }
@@ -379,6 +388,10 @@ impl<'a> Planner<'a> {
             return Ok(Outcome::Duplicate);
         }
         if let Some(s) = mail.skip {
+            // A delivery report naming a message tix sent marks that message failed.
+            for id in &mail.bounced {
+                self.changes.extend(crate::app::mail::bounced(self.store, id, &mail.bounce_reason)?);
+            }
             return Ok(Outcome::Skipped { kind: s.kind, why: s.why });
         }
         let when = email::dated(&mail, self.now);
@@ -426,6 +439,9 @@ impl<'a> Planner<'a> {
         };
         let outcome = match thread {
             Some((ticket, status)) => {
+                // An answer to a resolution notice that starts with 1–5 is a rating: recorded,
+                // and the ticket stays resolved.
+                let rating = self.rating(ticket, &mail)?;
                 let body =
                     if mail.body.trim().is_empty() { "(the message has no text)".to_string() } else { mail.body };
                 self.changes.push(dated(Change::entry(
@@ -439,6 +455,10 @@ impl<'a> Planner<'a> {
                     },
                 )));
                 self.on_ticket.entry(ticket).or_default().push(person);
+                if let Some(r) = rating {
+                    self.changes.push(dated(Change::mail(ticket, Payload::TicketRating(r))));
+                    return Ok(self.replied(key, ticket, no_sender));
+                }
                 let reopen = matches!(status, Status::Resolved | Status::Closed);
                 if reopen || status == Status::Pending {
                     let c = Change::set_ticket(ticket, TicketField::Status, Some(Status::Open.to_string()))
@@ -463,6 +483,19 @@ impl<'a> Planner<'a> {
                     r.created_at = when;
                 }
                 self.changes.push(dated(change));
+                // The people on the original mail (To, Cc) are copied on the answers.
+                for a in &mail.copied {
+                    let bare = crate::app::mail::bare(a);
+                    let from = mail.from_email.as_deref().map(str::to_ascii_lowercase);
+                    if self.own.contains(&bare) || from.as_deref() == Some(bare.as_str()) {
+                        continue;
+                    }
+                    if let Ok(w) = crate::app::mail::watch(id, &bare, false)
+                        && !self.changes.iter().any(|c| c.entity == id.0 && c.payload == w.payload)
+                    {
+                        self.changes.push(dated(w));
+                    }
+                }
                 self.status.insert(id, Status::New);
                 self.on_ticket.entry(id).or_default().push(person);
                 if let Some((target, _)) = related {
@@ -483,6 +516,25 @@ impl<'a> Planner<'a> {
             self.keys.insert(key, *ticket);
         }
         Ok(outcome)
+    }
+
+    /// The outcome of an answer taken in as a rating (no reopening).
+    fn replied(&mut self, key: String, ticket: TicketId, no_sender: bool) -> Outcome {
+        self.keys.insert(key, ticket);
+        Outcome::Replied { ticket, reopened: false, no_sender }
+    }
+
+    /// A rating in an answer to one of the ticket's resolution notices.
+    fn rating(&self, ticket: TicketId, mail: &Mail) -> Result<Option<RatingRecord>> {
+        let Some((score, comment)) = crate::domain::mail::rating_in(&mail.body) else { return Ok(None) };
+        for r in &mail.refs {
+            if let Some((t, MailKind::Resolution)) = self.store.ticket_of_outbound(r)?
+                && t == ticket
+            {
+                return Ok(Some(RatingRecord { score, comment, answers: r.clone() }));
+            }
+        }
+        Ok(None)
     }
 
     /// The ticket a reply belongs to, its status now, and whether it was found by the

@@ -12,6 +12,7 @@ mod import_cmd;
 mod ingest;
 mod input;
 mod kb;
+mod mail;
 mod output;
 mod person;
 mod progress;
@@ -97,6 +98,9 @@ pub enum Command {
     /// E-mail to tickets: one message, or a maildir's new messages
     #[command(subcommand)]
     Ingest(ingest::IngestCmd),
+    /// Outbound mail: outbox, send, retry, test
+    #[command(subcommand)]
+    Mail(mail::MailCmd),
     /// Bring tickets from another help desk, or a store's history, into this store
     #[command(subcommand)]
     Import(import_cmd::ImportCmd),
@@ -205,6 +209,7 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
             Some(AppError::Store(s)) => s as &(dyn std::error::Error + 'static),
             Some(AppError::NotFound(_)) => return 3,
             Some(AppError::Usage(_) | AppError::Refused(_)) => return 2,
+            Some(AppError::Failed(_)) => return 1,
             None => cause,
         };
         if let Some(s) = cause.downcast_ref::<StoreError>() {
@@ -470,6 +475,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Attachment(c)) => attachment::run(&ctx, c),
         Some(Command::Person(c)) => person::run(&ctx, c),
         Some(Command::Ingest(c)) => ingest::run(&ctx, c),
+        Some(Command::Mail(c)) => mail::run(&ctx, c),
         Some(Command::Import(c)) => import_cmd::run(&ctx, c),
         Some(Command::Export(a)) => export::run(&ctx, a),
         Some(Command::Sync(a)) => sync::run(&ctx, a),

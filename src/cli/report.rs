@@ -138,9 +138,23 @@ fn human(r: &Report) -> String {
         s.push_str(&format!(" ({})", top.join(" · ")));
     }
     s.push('\n');
+    s.push_str(&satisfaction_line(&r.satisfaction));
     s.push_str("\nAgents (open now / resolved in the period)\n");
     for a in &r.agents {
         s.push_str(&format!("  {:<24} {:>6} {:>6}\n", line(&a.agent), thousands(a.open), thousands(a.resolved)));
+    }
+    s
+}
+
+/// "  rating   4.2 of 5 · 12 answers of 30 notices (40%)" and per agent, group, month.
+pub fn satisfaction_line(v: &crate::store::Satisfaction) -> String {
+    let Some(avg) = v.average else { return "  rating   no ratings in the period\n".into() };
+    let rate = v.answer_rate.map(|r| format!(" ({:.0}%)", r * 100.0)).unwrap_or_default();
+    let mut s = format!("  rating   {avg:.1} of 5 · {} answers of {} notices{rate}\n", v.answers, v.asked);
+    for (what, rows) in [("agent", &v.by_agent), ("group", &v.by_group), ("month", &v.by_period)] {
+        let parts: Vec<String> =
+            rows.iter().take(8).map(|r| format!("{} {:.1} ({})", line(&r.key), r.average, r.answers)).collect();
+        s.push_str(&format!("    by {what:<6} {}\n", parts.join(" · ")));
     }
     s
 }

@@ -33,6 +33,8 @@ pub enum TicketCmd {
     Reply(EntryArgs),
     /// Link a ticket to an asset, a KB article or another ticket
     Link(LinkArgs),
+    /// Copy an address on the ticket's outbound mail (--add), or stop (--remove)
+    Watch(super::mail::WatchArgs),
     /// A ticket's checklist: attach a template or a KB article's steps, tick items off
     Checklist {
         number: TicketNumber,
@@ -193,6 +195,9 @@ pub struct EntryArgs {
     /// Time spent, e.g. 30m, 1h15
     #[arg(long)]
     time: Option<String>,
+    /// Send a public reply even though it quotes an internal note or KB article
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -231,6 +236,7 @@ pub fn run(ctx: &Ctx, cmd: TicketCmd) -> Result<()> {
         TicketCmd::Note(a) => entry(ctx, a, EntryKind::Note),
         TicketCmd::Reply(a) => entry(ctx, a, EntryKind::Reply),
         TicketCmd::Link(a) => link(ctx, a),
+        TicketCmd::Watch(a) => super::mail::watch(ctx, a),
         TicketCmd::Checklist { number, attach, from_kb, done, undo, replace } => super::checklist::run(
             ctx,
             number,
@@ -600,14 +606,15 @@ fn show(ctx: &Ctx, n: TicketNumber) -> Result<()> {
             let who = line(&item.actor);
             match &item.event {
                 TimelineEvent::Created { .. } => s.push_str(&format!("  {when} {who} created the ticket\n")),
-                TimelineEvent::Entry { kind, body, author, minutes } => {
-                    let label = match kind {
-                        EntryKind::Note => "INTERNAL NOTE",
-                        EntryKind::Reply => "PUBLIC REPLY",
-                    };
+                TimelineEvent::Entry { kind, body, author, minutes, requester, mail } => {
                     let by = author.as_deref().map(line).unwrap_or(who);
                     let spent = minutes.map(|m| format!(" [{m} min]")).unwrap_or_default();
-                    s.push_str(&format!("  {when} {label} by {by}{spent}\n"));
+                    let mail = mail.as_deref().map(|m| format!(" · mail {}", line(m))).unwrap_or_default();
+                    match (kind, requester) {
+                        (_, true) => s.push_str(&format!("  {when} REQUESTER · {by}{spent}\n")),
+                        (EntryKind::Note, _) => s.push_str(&format!("  {when} INTERNAL NOTE by {by}{spent}\n")),
+                        (EntryKind::Reply, _) => s.push_str(&format!("  {when} PUBLIC REPLY by {by}{spent}{mail}\n")),
+                    }
                     for l in block(body).lines() {
                         s.push_str(&format!("    {l}\n"));
                     }
@@ -674,6 +681,9 @@ fn update(ctx: &Ctx, a: UpdateArgs) -> Result<()> {
     let cascade = store.cascade(&changes)?;
     changes.extend(cascade);
     let resolving = a.status == Some(Status::Resolved);
+    // A resolution notice goes out in the same commit.
+    let mail = crate::app::mail::plan_outbound(store, &ctx.config, &desk.actor.name, &changes)?;
+    changes.extend(mail);
     let ops = desk.commit(changes)?;
     ctx.tell(&mut desk);
     let open = crate::domain::checklist::open_required(&seen);
@@ -697,6 +707,15 @@ fn entry(ctx: &Ctx, a: EntryArgs, kind: EntryKind) -> Result<()> {
                 .ok_or_else(|| CliError::Usage(format!("--time '{t}' is not a duration (e.g. 30m, 1h15)")))?,
         ),
     };
+    if kind == EntryKind::Reply
+        && !a.force
+        && let Some(src) = crate::app::mail::internal_source(&desk.store, seen.id, &body)?
+    {
+        bail!(CliError::Failed(format!(
+            "{}: not sent: the reply quotes {src}, which the requester must not see; edit it, or pass --force",
+            a.number
+        )));
+    }
     let ops = desk.add_entry(&seen, kind, body, minutes)?;
     ctx.tell(&mut desk);
     let what = if kind == EntryKind::Note { "internal note added" } else { "public reply added" };

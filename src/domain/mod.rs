@@ -11,6 +11,7 @@ pub mod filter;
 pub mod ids;
 pub mod kb;
 pub mod macros;
+pub mod mail;
 pub mod op;
 pub mod person;
 pub mod plan;

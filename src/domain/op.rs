@@ -229,6 +229,10 @@ pub enum Payload {
     ArticleNew(ArticleRecord),
     ArticleSet(FieldSet<ArticleField>),
     ViewSave(ViewRecord),
+    MailQueue(super::mail::OutboundRecord),
+    MailState(super::mail::MailStateRecord),
+    TicketWatch(super::mail::WatchRecord),
+    TicketRating(super::mail::RatingRecord),
 }
 
 impl Payload {
@@ -246,6 +250,10 @@ impl Payload {
             Payload::ArticleNew(_) => "article.new",
             Payload::ArticleSet(_) => "article.set",
             Payload::ViewSave(_) => "view.save",
+            Payload::MailQueue(_) => "mail.queue",
+            Payload::MailState(_) => "mail.state",
+            Payload::TicketWatch(_) => "ticket.watch",
+            Payload::TicketRating(_) => "ticket.rating",
         }
     }
 
@@ -264,6 +272,10 @@ impl Payload {
             Payload::ArticleNew(v) => serde_json::to_string(v),
             Payload::ArticleSet(v) => serde_json::to_string(v),
             Payload::ViewSave(v) => serde_json::to_string(v),
+            Payload::MailQueue(v) => serde_json::to_string(v),
+            Payload::MailState(v) => serde_json::to_string(v),
+            Payload::TicketWatch(v) => serde_json::to_string(v),
+            Payload::TicketRating(v) => serde_json::to_string(v),
         };
         r.expect("payloads always serialize")
     }
@@ -286,6 +298,10 @@ impl Payload {
             "article.new" => Payload::ArticleNew(p(kind, json)?),
             "article.set" => Payload::ArticleSet(p(kind, json)?),
             "view.save" => Payload::ViewSave(p(kind, json)?),
+            "mail.queue" => Payload::MailQueue(p(kind, json)?),
+            "mail.state" => Payload::MailState(p(kind, json)?),
+            "ticket.watch" => Payload::TicketWatch(p(kind, json)?),
+            "ticket.rating" => Payload::TicketRating(p(kind, json)?),
             other => return Err(DomainError::BadPayload { kind: other.to_string(), reason: "unknown op kind".into() }),
         })
     }
@@ -454,6 +470,10 @@ impl Change {
     }
     pub fn set_asset(id: AssetId, field: AssetField, to: Option<String>) -> Change {
         Change::new(id.0, Payload::AssetSet(FieldSet { field, from: None, to }))
+    }
+    /// Mail, watchers and ratings: ops on the ticket (see [`super::mail`]).
+    pub fn mail(id: TicketId, payload: Payload) -> Change {
+        Change::new(id.0, payload)
     }
     pub fn save_view(r: ViewRecord) -> Change {
         Change::new(ViewRecord::id_of(&r.name), Payload::ViewSave(r))

@@ -105,6 +105,11 @@ pub struct Mail {
     pub refs: Vec<String>,
     pub body: String,
     pub attachments: Vec<AttachmentRecord>,
+    /// The addresses on To and Cc (the people on the original mail).
+    pub copied: Vec<String>,
+    /// A bounce: the Message-IDs of tix's own messages it names (`tix.…@…`), and why.
+    pub bounced: Vec<String>,
+    pub bounce_reason: String,
 }
 
 impl Mail {
@@ -170,8 +175,14 @@ pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Mail, String> {
         refs: vec![],
         body: String::new(),
         attachments: vec![],
+        copied: vec![],
+        bounced: vec![],
+        bounce_reason: String::new(),
     };
     if let Some(skip) = classify(&msg, sender.as_ref().map(|s| s.1.as_str()), limits) {
+        if skip.kind == SkipKind::Bounce {
+            (mail.bounced, mail.bounce_reason) = bounce_of(&bytes);
+        }
         mail.skip = Some(skip);
         return Ok(mail);
     }
@@ -206,6 +217,13 @@ pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Mail, String> {
     mail.from_name = name;
     mail.from_email = email;
     mail.refs = references(&msg);
+    mail.copied = [msg.to(), msg.cc()]
+        .into_iter()
+        .flatten()
+        .flat_map(|a| a.iter())
+        .filter_map(|a| a.address().map(str::trim).filter(|e| e.contains('@')).map(String::from))
+        .take(50)
+        .collect();
     let mut body = String::new();
     for i in 0..msg.text_body_count() {
         if let Some(t) = undeclared_8bit(&msg, i).map(Cow::Owned).or_else(|| msg.body_text(i)) {
@@ -298,6 +316,35 @@ fn undeclared_8bit(msg: &Message<'_>, i: usize) -> Option<String> {
         return None;
     }
     Some(encoding_rs::WINDOWS_1252.decode(raw).0.into_owned())
+}
+
+/// The Message-IDs of tix's own messages named anywhere in a bounce (its In-Reply-To,
+/// the returned headers), and its Diagnostic-Code (else Status) line.
+fn bounce_of(bytes: &[u8]) -> (Vec<String>, String) {
+    let text = String::from_utf8_lossy(bytes);
+    let mut ids = Vec::new();
+    let mut rest = &text[..];
+    while let Some(i) = rest.find("<tix.") {
+        let after = &rest[i + 1..];
+        match after.find('>') {
+            Some(end) if end < 200 && after[..end].bytes().all(|b| b.is_ascii_graphic() && b != b'<') => {
+                let id = after[..end].to_string();
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+                rest = &after[end..];
+            }
+            _ => rest = after,
+        }
+    }
+    let line = |key: &str| {
+        text.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim().eq_ignore_ascii_case(key).then(|| v.trim().chars().take(300).collect::<String>())
+        })
+    };
+    let reason = line("Diagnostic-Code").or_else(|| line("Status")).unwrap_or_else(|| "a delivery report".into());
+    (ids, reason)
 }
 
 /// (display name, address) of whoever sent it (the first From, else Sender, else Reply-To).

@@ -104,6 +104,7 @@ impl<'a> Applier<'a> {
             }
             self.fts_dirty.retain(|(r, _)| *r != rowid);
         }
+        super::outbox::forget(c, entity).map_err(|e| self.err(e))?;
         self.tickets.remove(&entity);
         for table in ["people", "assets", "articles", "views"] {
             c.prepare_cached(&format!("DELETE FROM {table} WHERE id = ?1"))
@@ -200,6 +201,11 @@ impl<'a> Applier<'a> {
                     return Ok(None);
                 }
                 Payload::TicketLink(l)
+            }
+            p
+            @ (Payload::MailQueue(_) | Payload::MailState(_) | Payload::TicketWatch(_) | Payload::TicketRating(_)) => {
+                self.ticket_row(entity)?;
+                p
             }
             Payload::TicketNumber(_) => {
                 return Err(DomainError::Invalid("final ticket numbers are issued by the shared store".into()).into());
@@ -674,6 +680,9 @@ impl<'a> Applier<'a> {
                        deleted = excluded.deleted, hlc = excluded.hlc WHERE excluded.hlc >= views.hlc",
                 )
                 .and_then(|mut s| s.execute(params![id, v.name, v.filter, v.sort, v.deleted, op.hlc.0 as i64])),
+            Payload::MailQueue(_) | Payload::MailState(_) | Payload::TicketWatch(_) | Payload::TicketRating(_) => {
+                super::outbox::fold(c, op)
+            }
             Payload::PersonSet(s) => self.set_column("people", fields::person(s.field), id, &s.to, t),
             Payload::AssetSet(s) => self.set_column("assets", fields::asset(s.field), id, &s.to, t),
             Payload::ArticleSet(s) => self.set_column("articles", fields::article(s.field), id, &s.to, t),

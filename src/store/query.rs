@@ -96,10 +96,28 @@ pub struct TimelineItem {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "kebab-case")]
 pub enum TimelineEvent {
-    Created { title: String },
-    Entry { kind: EntryKind, body: String, author: Option<String>, minutes: Option<u32> },
-    Changed { field: TicketField, from: Option<String>, to: Option<String> },
-    Linked { target: String, removed: bool },
+    Created {
+        title: String,
+    },
+    Entry {
+        kind: EntryKind,
+        body: String,
+        author: Option<String>,
+        minutes: Option<u32>,
+        /// Written by the ticket's requester (their mail), not by a technician.
+        requester: bool,
+        /// A public reply's outbound message: "queued", "sent", "failed: reason".
+        mail: Option<String>,
+    },
+    Changed {
+        field: TicketField,
+        from: Option<String>,
+        to: Option<String>,
+    },
+    Linked {
+        target: String,
+        removed: bool,
+    },
 }
 
 /// The columns of a queue row. The due time is the SLA cache's most urgent open target
@@ -460,12 +478,19 @@ impl Store {
     /// A ticket's own history, without what was merged into it.
     fn own_timeline(&self, id: TicketId) -> Result<Vec<TimelineItem>> {
         let ops = self.ticket_ops(id)?;
-        let mut out = Vec::with_capacity(ops.len());
+        let requester = self.ticket(id).ok().and_then(|t| t.requester).map(|r| r.id);
+        let mut out: Vec<TimelineItem> = Vec::with_capacity(ops.len());
         for op in ops {
             let at = op.hlc.millis();
             let event = match op.payload {
                 Payload::TicketNew(t) => TimelineEvent::Created { title: t.title },
+                Payload::MailQueue(q) => {
+                    self.attach_mail_state(&mut out, op.replica, op.counter, &q)?;
+                    continue;
+                }
                 Payload::TicketEntry(e) => TimelineEvent::Entry {
+                    requester: e.author.is_some() && e.author == requester,
+                    mail: None,
                     kind: e.kind,
                     author: match e.author {
                         Some(p) => Some(self.person_name(p)?),

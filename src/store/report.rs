@@ -70,6 +70,8 @@ pub struct Report {
     /// Time booked in the period, per agent (most first), and in all.
     pub time: Vec<AgentTime>,
     pub time_total_min: u64,
+    /// Requesters' ratings (answers to resolution notices) given in the period.
+    pub satisfaction: super::Satisfaction,
 }
 
 impl Store {
@@ -247,6 +249,7 @@ impl Store {
             agents,
             time,
             time_total_min,
+            satisfaction: self.satisfaction(from, to)?,
         })
     }
 }

@@ -411,6 +411,46 @@ WHEN old.status IS NOT new.status OR (old.deleted = 0) <> (new.deleted = 0) BEGI
         ON CONFLICT(name) DO UPDATE SET n = n + 1;
 END;
 "#,
+    // 11: outbound mail (folded from mail.queue / mail.state), watchers, ratings.
+    r#"
+CREATE TABLE outbox (
+    message_id  TEXT PRIMARY KEY,
+    ticket      BLOB NOT NULL,
+    replica     BLOB NOT NULL,   -- the replica that queued it, and the only one that sends it
+    kind        TEXT NOT NULL,
+    record      TEXT NOT NULL,   -- the mail.queue record (JSON)
+    queued_at   INTEGER NOT NULL,
+    hlc         INTEGER NOT NULL,
+    state       TEXT NOT NULL,
+    state_hlc   INTEGER NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    next_at     INTEGER NOT NULL,
+    detail      TEXT NOT NULL DEFAULT '',
+    done_at     INTEGER
+) WITHOUT ROWID;
+CREATE INDEX outbox_ticket ON outbox(ticket, hlc);
+CREATE INDEX outbox_due ON outbox(replica, next_at, message_id) WHERE state IN ('queued', 'retrying', 'sending');
+CREATE INDEX outbox_order ON outbox(hlc, message_id);
+CREATE INDEX outbox_state ON outbox(state, hlc);
+CREATE TABLE watchers (
+    ticket  BLOB NOT NULL,
+    address TEXT NOT NULL COLLATE NOCASE,
+    hlc     INTEGER NOT NULL,
+    removed INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (ticket, address)
+) WITHOUT ROWID;
+CREATE TABLE ratings (
+    ticket  BLOB PRIMARY KEY,
+    score   INTEGER NOT NULL,
+    comment TEXT NOT NULL DEFAULT '',
+    answers TEXT NOT NULL DEFAULT '',
+    at      INTEGER NOT NULL,
+    hlc     INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX ratings_at ON ratings(at);
+-- A ticket's mail thread, newest first, without reading all of it.
+CREATE INDEX origins_ticket_hlc ON origins(ticket, hlc);
+"#,
 ];
 
 /// The schema version this binary writes.

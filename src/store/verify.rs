@@ -60,6 +60,14 @@ const TABLES: &[(&str, usize, &str)] = &[
     ),
     ("attachment_content", 1, "SELECT hash, content FROM attachment_content ORDER BY hash"),
     ("views", 1, "SELECT id, name, filter, sort, deleted, hlc FROM views ORDER BY id"),
+    (
+        "outbox",
+        1,
+        "SELECT message_id, ticket, replica, kind, record, queued_at, hlc, state, state_hlc, attempts, next_at, detail,
+                done_at FROM outbox ORDER BY message_id",
+    ),
+    ("watchers", 2, "SELECT ticket, address, hlc, removed FROM watchers ORDER BY ticket, address"),
+    ("ratings", 1, "SELECT ticket, score, comment, answers, at, hlc FROM ratings ORDER BY ticket"),
     ("time_spent", 3, "SELECT ticket, hlc, actor, at, minutes FROM time_spent ORDER BY ticket, hlc, actor"),
 ];
 

@@ -193,6 +193,14 @@ pub enum Action {
         message: String,
         error: bool,
     },
+    /// The background mail sender ran: what is still queued and what failed (status
+    /// line), how many went out (the open ticket's timeline reloads), and a problem.
+    MailStatus {
+        queued: u64,
+        failed: u64,
+        sent: u64,
+        problem: Option<String>,
+    },
     /// A sync ran (or its state was read): the status line's words, how many ops came
     /// in (views reload when some did), and notices of local changes that lost.
     Synced {

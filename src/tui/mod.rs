@@ -103,6 +103,8 @@ enum Runner {
         pending: usize,
         /// Wakes the sync thread (when the store syncs).
         sync: Option<mpsc::Sender<()>>,
+        /// Wakes the mail sender (when `[mail]` is on).
+        mail: Option<mpsc::Sender<()>>,
     },
 }
 
@@ -135,6 +137,7 @@ impl App {
         let (etx, erx) = mpsc::channel::<Effect>();
         let (atx, arx) = mpsc::channel::<Action>();
         let sync = spawn_sync(&store, interval, atx.clone());
+        let mail = spawn_mail(&store, &o, atx.clone());
         let mut desk = o.desk(store);
         std::thread::spawn(move || {
             let mut queue: std::collections::VecDeque<Effect> = std::collections::VecDeque::new();
@@ -165,7 +168,7 @@ impl App {
             keys: KeyState::new(),
             help_for: PaneId::Queue,
             drafts: Default::default(),
-            runner: Runner::Worker { tx: etx, pending: 0, sync },
+            runner: Runner::Worker { tx: etx, pending: 0, sync, mail },
             terminal: vec![],
         };
         app.take_drafts(&store_path);
@@ -202,7 +205,7 @@ impl App {
     pub fn receive(&mut self, action: Action) {
         // Sync results arrive on their own, not as answers to effects.
         if let Runner::Worker { pending, .. } = &mut self.runner
-            && !matches!(action, Action::Synced { .. })
+            && !matches!(action, Action::Synced { .. } | Action::MailStatus { .. })
         {
             *pending = pending.saturating_sub(1);
         }
@@ -268,8 +271,14 @@ impl App {
                         let _ = s.send(());
                     }
                 }
-                Runner::Worker { tx, pending, .. } => {
+                Runner::Worker { tx, pending, mail, .. } => {
+                    // A reply or a resolution may have queued mail: the sender looks soon
+                    // (after the worker has committed it).
+                    let wake = matches!(e, Effect::AddEntry { .. } | Effect::Edit { .. });
                     if tx.send(e).is_ok() {
+                        if let (true, Some(m)) = (wake, mail) {
+                            let _ = m.send(());
+                        }
                         *pending += 1;
                     } else {
                         self.model.status = Some(("the store worker stopped".into(), true));
@@ -318,6 +327,7 @@ fn initial_model(store: &Store, keymap: &Keymap<PaneId, Command>, o: Options) ->
         offer: None,
         link_rel: None,
         restoring: None,
+        mail: None,
         rules: o.rules.clone(),
         theme: theme::Theme::new(o.color, o.ascii),
     }
@@ -340,6 +350,46 @@ fn spawn_sync(store: &Store, interval: u64, out: mpsc::Sender<Action>) -> Option
             if out.send(runner::sync_action(&mut store)).is_err() {
                 break;
             }
+        }
+    });
+    Some(tx)
+}
+
+/// The background mail sender: a thread with its own store connection that sends what is
+/// due every 30 s and shortly after a reply or a resolution, and reports the outbox's
+/// counts. Typing never waits for SMTP. `None` when `[mail]` is off.
+fn spawn_mail(store: &Store, o: &Options, out: mpsc::Sender<Action>) -> Option<mpsc::Sender<()>> {
+    if !o.rules.mail.enabled() || store.read_only().is_some() {
+        return None;
+    }
+    let path = store.path().to_path_buf();
+    let rules = o.rules.clone();
+    let actor = crate::app::mail::MAIL_ACTOR;
+    let (tx, rx) = mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        let Ok(mut store) = Store::open(&path, crate::store::OpenMode::Existing) else { return };
+        let transport = crate::mailer::Transport::from_config(&rules.mail);
+        loop {
+            let (sent, problem) = match &transport {
+                Err(e) => (0, Some(e.clone())),
+                Ok(t) => match crate::app::mail::send_due(&mut store, &rules, actor, t, || false) {
+                    Ok(r) => (r.sent, r.problems.first().cloned()),
+                    Err(e) => (0, Some(e.to_string())),
+                },
+            };
+            let counts = store.outbox_counts().unwrap_or_default();
+            let status =
+                Action::MailStatus { queued: counts.queued + counts.retrying, failed: counts.failed, sent, problem };
+            if out.send(status).is_err() {
+                break;
+            }
+            match rx.recv_timeout(Duration::from_secs(30)) {
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                // Let the worker commit what woke us first.
+                Ok(()) => std::thread::sleep(Duration::from_millis(300)),
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            while rx.try_recv().is_ok() {}
         }
     });
     Some(tx)

@@ -69,6 +69,8 @@ pub struct Model {
     pub link_rel: Option<(crate::domain::ticket::TicketRel, bool)>,
     /// A restored note or reply, waiting for its ticket to load.
     pub restoring: Option<EntryDraft>,
+    /// Outbound mail (queued, failed), when the console sends mail (status line).
+    pub mail: Option<(u64, u64)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -67,6 +67,9 @@ pub fn run(desk: &mut Desk, effect: Effect) -> Action {
                 let mut changes = plan::edit(&seen, edit, &desk.rules.matrix);
                 let cascade = desk.store.cascade(&changes)?;
                 changes.extend(cascade);
+                // A resolution notice, when configured, in the same commit.
+                let mail = crate::app::mail::plan_outbound(&desk.store, &desk.rules, &desk.actor.name, &changes)?;
+                changes.extend(mail);
                 desk.commit(changes)
             })();
             match result {

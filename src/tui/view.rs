@@ -186,6 +186,10 @@ fn status_left(m: &Model) -> String {
         }
         _ => sync,
     };
+    let sync = match m.mail {
+        Some((q, f)) if q > 0 || f > 0 => format!("{sync} · mail {q} queued, {f} failed"),
+        _ => sync,
+    };
     format!(" {} · {}{sync}", text::clean(&m.agent), text::clean(&m.store_name))
 }
 

@@ -148,6 +148,18 @@ fn period_lines(r: &Report, w: usize, theme: &Theme) -> Vec<Line<'static>> {
             span(r.median_resolution_min)
         )),
     ]));
+    let sat = &r.satisfaction;
+    lines.push(Line::from(vec![
+        Span::styled("rating   ", bold),
+        Span::raw(match sat.average {
+            Some(a) => format!(
+                "{a:.1} of 5 · {} answers · {:.0}% answered",
+                sat.answers,
+                sat.answer_rate.unwrap_or(0.0) * 100.0
+            ),
+            None => "no ratings yet".into(),
+        }),
+    ]));
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled("agents (open now / resolved)", bold)));
     let max = r.agents.iter().map(|a| a.open).max().unwrap_or(1).max(1);

@@ -205,14 +205,18 @@ impl DetailState {
                 TimelineEvent::Created { .. } => {
                     out.push(Line::from(Span::styled(format!("  {ago} · {who} created the ticket"), theme.dim)));
                 }
-                TimelineEvent::Entry { kind, body, author, minutes } => {
+                TimelineEvent::Entry { kind, body, author, minutes, requester, mail } => {
                     // Told apart by words, not colour alone.
-                    let label = match kind {
-                        EntryKind::Note => "INTERNAL NOTE",
-                        EntryKind::Reply => "PUBLIC REPLY",
+                    let label = match (kind, requester) {
+                        (_, true) => "REQUESTER",
+                        (EntryKind::Note, _) => "INTERNAL NOTE",
+                        (EntryKind::Reply, _) => "PUBLIC REPLY",
                     };
                     let by = author.as_deref().map(|a| text::clean(a).into_owned()).unwrap_or(who);
-                    let spent = minutes.map(|m| format!(" · {m} min")).unwrap_or_default();
+                    let mut spent = minutes.map(|m| format!(" · {m} min")).unwrap_or_default();
+                    if let Some(m) = mail {
+                        spent.push_str(&format!(" · mail {}", text::clean(m)));
+                    }
                     out.push(Line::from(vec![
                         Span::raw("  "),
                         Span::styled(

@@ -248,6 +248,17 @@ pub(crate) fn results(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
                 vec![]
             }
         }
+        Action::MailStatus { queued, failed, sent, problem } => {
+            m.mail = Some((*queued, *failed));
+            if let Some(p) = problem {
+                m.complain(format!("mail: {p}"));
+            }
+            // Replies' mail states changed: the open ticket's timeline shows them.
+            match m.open_ticket() {
+                Some(t) if *sent > 0 => vec![Effect::LoadTicket(t.id)],
+                _ => vec![],
+            }
+        }
         Action::Synced { state, pulled, notices, error } => {
             m.sync = state.clone();
             if let Some(e) = error {
