@@ -12,6 +12,7 @@ mod fields;
 pub(crate) mod fts;
 mod intake;
 mod kb_search;
+mod kb_snippet;
 mod lookup;
 mod query;
 mod records;

@@ -348,6 +348,18 @@ CREATE TRIGGER article_numbers_ai AFTER INSERT ON articles BEGIN
         VALUES (new.id, (SELECT coalesce(max(num), 0) + 1 FROM article_numbers));
 END;
 "#,
+    // 10: the KB's words as written (normalised, not stemmed) and how many articles have
+    // each, for the typo retry: a near word is one look-up in a plain table instead of a
+    // probe of the full-text index (which stems, and costs a seek per index segment).
+    // Kept by the write path beside `kb_terms`; the ranking index is rebuilt once to fill it.
+    r#"
+CREATE TABLE kb_words (
+    word TEXT PRIMARY KEY,
+    n    INTEGER NOT NULL
+) WITHOUT ROWID;
+DELETE FROM kb_terms;
+INSERT OR IGNORE INTO kb_dirty(rowid) SELECT rowid FROM articles;
+"#,
 ];
 
 /// The schema version this binary writes.
