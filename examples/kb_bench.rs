@@ -133,7 +133,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("(pass --tldr DIR for the outside corpus and the timing at {want} articles)");
         return Ok(());
     };
-    let mut s = Store::open(&scratch.path().join("tldr.db"), OpenMode::Create)?;
+    // `--db PATH` keeps the grown store: a second run with the same path reuses it for
+    // the timing (and skips the quality sets, whose ids are not kept).
+    let kept = arg("--db").map(PathBuf::from);
+    if let Some(path) = kept.as_ref().filter(|p| p.exists()) {
+        let s = Store::open(path, OpenMode::Existing)?;
+        time_searches(&s, &questions("tldr.tsv"))?;
+        return Ok(());
+    }
+    let path = kept.unwrap_or_else(|| scratch.path().join("tldr.db"));
+    let mut s = Store::open(&path, OpenMode::Create)?;
     let t0 = Instant::now();
     let ids = import(&mut s, &tldr, "")?;
     let set = questions("tldr.tsv");
@@ -151,9 +160,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         import(&mut s, &tldr, &format!(" ({copy})"))?;
         copy += 1;
     }
+    time_searches(&s, &set)
+}
+
+fn time_searches(s: &Store, set: &[(String, String)]) -> Result<(), Box<dyn std::error::Error>> {
+    let rounds: usize = std::env::var("KB_BENCH_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(3);
     let mut times = Vec::new();
-    for _ in 0..3 {
-        for (q, _) in &set {
+    for _ in 0..rounds {
+        for (q, _) in set {
             let t0 = Instant::now();
             s.kb_search(q, 10)?;
             times.push(t0.elapsed());

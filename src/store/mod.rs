@@ -25,6 +25,7 @@ mod fields;
 pub(crate) mod fts;
 mod intake;
 mod kb_search;
+mod kb_snippet;
 mod lookup;
 pub(crate) mod oplog;
 mod outbox;

@@ -705,19 +705,6 @@ fn decode_op(raw: crate::domain::op::RawOp) -> Result<Op> {
     raw.decode().map_err(|e| StoreError::Corrupt(format!("op {}/{}: {e}", raw.replica, raw.counter)))
 }
 
-/// Split an FTS snippet with \x02…\x03 markers into segments.
-pub(super) fn segments(s: &str) -> Vec<Segment> {
-    let mut out = Vec::new();
-    let mut hit = false;
-    for part in s.split(['\u{2}', '\u{3}']) {
-        if !part.is_empty() {
-            out.push(Segment { text: part.to_string(), hit });
-        }
-        hit = !hit;
-    }
-    out
-}
-
 pub(super) fn like_escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
@@ -796,23 +783,5 @@ impl Store {
         let mut st = self.conn().prepare(&format!("EXPLAIN QUERY PLAN {sql}")).map_err(|e| self.classify(e))?;
         let rows = st.query_map(params_from_iter(args), |r| r.get::<_, String>(3)).map_err(|e| self.classify(e))?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>().map_err(|e| self.classify(e))?.join("\n"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn snippets_split_into_segments() {
-        let s = segments("a \u{2}b\u{3} c");
-        assert_eq!(
-            s,
-            vec![
-                Segment { text: "a ".into(), hit: false },
-                Segment { text: "b".into(), hit: true },
-                Segment { text: " c".into(), hit: false }
-            ]
-        );
     }
 }

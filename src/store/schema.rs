@@ -451,6 +451,18 @@ CREATE INDEX ratings_at ON ratings(at);
 -- A ticket's mail thread, newest first, without reading all of it.
 CREATE INDEX origins_ticket_hlc ON origins(ticket, hlc);
 "#,
+    // 12: the KB's words as written (normalised, not stemmed) and how many articles have
+    // each, for the typo retry: a near word is one look-up in a plain table instead of a
+    // probe of the full-text index (which stems, and costs a seek per index segment).
+    // Kept by the write path beside `kb_terms`; the ranking index is rebuilt once to fill it.
+    r#"
+CREATE TABLE kb_words (
+    word TEXT PRIMARY KEY,
+    n    INTEGER NOT NULL
+) WITHOUT ROWID;
+DELETE FROM kb_terms;
+INSERT OR IGNORE INTO kb_dirty(rowid) SELECT rowid FROM articles;
+"#,
 ];
 
 /// The schema version this binary writes.

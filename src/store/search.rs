@@ -106,6 +106,8 @@ pub fn parse_terms(text: &str, last_prefix: bool) -> Vec<Term> {
 pub(super) fn correct(c: &Connection, table: &str, terms: &mut [Term]) -> rusqlite::Result<Vec<(String, String)>> {
     let exists_sql = format!("SELECT rowid FROM {table} WHERE {table} MATCH ?1 LIMIT 1");
     let vocab_table = if table == "tickets_fts" { "tickets_vocab" } else { "kb_vocab" };
+    // The KB keeps its words as written (`kb_words`): a near word is a plain look-up.
+    let words = table == "kb_terms";
     let count_sql = format!("SELECT count(*) FROM (SELECT rowid FROM {table} WHERE {table} MATCH ?1 LIMIT 1000)");
     let mut out = Vec::new();
     for t in terms.iter_mut() {
@@ -113,7 +115,12 @@ pub(super) fn correct(c: &Connection, table: &str, terms: &mut [Term]) -> rusqli
         // is asked for as that word: a long prefix merges every word it starts, which
         // costs far more than one word, and stemming finds its forms anyway.
         if t.prefix && t.text.chars().count() > 4 {
-            let mut known = c.prepare_cached(&format!("SELECT 1 FROM {vocab_table} WHERE term = ?1"))?;
+            let sql = if words {
+                "SELECT 1 FROM kb_words WHERE word = ?1".to_string()
+            } else {
+                format!("SELECT 1 FROM {vocab_table} WHERE term = ?1")
+            };
+            let mut known = c.prepare_cached(&sql)?;
             if known.query_row([&t.text], |_| Ok(())).optional()?.is_some() {
                 t.prefix = false;
                 continue;
@@ -129,6 +136,12 @@ pub(super) fn correct(c: &Connection, table: &str, terms: &mut [Term]) -> rusqli
         // The index's own words first (one look-up each, the most used wins); a word
         // whose stem differs from it is found by the slower probes below.
         let variants = text::one_edit_variants(&t.text, t.prefix);
+        if words {
+            if let Some(v) = near_word(c, &variants, t.prefix)? {
+                out.push((std::mem::replace(&mut t.text, v.clone()), v));
+            }
+            continue;
+        }
         let mut vocab = c.prepare_cached(&format!("SELECT doc FROM {vocab_table} WHERE term = ?1"))?;
         let mut best: Option<(i64, String)> = None;
         for v in &variants {
@@ -171,6 +184,27 @@ pub(super) fn correct(c: &Connection, table: &str, terms: &mut [Term]) -> rusqli
         }
     }
     Ok(out)
+}
+
+/// The KB word one edit away that the most articles have (`kb_words`); for a prefix,
+/// the variant that starts the most used word.
+fn near_word(c: &Connection, variants: &[String], prefix: bool) -> rusqlite::Result<Option<String>> {
+    let mut whole = c.prepare_cached("SELECT n FROM kb_words WHERE word = ?1")?;
+    let mut starts = c.prepare_cached("SELECT max(n) FROM kb_words WHERE word >= ?1 AND word < ?1 || char(1114111)")?;
+    let mut best: Option<(i64, &String)> = None;
+    for v in variants {
+        let n: Option<i64> = if prefix {
+            starts.query_row([v], |r| r.get(0))?
+        } else {
+            whole.query_row([v], |r| r.get(0)).optional()?
+        };
+        if let Some(n) = n
+            && best.is_none_or(|(b, _)| n > b)
+        {
+            best = Some((n, v));
+        }
+    }
+    Ok(best.map(|(_, v)| v.clone()))
 }
 
 impl Store {
