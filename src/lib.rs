@@ -14,6 +14,7 @@ pub mod import;
 pub mod key_overrides;
 pub mod mail_config;
 pub mod mailer;
+pub mod progress_bar;
 pub mod store;
 pub mod sync;
 pub mod toml_path;

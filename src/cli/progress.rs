@@ -3,10 +3,8 @@
 //! a pipe sees nothing of it. ASCII only, redrawn a few times a second at most, so it
 //! costs little over a slow link.
 
+use indicatif::ProgressBar;
 use std::io::IsTerminal;
-use std::time::Duration;
-
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Out;
 
@@ -17,32 +15,7 @@ impl Progress {
     /// A bar for `total` steps (a spinner while the total is unknown), labelled `what`.
     pub fn new(out: &Out, what: &str, total: Option<u64>) -> Progress {
         let shown = !out.json && std::io::stderr().is_terminal();
-        Progress::with_target(
-            if shown { ProgressDrawTarget::stderr_with_hz(4) } else { ProgressDrawTarget::hidden() },
-            what,
-            total,
-        )
-    }
-
-    fn with_target(target: ProgressDrawTarget, what: &str, total: Option<u64>) -> Progress {
-        let bar = match total {
-            Some(n) => ProgressBar::with_draw_target(Some(n), target).with_style(
-                ProgressStyle::with_template("{msg} [{bar:30}] {human_pos}/{human_len} ({eta} left)")
-                    .expect("a valid template")
-                    .progress_chars("=> "),
-            ),
-            None => {
-                let b = ProgressBar::with_draw_target(None, target).with_style(
-                    ProgressStyle::with_template("{msg} {spinner} {human_pos}")
-                        .expect("a valid template")
-                        .tick_chars("-\\|/ "),
-                );
-                b.enable_steady_tick(Duration::from_millis(250));
-                b
-            }
-        };
-        bar.set_message(what.to_string());
-        Progress(bar)
+        Progress(crate::progress_bar::bar(shown, what, total, "{msg} {spinner} {human_pos}"))
     }
 
     /// Whether anything is drawn.
@@ -87,7 +60,7 @@ mod tests {
 
     #[test]
     fn a_bar_counts_and_labels() {
-        let p = Progress::with_target(ProgressDrawTarget::hidden(), "importing", Some(10));
+        let p = Progress(crate::progress_bar::bar(false, "importing", Some(10), "{msg}"));
         p.inc(4);
         p.set(7, 12);
         p.phase("writing");

@@ -4,9 +4,8 @@
 //! dictionary. Progress goes to stderr, only when stderr is a terminal.
 
 use std::io::IsTerminal;
-use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, params};
 
@@ -21,29 +20,7 @@ pub(super) struct Upgrade(ProgressBar);
 
 impl Upgrade {
     pub fn new(what: &str, total: Option<u64>) -> Upgrade {
-        let target = if std::io::stderr().is_terminal() {
-            ProgressDrawTarget::stderr_with_hz(4)
-        } else {
-            ProgressDrawTarget::hidden()
-        };
-        let bar = match total {
-            Some(n) => ProgressBar::with_draw_target(Some(n), target).with_style(
-                ProgressStyle::with_template("{msg} [{bar:30}] {human_pos}/{human_len} ({eta} left)")
-                    .expect("a valid template")
-                    .progress_chars("=> "),
-            ),
-            None => {
-                let b = ProgressBar::with_draw_target(None, target).with_style(
-                    ProgressStyle::with_template("{msg} {spinner} {elapsed}")
-                        .expect("a valid template")
-                        .tick_chars("-\\|/ "),
-                );
-                b.enable_steady_tick(Duration::from_millis(250));
-                b
-            }
-        };
-        bar.set_message(what.to_string());
-        Upgrade(bar)
+        Upgrade(crate::progress_bar::bar(std::io::stderr().is_terminal(), what, total, "{msg} {spinner} {elapsed}"))
     }
 
     pub fn set(&self, done: u64) {

@@ -17,6 +17,25 @@
 //!   [`MIN_HEADROOM`], rounded up to the next thousand. The jump (`#1042` → `#3001`)
 //!   makes the new epoch easy to recognise.
 
+use crate::domain::ids::{ReplicaId, TicketNumber};
+use crate::domain::op::{Hlc, NumberRecord, Op, Payload, RawOp};
+
+/// Who issues final ticket numbers: the remote's numbering replica, as this actor.
+pub const NUMBERING_ACTOR: &str = "tix-sync";
+
+/// The op that gives `ticket` its final number, from the numbering replica `own` at
+/// (`counter`, `hlc`): the same for every remote.
+pub fn number_op(own: ReplicaId, counter: u64, hlc: Hlc, ticket: uuid::Uuid, number: TicketNumber) -> RawOp {
+    RawOp::from_op(&Op {
+        replica: own,
+        counter,
+        hlc,
+        actor: NUMBERING_ACTOR.into(),
+        entity: ticket,
+        payload: Payload::TicketNumber(NumberRecord { number }),
+    })
+}
+
 /// The smallest headroom above the highest known number when what was issued since
 /// cannot be known.
 pub const MIN_HEADROOM: u64 = 1_000;

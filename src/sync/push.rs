@@ -6,7 +6,7 @@ use super::journal::{Journal, journal_unreadable};
 use super::numbering;
 use super::{PushContext, SyncError};
 use crate::domain::ids::{ReplicaId, TicketNumber};
-use crate::domain::op::{Hlc, NumberRecord, Op, Payload, RawOp};
+use crate::domain::op::{Hlc, Op, Payload, RawOp};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -235,15 +235,7 @@ pub(super) fn push_batch(
             };
             counter += 1;
             hlc = hlc.max(created).tick(ctx.now_ms);
-            let op = Op {
-                replica: own,
-                counter,
-                hlc,
-                actor: "tix-sync".into(),
-                entity: ticket,
-                payload: Payload::TicketNumber(NumberRecord { number }),
-            };
-            let raw = RawOp::from_op(&op);
+            let raw = numbering::number_op(own, counter, hlc, ticket, number);
             crate::store::oplog::insert(c, None, own_idx, &raw)?;
             if let Some(clash) = claim(c, ticket, number)? {
                 return Ok(Err(Divergence::number(own, counter, clash).into()));

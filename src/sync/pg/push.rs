@@ -9,7 +9,7 @@ use postgres::Transaction;
 use uuid::Uuid;
 
 use crate::domain::ids::{ReplicaId, TicketNumber};
-use crate::domain::op::{Hlc, NumberRecord, Op, Payload, RawOp};
+use crate::domain::op::{Hlc, Op, Payload, RawOp};
 use crate::sync::identity::{Divergence, NumberClash};
 use crate::sync::{PushContext, SyncError, numbering};
 
@@ -214,15 +214,7 @@ pub fn push_batch(
             next += 1;
             counter += 1;
             hlc = hlc.max(created).tick(ctx.now_ms);
-            let op = Op {
-                replica: own,
-                counter,
-                hlc,
-                actor: "tix-sync".into(),
-                entity: ticket,
-                payload: Payload::TicketNumber(NumberRecord { number }),
-            };
-            issued.push(RawOp::from_op(&op));
+            issued.push(numbering::number_op(own, counter, hlc, ticket, number));
             by_ticket.insert(ticket, number.0);
             fresh.push((ticket, number.0));
             numbered += 1;
