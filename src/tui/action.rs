@@ -193,6 +193,9 @@ pub enum Action {
         message: String,
         error: bool,
     },
+    /// What a reply under review quotes that the requester must not see (the source
+    /// named), or None.
+    ReplyChecked(Option<String>),
     /// The background mail sender ran: what is still queued and what failed (status
     /// line), how many went out (the open ticket's timeline reloads), and a problem.
     MailStatus {

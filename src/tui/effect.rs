@@ -23,6 +23,11 @@ pub enum Effect {
     },
     /// `:42`
     OpenNumber(TicketNumber),
+    /// Whether a public reply under review quotes an internal note or KB article.
+    CheckReply {
+        ticket: TicketId,
+        body: String,
+    },
     /// Save a note or send a reply; `seen` is the ticket as it was when writing began.
     AddEntry {
         seen: Box<Ticket>,

@@ -41,6 +41,10 @@ pub fn run(desk: &mut Desk, effect: Effect) -> Action {
                 Err(e) => Action::Failed(e.to_string()),
             }
         }
+        Effect::CheckReply { ticket, body } => match crate::app::mail::internal_source(&desk.store, ticket, &body) {
+            Ok(found) => Action::ReplyChecked(found),
+            Err(e) => Action::Failed(e.to_string()),
+        },
         Effect::AddEntry { seen, kind, body, minutes } => {
             let id = seen.id;
             let result = desk.add_entry(&seen, kind, body, minutes).map(|_| match kind {

@@ -239,3 +239,31 @@ fn attachments_are_listed_on_the_ticket_and_text_is_read_through_the_sanitiser()
     keys(&mut a, "<esc>");
     assert!(a.model.detail.attachment.is_none() && a.model.focus == defaults::PaneId::Detail);
 }
+
+#[test]
+fn a_reply_that_quotes_an_internal_note_is_flagged_in_its_review() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 5, 80, 24, false);
+    open_ticket(&mut a, 2);
+    let words = "the admin password for the printer is on the sticker";
+    let typed = words.split(' ').collect::<Vec<_>>().join(" <space> ");
+    keys(&mut a, &format!("n {typed} <ctrl-s>"));
+    assert!(a.model.editor.is_none(), "the note is saved");
+    // A reply that copies the note: the review names where the text comes from.
+    keys(&mut a, &format!("r {typed} <ctrl-s>"));
+    let e = a.model.editor.as_ref().unwrap();
+    assert!(e.review);
+    let src = e.quotes.clone().expect("the review knows the reply quotes the note");
+    assert!(src.contains("internal note"), "{src}");
+    let s = screen(&a);
+    assert!(s.contains("It quotes an internal note by dana") && s.contains("must not see (e edits)"), "{s}");
+    // Editing it away and reviewing again clears the flag.
+    keys(&mut a, "e");
+    for _ in 0..words.len() {
+        keys(&mut a, "<backspace>");
+    }
+    keys(&mut a, "thanks <ctrl-s>");
+    let e = a.model.editor.as_ref().unwrap();
+    assert!(e.review && e.quotes.is_none(), "{:?}", e.quotes);
+    assert!(!screen(&a).contains("It quotes"));
+}

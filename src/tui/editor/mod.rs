@@ -25,6 +25,8 @@ pub struct EditorState {
     pub text: String,
     /// Reviewing a public reply before it is sent.
     pub review: bool,
+    /// Under review: the internal note or KB article the reply quotes, named.
+    pub quotes: Option<String>,
     /// Esc was pressed once on a non-empty draft: a second Esc discards it.
     pub confirm_discard: bool,
     /// Time spent, booked with the entry (ctrl-t).
@@ -53,6 +55,7 @@ impl EditorState {
             ticket: Box::new(ticket),
             text: String::new(),
             review: false,
+            quotes: None,
             confirm_discard: false,
             minutes: None,
             cursor: 0,
@@ -188,6 +191,12 @@ impl EditorState {
                 format!("This reply will be visible to {to}:"),
                 Style::default().add_modifier(Modifier::BOLD),
             )));
+            if let Some(src) = &self.quotes {
+                let warn = format!("It quotes {}, which the requester must not see (e edits).", text::clean(src));
+                for l in text::wrap(&warn, inner_w) {
+                    lines.push(Line::from(Span::styled(l, theme.error)));
+                }
+            }
             lines.push(Line::from(""));
         }
         let at = self.cursor.min(self.text.len());

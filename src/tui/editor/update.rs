@@ -87,6 +87,8 @@ pub(crate) fn update_editor(m: &mut Model, action: &Action) -> Option<Vec<Effect
                 m.complain("nothing to save: the draft is empty");
             } else if e.kind == EntryKind::Reply && !e.review {
                 e.review = true;
+                e.quotes = None;
+                return Some(vec![Effect::CheckReply { ticket: e.ticket.id, body: e.text.clone() }]);
             } else {
                 let e = m.editor.take().expect("editor is open");
                 m.detail.follow = true;

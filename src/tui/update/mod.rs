@@ -248,6 +248,13 @@ pub(crate) fn results(m: &mut Model, action: &Action) -> Option<Vec<Effect>> {
                 vec![]
             }
         }
+        Action::ReplyChecked(found) => {
+            // Only the reply still under review takes the answer.
+            if let Some(e) = m.editor.as_mut().filter(|e| e.review) {
+                e.quotes = found.clone();
+            }
+            vec![]
+        }
         Action::MailStatus { queued, failed, sent, problem } => {
             m.mail = Some((*queued, *failed));
             if let Some(p) = problem {
