@@ -70,6 +70,7 @@ commands! {
     LinkTicket = "link-ticket", "link another ticket: related, parent, child, duplicate-of, problem";
     OpenLinked = "open-linked", "open a related ticket, linked asset or KB article, or the requester's other tickets";
     MergeInto = "merge-into", "merge this ticket into another (asks first)";
+    Watch = "watch", "add a watcher copied on public replies (an address; -address removes one)";
     AttachChecklist = "attach-checklist", "attach a checklist (a template, or a linked KB article's steps)";
     TickItem = "tick-item", "tick a checklist item off (or back on)";
     LinkToTicket = "link-to-ticket", "link the selected item to the open ticket";

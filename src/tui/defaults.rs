@@ -132,6 +132,7 @@ const DETAIL: &[(&str, Command)] = &[
     ("enter", Command::OpenLinked),
     ("O", Command::OpenLinked),
     ("M", Command::MergeInto),
+    ("W", Command::Watch),
     ("K", Command::AttachChecklist),
     ("x", Command::TickItem),
     ("y", Command::CopyRef),

@@ -60,6 +60,13 @@ pub enum Effect {
     },
     /// Save a view in the store (`:save view NAME`).
     SaveView(crate::domain::op::ViewRecord),
+    /// Add (or remove) a watcher of a ticket: an address copied on its public replies.
+    Watch {
+        ticket: TicketId,
+        number: TicketNumber,
+        address: String,
+        remove: bool,
+    },
     /// Merge the ticket into another, given by number.
     Merge {
         seen: Box<Ticket>,

@@ -97,6 +97,8 @@ pub enum InputKind {
     Time,
     /// The number of the ticket to merge the open one into.
     MergeInto,
+    /// An address to add as a watcher of the open ticket (`-address` removes it).
+    Watch,
     /// The number of a checklist item to tick.
     TickItem,
 }

@@ -100,6 +100,18 @@ pub fn run(desk: &mut Desk, effect: Effect) -> Action {
                 Err(e) => Action::Failed(e.to_string()),
             }
         }
+        Effect::Watch { ticket, number, address, remove } => {
+            let result = desk
+                .authorize(Act::Work)
+                .and_then(|_| crate::app::mail::watch(ticket, &address, remove))
+                .and_then(|change| desk.commit(vec![change]))
+                .and_then(|_| Ok(desk.store.watchers(ticket)?));
+            match result {
+                Ok(w) if w.is_empty() => Action::Changed { message: format!("{number}: no watchers"), ticket },
+                Ok(w) => Action::Changed { message: format!("{number}: watched by {}", w.join(", ")), ticket },
+                Err(e) => Action::FailedOn { message: e.to_string(), ticket },
+            }
+        }
         Effect::Merge { seen, into } => {
             let id = seen.id;
             let result = desk.authorize(Act::Merge).and_then(|_| {

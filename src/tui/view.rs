@@ -210,6 +210,7 @@ pub(crate) fn render_status(m: &Model, f: &mut Frame, area: Rect, banded: bool) 
             InputKind::LinkTicket => "link ticket #",
             InputKind::Time => "time spent (30m, 1h15): ",
             InputKind::MergeInto => "merge into #",
+            InputKind::Watch => "watcher (address; -address removes): ",
             InputKind::TickItem => "tick item #",
         };
         let typed = text::clean(&input.text);

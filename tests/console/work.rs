@@ -267,3 +267,24 @@ fn a_reply_that_quotes_an_internal_note_is_flagged_in_its_review() {
     assert!(e.review && e.quotes.is_none(), "{:?}", e.quotes);
     assert!(!screen(&a).contains("It quotes"));
 }
+
+#[test]
+fn w_adds_and_removes_a_watcher_of_the_open_ticket() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut a = app(dir.path(), 5, 80, 24, false);
+    open_ticket(&mut a, 2);
+    keys(&mut a, "W");
+    assert!(screen(&a).contains("watcher (address; -address removes):"), "{}", screen(&a));
+    keys(&mut a, "boss@example.org <enter>");
+    assert_eq!(a.model.status.clone().unwrap(), ("#2: watched by boss@example.org".to_string(), false));
+    let (s, t) = ticket_in_store(dir.path(), 2);
+    assert_eq!(s.watchers(t.id).unwrap(), vec!["boss@example.org".to_string()]);
+    // Not an address: said, nothing written.
+    keys(&mut a, "W not-an-address <enter>");
+    let (msg, error) = a.model.status.clone().unwrap();
+    assert!(error && msg.contains("'not-an-address' is not an e-mail address"), "{msg}");
+    keys(&mut a, "W - boss@example.org <enter>");
+    assert_eq!(a.model.status.clone().unwrap().0, "#2: no watchers");
+    let (s, t) = ticket_in_store(dir.path(), 2);
+    assert!(s.watchers(t.id).unwrap().is_empty());
+}

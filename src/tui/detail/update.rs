@@ -128,6 +128,11 @@ pub(crate) fn update_detail(m: &mut Model, action: &Action) -> Option<Vec<Effect
                 m.input = Some(Input { kind: InputKind::MergeInto, text: String::new() });
             }
         }
+        Command::Watch => {
+            if m.open_ticket().is_some() {
+                m.input = Some(Input { kind: InputKind::Watch, text: String::new() });
+            }
+        }
         Command::TickItem => match m.open_ticket() {
             Some(t) if t.checklist.is_some() => {
                 m.input = Some(Input { kind: InputKind::TickItem, text: String::new() })

@@ -47,6 +47,7 @@ pub(crate) fn update_prompt(m: &mut Model, action: &Action) -> Option<Vec<Effect
                 InputKind::Command => run_command(m, text.trim()),
                 InputKind::LinkTicket => link_number(m, text.trim()),
                 InputKind::MergeInto => merge_into(m, text.trim()),
+                InputKind::Watch => watch(m, text.trim()),
                 InputKind::TickItem => tick_item(m, text.trim()),
                 InputKind::Time => {
                     match (crate::domain::duration::parse_minutes(text.trim()), m.editor.as_mut()) {
@@ -82,7 +83,12 @@ pub(crate) fn update_prompt(m: &mut Model, action: &Action) -> Option<Vec<Effect
         },
         InputKind::Kb => m.kb.search(&text),
         InputKind::Assets => m.assets.search(&text),
-        InputKind::Command | InputKind::LinkTicket | InputKind::Time | InputKind::MergeInto | InputKind::TickItem => {
+        InputKind::Command
+        | InputKind::LinkTicket
+        | InputKind::Time
+        | InputKind::MergeInto
+        | InputKind::TickItem
+        | InputKind::Watch => {
             vec![]
         }
     })
@@ -128,6 +134,19 @@ pub(crate) fn merge_into(m: &mut Model, text: &str) -> Vec<Effect> {
         Err(_) => m.complain(format!("'{}' is not a ticket number (e.g. 42 or #42)", text::clean(text))),
     }
     vec![]
+}
+
+/// `W` then an address: add a watcher of the open ticket; `-address` removes one.
+pub(crate) fn watch(m: &mut Model, text: &str) -> Vec<Effect> {
+    let Some(seen) = m.open_ticket() else { return vec![] };
+    let (address, remove) = match text.strip_prefix('-') {
+        Some(a) => (a.trim(), true),
+        None => (text, false),
+    };
+    if address.is_empty() {
+        return vec![];
+    }
+    vec![Effect::Watch { ticket: seen.id, number: seen.number, address: address.to_string(), remove }]
 }
 
 /// A view's own filter in the query language: what its base query means (the built-in
