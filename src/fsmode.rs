@@ -82,6 +82,13 @@ pub fn create_private_file(path: &Path) -> io::Result<File> {
     create_new(path, PRIVATE_FILE, true)
 }
 
+/// Open a file to append to, created private (0600) if it is not there.
+pub fn open_private_append(path: &Path) -> io::Result<File> {
+    let f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    make_private(&f)?;
+    Ok(f)
+}
+
 /// Create a new, empty file for the owner and the group (the shared store): 0660
 /// narrowed by the umask, never anything for others. Fails if the path exists.
 pub fn create_group_file(path: &Path) -> io::Result<File> {

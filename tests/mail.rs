@@ -441,7 +441,7 @@ fn kill_9_during_send_delivers_every_message_once_or_twice_and_records_it_sent()
     let smtp = Smtp::start();
     let t = Tix::with_config(&smtp_config(smtp.port, ""));
     ingest(&t, "req.eml", REQUEST);
-    const N: usize = 40;
+    const N: usize = 80;
     for i in 0..N {
         t.ok(&["ticket", "reply", "1", "--body", &format!("Reply number {i}.")]);
     }
@@ -456,18 +456,21 @@ fn kill_9_during_send_delivers_every_message_once_or_twice_and_records_it_sent()
         seed
     };
     let mut kills = 0;
+    let mut mid_send = false;
     while kills < 110 {
         let mut child = t.cmd(&["mail", "send"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-        std::thread::sleep(Duration::from_micros(next() % 60_000));
+        std::thread::sleep(Duration::from_micros(next() % 40_000));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         kills += 1;
-        if kills == 10 {
-            // The kills land while mail is going out, not only before the first message.
-            let during = smtp.messages().len();
-            assert!(during > 0 && during < N, "{during} of {N} sent after 10 kills");
-        }
+        // Whether a kill landed while mail was going out (some sent, not all).
+        let delivered = ids
+            .iter()
+            .filter(|id| smtp.messages().iter().any(|(_, m)| m.contains(&format!("Message-ID: <{id}>"))))
+            .count();
+        mid_send |= delivered > 0 && delivered < N;
     }
+    assert!(mid_send, "no kill landed while mail was going out");
     for _ in 0..5 {
         if t.run(&["mail", "send"]).status.success() {
             break;
@@ -485,18 +488,22 @@ fn kill_9_during_send_delivers_every_message_once_or_twice_and_records_it_sent()
             .count()
     };
     let got = smtp.messages();
-    let mut once_interrupted = 0;
+    let (mut interrupted, mut twice) = (0, 0);
     for id in &ids {
         let copies = got.iter().filter(|(_, m)| m.contains(&format!("Message-ID: <{id}>"))).count();
         let tries = attempts(id);
-        // Never lost; at most one copy per attempt; interrupted at most once: at most twice.
+        // Never lost; at most one copy per attempt. What the server accepted is noted
+        // before the op that records it, so only a kill in the moment between the
+        // server's acceptance and that note sends a message again; a message handed over
+        // at most twice has at most two copies. (Three copies need two such kills on
+        // one message: not ruled out, so not asserted.)
         assert!(copies >= 1 && copies <= tries, "{id}: {copies} copies, {tries} attempts");
-        if tries <= 2 {
-            assert!(copies <= 2, "{id}: {copies} copies");
-            once_interrupted += 1;
+        if tries >= 2 {
+            interrupted += 1;
         }
+        twice += usize::from(copies == 2);
     }
-    assert!(once_interrupted > 0);
+    eprintln!("{interrupted} of {N} messages were handed over more than once, {twice} delivered twice");
     assert!(outbox(&t).iter().all(|m| m["state"] == "sent"));
     t.verify();
 }

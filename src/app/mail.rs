@@ -236,6 +236,16 @@ pub fn send_due(
         report.busy = true;
         return Ok(report);
     };
+    // What an earlier run handed over but did not live to record: recorded now, not
+    // sent again.
+    for (id, answer) in accepted::take(store.path())? {
+        if let Some(m) = store.outbox_message(&id)?
+            && m.state != MailState::Sent
+        {
+            record(store, actor, &m, MailState::Sent, answer, None)?;
+        }
+    }
+    accepted::clear(store.path())?;
     let now = store.now_ms();
     let mut cursor: Option<(i64, String)> = None;
     let mut interrupted = Vec::new();
@@ -289,6 +299,9 @@ fn send_one(
     match transport.send(&msg) {
         Ok(answer) => {
             report.sent += 1;
+            // First a line in the accepted journal (one write: it survives a kill of this
+            // process), then the op; the next run records what the op missed.
+            accepted::note(store.path(), &m.id, &answer)?;
             record(store, actor, &m, MailState::Sent, answer, None)
         }
         Err(e) => {
@@ -300,6 +313,64 @@ fn send_one(
             }
             report.problems.push(format!("{}: {}: {why}", m.id, state.as_str()));
             record(store, actor, &m, state, why, next)
+        }
+    }
+}
+
+/// The accepted journal (`STORE.mail-sent`, private): one line per message the
+/// transport accepted, written the moment it did, before the `sent` op is committed.
+/// A kill between the server's acceptance and that commit no longer sends the message
+/// again: the next run finds the line and records the message sent. What is left is the
+/// few microseconds between the server's answer and the write (and a power cut, since
+/// the line is not synced): at least once, and in practice once.
+mod accepted {
+    use std::io::{BufRead, Write};
+    use std::path::{Path, PathBuf};
+
+    use crate::app::{AppError, Result};
+
+    fn path(store: &Path) -> PathBuf {
+        let mut name = store.as_os_str().to_owned();
+        name.push(".mail-sent");
+        PathBuf::from(name)
+    }
+
+    fn failed(p: &Path, e: std::io::Error) -> AppError {
+        AppError::Failed(format!("{}: {e}", p.display()))
+    }
+
+    /// Note that the transport accepted message `id` with `answer`.
+    pub fn note(store: &Path, id: &str, answer: &str) -> Result<()> {
+        let p = path(store);
+        let mut f = crate::fsmode::open_private_append(&p).map_err(|e| failed(&p, e))?;
+        let line = format!("{id}\t{}\n", answer.replace(['\t', '\n', '\r'], " "));
+        f.write_all(line.as_bytes()).map_err(|e| failed(&p, e))
+    }
+
+    /// The messages noted since the journal was last taken (id, answer); empties it.
+    pub fn take(store: &Path) -> Result<Vec<(String, String)>> {
+        let p = path(store);
+        let f = match std::fs::File::open(&p) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+            Err(e) => return Err(failed(&p, e)),
+        };
+        let mut out = Vec::new();
+        for line in std::io::BufReader::new(f).lines() {
+            let line = line.map_err(|e| failed(&p, e))?;
+            if let Some((id, answer)) = line.split_once('\t') {
+                out.push((id.to_string(), answer.to_string()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Empty the journal once what it held is recorded.
+    pub fn clear(store: &Path) -> Result<()> {
+        let p = path(store);
+        match std::fs::remove_file(&p) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(failed(&p, e)),
+            _ => Ok(()),
         }
     }
 }

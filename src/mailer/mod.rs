@@ -27,6 +27,20 @@ pub enum SendError {
     Permanent(String),
 }
 
+/// Before this process's first message: open the pooled connection and turn Nagle off
+/// on it, so even the first message's end-of-data goes out with its body. A message
+/// whose `.` sat in the kernel's send buffer when tix was killed still reached the
+/// server after the process died, unrecorded: every such kill was one more copy.
+fn warm(t: &SmtpTransport) -> Result<(), lettre::transport::smtp::Error> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static WARM: AtomicBool = AtomicBool::new(false);
+    if !WARM.swap(true, Ordering::SeqCst) {
+        t.test_connection()?;
+        no_nagle();
+    }
+    Ok(())
+}
+
 /// Where messages go.
 pub enum Transport {
     Smtp(Box<SmtpTransport>),
@@ -61,7 +75,7 @@ impl Transport {
     /// Hand one message over. `Ok` is the server's (or command's) answer.
     pub fn send(&self, m: &lettre::Message) -> Result<String, SendError> {
         match self {
-            Transport::Smtp(t) => match t.send(m) {
+            Transport::Smtp(t) => match warm(t).and_then(|_| t.send(m)) {
                 Ok(r) => {
                     no_nagle();
                     Ok(format!("{} {}", r.code(), r.message().collect::<Vec<_>>().join(" ")).trim().to_string())
