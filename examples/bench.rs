@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tix::demo::{self, DemoOptions};
 use tix::domain::ids::ArticleId;
@@ -16,18 +16,12 @@ use tix::domain::kb::ArticleRecord;
 use tix::domain::op::Change;
 use tix::store::{OpenMode, Store, TicketQuery};
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
+#[allow(dead_code)]
+mod common;
+use common::{arg, median, ms};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
     let tickets: u64 = arg("--tickets").map(|s| s.parse()).transpose()?.unwrap_or(1_000_000);
     let db = PathBuf::from(arg("--db").unwrap_or_else(|| format!("/tmp/tix-bench-{tickets}.db")));
     let rebuild = args.iter().any(|a| a == "--rebuild");

@@ -15,6 +15,10 @@ use tix::domain::sla_config::SlaSection;
 use tix::store::{OpenMode, Store};
 use tix::tui::queue::View;
 
+#[allow(dead_code)]
+mod common;
+use common::{arg, median};
+
 const SLA: &str = r#"
 [[calendars]]
 name = "office"
@@ -43,14 +47,7 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
     let db = PathBuf::from(arg("--db").unwrap_or_else(|| "/tmp/tix-bench-1000000.db".into()));
     let mut store = Store::open(&db, OpenMode::Existing)?;
     let tickets = store.ticket_count()?;

@@ -18,6 +18,10 @@ use tix::domain::kb::ArticleRecord;
 use tix::domain::op::Change;
 use tix::store::{OpenMode, Store};
 
+#[allow(dead_code)]
+mod common;
+use common::{arg, median, ms};
+
 struct Scores {
     n: usize,
     at1: usize,
@@ -107,18 +111,7 @@ fn evaluate(store: &Store, ids: &[(String, ArticleId)], set: &[(String, String)]
     times
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
     let want: usize = arg("--articles").map(|n| n.parse()).transpose()?.unwrap_or(20_000);
     let scratch = tempfile::tempdir()?;
 

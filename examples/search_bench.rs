@@ -9,22 +9,16 @@
 //! does to an existing store on first open; it prints its progress and resumes);
 //! `--optimize` merges the ticket index into one segment first.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tix::store::{OpenMode, Sort, Store, TicketQuery};
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
+#[allow(dead_code)]
+mod common;
+use common::{arg, median, ms};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
     let db = arg("--db").ok_or("--db PATH (a demo store) is required")?;
     if args.iter().any(|a| a == "--reindex") {
         let c = rusqlite::Connection::open(&db)?;
