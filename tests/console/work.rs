@@ -283,6 +283,8 @@ fn w_adds_and_removes_a_watcher_of_the_open_ticket() {
     keys(&mut a, "W not-an-address <enter>");
     let (msg, error) = a.model.status.clone().unwrap();
     assert!(error && msg.contains("'not-an-address' is not an e-mail address"), "{msg}");
+    let (s, t) = ticket_in_store(dir.path(), 2);
+    assert_eq!(s.watchers(t.id).unwrap(), vec!["boss@example.org".to_string()], "nothing written");
     keys(&mut a, "W - boss@example.org <enter>");
     assert_eq!(a.model.status.clone().unwrap().0, "#2: no watchers");
     let (s, t) = ticket_in_store(dir.path(), 2);
